@@ -1,0 +1,2 @@
+/** Host-side API of the backup sidecar, used by the CLI. */
+export const ROLE = 'backup';

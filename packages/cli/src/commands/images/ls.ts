@@ -1,0 +1,35 @@
+import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+
+export default class ImagesLs extends DocksideCommand {
+  static override summary = 'List the dockside images on the current engine.';
+  static override description = 'Shows every image labelled dockside=true: its tag, role, the dockside version it was built for, size and age. Images for another version than this CLI are marked stale.';
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json | jq -r ".[].tags[]"'];
+  static override flags = { json: jsonFlag };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(ImagesLs);
+    const { listDocksideImages } = await import('@dockside/engine');
+    const images = (await listDocksideImages(await this.engine())).sort((a, b) => a.role.localeCompare(b.role));
+    const rows = images.map((i) => ({ ...i, current: i.version === this.config.version }));
+    if (flags.json) return this.printJson(rows);
+    const { renderTable, formatBytes, formatDuration } = await import('@dockside/common');
+    if (rows.length === 0) {
+      this.log('no dockside images on this engine; build them with `dockside images build`');
+      return;
+    }
+    this.log(
+      renderTable(
+        ['IMAGE', 'ROLE', 'VERSION', 'ID', 'SIZE', 'CREATED'],
+        rows.map((i) => [
+          i.tags.join(',') || '<none>',
+          i.role,
+          i.current ? i.version : `${i.version} (stale)`,
+          i.id.replace('sha256:', '').slice(0, 12),
+          formatBytes(i.size),
+          `${formatDuration(Date.now() - i.created.getTime())} ago`,
+        ]),
+        [4],
+      ),
+    );
+  }
+}

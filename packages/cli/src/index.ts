@@ -1,0 +1,1 @@
+export { DocksideCommand } from './lib/base-command.js';

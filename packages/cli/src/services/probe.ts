@@ -1,0 +1,91 @@
+/**
+ * `dockside probe`: start each sidecar image against a target with its usual joins and ask it what
+ * it sees (mounts, interfaces, listening sockets, processes). Checks that sidecars can join a
+ * container before a real job depends on it.
+ */
+import { Writable } from 'node:stream';
+import { UserError } from '@dockside/common';
+import { resolveRunningContainer, runSidecar, type Engine, type SidecarSpec, type TargetContainer } from '@dockside/engine';
+import type { ProbeReport } from '@dockside/sidecar-kit';
+import { imageRef, type SidecarRole } from '../lib/images-catalog.js';
+
+/** How each sidecar joins its target, and the least capabilities it needs to look. */
+export const PROBE_JOINS: Record<SidecarRole, { join: NonNullable<SidecarSpec['join']>; capAdd: string[] }> = {
+  backup: { join: { volumes: true }, capAdd: ['DAC_READ_SEARCH'] },
+  logship: { join: { volumes: true }, capAdd: ['DAC_READ_SEARCH'] },
+  netdebug: { join: { network: true, pid: true }, capAdd: [] },
+  metrics: { join: { network: true }, capAdd: [] },
+  cron: { join: {}, capAdd: [] },
+};
+
+export interface ProbeResult {
+  role: SidecarRole;
+  target: string;
+  report: ProbeReport;
+}
+
+class Collect extends Writable {
+  chunks: Buffer[] = [];
+  size = 0;
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.size < 4 * 1024 * 1024) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    }
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+export async function probeTarget(
+  engine: Engine,
+  ref: string,
+  roles: SidecarRole[],
+  ctx: { version: string; session: string },
+): Promise<ProbeResult[]> {
+  const target: TargetContainer = await resolveRunningContainer(engine, ref);
+  const out: ProbeResult[] = [];
+  for (const role of roles) {
+    const stdout = new Collect();
+    const stderr = new Collect();
+    const { exitCode } = await runSidecar(
+      engine,
+      {
+        role,
+        image: imageRef(role, ctx.version),
+        version: ctx.version,
+        session: ctx.session,
+        target,
+        join: PROBE_JOINS[role].join,
+        capAdd: PROBE_JOINS[role].capAdd,
+        cmd: ['probe'],
+      },
+      { stdout, stderr },
+    );
+    if (exitCode !== 0) {
+      throw new UserError(`the ${role} sidecar failed to probe "${target.name}" (exit ${exitCode}): ${stderr.text().trim().split('\n').pop() ?? ''}`);
+    }
+    out.push({ role, target: target.name, report: JSON.parse(stdout.text()) as ProbeReport });
+  }
+  return out;
+}
+
+export function renderProbe(results: ProbeResult[]): string {
+  const lines: string[] = [];
+  for (const { role, target, report } of results) {
+    lines.push(`${role} ${report.version} -> ${target}`);
+    for (const m of report.mounts) {
+      lines.push(`  mount ${m.path} (${m.fsType}${m.readOnly ? ', ro' : ''}): ${m.entryCount} entries${m.entries.length ? `: ${m.entries.slice(0, 6).join(', ')}${m.entryCount > 6 ? ', ...' : ''}` : ''}`);
+    }
+    if (role === 'netdebug' || role === 'metrics') {
+      for (const i of report.interfaces) lines.push(`  interface ${i.name} ${i.addresses.join(' ') || '-'}`);
+      for (const l of report.listening) lines.push(`  listening ${l.protocol} ${l.address}:${l.port}`);
+    }
+    if (role === 'netdebug' && report.processes.length) {
+      lines.push(`  processes: ${report.processes.map((p) => `${p.pid}:${p.command}`).join(' ')}`);
+    }
+  }
+  return lines.join('\n');
+}

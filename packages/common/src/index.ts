@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './units.js';
+export * from './text.js';

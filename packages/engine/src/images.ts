@@ -1,0 +1,185 @@
+/** Images: build from a context folder, import a root file system, inspect, list dockside's own. */
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import createDebug from 'debug';
+import { UserError } from '@dockside/common';
+import type { Engine } from './engine.js';
+import { mapEngineError, statusOf } from './errors.js';
+import { LABEL, labelFilter } from './labels.js';
+
+const debug = createDebug('dockside:images');
+
+export interface ImageSummary {
+  id: string;
+  tags: string[];
+  role: string;
+  version: string;
+  contextHash: string;
+  size: number;
+  created: Date;
+}
+
+export interface ImageDetails {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+  size: number;
+  created: string;
+}
+
+/** Inspect an image; undefined when it is not on the engine. */
+export async function inspectImage(engine: Engine, ref: string): Promise<ImageDetails | undefined> {
+  try {
+    const info = await engine.docker.getImage(ref).inspect();
+    return {
+      id: info.Id,
+      tags: info.RepoTags ?? [],
+      labels: info.Config?.Labels ?? {},
+      size: info.Size,
+      created: info.Created,
+    };
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `inspecting image ${ref}` });
+  }
+}
+
+export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]> {
+  try {
+    const list = await engine.docker.listImages({ filters: labelFilter() });
+    return list.map((i) => ({
+      id: i.Id,
+      tags: i.RepoTags ?? [],
+      role: i.Labels?.[LABEL.role] ?? '',
+      version: i.Labels?.[LABEL.version] ?? '',
+      contextHash: i.Labels?.[LABEL.contextHash] ?? '',
+      size: i.Size,
+      created: new Date(i.Created * 1000),
+    }));
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: 'listing images' });
+  }
+}
+
+/** Pack a folder (files, dirs, symlinks; modes kept, owners zeroed) as a tar stream. */
+export async function packDirectory(dir: string): Promise<NodeJS.ReadableStream> {
+  const tar = await import('tar-stream');
+  const pack = tar.pack();
+  const walk = async (abs: string): Promise<void> => {
+    const entries = await readdir(abs, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const p = join(abs, e.name);
+      const name = relative(dir, p);
+      const st = await lstat(p);
+      const common = { name, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
+      if (st.isDirectory()) {
+        pack.entry({ ...common, type: 'directory' });
+        await walk(p);
+      } else if (st.isSymbolicLink()) {
+        pack.entry({ ...common, type: 'symlink', linkname: await readlink(p) });
+      } else if (st.isFile()) {
+        await new Promise<void>((resolve, reject) => {
+          const entry = pack.entry({ ...common, size: st.size }, (err) => (err ? reject(err) : resolve()));
+          const src = createReadStream(p);
+          src.on('error', reject);
+          src.pipe(entry);
+        });
+      }
+    }
+  };
+  walk(dir).then(
+    () => pack.finalize(),
+    (err) => pack.destroy(err as Error),
+  );
+  return pack as unknown as NodeJS.ReadableStream;
+}
+
+export interface BuildOptions {
+  contextDir: string;
+  tag: string;
+  labels?: Record<string, string>;
+  buildArgs?: Record<string, string>;
+  dockerfile?: string;
+  /** Each line the builder prints. */
+  onLog?: (line: string) => void;
+  pull?: boolean;
+}
+
+/** Build an image with the engine's classic builder. Fails with the builder's own error line. */
+export async function buildImage(engine: Engine, opts: BuildOptions): Promise<string> {
+  const context = await packDirectory(opts.contextDir);
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await engine.docker.buildImage(context as never, {
+      t: opts.tag,
+      labels: opts.labels ?? {},
+      buildargs: opts.buildArgs ?? {},
+      dockerfile: opts.dockerfile ?? 'Dockerfile',
+      rm: true,
+      forcerm: true,
+      pull: opts.pull ? 'true' : undefined,
+    } as never)) as unknown as NodeJS.ReadableStream;
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `building ${opts.tag}` });
+  }
+  return followJsonStream(engine, stream, `building ${opts.tag}`, opts.onLog).then(async () => {
+    const img = await inspectImage(engine, opts.tag);
+    if (!img) throw new UserError(`building ${opts.tag}: the build finished but the image is missing`);
+    return img.id;
+  });
+}
+
+/** Import a root file system tarball as an image (`docker import`). */
+export async function importRootfs(engine: Engine, tarball: string, repo: string, tag: string): Promise<void> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await engine.docker.importImage(createReadStream(tarball) as never, { repo, tag } as never)) as unknown as NodeJS.ReadableStream;
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `importing ${repo}:${tag}` });
+  }
+  await followJsonStream(engine, stream, `importing ${repo}:${tag}`);
+}
+
+export async function tagImage(engine: Engine, ref: string, repo: string, tag: string): Promise<void> {
+  try {
+    await engine.docker.getImage(ref).tag({ repo, tag });
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `tagging ${ref} as ${repo}:${tag}` });
+  }
+}
+
+export async function removeImage(engine: Engine, ref: string): Promise<void> {
+  try {
+    await engine.docker.getImage(ref).remove({ force: true });
+  } catch (err) {
+    if (statusOf(err) === 404) return;
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `removing image ${ref}` });
+  }
+}
+
+/** Follow a JSON-lines progress stream (build, import, pull); reject on its first error record. */
+function followJsonStream(engine: Engine, stream: NodeJS.ReadableStream, doing: string, onLog?: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    engine.docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+        if (err) return reject(mapEngineError(err, { endpoint: engine.endpoint, doing }));
+        const failed = output?.find((o) => o.error || o.errorDetail);
+        if (failed) {
+          const msg = (failed.errorDetail?.message ?? failed.error ?? 'unknown error').trim();
+          return reject(new UserError(`${doing} failed: ${msg}`, { code: 'EBUILD' }));
+        }
+        resolve();
+      },
+      (ev: { stream?: string; status?: string; error?: string }) => {
+        const text = (ev.stream ?? ev.status ?? '').replace(/\n$/, '');
+        if (text) {
+          debug('%s', text);
+          onLog?.(text);
+        }
+      },
+    );
+  });
+}

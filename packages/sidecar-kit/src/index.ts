@@ -1,0 +1,3 @@
+export * from './procfs.js';
+export * from './probe.js';
+export * from './program.js';

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Bundles each sidecar's in-container program (packages/<role>/src/program/main.ts) into one file,
+// images/<role>/build/<role>.mjs, which its Dockerfile copies onto the shared base. esbuild is used
+// because each image should carry one small file rather than a node_modules tree.
+import { build } from 'esbuild';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const roles = ['backup', 'logship', 'netdebug', 'metrics', 'cron'];
+const { version } = JSON.parse(await readFile(join(root, 'packages/cli/package.json'), 'utf8'));
+
+await Promise.all(
+  roles.map(async (role) => {
+    const outdir = join(root, 'images', role, 'build');
+    await mkdir(outdir, { recursive: true });
+    await build({
+      entryPoints: { [role]: join(root, 'packages', role, 'src', 'program', 'main.ts') },
+      outdir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      minify: false,
+      sourcemap: false,
+      legalComments: 'none',
+      logLevel: 'warning',
+      define: { DOCKSIDE_VERSION: JSON.stringify(version) },
+      // Native addons are installed in the image, not bundled.
+      external: ['pcap'],
+      // CommonJS dependencies that call require() need it inside an ES module bundle.
+      banner: { js: "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);" },
+    });
+  }),
+);
+console.log(`bundled ${roles.length} sidecar programs (version ${version})`);
