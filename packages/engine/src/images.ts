@@ -6,7 +6,7 @@ import createDebug from 'debug';
 import { UserError } from '@dockside/common';
 import type { Engine } from './engine.js';
 import { mapEngineError, statusOf } from './errors.js';
-import { LABEL, labelFilter } from './labels.js';
+import { IMAGE_LABEL } from './labels.js';
 
 const debug = createDebug('dockside:images');
 
@@ -47,13 +47,13 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageDe
 
 export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]> {
   try {
-    const list = await engine.docker.listImages({ filters: labelFilter() });
+    const list = await engine.docker.listImages({ filters: { label: [`${IMAGE_LABEL.managed}=true`] } });
     return list.map((i) => ({
       id: i.Id,
       tags: i.RepoTags ?? [],
-      role: i.Labels?.[LABEL.role] ?? '',
-      version: i.Labels?.[LABEL.version] ?? '',
-      contextHash: i.Labels?.[LABEL.contextHash] ?? '',
+      role: i.Labels?.[IMAGE_LABEL.role] ?? '',
+      version: i.Labels?.[IMAGE_LABEL.version] ?? '',
+      contextHash: i.Labels?.[IMAGE_LABEL.contextHash] ?? '',
       size: i.Size,
       created: new Date(i.Created * 1000),
     }));

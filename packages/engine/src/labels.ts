@@ -9,8 +9,18 @@ export const LABEL = {
   targetName: 'dockside.target.name',
   version: 'dockside.version',
   session: 'dockside.session',
-  /** On images: hash of the build context, so a changed image can be told from a current one. */
-  contextHash: 'dockside.context-hash',
+} as const;
+
+/**
+ * Labels on dockside's images. They differ from the container labels on purpose: a container
+ * inherits its image's labels, and an app built FROM a dockside image must not look like a sidecar.
+ */
+export const IMAGE_LABEL = {
+  managed: 'dockside.image',
+  role: 'dockside.image.role',
+  version: 'dockside.image.version',
+  /** Hash of the build context, so a changed image can be told from a current one. */
+  contextHash: 'dockside.image.context-hash',
 } as const;
 
 export interface LabelInput {

@@ -34,7 +34,7 @@ export function parseMountinfo(text: string): MountEntry[] {
   return out;
 }
 
-const SYSTEM_MOUNTS = /^\/(proc|sys|dev)(\/|$)|^\/etc\/(hosts|hostname|resolv\.conf)$|^\/$/;
+const SYSTEM_MOUNTS = /^\/(proc|sys|dev)(\/|$)|^\/etc\/(hosts|hostname|resolv\.conf)$|^\/$|^\/(usr\/)?s?bin\/docker-init$/;
 
 /** The mounts that came from the target or the user (volumes, binds), not the container plumbing. */
 export function dataMounts(entries: MountEntry[]): MountEntry[] {

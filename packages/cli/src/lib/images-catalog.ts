@@ -11,8 +11,12 @@ export type SidecarRole = (typeof SIDECAR_ROLES)[number];
 
 export const IMAGE_REPO_PREFIX = 'dockside';
 
-export function imageRef(role: SidecarRole | 'base', version: string): string {
-  return `${IMAGE_REPO_PREFIX}/${role}:${version}`;
+/**
+ * `dockside/<role>:<tag>`; the tag is this CLI's version unless DOCKSIDE_IMAGE_TAG names another
+ * (to run a development build beside a released one).
+ */
+export function imageRef(role: SidecarRole | 'base', version: string, env: NodeJS.ProcessEnv = process.env): string {
+  return `${IMAGE_REPO_PREFIX}/${role}:${env['DOCKSIDE_IMAGE_TAG'] || version}`;
 }
 
 export function imagesDir(env: NodeJS.ProcessEnv = process.env): string {

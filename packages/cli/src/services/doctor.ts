@@ -1,6 +1,6 @@
 /** `dockside doctor`: is this host ready for dockside, and what to do where it is not. */
 import { formatError, isUserError } from '@dockside/common';
-import { LABEL, engineInfo, inspectImage, type Engine, type EngineInfo } from '@dockside/engine';
+import { IMAGE_LABEL, engineInfo, inspectImage, type Engine, type EngineInfo } from '@dockside/engine';
 import { imageRef, SIDECAR_ROLES } from '../lib/images-catalog.js';
 import { expectedHashes } from './images-build.js';
 
@@ -62,8 +62,8 @@ export async function runDoctor(getEngine: () => Promise<Engine>, version: strin
       continue;
     }
     const want = expected.get(role);
-    const have = img.labels[LABEL.contextHash];
-    if (img.labels[LABEL.version] !== version || (want && have !== want)) {
+    const have = img.labels[IMAGE_LABEL.contextHash];
+    if (img.labels[IMAGE_LABEL.version] !== version || (want && have !== want)) {
       checks.push({ name: `image ${role}`, ok: false, detail: `${ref} is stale (built from other sources)`, remedy: 'run `dockside images build` to rebuild it' });
       continue;
     }

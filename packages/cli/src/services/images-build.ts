@@ -6,7 +6,7 @@ import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@dockside/common';
-import { LABEL, buildImage, importRootfs, inspectImage, type Engine } from '@dockside/engine';
+import { IMAGE_LABEL, buildImage, importRootfs, inspectImage, type Engine } from '@dockside/engine';
 import { hashDirectory } from './context-hash.js';
 import { imageRef, imagesDir, SIDECAR_ROLES, type SidecarRole } from '../lib/images-catalog.js';
 import { ensureNodeBinary, ensureRootfsTarball } from './offline-base.js';
@@ -50,11 +50,11 @@ export async function buildImages(engine: Engine, opts: BuildImagesOptions): Pro
 async function upToDate(engine: Engine, ref: string, hash: string, force?: boolean): Promise<string | undefined> {
   if (force) return undefined;
   const img = await inspectImage(engine, ref);
-  return img && img.labels[LABEL.contextHash] === hash ? img.id : undefined;
+  return img && img.labels[IMAGE_LABEL.contextHash] === hash ? img.id : undefined;
 }
 
 function labels(role: string, version: string, hash: string): Record<string, string> {
-  return { [LABEL.managed]: 'true', [LABEL.role]: role, [LABEL.version]: version, [LABEL.contextHash]: hash };
+  return { [IMAGE_LABEL.managed]: 'true', [IMAGE_LABEL.role]: role, [IMAGE_LABEL.version]: version, [IMAGE_LABEL.contextHash]: hash };
 }
 
 async function buildBase(engine: Engine, dir: string, opts: BuildImagesOptions): Promise<BuiltImage> {
