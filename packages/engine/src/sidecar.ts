@@ -10,6 +10,7 @@
  * - If the CLI is killed outright (SIGKILL), AutoRemove removes the sidecar when it exits, and a
  *   sidecar with `stdin: true` sees EOF on its stdin at once.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import createDebug from 'debug';
@@ -165,8 +166,14 @@ export async function buildCreateOptions(spec: SidecarSpec): Promise<Dockerode.C
   if (spec.entrypoint) opts.Entrypoint = spec.entrypoint;
   if (spec.user) opts.User = spec.user;
   if (spec.workingDir) opts.WorkingDir = spec.workingDir;
-  if (spec.name) opts.name = spec.name;
+  opts.name = spec.name ?? sidecarName(spec.role, t?.name);
   return opts;
+}
+
+/** A readable, unique default name: dockside-<role>-<target>-<random>. Logic never relies on it (labels do). */
+export function sidecarName(role: string, targetName?: string): string {
+  const base = `dockside-${role}${targetName ? `-${targetName}` : ''}`.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 48);
+  return `${base}-${randomBytes(3).toString('hex')}`;
 }
 
 /** Create the container and copy spec.files into it. Removes it again if the copy fails. */
