@@ -51,6 +51,28 @@ describe('foundation: sidecars against a real target', { timeout: 240_000 }, () 
     assert.equal(allowed.stdout, 'secret\n');
   });
 
+  it('resolves the target by full id and by unique id prefix', async () => {
+    const id = docker('inspect', '-f', '{{.Id}}', app);
+    for (const ref of [id, id.slice(0, 12), id.slice(0, 6)]) {
+      const r = await runCli(['run', ref, '--volumes', '--', 'cat', '/srv/data/index.html']);
+      assert.equal(r.code, 0, `${ref}: ${r.stderr}`);
+      assert.equal(r.stdout, '<h1>hello</h1>\n');
+    }
+  });
+
+  it('images: a second build keeps every current image, and ls lists them for this version', async () => {
+    const b = await runCli(['images', 'build', '--offline', '--json'], { timeoutMs: 600_000 });
+    assert.equal(b.code, 0, b.stderr);
+    const built = JSON.parse(b.stdout) as Array<{ role: string; status: string }>;
+    assert.deepEqual(built.map((x) => x.role), ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron']);
+    assert.deepEqual([...new Set(built.map((x) => x.status))], ['up-to-date']);
+    const ls = await runCli(['images', 'ls', '--json']);
+    const images = JSON.parse(ls.stdout) as Array<{ tags: string[]; role: string; current: boolean }>;
+    for (const role of ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron']) {
+      assert.ok(images.some((i) => i.role === role && i.current && i.tags.includes(`dockside/${role}:${IMAGE_TAG}`)), role);
+    }
+  });
+
   it('labels the sidecar, lists it in ps, and removes it after SIGINT (exit 130)', async () => {
     const child = spawnCli(['run', app, '--net', '--', 'sleep', '60']);
     const id = await waitFor(() => sidecarsOf(app)[0], 'the sidecar to start');
