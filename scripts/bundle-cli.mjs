@@ -68,6 +68,8 @@ const result = await build({
   target: 'node20',
   minify: true,
   keepNames: true,
+  // Read only when DEBUG=dockside* turns source maps on (bin/run.js), so stack traces name our sources.
+  sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [lazy],

@@ -25,7 +25,7 @@ The sidecar starts with every capability dropped; add back only what the command
     mount: Flags.string({ description: 'Extra mount, docker syntax: type=bind,source=/host/dir,target=/dir[,readonly] (repeatable).', multiple: true }),
     'cap-add': Flags.string({ description: 'Capability to grant (repeatable), e.g. NET_RAW. All others are dropped.', multiple: true }),
     'env-file': Flags.string({ description: 'Read environment variables from a file of KEY=VALUE lines (repeatable).', multiple: true }),
-    env: Flags.string({ char: 'e', description: 'Set an environment variable KEY=VALUE (repeatable; visible in docker inspect: use --env-file for nothing secret either).', multiple: true }),
+    env: Flags.string({ char: 'e', description: 'Set an environment variable KEY=VALUE (repeatable). Values show in `docker inspect`: keep secrets out of them.', multiple: true }),
     user: Flags.string({ char: 'u', description: 'User (name or uid[:gid]) to run as.' }),
     tty: Flags.boolean({ char: 't', description: 'Allocate a terminal.', default: false }),
     interactive: Flags.boolean({ char: 'i', description: 'Keep stdin open and pass it to the command.', default: false }),
