@@ -92,6 +92,7 @@ function httpStatus(host: string, port: number, path: string, timeoutMs = 1000):
 }
 
 export async function startMetricsService(engine: Engine, opts: ServeOptions): Promise<ServiceInfo> {
+  const token = opts.tokenFile ? await readToken(opts.tokenFile) : undefined;
   const existing = (await listMetricsServices(engine)).filter((c) => c.state === 'running' || c.state === 'restarting');
   if (existing.length) {
     const c = existing[0] as DocksideContainer;
@@ -103,7 +104,6 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
   }
   // Leftovers (exited) from an earlier run would only confuse `stop`: clear them.
   await removeDocksideContainers(engine, { labels: serviceFilter });
-  const token = opts.tokenFile ? await readToken(opts.tokenFile) : undefined;
   const socket = engine.endpoint.kind === 'unix' ? (engine.endpoint.socketPath ?? DEFAULT_SOCKET) : DEFAULT_SOCKET;
   const cmd = ['serve', '--port', String(CONTAINER_PORT), '--interval', String(opts.intervalMs), '--labels', opts.labelAllowList.join(',')];
   if (token) cmd.push('--token-file', TOKEN_PATH);
