@@ -9,3 +9,4 @@ export * from './info.js';
 export * from './demux.js';
 export * from './env-file.js';
 export * from './listing.js';
+export * from './service-secrets.js';

@@ -48,3 +48,17 @@ export async function containerLogTail(engine: Engine, id: string, lines = 5): P
     return '';
   }
 }
+
+/**
+ * Remove a container with its anonymous volumes (e.g. one that held a secret copied in before
+ * start); a container already gone is fine.
+ */
+export async function removeWithAnonymousVolumes(engine: Engine, id: string): Promise<void> {
+  try {
+    await engine.docker.getContainer(id).remove({ force: true, v: true });
+  } catch (err) {
+    const s = (err as { statusCode?: number }).statusCode;
+    if (s === 404 || s === 409) return;
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `removing container ${id.slice(0, 12)}` });
+  }
+}

@@ -17,10 +17,10 @@ import { UsageError, UserError } from '@dockside/common';
 import {
   DEFAULT_SOCKET,
   containerLogTail,
+  removeWithAnonymousVolumes,
   LABEL,
   listDocksideContainers,
-  removeDocksideContainers,
-  startService,
+  startServiceWithSecrets,
   type DocksideContainer,
   type Engine,
 } from '@dockside/engine';
@@ -29,7 +29,8 @@ export const SERVICE_LABEL = 'dockside.metrics.service';
 export const PORT_LABEL = 'dockside.metrics.port';
 export const LISTEN_LABEL = 'dockside.metrics.listen';
 export const CONTAINER_PORT = 9323;
-export const TOKEN_PATH = '/run/dockside/metrics-token';
+export const TOKEN_DIR = '/run/dockside';
+export const TOKEN_PATH = `${TOKEN_DIR}/metrics-token`;
 export const DEFAULT_LABEL_ALLOW_LIST = ['com.docker.compose.project', 'com.docker.compose.service'];
 
 export interface ServeOptions {
@@ -103,12 +104,12 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
     });
   }
   // Leftovers (exited) from an earlier run would only confuse `stop`: clear them.
-  await removeDocksideContainers(engine, { labels: serviceFilter });
+  await stopMetricsService(engine);
   const socket = engine.endpoint.kind === 'unix' ? (engine.endpoint.socketPath ?? DEFAULT_SOCKET) : DEFAULT_SOCKET;
   const cmd = ['serve', '--port', String(CONTAINER_PORT), '--interval', String(opts.intervalMs), '--labels', opts.labelAllowList.join(',')];
   if (token) cmd.push('--token-file', TOKEN_PATH);
 
-  const { id } = await startService(
+  const { id } = await startServiceWithSecrets(
     engine,
     {
       role: 'metrics',
@@ -121,7 +122,10 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
         { type: 'bind', source: '/proc', target: '/host/proc', readOnly: true },
         { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true },
       ],
-      ...(token ? { files: [{ path: TOKEN_PATH, content: token, mode: 0o400 }] } : {}),
+      // The root is read-only; the token goes into a small anonymous volume (removed with the
+      // container by `metrics stop`), copied in through the archive API before start.
+      secretDir: TOKEN_DIR,
+      secrets: token ? [{ name: 'metrics-token', content: token, mode: 0o400 }] : [],
       ports: [{ containerPort: CONTAINER_PORT, hostPort: opts.port, hostIp: opts.listen }],
       capAdd: [],
       readonlyRootfs: true,
@@ -142,6 +146,7 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
         if ((await httpStatus(host, opts.port, '/healthz')) === 200) return;
         if (Date.now() > end) {
           const said = (await containerLogTail(engine, cid, 3)).split('\n').pop() ?? '';
+          await removeWithAnonymousVolumes(engine, cid);
           throw new UserError(
             `the metrics exporter did not answer on http://${host}:${opts.port}/healthz within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s and was removed${said ? `; it said: ${said}` : ''}`,
             { hint: `check that port ${opts.port} is free on ${opts.listen} (or pick another with --port)` },
@@ -166,5 +171,7 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
 }
 
 export async function stopMetricsService(engine: Engine): Promise<DocksideContainer[]> {
-  return removeDocksideContainers(engine, { labels: serviceFilter });
+  const list = await listMetricsServices(engine);
+  await Promise.all(list.map((c) => removeWithAnonymousVolumes(engine, c.id)));
+  return list;
 }
