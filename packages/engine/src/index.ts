@@ -8,3 +8,5 @@ export * from './images.js';
 export * from './info.js';
 export * from './demux.js';
 export * from './env-file.js';
+export * from './listing.js';
+export * from './service-secrets.js';
