@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '@dockside/common';
 import { makeExcluder } from '../glob.js';
@@ -21,7 +21,7 @@ import {
   type Compression,
 } from '../model.js';
 import type { BackupStore } from '../store/store.js';
-import { compressStream, decompressor } from './compress.js';
+import { compressStream, decompressStream } from './compress.js';
 import { CorruptArchiveError, extractTar, type RootMeta } from './tar-read.js';
 import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
 
@@ -216,23 +216,20 @@ async function openChecked(store: BackupStore, id: string, a: { file: string; sh
   const hash = createHash('sha256');
   let n = 0;
   const src = await store.readStream(id, a.file);
-  const tee = new Transform({
-    transform(chunk: Buffer, _e, cb) {
+  async function* hashed() {
+    for await (const chunk of src as AsyncIterable<Buffer>) {
       hash.update(chunk);
       n += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const dec = decompressor(c);
-  const out = dec ?? new Transform({ transform: (ch, _e, cb) => cb(null, ch) });
-  const done = pipeline(src, tee, out).catch((err: Error) => {
-    throw new UserError(`archive ${id}/${a.file} cannot be read: ${err.message}`, { code: 'ECORRUPT' });
-  });
-  done.catch(() => undefined);
+      yield chunk;
+    }
+  }
+  const stream = Readable.from(decompressStream(hashed(), c), { objectMode: false });
   const check = () => {
     if (n !== a.bytes || hash.digest('hex') !== a.sha256) throw new UserError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`, { code: 'ECORRUPT' });
   };
-  return { stream: out, done, check };
+  const wrap = (err: unknown) =>
+    err instanceof UserError ? err : new UserError(`archive ${id}/${a.file} cannot be read: ${(err as Error).message}`, { code: 'ECORRUPT', cause: err });
+  return { stream, check, wrap };
 }
 
 export async function runVerify(job: VerifyJob, store: BackupStore): Promise<number> {
@@ -244,8 +241,9 @@ export async function runVerify(job: VerifyJob, store: BackupStore): Promise<num
       if (!job.deep || a.kind === 'dump') await checkArchive(store, m.id, a);
       else {
         const o = await openChecked(store, m.id, a, m.compression.algorithm);
-        const r = await extractTar(o.stream, '/nonexistent', { dryRun: true });
-        await o.done;
+        const r = await extractTar(o.stream, '/nonexistent', { dryRun: true }).catch((err) => {
+          throw o.wrap(err);
+        });
         o.check();
         const e = a.entries;
         if (r.entries.files !== e.files || r.entries.dirs !== e.dirs || r.entries.symlinks !== e.symlinks || r.entries.hardlinks !== e.hardlinks) {
@@ -297,8 +295,10 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
           progress.files += f;
           progress.bytes += b;
         },
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOSPC') throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`);
+        throw o.wrap(err);
       });
-      await o.done;
       o.check();
       (staged[staged.length - 1] as { root?: RootMeta }).root = r.root;
     }
@@ -331,7 +331,8 @@ export async function runDumpOut(job: DumpOutJob, store: BackupStore): Promise<v
   await store.checkReadable();
   await checkArchive(store, job.id, job.archive);
   const o = await openChecked(store, job.id, job.archive, job.compression);
-  await pipeline(o.stream, process.stdout);
-  await o.done;
+  await pipeline(o.stream, process.stdout).catch((err) => {
+    throw o.wrap(err);
+  });
   o.check();
 }

@@ -87,7 +87,10 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
     const gid = h.gid ?? 0;
     const mtime = h.mtime ?? new Date();
     if (!rel) {
-      if (h.type === 'directory') result.root = { mode, uid, gid, mtime };
+      if (h.type === 'directory') {
+        result.root = { mode, uid, gid, mtime };
+        result.entries.dirs++;
+      }
       for await (const _ of e) void _;
       continue;
     }

@@ -88,7 +88,13 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   }
   const loc = await resolveLocation(opts, ctx.env, 'write');
   const store = await loc.open();
-  const startedAt = new Date();
+  // Ids have one-second resolution: never reuse one (a second backup in the same second waits).
+  const existing = new Set(await store.listIds().catch(() => [] as string[]));
+  let startedAt = new Date();
+  for (let i = 0; i < 3 && existing.has(backupId(target.name, startedAt)); i++) {
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+    startedAt = new Date();
+  }
   const id = backupId(target.name, startedAt);
   const level = opts.compression === 'none' ? null : (opts.level ?? defaultLevel(opts.compression));
   const names = uniqueNames([
