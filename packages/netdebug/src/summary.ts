@@ -215,7 +215,8 @@ export class CaptureSummarizer {
     const tsSec = header.readUInt32LE(0);
     const tsUsec = header.readUInt32LE(4);
     const len = header.readUInt32LE(12);
-    const ts = tsSec + tsUsec / 1e6;
+    // Microseconds since the epoch, as an integer (exact; fits well within 2^53).
+    const ts = tsSec * 1e6 + tsUsec;
     this.packets++;
     this.bytes += len;
     if (this.firstTs === undefined) this.firstTs = ts;
@@ -239,7 +240,7 @@ export class CaptureSummarizer {
     const dst = ip.daddr.toString();
     const proto = ip.version === 4 ? ip.protocol : ip.nextHeader;
     this.talk(src, dst, len);
-    const rel = ts - (this.firstTs ?? ts);
+    const rel = (ts - (this.firstTs ?? ts)) / 1e6;
 
     if (proto === 6 && isTcp(ip.payload)) {
       const t = ip.payload;
@@ -322,7 +323,7 @@ export class CaptureSummarizer {
     if (!c) {
       c = {
         protocol, a: src, b: dst, packets: 0, bytes: 0, packetsAtoB: 0, bytesAtoB: 0, packetsBtoA: 0, bytesBtoA: 0,
-        relStart: round(ts - (this.firstTs ?? ts)), duration: 0, resets: 0, retransmissions: 0,
+        relStart: round((ts - (this.firstTs ?? ts)) / 1e6), duration: 0, resets: 0, retransmissions: 0,
         firstTs: ts, lastTs: ts, dirA: { nextSeq: undefined }, dirB: { nextSeq: undefined }, pendingHttp: [],
       };
       this.convs.set(key, c);
@@ -348,7 +349,12 @@ export class CaptureSummarizer {
       return;
     }
     const q = msg.question?.rrs?.[0];
-    if (!msg.header.isResponse) {
+    // pcap 3.1's DNS decoder hands a number where its flags decoder expects bytes, so its header
+    // flags are always false/0: read QR and RCODE from the message's flags word directly.
+    if (data.length < 4) return;
+    const flags = data.readUInt16BE(2);
+    const isResponse = (flags & 0x8000) !== 0;
+    if (!isResponse) {
       this.dnsQueries++;
       const entry: DnsEntry = {
         relTime: round(rel), client: src, server: dst, id: msg.id, name: q?.name ?? '', type: qtype(q?.type),
@@ -360,14 +366,14 @@ export class CaptureSummarizer {
       return;
     }
     this.dnsResponses++;
-    const rcode = rcodeName(msg.header.responseCode);
+    const rcode = rcodeName(flags & 0x000f);
     this.dnsByRcode.set(rcode, (this.dnsByRcode.get(rcode) ?? 0) + 1);
     const key = `${dst}|${src}|${msg.id}`;
     let entry = this.dnsPending.get(key);
     if (entry) {
       this.dnsPending.delete(key);
       const qts = (entry as DnsEntry & { ts?: number }).ts;
-      entry.latencyMs = qts !== undefined ? round((ts - qts) * 1000) : null;
+      entry.latencyMs = qts !== undefined ? round((ts - qts) / 1000) : null;
     } else {
       entry = { relTime: round(rel), client: dst, server: src, id: msg.id, name: q?.name ?? '', type: qtype(q?.type), rcode: null, answers: [], latencyMs: null };
       if (this.dnsEntries.length < this.maxEntries) this.dnsEntries.push(entry);
@@ -404,7 +410,7 @@ export class CaptureSummarizer {
     entry.status = status;
     entry.reason = res[3] ?? '';
     const qts = (entry as HttpEntry & { ts?: number }).ts;
-    entry.latencyMs = qts !== undefined ? round((ts - qts) * 1000) : null;
+    entry.latencyMs = qts !== undefined ? round((ts - qts) / 1000) : null;
   }
 
   /** The report so far (can be called repeatedly during a live capture). */
@@ -416,15 +422,15 @@ export class CaptureSummarizer {
       packets: this.packets,
       bytes: this.bytes,
       undecoded: this.undecoded,
-      firstTime: this.firstTs !== undefined ? new Date(this.firstTs * 1000).toISOString() : null,
-      lastTime: this.lastTs !== undefined ? new Date(this.lastTs * 1000).toISOString() : null,
-      duration: this.firstTs !== undefined && this.lastTs !== undefined ? round(this.lastTs - this.firstTs) : 0,
+      firstTime: this.firstTs !== undefined ? new Date(this.firstTs / 1000).toISOString() : null,
+      lastTime: this.lastTs !== undefined ? new Date(this.lastTs / 1000).toISOString() : null,
+      duration: this.firstTs !== undefined && this.lastTs !== undefined ? round((this.lastTs - this.firstTs) / 1e6) : 0,
       protocols: Object.fromEntries(this.protocols),
       conversationCount: convs.length,
       conversations: convs.slice(0, this.limit).map((c) => ({
         protocol: c.protocol, a: c.a, b: c.b, packets: c.packets, bytes: c.bytes,
         packetsAtoB: c.packetsAtoB, bytesAtoB: c.bytesAtoB, packetsBtoA: c.packetsBtoA, bytesBtoA: c.bytesBtoA,
-        relStart: c.relStart, duration: round(c.lastTs - c.firstTs), resets: c.resets, retransmissions: c.retransmissions,
+        relStart: c.relStart, duration: round((c.lastTs - c.firstTs) / 1e6), resets: c.resets, retransmissions: c.retransmissions,
       })),
       topTalkers: talkers.slice(0, this.limit).map((t) => ({ ...t })),
       dns: { queries: this.dnsQueries, responses: this.dnsResponses, byRcode: Object.fromEntries(this.dnsByRcode), entries: this.dnsEntries.map(clean) },
