@@ -3,6 +3,8 @@
 // images/<role>/build/<role>.mjs, which its Dockerfile copies onto the shared base. esbuild is used
 // because each image should carry one small file rather than a node_modules tree.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,4 +37,11 @@ await Promise.all(
     });
   }),
 );
+// A role may add more to its image's build context (e.g. a native addon built for the image's Node).
+for (const role of roles) {
+  const extra = join(root, 'packages', role, 'scripts', 'prepare-image.mjs');
+  if (!existsSync(extra)) continue;
+  const r = spawnSync(process.execPath, [extra, join(root, 'images', role, 'build')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${extra} failed (exit ${r.status})`);
+}
 console.log(`bundled ${roles.length} sidecar programs (version ${version})`);

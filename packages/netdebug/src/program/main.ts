@@ -1,10 +1,12 @@
 /**
- * Entry point of the netdebug sidecar image (bundled to images/netdebug/build/netdebug.js).
- * Answers `version` and `probe` (what it sees of its target); its own work arrives with its issue.
+ * Entry point of the netdebug sidecar image (bundled to images/netdebug/build/netdebug.mjs).
+ * Subcommands: `capture` (live capture, pcap output, decoded summary), plus `version` and `probe`.
+ * `dockside debug` does not go through this program: it runs the requested tool directly.
  */
 import { runProgram } from '@dockside/sidecar-kit';
+import { captureCommand } from './capture.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
 
-await runProgram({ role: 'netdebug', version, defaultCommand: 'probe' });
+await runProgram({ role: 'netdebug', version, defaultCommand: 'probe', commands: { capture: captureCommand } });

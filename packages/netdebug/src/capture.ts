@@ -1,0 +1,195 @@
+/**
+ * `dockside capture`: runs the netdebug sidecar's capture program in the target's network namespace
+ * (NET_RAW and NET_ADMIN only, read-only root file system) and relays what it reports. The pcap goes
+ * straight from the sidecar into the output file on the host (a bind mount of that one file), or
+ * byte-exact to stdout for `-w -`; only small JSON events travel over the sidecar's stderr.
+ */
+import { chmod, open, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import createDebug from 'debug';
+import { InterruptedError, UserError } from '@dockside/common';
+import { resolveRunningContainer, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
+import { decodeEvent, type CaptureEvent, type StopReason } from './events.js';
+import type { CaptureStats } from './render.js';
+import type { CaptureSummary } from './summary.js';
+
+const debug = createDebug('dockside:netdebug');
+const FILE_IN_SIDECAR = '/capture/capture.pcap';
+
+export interface CaptureOptions {
+  container: string;
+  image: string;
+  version: string;
+  session: string;
+  interface: string;
+  filter?: string;
+  snaplen: number;
+  count?: number;
+  durationMs?: number;
+  /** A host path, or '-' for stdout. Neither: one line per packet on stdout (unless summary). */
+  write?: string;
+  summary: boolean;
+  /** Ask for summary snapshots this often (live display). */
+  summaryIntervalMs?: number;
+  limit?: number;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  onListening?: (e: Extract<CaptureEvent, { ds: 'listening' }>, target: string) => void;
+  onSummary?: (s: CaptureSummary, stats: CaptureStats) => void;
+}
+
+export interface CaptureResult {
+  target: string;
+  interface: string;
+  filter: string;
+  file: string | null;
+  stoppedBy: StopReason;
+  stats: CaptureStats;
+  bytesWritten: number;
+  summary?: CaptureSummary;
+  /** Set when a signal stopped the capture (the caller picks the exit code). */
+  signal?: NodeJS.Signals;
+}
+
+/** Line splitter for the sidecar's stderr: events to a callback, other lines to `text`. */
+class EventSink extends Writable {
+  private rest = '';
+  constructor(private readonly onEvent: (e: CaptureEvent) => void, private readonly text: (line: string) => void) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const s = this.rest + chunk.toString('utf8');
+    const lines = s.split('\n');
+    this.rest = (lines.pop() ?? '').slice(-1024 * 1024);
+    for (const line of lines) this.line(line);
+    cb();
+  }
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.rest) this.line(this.rest);
+    cb();
+  }
+  private line(line: string): void {
+    const e = decodeEvent(line);
+    if (e) this.onEvent(e);
+    else if (line.trim()) this.text(line);
+  }
+}
+
+class Discard extends Writable {
+  override _write(_c: Buffer, _e: BufferEncoding, cb: () => void): void {
+    cb();
+  }
+}
+
+/** Create (or truncate) the output file on the host, so a bad path fails before anything starts. */
+async function prepareOutput(path: string): Promise<{ abs: string; restoreMode?: number }> {
+  const abs = resolve(path);
+  const dir = dirname(abs);
+  const dst = await stat(dir).catch(() => undefined);
+  if (!dst) throw new UserError(`cannot write ${path}: directory ${dir} does not exist`, { exitCode: 2, hint: 'create it first, or give another path' });
+  if (!dst.isDirectory()) throw new UserError(`cannot write ${path}: ${dir} is not a directory`, { exitCode: 2 });
+  const cur = await stat(abs).catch(() => undefined);
+  if (cur?.isDirectory()) throw new UserError(`cannot write ${path}: it is a directory`, { exitCode: 2, hint: 'give a file name, e.g. capture.pcap' });
+  try {
+    const fh = await open(abs, 'w', 0o644);
+    await fh.close();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot write ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err))}`, { exitCode: 2, hint: 'choose a path you can write to' });
+  }
+  // The sidecar writes as root without CAP_DAC_OVERRIDE: a file owned by another user must be
+  // writable by all while it runs; its mode is restored afterwards.
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    await chmod(abs, 0o666);
+    return { abs, restoreMode: 0o644 };
+  }
+  return { abs };
+}
+
+export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<CaptureResult> {
+  if (opts.write === '-' && 'isTTY' in opts.stdout && (opts.stdout as NodeJS.WriteStream).isTTY) {
+    throw new UserError('refusing to write pcap bytes to a terminal', { exitCode: 2, hint: 'pipe it (`-w - | wireshark -k -i -`) or write a file with -w capture.pcap' });
+  }
+  const target = await resolveRunningContainer(engine, opts.container);
+  if (target.paused) throw new UserError(`container "${target.name}" is paused`, { exitCode: 2, hint: `unpause it first: docker unpause ${target.name}` });
+
+  let out: { abs: string; restoreMode?: number } | undefined;
+  const mounts: SidecarMount[] = [];
+  if (opts.write && opts.write !== '-') {
+    out = await prepareOutput(opts.write);
+    mounts.push({ type: 'bind', source: out.abs, target: FILE_IN_SIDECAR });
+  }
+  const text = !opts.write && !opts.summary;
+  const cmd = ['capture', '--interface', opts.interface, '--snaplen', String(opts.snaplen), '--stop-on-eof'];
+  if (opts.filter) cmd.push('--filter', opts.filter);
+  if (opts.count) cmd.push('--count', String(opts.count));
+  if (opts.durationMs) cmd.push('--duration', String(opts.durationMs));
+  if (out) cmd.push('--out', FILE_IN_SIDECAR);
+  else if (opts.write === '-') cmd.push('--out', '-');
+  if (opts.summary) cmd.push('--summary', '--limit', String(opts.limit ?? 20));
+  if (opts.summary && opts.summaryIntervalMs) cmd.push('--interval', String(opts.summaryIntervalMs));
+  if (text) cmd.push('--text');
+
+  let done: Extract<CaptureEvent, { ds: 'done' }> | undefined;
+  let failure: Extract<CaptureEvent, { ds: 'error' }> | undefined;
+  const otherLines: string[] = [];
+  const sink = new EventSink(
+    (e) => {
+      if (e.ds === 'listening') opts.onListening?.(e, target.name);
+      else if (e.ds === 'summary') opts.onSummary?.(e.summary, e.stats);
+      else if (e.ds === 'done') done = e;
+      else if (e.ds === 'error') failure = e;
+    },
+    (line) => {
+      if (otherLines.length < 50) otherLines.push(line);
+      debug('sidecar: %s', line);
+    },
+  );
+
+  let signal: NodeJS.Signals | undefined;
+  let exitCode = 0;
+  try {
+    const r = await runSidecar(
+      engine,
+      {
+        role: 'netdebug',
+        image: opts.image,
+        version: opts.version,
+        session: opts.session,
+        target,
+        join: { network: true },
+        capAdd: ['NET_RAW', 'NET_ADMIN'],
+        readonlyRootfs: true,
+        mounts,
+        cmd,
+        // Attached stdin that is never written: if the CLI dies, the program sees EOF and stops.
+        stdin: true,
+      },
+      { stdout: opts.write === '-' || text ? opts.stdout : new Discard(), stderr: sink, stopGraceMs: 15_000 },
+    );
+    exitCode = r.exitCode;
+  } catch (err) {
+    if (err instanceof InterruptedError && done) signal = err.signal;
+    else throw err;
+  } finally {
+    if (out?.restoreMode !== undefined) await chmod(out.abs, out.restoreMode).catch(() => undefined);
+  }
+  await new Promise<void>((r) => sink.end(r));
+  if (failure) throw new UserError(failure.message, { exitCode: failure.exitCode, code: failure.code, ...(failure.hint ? { hint: failure.hint } : {}) });
+  if (!done) {
+    const last = otherLines.filter((l) => !/^Running as user/.test(l)).pop();
+    throw new UserError(`the capture sidecar ended without a report (exit ${exitCode})${last ? `: ${last}` : ''}`, { exitCode: exitCode || 1 });
+  }
+  return {
+    target: target.name,
+    interface: opts.interface,
+    filter: opts.filter ?? '',
+    file: out?.abs ?? (opts.write === '-' ? '-' : null),
+    stoppedBy: done.stoppedBy,
+    stats: done.stats,
+    bytesWritten: done.bytesWritten,
+    ...(done.summary ? { summary: done.summary } : {}),
+    ...(signal ? { signal } : {}),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * `dockside debug`: the netdebug image (or another) joined to a target's network namespace, and with
+ * --pid its PID namespace, running an interactive shell on a TTY or one command. The sidecar is
+ * removed however the session ends (runSidecar). Capabilities: NET_RAW and NET_ADMIN for the network
+ * tools, SETUID and SETGID so that tcpdump can switch to its own user as it always does after
+ * opening the device, SYS_PTRACE with --pid (strace, /proc/<pid>/root, ss -p).
+ */
+import { UserError } from '@dockside/common';
+import { resolveRunningContainer, runSidecar, type Engine } from '@dockside/engine';
+
+export interface DebugOptions {
+  container: string;
+  image: string;
+  version: string;
+  session: string;
+  /** Join the PID namespace too. */
+  pid: boolean;
+  /** The command; empty: an interactive shell. */
+  command: string[];
+  /** Allocate a TTY (default: for the shell, when stdin is a terminal). */
+  tty: boolean;
+  /** Attach stdin. */
+  interactive: boolean;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi'];
+
+export function debugCapabilities(pid: boolean): string[] {
+  return ['NET_RAW', 'NET_ADMIN', 'SETUID', 'SETGID', ...(pid ? ['SYS_PTRACE'] : [])];
+}
+
+export async function runDebug(engine: Engine, opts: DebugOptions): Promise<{ exitCode: number; target: string }> {
+  const target = await resolveRunningContainer(engine, opts.container);
+  if (target.paused) throw new UserError(`container "${target.name}" is paused`, { exitCode: 2, hint: `unpause it first: docker unpause ${target.name}` });
+  const env: Record<string, string> = { debian_chroot: `dockside:${target.name}` };
+  if (opts.tty) env['TERM'] = process.env['TERM'] || 'xterm';
+  if (opts.pid) env['TARGET_ROOT'] = '/proc/1/root';
+
+  const raw = opts.tty && opts.stdin.isTTY;
+  if (raw) opts.stdin.setRawMode(true);
+  try {
+    const { exitCode } = await runSidecar(
+      engine,
+      {
+        role: 'netdebug',
+        image: opts.image,
+        version: opts.version,
+        session: opts.session,
+        target,
+        join: { network: true, pid: opts.pid },
+        capAdd: debugCapabilities(opts.pid),
+        entrypoint: opts.command.length ? opts.command : SHELL,
+        cmd: [],
+        env,
+        tty: opts.tty,
+        stdin: opts.interactive,
+        workingDir: '/',
+      },
+      { stdout: opts.stdout, stderr: opts.stderr, ...(opts.interactive ? { stdin: opts.stdin } : {}) },
+    );
+    return { exitCode, target: target.name };
+  } finally {
+    if (raw) {
+      opts.stdin.setRawMode(false);
+      opts.stdin.pause();
+    }
+  }
+}

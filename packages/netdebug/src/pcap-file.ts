@@ -1,0 +1,103 @@
+/**
+ * The classic pcap file format (https://www.tcpdump.org/manpages/pcap-savefile.5.html): a 24-byte
+ * global header, then per packet a 16-byte record header and the captured bytes. Pure functions:
+ * writing headers (the capture program streams records) and reading records from bytes (tests, and
+ * checking a stream record by record).
+ */
+
+export const PCAP_MAGIC_US = 0xa1b2c3d4;
+export const PCAP_MAGIC_NS = 0xa1b23c4d;
+
+/** Link-layer header types, by the names the `pcap` library reports and their numbers. */
+export const LINKTYPES: Record<string, number> = {
+  LINKTYPE_NULL: 0,
+  LINKTYPE_ETHERNET: 1,
+  LINKTYPE_RAW: 101,
+  LINKTYPE_LINUX_SLL: 113,
+  LINKTYPE_IEEE802_11_RADIO: 127,
+};
+
+export function linkTypeName(n: number): string | undefined {
+  return Object.entries(LINKTYPES).find(([, v]) => v === n)?.[0];
+}
+
+/** The 24-byte global header of a little-endian, microsecond pcap file. */
+export function pcapGlobalHeader(linkType: number, snaplen: number): Buffer {
+  const b = Buffer.alloc(24);
+  b.writeUInt32LE(PCAP_MAGIC_US, 0);
+  b.writeUInt16LE(2, 4);
+  b.writeUInt16LE(4, 6);
+  b.writeInt32LE(0, 8);
+  b.writeUInt32LE(0, 12);
+  b.writeUInt32LE(snaplen, 16);
+  b.writeUInt32LE(linkType, 20);
+  return b;
+}
+
+/** One record: header (seconds, microseconds, captured length, original length) and the bytes. */
+export function pcapRecord(tsSec: number, tsUsec: number, data: Buffer, origLen = data.length): Buffer {
+  const b = Buffer.alloc(16 + data.length);
+  b.writeUInt32LE(tsSec >>> 0, 0);
+  b.writeUInt32LE(tsUsec >>> 0, 4);
+  b.writeUInt32LE(data.length, 8);
+  b.writeUInt32LE(origLen, 12);
+  data.copy(b, 16);
+  return b;
+}
+
+export interface PcapRecord {
+  tsSec: number;
+  tsUsec: number;
+  caplen: number;
+  len: number;
+  data: Buffer;
+}
+
+export interface PcapFileInfo {
+  linkType: number;
+  snaplen: number;
+  nanoseconds: boolean;
+  littleEndian: boolean;
+}
+
+/** Parse the global header; throws on anything that is not a classic pcap file. */
+export function parseGlobalHeader(b: Buffer): PcapFileInfo {
+  if (b.length < 24) throw new Error('not a pcap file: shorter than its 24-byte header');
+  const le = b.readUInt32LE(0);
+  const be = b.readUInt32BE(0);
+  let littleEndian: boolean;
+  let nanoseconds: boolean;
+  if (le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS) {
+    littleEndian = true;
+    nanoseconds = le === PCAP_MAGIC_NS;
+  } else if (be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS) {
+    littleEndian = false;
+    nanoseconds = be === PCAP_MAGIC_NS;
+  } else {
+    throw new Error('not a pcap file (unknown magic number)');
+  }
+  const u32 = (o: number) => (littleEndian ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  return { linkType: u32(20) & 0x0fffffff, snaplen: u32(16), nanoseconds, littleEndian };
+}
+
+/** Every complete record in a whole pcap file held in memory (a truncated tail is ignored). */
+export function readPcap(file: Buffer): { info: PcapFileInfo; records: PcapRecord[]; truncatedTail: boolean } {
+  const info = parseGlobalHeader(file);
+  const u32 = (o: number) => (info.littleEndian ? file.readUInt32LE(o) : file.readUInt32BE(o));
+  const records: PcapRecord[] = [];
+  let off = 24;
+  while (off + 16 <= file.length) {
+    const caplen = u32(off + 8);
+    if (off + 16 + caplen > file.length) break;
+    const frac = u32(off + 4);
+    records.push({
+      tsSec: u32(off),
+      tsUsec: info.nanoseconds ? Math.floor(frac / 1000) : frac,
+      caplen,
+      len: u32(off + 12),
+      data: file.subarray(off + 16, off + 16 + caplen),
+    });
+    off += 16 + caplen;
+  }
+  return { info, records, truncatedTail: off !== file.length };
+}

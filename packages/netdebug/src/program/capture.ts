@@ -1,0 +1,205 @@
+/**
+ * `netdebug.mjs capture`: live capture with libpcap (through the `pcap` library) inside the target's
+ * network namespace. Needs only NET_RAW (and NET_ADMIN for promiscuous mode): unlike tcpdump, it
+ * does not switch users after opening the device. Writes a standard pcap to a file (flushed after
+ * every batch the kernel hands over, and completely on stop) and/or to stdout, decodes packets for
+ * the summary, or prints one line per packet. Stops on count, duration, SIGINT/SIGTERM, or when the
+ * CLI goes away (EOF on stdin with --stop-on-eof). Always reports libpcap's received/dropped counts.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isUserError, UserError } from '@dockside/common';
+import { encodeEvent, type CaptureEvent, type StopReason } from '../events.js';
+import { LINKTYPES, pcapGlobalHeader } from '../pcap-file.js';
+import { loadPcap, type PcapSessionLike } from '../pcap-lib.js';
+import type { CaptureStats } from '../render.js';
+import { CaptureSummarizer } from '../summary.js';
+import { packetLine } from './packet-line.js';
+
+function emit(e: CaptureEvent): void {
+  process.stderr.write(encodeEvent(e));
+}
+
+function classifyOpenError(err: Error, iface: string, filter: string): UserError {
+  const msg = err.message.trim();
+  if (/permission|not permitted/i.test(msg)) {
+    return new UserError(`capturing on ${iface} was refused: the sidecar lacks the NET_RAW capability (${msg})`, {
+      exitCode: 77,
+      hint: 'dockside adds NET_RAW and NET_ADMIN; an engine policy (user namespaces, seccomp, AppArmor) may be removing them',
+      code: 'ECAP',
+    });
+  }
+  if (/no such device|doesn't exist|not found|SIOCGIF/i.test(msg)) {
+    return new UserError(`no interface "${iface}" in the container's network namespace (${msg})`, {
+      exitCode: 2,
+      hint: 'list them with `dockside debug <container> -- ip -brief link`, or use --interface any',
+      code: 'ENOIFACE',
+    });
+  }
+  if (filter && /syntax|parse|expression|illegal|unknown|can't|invalid|error/i.test(msg)) {
+    return new UserError(`bad capture filter "${filter}": ${msg}`, { exitCode: 2, hint: 'see `man pcap-filter` for the syntax, e.g. "tcp port 80 and host 10.0.0.5"', code: 'EFILTER' });
+  }
+  return new UserError(`cannot capture on ${iface}: ${msg}`, { exitCode: 1, code: 'ECAPTURE' });
+}
+
+/** The subcommand: typed errors become an `error` event (the CLI prints them as one line). */
+export async function captureCommand(argv: string[]): Promise<number> {
+  try {
+    return await capture(argv);
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    emit({ ds: 'error', message: err.message, ...(err.hint ? { hint: err.hint } : {}), code: err.code, exitCode: err.exitCode });
+    return err.exitCode;
+  }
+}
+
+async function capture(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      interface: { type: 'string', default: 'any' },
+      filter: { type: 'string', default: '' },
+      snaplen: { type: 'string', default: '262144' },
+      count: { type: 'string', default: '0' },
+      duration: { type: 'string', default: '0' },
+      out: { type: 'string' },
+      summary: { type: 'boolean', default: false },
+      text: { type: 'boolean', default: false },
+      interval: { type: 'string', default: '0' },
+      limit: { type: 'string', default: '20' },
+      buffer: { type: 'string', default: String(32 * 1024 * 1024) },
+      'stop-on-eof': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const iface = values.interface;
+  const filter = values.filter;
+  const snaplen = Number(values.snaplen);
+  const count = Number(values.count);
+  const durationMs = Number(values.duration);
+  const intervalMs = Number(values.interval);
+
+  const lib = loadPcap();
+  let session: PcapSessionLike;
+  try {
+    session = lib.createSession(iface, { filter, snap_length: snaplen, buffer_size: Number(values.buffer), buffer_timeout: 50, promiscuous: iface !== 'any' });
+  } catch (err) {
+    throw classifyOpenError(err as Error, iface, filter);
+  }
+  const linkName = session.link_type;
+  const linkType = LINKTYPES[linkName] ?? Number(/(\d+)/.exec(linkName)?.[1] ?? 1);
+
+  let fd: number | undefined;
+  if (values.out && values.out !== '-') {
+    try {
+      fd = openSync(values.out, 'w');
+    } catch (err) {
+      session.close();
+      throw new UserError(`cannot write the capture file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: 2, code: 'EOUTPUT' });
+    }
+  }
+  const toStdout = values.out === '-';
+  const header = pcapGlobalHeader(linkType, snaplen);
+  let bytesWritten = 0;
+  if (fd !== undefined) bytesWritten += writeSync(fd, header);
+  if (toStdout) {
+    process.stdout.write(header);
+    bytesWritten += header.length;
+  }
+
+  const summarizer = values.summary ? new CaptureSummarizer(lib, { limit: Number(values.limit) }) : undefined;
+  let captured = 0;
+  let stopping = false;
+  let pending: Buffer[] = [];
+  let flushQueued = false;
+  const flush = () => {
+    flushQueued = false;
+    if (fd === undefined || pending.length === 0) return;
+    const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+    pending = [];
+    let off = 0;
+    while (off < chunk.length) off += writeSync(fd, chunk, off);
+    bytesWritten += chunk.length;
+  };
+  let firstTs: number | undefined;
+
+  const stats = (): CaptureStats => {
+    let s = { ps_recv: 0, ps_drop: 0, ps_ifdrop: 0 };
+    try {
+      s = session.stats();
+    } catch {
+      /* closed */
+    }
+    return { received: s.ps_recv, captured, dropped: s.ps_drop, ifDropped: s.ps_ifdrop };
+  };
+
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+
+  const stop = (why: StopReason) => {
+    if (stopping) return;
+    stopping = true;
+    // Leave the libpcap dispatch loop before closing the handle.
+    setImmediate(() => {
+      const st = stats();
+      session.close();
+      flush();
+      if (fd !== undefined) closeSync(fd);
+      emit({ ds: 'done', stats: st, stoppedBy: why, bytesWritten, ...(summarizer ? { summary: summarizer.snapshot() } : {}) });
+      const finish = () => resolveDone(0);
+      if (toStdout || values.text) process.stdout.write('', finish);
+      else finish();
+    });
+  };
+
+  session.on('packet', (p) => {
+    if (stopping) return;
+    const caplen = p.header.readUInt32LE(8);
+    captured++;
+    if (fd !== undefined || toStdout) {
+      const rec = Buffer.allocUnsafe(16 + caplen);
+      p.header.copy(rec, 0, 0, 16);
+      p.buf.copy(rec, 16, 0, caplen);
+      if (fd !== undefined) {
+        pending.push(rec);
+        if (!flushQueued) {
+          flushQueued = true;
+          setImmediate(flush);
+        }
+      }
+      if (toStdout) {
+        process.stdout.write(rec);
+        bytesWritten += rec.length;
+      }
+    }
+    if (summarizer) summarizer.add(linkName, p.header, p.buf);
+    if (values.text) {
+      const ts = p.header.readUInt32LE(0) + p.header.readUInt32LE(4) / 1e6;
+      firstTs ??= ts;
+      process.stdout.write(`${packetLine(lib, linkName, p.header, p.buf)}\n`);
+    }
+    if (count > 0 && captured >= count) stop('count');
+  });
+
+  emit({ ds: 'listening', interface: iface, linkType, linkTypeName: linkName, snaplen, filter });
+  if (durationMs > 0) setTimeout(() => stop('duration'), durationMs).unref();
+  let ticker: NodeJS.Timeout | undefined;
+  if (summarizer && intervalMs > 0) {
+    ticker = setInterval(() => {
+      if (!stopping) emit({ ds: 'summary', summary: summarizer.snapshot(), stats: stats() });
+    }, intervalMs);
+    ticker.unref();
+  }
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop('signal'));
+  process.stdout.on('error', () => stop('client-gone'));
+  if (values['stop-on-eof']) {
+    process.stdin.on('end', () => stop('client-gone'));
+    process.stdin.on('close', () => stop('client-gone'));
+    process.stdin.on('error', () => stop('client-gone'));
+    process.stdin.resume();
+  }
+  const code = await done;
+  if (ticker) clearInterval(ticker);
+  // The libpcap poll handle and stdin would keep the loop alive.
+  process.exit(code);
+}

@@ -1,0 +1,46 @@
+/** `dockside capture --read`: the summary of a pcap or pcapng file, read on the host with libpcap. */
+import { access, constants, stat } from 'node:fs/promises';
+import { NotFoundError, UserError } from '@dockside/common';
+import { loadPcap } from './pcap-lib.js';
+import { CaptureSummarizer, type CaptureSummary, type SummaryOptions } from './summary.js';
+
+export interface ReadOptions extends SummaryOptions {
+  path: string;
+  /** Optional BPF filter applied while reading. */
+  filter?: string;
+}
+
+export async function summarizeFile(opts: ReadOptions): Promise<CaptureSummary> {
+  const st = await stat(opts.path).catch(() => undefined);
+  if (!st) throw new NotFoundError(`no file ${opts.path}`, { hint: 'give the path of a pcap or pcapng file' });
+  if (!st.isFile()) throw new UserError(`${opts.path} is not a file`, { exitCode: 2, hint: 'give the path of a pcap or pcapng file' });
+  await access(opts.path, constants.R_OK).catch(() => {
+    throw new UserError(`cannot read ${opts.path}: permission denied`, { exitCode: 2 });
+  });
+  const lib = loadPcap();
+  let session;
+  try {
+    session = lib.createOfflineSession(opts.path, opts.filter ? { filter: opts.filter } : {});
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (opts.filter && /syntax|filter|expression|parse|unknown|illegal/i.test(msg)) {
+      throw new UserError(`bad capture filter "${opts.filter}": ${msg}`, { exitCode: 2, hint: 'see `man pcap-filter` for the filter syntax' });
+    }
+    throw new UserError(`cannot read ${opts.path} as a capture file: ${msg}`, { exitCode: 2, hint: 'give a pcap or pcapng file, e.g. one written by `dockside capture -w` or tcpdump' });
+  }
+  const summarizer = new CaptureSummarizer(lib, opts);
+  const s = session;
+  return new Promise<CaptureSummary>((resolve, reject) => {
+    s.on('packet', (p) => {
+      try {
+        summarizer.add(p.link_type, p.header, p.buf);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+    s.on('complete', () => {
+      s.close();
+      resolve(summarizer.snapshot());
+    });
+  });
+}
