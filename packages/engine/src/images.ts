@@ -6,6 +6,7 @@ import createDebug from 'debug';
 import { UserError } from '@dockside/common';
 import type { Engine } from './engine.js';
 import { mapEngineError, statusOf } from './errors.js';
+import { loadTarStream } from './tar.js';
 import { IMAGE_LABEL } from './labels.js';
 
 const debug = createDebug('dockside:images');
@@ -64,7 +65,7 @@ export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]
 
 /** Pack a folder (files, dirs, symlinks; modes kept, owners zeroed) as a tar stream. */
 export async function packDirectory(dir: string): Promise<NodeJS.ReadableStream> {
-  const tar = await import('tar-stream');
+  const tar = await loadTarStream();
   const pack = tar.pack();
   const walk = async (abs: string): Promise<void> => {
     const entries = await readdir(abs, { withFileTypes: true });

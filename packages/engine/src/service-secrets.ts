@@ -7,6 +7,7 @@
 import type Dockerode from 'dockerode';
 import type { Engine } from './engine.js';
 import { mapEngineError } from './errors.js';
+import { loadTarStream } from './tar.js';
 import { removeWithAnonymousVolumes } from './listing.js';
 import { buildCreateOptions, type ServiceSpec } from './sidecar.js';
 
@@ -36,7 +37,7 @@ export async function startServiceWithSecrets(
   }
   try {
     if (secrets.length) {
-      const tar = await import('tar-stream');
+      const tar = await loadTarStream();
       const pack = tar.pack();
       for (const s of secrets) {
         const body = typeof s.content === 'string' ? Buffer.from(s.content) : s.content;

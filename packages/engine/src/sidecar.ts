@@ -22,6 +22,7 @@ import { demuxTo } from './demux.js';
 import type { Engine } from './engine.js';
 import { parseEnvFile } from './env-file.js';
 import { mapEngineError } from './errors.js';
+import { loadTarStream } from './tar.js';
 import { createLabels } from './labels.js';
 
 const debug = createDebug('dockside:sidecar');
@@ -198,7 +199,7 @@ async function createSidecar(engine: Engine, spec: SidecarSpec): Promise<Dockero
 }
 
 async function packFiles(files: SidecarFile[]): Promise<NodeJS.ReadableStream> {
-  const tar = await import('tar-stream');
+  const tar = await loadTarStream();
   const pack = tar.pack();
   const dirs = new Set<string>();
   for (const f of files) {
