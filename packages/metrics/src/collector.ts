@@ -79,6 +79,9 @@ export interface CacheEntry {
   netns?: string | null;
 }
 
+/** How long a container whose cgroup was not found is not searched for again. */
+export const MISS_TTL_MS = 10_000;
+
 /** How long limits read from the cgroup are reused before being read again. */
 export const SPEC_TTL_MS = 30_000;
 
@@ -94,12 +97,14 @@ export interface CollectorState {
   hostPids: boolean;
   /** Scratch buffer for reading kernel files (collections are synchronous, so one is enough). */
   scratch: Buffer;
+  /** id -> when its cgroup was last looked for in vain (the search is not repeated for a while). */
+  misses: Map<string, number>;
 }
 
 /** Look at the host's cgroup mount; null when there is none (e.g. the engine runs elsewhere). */
 export function createCollector(paths: HostPaths, opts: { hostPids?: boolean } = {}): CollectorState | null {
   const layout = detectLayout(paths.cgroupRoot);
-  return layout ? { paths, layout, cache: new Map(), hostPids: opts.hostPids ?? true, scratch: createScratch() } : null;
+  return layout ? { paths, layout, cache: new Map(), hostPids: opts.hostPids ?? true, scratch: createScratch(), misses: new Map() } : null;
 }
 
 /** Where a container's cgroup is, cached. null when it is not on this host. */
@@ -110,8 +115,14 @@ export function locate(state: CollectorState, t: CollectTarget): string | null {
 function entryFor(state: CollectorState, t: CollectTarget): CacheEntry | null {
   const hit = state.cache.get(t.id);
   if (hit) return hit;
+  const missed = state.misses.get(t.id);
+  if (missed !== undefined && performance.now() - missed < MISS_TTL_MS) return null;
   const rel = findContainerCgroup(state.layout, t.id, { ...(t.cgroupParent ? { cgroupParent: t.cgroupParent } : {}), procRoot: state.paths.procRoot });
-  if (!rel) return null;
+  if (!rel) {
+    state.misses.set(t.id, performance.now());
+    return null;
+  }
+  state.misses.delete(t.id);
   const e: CacheEntry = { rel };
   state.cache.set(t.id, e);
   return e;
@@ -189,6 +200,7 @@ export function collect(state: CollectorState, targets: CollectTarget[], now = D
   }
   // Forget paths of containers that are gone, so the cache stays bounded.
   for (const id of state.cache.keys()) if (!live.has(id)) state.cache.delete(id);
+  for (const id of state.misses.keys()) if (!live.has(id)) state.misses.delete(id);
   out.sort((a, b) => a.name.localeCompare(b.name));
   return {
     timestamp: now(),
