@@ -17,7 +17,7 @@ export class RemoteEngineError extends UserError {
     super(message, {
       exitCode: 2,
       code: 'EREMOTE',
-      hint: 'run dockside on the engine\'s host, or start the exporter there (`dockside metrics serve`) and scrape it',
+      hint: 'run dockside on the engine\'s host; `dockside metrics --source sidecar` reads through a one-shot sidecar there, and `dockside metrics serve` runs the exporter there',
     });
   }
 }
