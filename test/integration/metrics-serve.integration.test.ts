@@ -72,7 +72,7 @@ function freePort(): Promise<number> {
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, timeout: 10_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, timeout: 10_000, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));

@@ -77,7 +77,7 @@ async function row(name: string): Promise<Row> {
 
 function httpGet(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 30_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: 30_000, agent: false }, (res) => {
       let n = 0;
       res.on('data', (c: Buffer) => (n += c.length));
       res.on('end', () => resolve(n));
