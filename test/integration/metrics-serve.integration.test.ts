@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IMAGE_TAG, cleanupRun, docker, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { IMAGE_TAG, ROOT, cleanupRun, docker, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
 const TOKEN = `tok-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
@@ -72,7 +72,7 @@ function freePort(): Promise<number> {
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, timeout: 10_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, timeout: 10_000, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -169,6 +169,18 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
     const check = spawnSync('promtool', ['check', 'metrics'], { input: r.body, encoding: 'utf8' });
     assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
     assert.equal((check.stdout + check.stderr).trim(), '', 'promtool has no complaints');
+    // The cgroup v2 fixture trees, rendered by the same code, pass promtool too.
+    const { collect, createCollector, renderExposition } = await import('@dockside/metrics');
+    for (const tree of ['v2-systemd', 'v2-cgroupfs']) {
+      const dir = join(ROOT, 'packages/metrics/fixtures', tree);
+      const state = createCollector({ cgroupRoot: join(dir, 'sys/fs/cgroup'), procRoot: join(dir, 'proc') });
+      assert.ok(state);
+      const ids = ['a1', 'b2', 'c3'].map((x) => x.repeat(32));
+      const col = collect(state, ids.map((id, i) => ({ id, name: `c${i}`, image: 'img', labels: {} })));
+      assert.ok(col.containers.length > 0);
+      const v2 = spawnSync('promtool', ['check', 'metrics'], { input: renderExposition(col), encoding: 'utf8' });
+      assert.equal(v2.status, 0, `${tree}: ${v2.stdout}${v2.stderr}`);
+    }
     assert.match(r.body, new RegExp(`container_memory_working_set_bytes\\{id="/docker/[0-9a-f]{64}",image="${BASE.replace(/[/.]/g, '\\$&')}",name="${load}",container_label_com_example_tier="web"\\} \\d+`));
   });
 

@@ -77,7 +77,7 @@ async function row(name: string): Promise<Row> {
 
 function httpGet(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 30_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: 30_000, agent: false }, (res) => {
       let n = 0;
       res.on('data', (c: Buffer) => (n += c.length));
       res.on('end', () => resolve(n));
@@ -236,9 +236,32 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
     assert.match(r.stderr, /is not running/);
   });
 
-  it('says clearly when the engine is not on this host', async () => {
-    const r = await runCli(['metrics'], { env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /is not on this host/);
+  it('says clearly when the engine is not on this host, and refuses with --source host', async () => {
+    const auto = await runCli(['metrics'], { env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+    assert.match(auto.stderr, /the engine at tcp:\/\/127\.0\.0\.1:1 is not on this host.*one-shot metrics sidecar/);
+    assert.equal(auto.code, 3, 'then the unreachable engine is reported as such');
+    assert.match(auto.stderr, /cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:1/);
+    const host = await runCli(['metrics', '--source', 'host'], { env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+    assert.equal(host.code, 2, host.stderr);
+    assert.match(host.stderr, /is not on this host/);
+  });
+
+  it('--source sidecar (the path for remote engines) gives the same figures as reading this host', async () => {
+    const r = await runCli(['metrics', load, joined, '--source', 'sidecar', '--json', '--sample', '300ms']);
+    assert.equal(r.code, 0, r.stderr);
+    const snap = JSON.parse(r.stdout) as { source: string; containers: Row[] };
+    assert.equal(snap.source, 'sidecar');
+    const side = new Map(snap.containers.map((c) => [c.name, c]));
+    assert.deepEqual([...side.keys()].sort(), [joined, load].sort());
+    const host = await row(load);
+    const s = side.get(load) as Row;
+    close(s.memoryLimitBytes ?? 0, host.memoryLimitBytes ?? 0, 'limit', 0);
+    close(s.cpuSeconds, host.cpuSeconds, 'CPU seconds');
+    close(s.blockWriteBytes, host.blockWriteBytes, 'write bytes');
+    close(s.netTxBytes ?? 0, host.netTxBytes ?? 0, 'transmit bytes');
+    close(s.memoryWorkingSetBytes, host.memoryWorkingSetBytes, 'working set');
+    assert.equal(side.get(joined)?.networkSharedWith, load);
+    const oneShots = docker('ps', '-a', '--filter', 'label=dockside.role=metrics', '--format', '{{.Label "dockside.metrics.service"}}').split('\n').filter((l) => l !== 'true' && l !== '');
+    assert.deepEqual(oneShots, [], 'the one-shot sidecar is removed');
   });
 });

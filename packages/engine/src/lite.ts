@@ -51,10 +51,40 @@ export async function liteListRunning(client: LiteClient): Promise<ContainerBrie
   return list.map(toBrief);
 }
 
+interface InspectLite {
+  Id: string;
+  Name: string;
+  Config?: { Image?: string; Labels?: Record<string, string> | null };
+  State?: { Pid?: number; Running?: boolean; Status?: string };
+  HostConfig?: { NetworkMode?: string };
+}
+
 /** The host pid of a container's main process (0 when it is not running), from GET /containers/<id>/json. */
 export async function liteContainerPid(client: LiteClient, id: string): Promise<number> {
-  const info = await getJson<{ State?: { Pid?: number } }>(client, `/containers/${encodeURIComponent(id)}/json`);
+  const info = await getJson<InspectLite>(client, `/containers/${encodeURIComponent(id)}/json`);
   return info.State?.Pid ?? 0;
+}
+
+/** One container as a brief plus its host pid; null when it is gone or not running. */
+export async function liteInspect(client: LiteClient, id: string): Promise<{ brief: ContainerBrief; pid: number } | null> {
+  let info: InspectLite;
+  try {
+    info = await getJson<InspectLite>(client, `/containers/${encodeURIComponent(id)}/json`);
+  } catch {
+    return null;
+  }
+  if (!info.State?.Running) return null;
+  return {
+    brief: {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      image: info.Config?.Image ?? '',
+      state: info.State.Status ?? 'running',
+      labels: info.Config?.Labels ?? {},
+      networkMode: info.HostConfig?.NetworkMode ?? 'default',
+    },
+    pid: info.State.Pid ?? 0,
+  };
 }
 
 export interface LiteEvent {

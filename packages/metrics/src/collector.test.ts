@@ -140,7 +140,7 @@ describe('collector on cgroup v2 trees (same code path)', () => {
     cpSync(join(FIX, 'v2-cgroupfs'), dir, { recursive: true });
     const state = collector(dir);
     assert.equal(collect(state, [target(C, 'worker')]).containers.length, 1);
-    assert.equal(state.cache.get(C), `docker/${C}`);
+    assert.equal(state.cache.get(C)?.rel, `docker/${C}`);
     rmSync(join(dir, 'sys/fs/cgroup/docker', C), { recursive: true });
     assert.deepEqual(collect(state, [target(C, 'worker')]).containers, []);
     assert.equal(state.cache.has(C), false);

@@ -10,7 +10,7 @@ import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectLayout, findContainerCgroup, type CgroupLayout } from './cgroup/layout.js';
 import { parseNetDevFull, type DeviceIo, type NetIface } from './cgroup/parse.js';
-import { firstPid, readCgroupStats, type CgroupStats } from './cgroup/read.js';
+import { createScratch, firstPid, readCgroupStats, specOf, type CgroupStats, type SpecFigures } from './cgroup/read.js';
 
 export interface CollectTarget {
   id: string;
@@ -67,31 +67,65 @@ export interface Collection {
   durationMs: number;
 }
 
+/** What is remembered per container between collections. */
+export interface CacheEntry {
+  /** cgroup path relative to the hierarchy root. */
+  rel: string;
+  /** Limits, re-read every SPEC_TTL_MS (they change only on `docker update`). */
+  spec?: SpecFigures;
+  specAt?: number;
+  /** Host pid found in cgroup.procs, and its network namespace key. */
+  pid?: number;
+  netns?: string | null;
+}
+
+/** How long a container whose cgroup was not found is not searched for again. */
+export const MISS_TTL_MS = 10_000;
+
+/** How long limits read from the cgroup are reused before being read again. */
+export const SPEC_TTL_MS = 30_000;
+
 export interface CollectorState {
   paths: HostPaths;
   layout: CgroupLayout;
-  /** id -> cgroup path relative to the hierarchy root. */
-  cache: Map<string, string>;
+  /** id -> what was found out about it. */
+  cache: Map<string, CacheEntry>;
   /**
    * Whether pids read from cgroup.procs are host pids. Not in a container with its own PID
    * namespace: the kernel lists only the pids visible there, in its own numbering.
    */
   hostPids: boolean;
+  /** Scratch buffer for reading kernel files (collections are synchronous, so one is enough). */
+  scratch: Buffer;
+  /** id -> when its cgroup was last looked for in vain (the search is not repeated for a while). */
+  misses: Map<string, number>;
 }
 
 /** Look at the host's cgroup mount; null when there is none (e.g. the engine runs elsewhere). */
 export function createCollector(paths: HostPaths, opts: { hostPids?: boolean } = {}): CollectorState | null {
   const layout = detectLayout(paths.cgroupRoot);
-  return layout ? { paths, layout, cache: new Map(), hostPids: opts.hostPids ?? true } : null;
+  return layout ? { paths, layout, cache: new Map(), hostPids: opts.hostPids ?? true, scratch: createScratch(), misses: new Map() } : null;
 }
 
 /** Where a container's cgroup is, cached. null when it is not on this host. */
 export function locate(state: CollectorState, t: CollectTarget): string | null {
+  return entryFor(state, t)?.rel ?? null;
+}
+
+function entryFor(state: CollectorState, t: CollectTarget): CacheEntry | null {
   const hit = state.cache.get(t.id);
   if (hit) return hit;
+  const missed = state.misses.get(t.id);
+  if (missed !== undefined && performance.now() - missed < MISS_TTL_MS) return null;
   const rel = findContainerCgroup(state.layout, t.id, { ...(t.cgroupParent ? { cgroupParent: t.cgroupParent } : {}), procRoot: state.paths.procRoot });
-  if (rel) state.cache.set(t.id, rel);
-  return rel;
+  if (!rel) {
+    state.misses.set(t.id, performance.now());
+    return null;
+  }
+  state.misses.delete(t.id);
+  const e: CacheEntry = { rel };
+  state.cache.set(t.id, e);
+  return e;
 }
 
 function netnsKey(procRoot: string, pid: number): string | null {
@@ -121,16 +155,32 @@ export function collect(state: CollectorState, targets: CollectTarget[], now = D
   const ordered = [...targets].sort((a, b) => joined(a) - joined(b) || a.id.localeCompare(b.id));
   for (const t of ordered) {
     live.add(t.id);
-    const rel = locate(state, t);
-    if (!rel) continue;
-    const stats = readCgroupStats(state.layout, rel);
+    const entry = entryFor(state, t);
+    if (!entry) continue;
+    const rel = entry.rel;
+    const fresh = entry.spec && entry.specAt !== undefined && t0 - entry.specAt < SPEC_TTL_MS;
+    const stats = readCgroupStats(state.layout, rel, fresh ? entry.spec : undefined, state.scratch);
     if (!stats) {
       state.cache.delete(t.id);
       continue;
     }
+    if (!fresh) {
+      entry.spec = specOf(stats);
+      entry.specAt = t0;
+    }
     let network: NetworkStats | null = null;
-    const pid = t.pid || (state.hostPids ? firstPid(state.layout, rel) : null);
-    const key = pid ? netnsKey(state.paths.procRoot, pid) : null;
+    // The pid and its namespace are remembered: a container's main process keeps both while it
+    // runs (a restart is a new process: the cached pid then fails to read and is looked up again).
+    let pid = t.pid || entry.pid || (state.hostPids ? firstPid(state.layout, rel) : null);
+    let key = pid ? (pid === entry.pid && entry.netns !== undefined ? entry.netns : netnsKey(state.paths.procRoot, pid)) : null;
+    if (pid && !key && pid === entry.pid && state.hostPids) {
+      pid = firstPid(state.layout, rel);
+      key = pid ? netnsKey(state.paths.procRoot, pid) : null;
+    }
+    if (pid) {
+      entry.pid = pid;
+      entry.netns = key;
+    }
     if (pid && key) {
       if (key === hostNetns) network = { netns: key, host: true, interfaces: [] };
       else if (seenNetns.has(key)) network = { netns: key, sharedWith: seenNetns.get(key) as string, interfaces: [] };
@@ -141,6 +191,8 @@ export function collect(state: CollectorState, targets: CollectTarget[], now = D
           seenNetns.set(key, t.id);
         } catch {
           network = null; // process exited between the two reads
+          entry.pid = undefined;
+          entry.netns = undefined;
         }
       }
     }
@@ -148,6 +200,7 @@ export function collect(state: CollectorState, targets: CollectTarget[], now = D
   }
   // Forget paths of containers that are gone, so the cache stays bounded.
   for (const id of state.cache.keys()) if (!live.has(id)) state.cache.delete(id);
+  for (const id of state.misses.keys()) if (!live.has(id)) state.misses.delete(id);
   out.sort((a, b) => a.name.localeCompare(b.name));
   return {
     timestamp: now(),

@@ -21,7 +21,7 @@ function text(): string {
 describe('Prometheus exposition', () => {
   it('cAdvisor names, one HELP/TYPE per family, counters end in _total, gauges do not', () => {
     const t = text();
-    const types = [...t.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]);
+    const types = [...t.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m): [string, string] => [m[1] as string, m[2] as string]);
     assert.equal(new Set(types.map(([n]) => n)).size, types.length, 'no family declared twice');
     for (const [name, type] of types) {
       assert.equal(name.endsWith('_total'), type === 'counter', `${name} is a ${type}`);

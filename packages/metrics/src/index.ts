@@ -6,6 +6,7 @@ export * from './exposition.js';
 export * from './render.js';
 export * from './local.js';
 export * from './snapshot.js';
+export * from './remote.js';
 export * from './service.js';
 export * from './top.js';
 export { detectLayout, findContainerCgroup, candidatePaths, type CgroupLayout } from './cgroup/layout.js';

@@ -17,7 +17,7 @@ export class RemoteEngineError extends UserError {
     super(message, {
       exitCode: 2,
       code: 'EREMOTE',
-      hint: 'run dockside on the engine\'s host, or start the exporter there (`dockside metrics serve`) and scrape it',
+      hint: 'run dockside on the engine\'s host; `dockside metrics --source sidecar` reads through a one-shot sidecar there, and `dockside metrics serve` runs the exporter there',
     });
   }
 }
@@ -47,9 +47,17 @@ export async function chooseTargets(engine: Engine, state: CollectorState, refs:
     const byId = new Map(running.map((c) => [c.id, c]));
     targets = [];
     for (const ref of refs) {
-      const t = await resolveRunningContainer(engine, ref);
-      const brief = byId.get(t.id);
-      const target = brief ? toTarget(brief) : { id: t.id, name: t.name, image: t.image, labels: t.labels, networkMode: t.networkMode };
+      // The listing answers most names and ids without one inspect per container; anything else
+      // (stopped, ambiguous, unknown) goes through the engine's own resolution and its errors.
+      const prefixed = /^[0-9a-f]{4,}$/.test(ref) ? running.filter((c) => c.id.startsWith(ref)) : [];
+      let brief = byId.get(ref) ?? running.find((c) => c.name === ref) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+      let target: CollectTarget;
+      if (brief) target = toTarget(brief);
+      else {
+        const t = await resolveRunningContainer(engine, ref);
+        brief = byId.get(t.id);
+        target = brief ? toTarget(brief) : { id: t.id, name: t.name, image: t.image, labels: t.labels, networkMode: t.networkMode };
+      }
       if (!targets.some((x) => x.id === target.id)) targets.push(target);
     }
   } else {

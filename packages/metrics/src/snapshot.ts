@@ -1,7 +1,8 @@
 /** `dockside metrics`: one snapshot, rates from two collections `sampleMs` apart. */
-import type { Engine } from '@dockside/engine';
+import { listRunningContainers, resolveRunningContainer, type Engine } from '@dockside/engine';
 import { collect, type Collection } from './collector.js';
-import { chooseTargets, localCollector } from './local.js';
+import { chooseTargets, localCollector, RemoteEngineError } from './local.js';
+import { collectViaSidecar } from './remote.js';
 import { computeRates, sortRates, type ContainerRates, type SortKey } from './rates.js';
 
 export interface SnapshotOptions {
@@ -9,27 +10,58 @@ export interface SnapshotOptions {
   /** Time between the two samples the rates come from. */
   sampleMs: number;
   sort?: SortKey;
+  /**
+   * Where to read: `host` (this host's /sys/fs/cgroup and /proc), `sidecar` (a one-shot metrics
+   * sidecar on the engine, for remote engines), `auto` (host when the containers' cgroups are
+   * here, else sidecar). Default auto.
+   */
+  source?: 'auto' | 'host' | 'sidecar';
+  /** The metrics image, dockside version and session, for the sidecar source. */
+  sidecar?: { image: string; version: string; session: string };
+  /** Told when the sidecar source is chosen automatically, and why. */
+  notice?: (msg: string) => void;
 }
 
 export interface Snapshot {
   timestamp: string;
   cgroupVersion: 1 | 2;
   sampleMs: number;
+  /** Where the figures were read: this host, or a sidecar on the engine's host. */
+  source: 'host' | 'sidecar';
   /** Time one full collection took (ms). */
   collectionMs: number;
   containers: ContainerRates[];
 }
 
 export async function takeSnapshot(engine: Engine, opts: SnapshotOptions): Promise<Snapshot> {
-  const state = localCollector(engine);
-  const targets = await chooseTargets(engine, state, opts.containers);
-  const a: Collection = collect(state, targets);
-  await new Promise((r) => setTimeout(r, opts.sampleMs));
-  const b = collect(state, targets);
+  const source = opts.source ?? 'auto';
+  let a: Collection;
+  let b: Collection;
+  let used: 'host' | 'sidecar' = 'host';
+  try {
+    if (source === 'sidecar') throw new RemoteEngineError('sidecar source requested');
+    const state = localCollector(engine);
+    const targets = await chooseTargets(engine, state, opts.containers);
+    a = collect(state, targets);
+    await new Promise((r) => setTimeout(r, opts.sampleMs));
+    b = collect(state, targets);
+  } catch (err) {
+    if (!(err instanceof RemoteEngineError) || source === 'host' || !opts.sidecar) throw err;
+    if (source === 'auto') opts.notice?.(`${err.message}; reading them through a one-shot metrics sidecar on the engine instead`);
+    used = 'sidecar';
+    const ids = opts.containers.length
+      ? [...new Set(await Promise.all(opts.containers.map(async (ref) => (await resolveRunningContainer(engine, ref)).id)))]
+      : (await listRunningContainers(engine)).map((c) => c.id);
+    const cols = ids.length ? await collectViaSidecar(engine, { ...opts.sidecar, samples: 2, intervalMs: opts.sampleMs, ids }) : [];
+    const empty: Collection = { timestamp: Date.now(), monotonicMs: 0, cgroupVersion: 1, containers: [], durationMs: 0 };
+    a = cols[0] ?? empty;
+    b = cols[1] ?? a;
+  }
   return {
     timestamp: new Date(b.timestamp).toISOString(),
     cgroupVersion: b.cgroupVersion,
     sampleMs: Math.round(b.monotonicMs - a.monotonicMs),
+    source: used,
     collectionMs: Math.round(b.durationMs * 100) / 100,
     containers: sortRates(computeRates(a, b), opts.sort ?? 'name'),
   };

@@ -49,9 +49,23 @@ export async function runTop(engine: Engine, opts: TopOptions): Promise<void> {
   const draw = () => {
     if (!last) return;
     const rows = sortRates(last.rows, sort);
-    frame = `${topHeader(new Date(last.cur.timestamp), sort, rows.length, opts.intervalMs, last.cur.durationMs, opts.tty)}\n\n${rows.length ? renderRates(rows) : 'no running containers'}`;
-    if (opts.tty) opts.out.write(`\u001b[H${frame.split('\n').map((l) => `${l}\u001b[K`).join('\n')}\n\u001b[J`);
-    else opts.out.write(`${frame}\n\n`);
+    const header = topHeader(new Date(last.cur.timestamp), sort, rows.length, opts.intervalMs, last.cur.durationMs, opts.tty);
+    if (!opts.tty) {
+      frame = `${header}\n\n${rows.length ? renderRates(rows) : 'no running containers'}`;
+      opts.out.write(`${frame}\n\n`);
+      return;
+    }
+    // On a terminal, fit the screen: as many rows as there are lines, each cut to the width.
+    const size = opts.out as NodeJS.WriteStream;
+    const height = size.rows || 24;
+    const width = size.columns || 200;
+    const room = Math.max(1, height - 4);
+    const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
+    const more = rows.length - shown.length;
+    const body = rows.length ? renderRates(shown) : 'no running containers';
+    frame = `${header}\n\n${body}${more ? `\n... ${more} more (sorted by ${sort}; enlarge the terminal to see them)` : ''}`;
+    const lines = frame.split('\n').map((l) => (l.length > width ? l.slice(0, width) : l));
+    opts.out.write(`\u001b[H${lines.map((l) => `${l}\u001b[K`).join('\n')}\n\u001b[J`);
   };
   const input = opts.tty ? opts.input : undefined;
   const onKey = (b: Buffer) => {
@@ -70,6 +84,7 @@ export async function runTop(engine: Engine, opts: TopOptions): Promise<void> {
     if (input?.isTTY) input.setRawMode(true);
     input?.on('data', onKey);
     input?.resume();
+    (opts.out as NodeJS.WriteStream).on?.('resize', draw);
   }
   try {
     let shown = 0;
@@ -97,6 +112,7 @@ export async function runTop(engine: Engine, opts: TopOptions): Promise<void> {
     process.off('SIGTERM', quit);
     if (opts.tty) {
       input?.off('data', onKey);
+      (opts.out as NodeJS.WriteStream).off?.('resize', draw);
       if (input?.isTTY) input.setRawMode(false);
       input?.pause();
       opts.out.write('\u001b[?25h\u001b[?1049l');

@@ -8,6 +8,7 @@ import {
   parseNetDevFull,
   parseProcCgroup,
   parseSingle,
+  parseUsageAll,
   v1CpuQuota,
   v1Limit,
 } from './parse.js';
@@ -59,6 +60,10 @@ describe('cgroup parsers', () => {
       iface: 'eth0', rxBytes: 1234567890, rxPackets: 8000, rxErrors: 1, rxDropped: 2,
       txBytes: 2097152, txPackets: 4000, txErrors: 3, txDropped: 4,
     });
+  });
+
+  it('v1 cpuacct.usage_all (recorded): user and system summed over CPUs, in ns', () => {
+    assert.deepEqual(parseUsageAll('cpu user system\n0 28000000 20000000\n1 16000000 31979320\n'), { user: 44000000, system: 51979320 });
   });
 
   it('/proc/<pid>/cgroup: v1 controllers and the v2 unified entry', () => {

@@ -161,3 +161,17 @@ export function parseProcCgroup(text: string): Map<string, string> {
   }
   return out;
 }
+
+/** v1 cpuacct.usage_all: `cpu user system` then one line per CPU, in ns. Returns the sums. */
+export function parseUsageAll(text: string): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const f = (lines[i] as string).trim().split(/\s+/);
+    if (f.length < 3) continue;
+    user += Number(f[1]) || 0;
+    system += Number(f[2]) || 0;
+  }
+  return { user, system };
+}

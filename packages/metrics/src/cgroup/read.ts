@@ -4,10 +4,10 @@
  * thread-pool round trip costs far more (one full collection of 100 containers stays in the
  * low milliseconds).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { controllerDir, type CgroupLayout } from './layout.js';
-import { parseBlkio, parseCpuMax, parseFlatKeyed, parseIoStat, parseSingle, v1CpuQuota, v1Limit, type DeviceIo } from './parse.js';
+import { parseBlkio, parseCpuMax, parseFlatKeyed, parseIoStat, parseSingle, parseUsageAll, v1CpuQuota, v1Limit, type DeviceIo } from './parse.js';
 
 export interface CpuStats {
   usageSeconds: number;
@@ -37,6 +37,13 @@ export interface PidsStats {
   limit: number | null;
 }
 
+/** Configured limits: they change only on `docker update`, so callers may reuse them for a while. */
+export interface SpecFigures {
+  quotaCores: number | null;
+  memoryLimit: number | null;
+  pidsLimit: number | null;
+}
+
 export interface CgroupStats {
   cpu: CpuStats;
   memory: MemoryStats;
@@ -44,21 +51,48 @@ export interface CgroupStats {
   pids: PidsStats;
 }
 
-function read(path: string | null): string | undefined {
+/**
+ * Read a small kernel file: open, one read into a reused scratch buffer, close (no fstat, no
+ * per-file allocation: about a quarter cheaper than readFileSync on cgroupfs). Falls back to
+ * readFileSync for the rare file that does not fit.
+ */
+function readWith(scratch: Buffer | undefined, path: string | null): string | undefined {
   if (!path) return undefined;
   try {
+    if (!scratch) return readFileSync(path, 'utf8');
+    const fd = openSync(path, 'r');
+    try {
+      const n = readSync(fd, scratch, 0, scratch.length, 0);
+      if (n < scratch.length) return scratch.toString('latin1', 0, n);
+    } finally {
+      closeSync(fd);
+    }
     return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-/** Read every figure; null when the cgroup has gone (the container vanished mid-collection). */
-export function readCgroupStats(layout: CgroupLayout, rel: string): CgroupStats | null {
-  return layout.version === 2 ? readV2(join(layout.root, rel)) : readV1(layout, rel);
+export function createScratch(): Buffer {
+  return Buffer.allocUnsafe(64 * 1024);
 }
 
-function readV2(dir: string): CgroupStats | null {
+/**
+ * Read every figure; null when the cgroup has gone (the container vanished mid-collection).
+ * With `spec`, the limit files are not read again and those figures are reused.
+ */
+export function readCgroupStats(layout: CgroupLayout, rel: string, spec?: SpecFigures, scratch?: Buffer): CgroupStats | null {
+  const read = (path: string | null) => readWith(scratch, path);
+  return layout.version === 2 ? readV2(read, join(layout.root, rel), spec) : readV1(read, layout, rel, spec);
+}
+
+type Reader = (path: string | null) => string | undefined;
+
+export function specOf(s: CgroupStats): SpecFigures {
+  return { quotaCores: s.cpu.quotaCores, memoryLimit: s.memory.limit, pidsLimit: s.pids.limit };
+}
+
+function readV2(read: Reader, dir: string, spec?: SpecFigures): CgroupStats | null {
   const cpuStat = read(join(dir, 'cpu.stat'));
   if (cpuStat === undefined) return null;
   const cpu = parseFlatKeyed(cpuStat);
@@ -74,7 +108,7 @@ function readV2(dir: string): CgroupStats | null {
       periods: cpu.get('nr_periods') ?? 0,
       throttledPeriods: cpu.get('nr_throttled') ?? 0,
       throttledSeconds: (cpu.get('throttled_usec') ?? 0) / 1e6,
-      quotaCores: parseCpuMax(read(join(dir, 'cpu.max')) ?? 'max'),
+      quotaCores: spec ? spec.quotaCores : parseCpuMax(read(join(dir, 'cpu.max')) ?? 'max'),
     },
     memory: {
       usage,
@@ -82,18 +116,18 @@ function readV2(dir: string): CgroupStats | null {
       rss: memStat.get('anon') ?? 0,
       cache: memStat.get('file') ?? 0,
       swap: parseSingle(read(join(dir, 'memory.swap.current')) ?? '') ?? 0,
-      limit: parseSingle(read(join(dir, 'memory.max')) ?? 'max'),
+      limit: spec ? spec.memoryLimit : parseSingle(read(join(dir, 'memory.max')) ?? 'max'),
       oomEvents: events.get('oom_kill') ?? 0,
     },
     io: parseIoStat(read(join(dir, 'io.stat')) ?? ''),
     pids: {
       current: parseSingle(read(join(dir, 'pids.current')) ?? '') ?? 0,
-      limit: parseSingle(read(join(dir, 'pids.max')) ?? 'max'),
+      limit: spec ? spec.pidsLimit : parseSingle(read(join(dir, 'pids.max')) ?? 'max'),
     },
   };
 }
 
-function readV1(layout: CgroupLayout, rel: string): CgroupStats | null {
+function readV1(read: Reader, layout: CgroupLayout, rel: string, spec?: SpecFigures): CgroupStats | null {
   const cpuacct = controllerDir(layout, rel, 'cpuacct');
   const cpuDir = controllerDir(layout, rel, 'cpu');
   const memDir = controllerDir(layout, rel, 'memory');
@@ -105,14 +139,18 @@ function readV1(layout: CgroupLayout, rel: string): CgroupStats | null {
   const memUsage = read(p(memDir, 'memory.usage_in_bytes'));
   if (usageNs === undefined && memUsage === undefined) return null;
 
-  // Kernels since 4.7 give user/system in ns; older ones only in USER_HZ ticks (100 per second).
-  const userNs = read(p(cpuacct, 'cpuacct.usage_user'));
-  const sysNs = read(p(cpuacct, 'cpuacct.usage_sys'));
+  // Kernels since 4.7 give user/system per CPU in ns in one file (the sums are cpuacct.usage_user
+  // and cpuacct.usage_sys); older ones only in USER_HZ ticks (100 per second).
+  const all = read(p(cpuacct, 'cpuacct.usage_all'));
   let userSeconds: number;
   let systemSeconds: number;
-  if (userNs !== undefined && sysNs !== undefined) {
-    userSeconds = Number(userNs) / 1e9;
-    systemSeconds = Number(sysNs) / 1e9;
+  if (all !== undefined) {
+    const { user, system } = parseUsageAll(all);
+    userSeconds = user / 1e9;
+    systemSeconds = system / 1e9;
+  } else if (read(p(cpuacct, 'cpuacct.usage_user')) !== undefined) {
+    userSeconds = Number(read(p(cpuacct, 'cpuacct.usage_user')) ?? 0) / 1e9;
+    systemSeconds = Number(read(p(cpuacct, 'cpuacct.usage_sys')) ?? 0) / 1e9;
   } else {
     const st = parseFlatKeyed(read(p(cpuacct, 'cpuacct.stat')) ?? '');
     userSeconds = (st.get('user') ?? 0) / 100;
@@ -136,7 +174,7 @@ function readV1(layout: CgroupLayout, rel: string): CgroupStats | null {
       periods: cpuStat.get('nr_periods') ?? 0,
       throttledPeriods: cpuStat.get('nr_throttled') ?? 0,
       throttledSeconds: (cpuStat.get('throttled_time') ?? 0) / 1e9,
-      quotaCores: v1CpuQuota(read(p(cpuDir, 'cpu.cfs_quota_us')) ?? '-1', read(p(cpuDir, 'cpu.cfs_period_us')) ?? '100000'),
+      quotaCores: spec ? spec.quotaCores : v1CpuQuota(read(p(cpuDir, 'cpu.cfs_quota_us')) ?? '-1', read(p(cpuDir, 'cpu.cfs_period_us')) ?? '100000'),
     },
     memory: {
       usage,
@@ -144,13 +182,13 @@ function readV1(layout: CgroupLayout, rel: string): CgroupStats | null {
       rss: stat('rss'),
       cache: stat('cache'),
       swap: stat('swap'),
-      limit: v1Limit(read(p(memDir, 'memory.limit_in_bytes')) ?? ''),
+      limit: spec ? spec.memoryLimit : v1Limit(read(p(memDir, 'memory.limit_in_bytes')) ?? ''),
       oomEvents: oom.get('oom_kill') ?? 0,
     },
     io: parseBlkio(blkBytes, blkOps),
     pids: {
       current: parseSingle(read(p(pidsDir, 'pids.current')) ?? '') ?? 0,
-      limit: parseSingle(read(p(pidsDir, 'pids.max')) ?? 'max'),
+      limit: spec ? spec.pidsLimit : parseSingle(read(p(pidsDir, 'pids.max')) ?? 'max'),
     },
   };
 }
@@ -158,7 +196,7 @@ function readV1(layout: CgroupLayout, rel: string): CgroupStats | null {
 /** First process id listed in the cgroup (to find the container's network namespace). */
 export function firstPid(layout: CgroupLayout, rel: string): number | null {
   const dir = layout.version === 2 ? join(layout.root, rel) : controllerDir(layout, rel, 'pids') ?? controllerDir(layout, rel, 'memory');
-  const text = read(dir ? join(dir, 'cgroup.procs') : null);
+  const text = readWith(undefined, dir ? join(dir, 'cgroup.procs') : null);
   if (!text) return null;
   let min: number | null = null;
   for (const l of text.split('\n')) {

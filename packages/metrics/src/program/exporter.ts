@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { liteContainerPid, liteListRunning, liteWatchEvents, type ContainerBrief, type LiteClient } from '@dockside/engine/lite';
+import { liteContainerPid, liteInspect, liteListRunning, liteWatchEvents, type ContainerBrief, type LiteClient } from '@dockside/engine/lite';
 import { collect, createCollector, type CollectTarget, type CollectorState, type HostPaths } from '../collector.js';
 import { renderExposition } from '../exposition.js';
 
@@ -45,7 +45,6 @@ export async function startExporter(opts: ExporterOptions): Promise<Exporter> {
   let lastDurationMs = 0;
   let scrapes = 0;
   let relistTimer: NodeJS.Timeout | undefined;
-  let pendingRelist: NodeJS.Timeout | undefined;
   let stopEvents: (() => void) | undefined;
   let closed = false;
 
@@ -73,14 +72,27 @@ export async function startExporter(opts: ExporterOptions): Promise<Exporter> {
       opts.log(`cannot list containers: ${(err as Error).message}`);
     }
   };
-  const scheduleRelist = () => {
-    if (pendingRelist || closed) return;
-    // Events come in bursts (compose up): one listing after the burst, then an immediate collection
-    // so a new container shows up without waiting a whole interval and a gone one stops at once.
-    pendingRelist = setTimeout(() => {
-      pendingRelist = undefined;
-      void relist().then(() => collectNow());
-    }, 250);
+  /**
+   * Events are applied one container at a time: die/destroy drop it from the list at once (its
+   * series are gone from the next collection), start/rename/update/unpause re-inspect just that
+   * container. No full relist and no extra collection per event, so a busy engine (CI hosts
+   * start and stop containers all day) costs the exporter little.
+   */
+  const applyEvent = async (id: string, action: string) => {
+    if (action === 'die' || action === 'destroy') {
+      containers = containers.filter((c) => c.id !== id);
+      pids.delete(id);
+      return;
+    }
+    const got = await liteInspect(opts.client, id);
+    const rest = containers.filter((c) => c.id !== id);
+    if (!got) {
+      containers = rest;
+      pids.delete(id);
+      return;
+    }
+    containers = [...rest, got.brief];
+    if (got.pid > 0) pids.set(id, got.pid);
   };
   const watch = () => {
     if (closed) return;
@@ -88,14 +100,13 @@ export async function startExporter(opts: ExporterOptions): Promise<Exporter> {
       opts.client,
       (e) => {
         const id = e.Actor?.ID ?? e.id;
-        if (id && (e.Action === 'start' || e.Action === 'die' || e.Action === 'destroy')) pids.delete(id);
-        scheduleRelist();
+        if (id) void applyEvent(id, e.Action);
       },
       (err) => {
         if (closed) return;
         if (err) opts.log(`event stream ended: ${err.message}; reconnecting`);
         setTimeout(() => {
-          scheduleRelist();
+          void relist();
           watch();
         }, 2000).unref();
       },
@@ -204,7 +215,6 @@ export async function startExporter(opts: ExporterOptions): Promise<Exporter> {
       closed = true;
       clearInterval(timer);
       if (relistTimer) clearInterval(relistTimer);
-      if (pendingRelist) clearTimeout(pendingRelist);
       stopEvents?.();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

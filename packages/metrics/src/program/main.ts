@@ -67,12 +67,18 @@ await runProgram({
       const state = createCollector(hostPaths(args), { hostPids: false });
       if (!state) throw new UsageError('no cgroup file system found; mount the host\'s /sys/fs/cgroup at /host/sys/fs/cgroup');
       const client = liteClient(flag(args, '--socket') ?? '/var/run/docker.sock');
-      const list = await liteListRunning(client);
+      const samples = int(args, '--samples', 1, 1, 100);
+      const intervalMs = int(args, '--interval', 1000, 100, 60_000);
+      const only = new Set((flag(args, '--ids') ?? '').split(',').filter(Boolean));
+      const list = (await liteListRunning(client)).filter((c) => only.size === 0 || only.has(c.id));
       const targets = await Promise.all(
         list.map(async (c) => ({ id: c.id, name: c.name, image: c.image, labels: c.labels, networkMode: c.networkMode, pid: await liteContainerPid(client, c.id).catch(() => 0) })),
       );
-      const col = collect(state, targets);
-      process.stdout.write(`${JSON.stringify(col)}\n`);
+      // One JSON line per collection, `--interval` apart (rates are computed by the caller).
+      for (let i = 0; i < samples; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, intervalMs));
+        process.stdout.write(`${JSON.stringify(collect(state, targets))}\n`);
+      }
     },
   },
 });

@@ -1,21 +1,29 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { imageRef } from '../../lib/images-catalog.js';
 
 export default class Metrics extends DocksideCommand {
   static override summary = 'Show CPU, memory, network, block I/O and pids of running containers, read from cgroups.';
   static override description = `Reads each container's cgroup files (v1 or v2, cgroupfs or systemd driver) and its network counters from /proc/<pid>/net/dev on this host, twice, --sample apart, and prints one line per container: CPU % (of one core), memory usage and limit, working set (usage minus inactive file cache, what the OOM killer looks at), network receive/transmit rates, block read/write rates and pids. It is what \`docker stats --no-stream\` shows, read in milliseconds instead of about a second per container.
 
-The figures come from this host's /sys/fs/cgroup and /proc, so the engine must run here; with a remote engine (DOCKER_HOST=tcp:// or ssh://, Docker Desktop) the command says so and suggests \`dockside metrics serve\` on the engine's host. Containers joined to another's network (--net container:) share its counters: their network columns name the container whose line shows the traffic.`;
+The figures come from the cgroup files where the containers run. When the engine runs on this host they are read directly; when it does not (DOCKER_HOST=tcp:// or ssh://, Docker Desktop's VM) the command says so and reads them through a one-shot metrics sidecar on the engine (the engine host's /sys/fs/cgroup and /proc mounted read-only, no capabilities, no network), or refuses with --source host. Containers joined to another's network (--net container:) share its counters: their network columns name the container whose line shows the traffic.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> web db',
     '<%= config.bin %> <%= command.id %> --sort cpu --sample 2s',
     '<%= config.bin %> <%= command.id %> web --json | jq ".containers[0].memoryWorkingSetBytes"',
+    'DOCKER_HOST=ssh://ops@db1 <%= config.bin %> <%= command.id %>',
   ];
   static override strict = false;
   static override args = { containers: Args.string({ description: 'Containers (name, id or unique id prefix); default: every running container.' }) };
   static override flags = {
     sample: Flags.string({ description: 'Time between the two readings rates are computed from.', default: '1s', env: 'DOCKSIDE_METRICS_SAMPLE' }),
+    source: Flags.string({
+      description: 'Where to read: this host, a one-shot sidecar on the engine, or auto (host when the containers run here).',
+      options: ['auto', 'host', 'sidecar'],
+      default: 'auto',
+      env: 'DOCKSIDE_METRICS_SOURCE',
+    }),
     sort: Flags.string({ description: 'Order of the lines.', options: ['name', 'cpu', 'mem', 'net', 'io'], default: 'name', env: 'DOCKSIDE_METRICS_SORT' }),
     json: jsonFlag,
   };
@@ -30,6 +38,9 @@ The figures come from this host's /sys/fs/cgroup and /proc, so the engine must r
       containers: argv as string[],
       sampleMs,
       sort: flags.sort as 'name' | 'cpu' | 'mem' | 'net' | 'io',
+      source: flags.source as 'auto' | 'host' | 'sidecar',
+      sidecar: { image: imageRef('metrics', this.config.version), version: this.config.version, session: this.session },
+      notice: (msg) => process.stderr.write(`dockside: ${msg}\n`),
     });
     if (flags.json) return this.printJson(snap);
     if (snap.containers.length === 0) return this.log('no running containers');

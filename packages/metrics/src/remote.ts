@@ -1,0 +1,70 @@
+/**
+ * Collecting where the containers run when that is not here (DOCKER_HOST=tcp:// or ssh://, Docker
+ * Desktop's VM): a one-shot metrics sidecar on the engine reads the engine host's cgroup tree and
+ * /proc (mounted read-only) and prints its collections as JSON lines; rates are computed here.
+ */
+import { Writable } from 'node:stream';
+import { UserError } from '@dockside/common';
+import { DEFAULT_SOCKET, runSidecar, type Engine } from '@dockside/engine';
+import type { Collection } from './collector.js';
+
+export interface RemoteCollectOptions {
+  image: string;
+  version: string;
+  session: string;
+  samples: number;
+  intervalMs: number;
+  /** Only these container ids (default: every running container). */
+  ids?: string[];
+}
+
+class Bounded extends Writable {
+  chunks: Buffer[] = [];
+  size = 0;
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.size += chunk.length;
+    if (this.size > 256 * 1024 * 1024) return cb(new Error('metrics sidecar output too large'));
+    this.chunks.push(chunk);
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+export async function collectViaSidecar(engine: Engine, opts: RemoteCollectOptions): Promise<Collection[]> {
+  const socket = engine.endpoint.kind === 'unix' ? (engine.endpoint.socketPath ?? DEFAULT_SOCKET) : DEFAULT_SOCKET;
+  const stdout = new Bounded();
+  const stderr = new Bounded();
+  const cmd = ['collect', '--samples', String(opts.samples), '--interval', String(opts.intervalMs)];
+  if (opts.ids?.length) cmd.push('--ids', opts.ids.join(','));
+  const { exitCode } = await runSidecar(
+    engine,
+    {
+      role: 'metrics',
+      image: opts.image,
+      version: opts.version,
+      session: opts.session,
+      cmd,
+      mounts: [
+        { type: 'bind', source: '/sys/fs/cgroup', target: '/host/sys/fs/cgroup', readOnly: true },
+        { type: 'bind', source: '/proc', target: '/host/proc', readOnly: true },
+        { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true },
+      ],
+      capAdd: [],
+      readonlyRootfs: true,
+      networkMode: 'none',
+      hostConfig: { ...({ CgroupnsMode: 'host' } as object) },
+    },
+    { stdout, stderr },
+  );
+  if (exitCode !== 0) {
+    const said = stderr.text().trim().split('\n').pop() ?? '';
+    throw new UserError(`the metrics sidecar on ${engine.endpoint.display} failed (exit ${exitCode})${said ? `: ${said}` : ''}`);
+  }
+  return stdout
+    .text()
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Collection);
+}
