@@ -26,6 +26,8 @@ function readJob(): Job {
 
 async function run(): Promise<number> {
   const job = readJob();
+  // Restored files get exactly the modes in the archive.
+  process.umask(0);
   let creds: S3Credentials | undefined;
   if (job.store.kind === 's3' && job.store.credentialsFile) creds = JSON.parse(readFileSync(job.store.credentialsFile, 'utf8')) as S3Credentials;
   const store = await openStore(job.store, creds);

@@ -160,11 +160,20 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
         onEvent: (e) => progress.onEvent(e),
         onStarted: () => {
           execDone = execInContainer(ctx.engine, target.id, splitCommand(opts.dump as string), { stdout: pipe, stderr: errTail });
-          execDone.catch(() => pipe.end());
+          // demux does not end its destinations: end the pipe so the sidecar sees EOF.
+          execDone.then(() => pipe.end(), () => pipe.end());
         },
       });
-      const { stdout } = await sidecar;
-      const code = execDone ? await execDone : -1;
+      let stdout = '';
+      let sidecarErr: unknown;
+      try {
+        ({ stdout } = await sidecar);
+      } catch (err) {
+        sidecarErr = err;
+      }
+      // The dump command's own failure explains more than what the sidecar saw of it.
+      const code = execDone ? await execDone.catch((err: unknown) => Promise.reject(sidecarErr ?? err)) : -1;
+      if (sidecarErr && (code === 0 || !execDone)) throw sidecarErr;
       if (code !== 0) throw new UserError(`--dump command failed in "${target.name}" with exit code ${code}${errTail.text.trim() ? `: ${errTail.text.trim().split('\n').pop()}` : ''}`);
       const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { archives?: ArchiveInfo[] } & Partial<Manifest>;
       if (opts.dumpOnly) {

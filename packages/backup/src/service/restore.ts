@@ -102,7 +102,8 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     await runJob(ctx, {
       job: { op: 'restore', id: manifest.id, store: loc.sidecar, compression: manifest.compression.algorithm, targets },
       location: loc,
-      ...(opts.intoVolume ? {} : { target }),
+      // With --into-volume the target only names the sidecar (labels); it joins nothing.
+      target,
       joinVolumes: !opts.intoVolume,
       capAdd: RESTORE_CAPS,
       mounts,

@@ -60,6 +60,9 @@ export class S3Store implements BackupStore {
 
   private async s3(): Promise<{ sdk: SdkModule; client: S3ClientType }> {
     if (!this.sdk || !this.client) {
+      // The SDK warns on every run under Node 20 (still supported by dockside); one line of noise
+      // in a CLI's stderr that users cannot act on.
+      process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
       this.sdk = await import('@aws-sdk/client-s3');
       this.client = new this.sdk.S3Client({
         region: this.cfg.region,
