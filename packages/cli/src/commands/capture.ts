@@ -67,7 +67,6 @@ export default class Capture extends DocksideCommand {
       ...(flags.write ? { write: flags.write } : {}),
       ...(live ? { summaryIntervalMs: 1000 } : {}),
       onListening: (e, target) => {
-        if (flags.json) return;
         const until = [durationMs ? `for ${flags.duration}` : '', flags.count ? `up to ${flags.count} packets` : ''].filter(Boolean).join(', ');
         err.write(`capturing on ${e.interface} in ${target}${e.filter ? ` (filter: ${e.filter})` : ''}${until ? ` ${until}` : ''}; Ctrl-C to stop\n`);
       },
