@@ -11,7 +11,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the test suites and benchmarks use (peers and independent readers).
-PEER_PACKAGES=(debootstrap tshark tcpdump libpcap-dev)
+PEER_PACKAGES=(debootstrap tshark tcpdump libpcap-dev prometheus)
 
 is_debian_root() { [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; }
 apt_updated=0

@@ -31,7 +31,7 @@ export function closestNames(wanted: string, candidates: readonly string[], max 
       const contains = n.includes(w) || w.includes(n);
       return { name, score: contains ? Math.min(d, 1) - 1 : d, limit: Math.max(2, Math.ceil(Math.max(w.length, n.length) / 3)) };
     })
-    .filter((s) => s.score < s.limit)
+    .filter((s) => s.score <= s.limit)
     .sort((x, y) => x.score - y.score || x.name.localeCompare(y.name));
   return [...new Set(scored.map((s) => s.name))].slice(0, max);
 }

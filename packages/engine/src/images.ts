@@ -150,11 +150,15 @@ export async function tagImage(engine: Engine, ref: string, repo: string, tag: s
   }
 }
 
-export async function removeImage(engine: Engine, ref: string): Promise<void> {
+/** Remove an image. Without `force`, an image still used by a container is kept (returns false). */
+export async function removeImage(engine: Engine, ref: string, opts: { force?: boolean } = {}): Promise<boolean> {
   try {
-    await engine.docker.getImage(ref).remove({ force: true });
+    await engine.docker.getImage(ref).remove({ force: opts.force ?? false });
+    return true;
   } catch (err) {
-    if (statusOf(err) === 404) return;
+    const s = statusOf(err);
+    if (s === 404) return false;
+    if (s === 409 && !opts.force) return false;
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `removing image ${ref}` });
   }
 }

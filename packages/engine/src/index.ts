@@ -8,3 +8,8 @@ export * from './images.js';
 export * from './info.js';
 export * from './demux.js';
 export * from './env-file.js';
+export * from './listing.js';
+export * from './service-secrets.js';
+export * from './exec.js';
+export * from './lifecycle.js';
+export * from './volumes.js';

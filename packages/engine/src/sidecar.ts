@@ -10,6 +10,7 @@
  * - If the CLI is killed outright (SIGKILL), AutoRemove removes the sidecar when it exits, and a
  *   sidecar with `stdin: true` sees EOF on its stdin at once.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import createDebug from 'debug';
@@ -165,8 +166,14 @@ export async function buildCreateOptions(spec: SidecarSpec): Promise<Dockerode.C
   if (spec.entrypoint) opts.Entrypoint = spec.entrypoint;
   if (spec.user) opts.User = spec.user;
   if (spec.workingDir) opts.WorkingDir = spec.workingDir;
-  if (spec.name) opts.name = spec.name;
+  opts.name = spec.name ?? sidecarName(spec.role, t?.name);
   return opts;
+}
+
+/** A readable, unique default name: dockside-<role>-<target>-<random>. Logic never relies on it (labels do). */
+export function sidecarName(role: string, targetName?: string): string {
+  const base = `dockside-${role}${targetName ? `-${targetName}` : ''}`.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 48);
+  return `${base}-${randomBytes(3).toString('hex')}`;
 }
 
 /** Create the container and copy spec.files into it. Removes it again if the copy fails. */
@@ -216,16 +223,42 @@ async function packFiles(files: SidecarFile[]): Promise<NodeJS.ReadableStream> {
  * after a forwarded signal.
  */
 export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): Promise<RunResult> {
-  const container = await createSidecar(engine, spec);
-  const id = container.id;
-  debug('created %s sidecar %s', spec.role, id.slice(0, 12));
-
   let interrupted: NodeJS.Signals | undefined;
+  let container: Dockerode.Container | undefined;
+  let started = false;
   const cleanups: Array<() => void> = [];
   const cleanup = () => cleanups.splice(0).forEach((f) => f());
+  const stopForSignal = (c: Dockerode.Container, sig: NodeJS.Signals) => {
+    c.kill({ signal: sig }).catch(() => undefined);
+    const t = setTimeout(() => void forceRemove(engine, c.id), io.stopGraceMs ?? 10_000);
+    t.unref();
+  };
+
+  // Signal handlers go in first: a Ctrl-C during create/attach must not leave a created container.
+  if (io.handleSignals !== false) {
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (interrupted) {
+        if (container) void forceRemove(engine, container.id); // second signal: remove now
+        return;
+      }
+      interrupted = sig;
+      debug('got %s', sig);
+      if (container && started) stopForSignal(container, sig);
+    };
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(sig, onSignal);
+      cleanups.push(() => process.off(sig, onSignal));
+    }
+  }
 
   try {
-    const stream = (await container.attach({
+    container = await createSidecar(engine, spec);
+    const c = container;
+    const id = c.id;
+    debug('created %s sidecar %s', spec.role, id.slice(0, 12));
+    if (interrupted) throw new InterruptedError(interrupted);
+
+    const stream = (await c.attach({
       stream: true,
       stdout: true,
       stderr: true,
@@ -243,7 +276,7 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
     });
     outputDone.catch(() => undefined);
 
-    const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+    const exited = c.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
     exited.catch(() => undefined);
 
     if (spec.stdin && io.stdin) {
@@ -255,39 +288,23 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
       cleanups.push(() => io.stdin?.unpipe(stream as unknown as NodeJS.WritableStream));
     }
 
-    if (io.handleSignals !== false) {
-      const onSignal = (sig: NodeJS.Signals) => {
-        if (interrupted) {
-          // Second signal: stop waiting, remove now.
-          void forceRemove(engine, id);
-          return;
-        }
-        interrupted = sig;
-        debug('got %s, forwarding to %s', sig, id.slice(0, 12));
-        container.kill({ signal: sig }).catch(() => undefined);
-        const t = setTimeout(() => void forceRemove(engine, id), io.stopGraceMs ?? 10_000);
-        t.unref();
-      };
-      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-        process.on(sig, onSignal);
-        cleanups.push(() => process.off(sig, onSignal));
-      }
-    }
-
     if (spec.tty && process.stdout.isTTY) {
       const resize = () => {
-        container.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
+        c.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
       };
       process.stdout.on('resize', resize);
       cleanups.push(() => process.stdout.off('resize', resize));
       setImmediate(resize);
     }
 
+    if (interrupted) throw new InterruptedError(interrupted);
     try {
-      await container.start();
+      await c.start();
     } catch (err) {
       throw mapEngineError(err, { endpoint: engine.endpoint, doing: `starting the ${spec.role} sidecar` });
     }
+    started = true;
+    if (interrupted) stopForSignal(c, interrupted); // the signal came while it was starting
     io.onStarted?.(id);
 
     let exitCode: number;
@@ -304,7 +321,7 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
     return { id, exitCode };
   } finally {
     cleanup();
-    await forceRemove(engine, id).catch((err) => debug('remove failed: %O', err));
+    if (container) await forceRemove(engine, container.id).catch((err) => debug('remove failed: %O', err));
   }
 }
 

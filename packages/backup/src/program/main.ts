@@ -1,10 +1,47 @@
 /**
- * Entry point of the backup sidecar image (bundled to images/backup/build/backup.js).
- * Answers `version` and `probe` (what it sees of its target); its own work arrives with its issue.
+ * Entry point of the backup sidecar image (bundled to images/backup/build/backup.mjs). The host
+ * copies the job (/etc/dockside/job.json) and, for S3, the credentials (/etc/dockside/s3.json, mode
+ * 0400) in through the archive API before start, so neither shows in `docker inspect` or argv.
+ * Progress goes to stderr as `@dockside {json}` lines; results to stdout; bulk data straight to
+ * the store (a bind-mounted directory or S3), never through the attach stream.
  */
+import { readFileSync } from 'node:fs';
+import { UserError } from '@dockside/common';
 import { runProgram } from '@dockside/sidecar-kit';
+import type { Job, S3Credentials } from '../model.js';
+import { openStore } from '../store/store.js';
+import { runBackup, runDumpOut, runRestore, runVerify } from './jobs.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
+const JOB_FILE = '/etc/dockside/job.json';
 
-await runProgram({ role: 'backup', version, defaultCommand: 'probe' });
+function readJob(): Job {
+  try {
+    return JSON.parse(readFileSync(JOB_FILE, 'utf8')) as Job;
+  } catch (err) {
+    throw new UserError(`no job at ${JOB_FILE} (${(err as NodeJS.ErrnoException).code ?? String(err)}); this image is run by \`dockside backup\``, { exitCode: 2 });
+  }
+}
+
+async function run(): Promise<number> {
+  const job = readJob();
+  let creds: S3Credentials | undefined;
+  if (job.store.kind === 's3' && job.store.credentialsFile) creds = JSON.parse(readFileSync(job.store.credentialsFile, 'utf8')) as S3Credentials;
+  const store = await openStore(job.store, creds);
+  switch (job.op) {
+    case 'backup':
+      await runBackup(job, store);
+      return 0;
+    case 'restore':
+      await runRestore(job, store);
+      return 0;
+    case 'verify':
+      return runVerify(job, store);
+    case 'dump-out':
+      await runDumpOut(job, store);
+      return 0;
+  }
+}
+
+await runProgram({ role: 'backup', version, defaultCommand: 'probe', commands: { run } });

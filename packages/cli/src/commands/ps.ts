@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
 
 export default class Ps extends DocksideCommand {

@@ -3,7 +3,9 @@
  * bugs -> "this is a bug", stack only with DEBUG=dockside*), `--json` rendering, a per-invocation
  * session id, and a lazily created engine context.
  */
-import { Command, Errors, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Errors from '@oclif/core/errors';
+import * as Flags from '@oclif/core/flags';
 import type { Engine } from '@dockside/engine';
 import { randomBytes } from 'node:crypto';
 

@@ -21,11 +21,14 @@ export function imageRef(role: SidecarRole | 'base', version: string, env: NodeJ
 
 export function imagesDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env['DOCKSIDE_IMAGES_DIR']) return resolve(env['DOCKSIDE_IMAGES_DIR']);
-  // packages/cli/dist/lib -> repo root
-  const here = dirname(fileURLToPath(import.meta.url));
-  const root = resolve(here, '..', '..', '..', '..');
-  const dir = join(root, 'images');
-  return dir;
+  // Walk up from this module (dist/, dist-bundle/ or src/ under packages/cli) to the checkout's images/.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'images', 'base', 'Dockerfile'))) return join(dir, 'images');
+    const up = dirname(dir);
+    if (up === dir) return resolve('images');
+    dir = up;
+  }
 }
 
 export function hasImagesDir(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -6,7 +6,7 @@ import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@dockside/common';
-import { IMAGE_LABEL, buildImage, importRootfs, inspectImage, type Engine } from '@dockside/engine';
+import { IMAGE_LABEL, buildImage, importRootfs, inspectImage, removeImage, type Engine } from '@dockside/engine';
 import { hashDirectory } from './context-hash.js';
 import { imageRef, imagesDir, SIDECAR_ROLES, type SidecarRole } from '../lib/images-catalog.js';
 import { ensureNodeBinary, ensureRootfsTarball } from './offline-base.js';
@@ -53,6 +53,17 @@ async function upToDate(engine: Engine, ref: string, hash: string, force?: boole
   return img && img.labels[IMAGE_LABEL.contextHash] === hash ? img.id : undefined;
 }
 
+/**
+ * Build through `build`, then drop the image the tag pointed to before, unless a container still
+ * uses it: rebuilds do not leave dangling dockside images behind.
+ */
+async function replacing(engine: Engine, ref: string, build: () => Promise<string>): Promise<string> {
+  const previous = (await inspectImage(engine, ref))?.id;
+  const id = await build();
+  if (previous && previous !== id) await removeImage(engine, previous);
+  return id;
+}
+
 function labels(role: string, version: string, hash: string): Record<string, string> {
   return { [IMAGE_LABEL.managed]: 'true', [IMAGE_LABEL.role]: role, [IMAGE_LABEL.version]: version, [IMAGE_LABEL.contextHash]: hash };
 }
@@ -69,7 +80,7 @@ async function buildBase(engine: Engine, dir: string, opts: BuildImagesOptions):
   if (!opts.offline) {
     opts.log(`building ${ref} from the official node:22-bookworm-slim image`);
     try {
-      const id = await buildImage(engine, { contextDir, tag: ref, labels: labels('base', opts.version, hash), ...builder(opts) });
+      const id = await replacing(engine, ref, () => buildImage(engine, { contextDir, tag: ref, labels: labels('base', opts.version, hash), ...builder(opts) }));
       return { role: 'base', ref, id, status: 'built', seconds: (Date.now() - t0) / 1000 };
     } catch (err) {
       if (err instanceof UserError && /pull|manifest|registry|lookup|dial|timeout|not found/i.test(err.message)) {
@@ -95,13 +106,13 @@ async function buildBase(engine: Engine, dir: string, opts: BuildImagesOptions):
     await cp(join(contextDir, 'Dockerfile.offline'), join(ctx, 'Dockerfile'));
     await cp(node, join(ctx, 'node'));
     opts.log(`building ${ref} offline (Debian ${ROOTFS_TAG} + Node 22 from npm)`);
-    const id = await buildImage(engine, {
+    const id = await replacing(engine, ref, () => buildImage(engine, {
       contextDir: ctx,
       tag: ref,
       labels: labels('base', opts.version, hash),
       buildArgs: { ROOTFS_IMAGE: rootfsRef },
       ...builder(opts),
-    });
+    }));
     return { role: 'base', ref, id, status: 'built', seconds: (Date.now() - t0) / 1000 };
   } finally {
     await rm(ctx, { recursive: true, force: true });
@@ -120,13 +131,13 @@ async function buildSidecar(engine: Engine, dir: string, role: SidecarRole, base
   const current = await upToDate(engine, ref, hash, opts.force);
   if (current) return { role, ref, id: current, status: 'up-to-date', seconds: 0 };
   opts.log(`building ${ref}`);
-  const id = await buildImage(engine, {
+  const id = await replacing(engine, ref, () => buildImage(engine, {
     contextDir,
     tag: ref,
     labels: labels(role, opts.version, hash),
     buildArgs: { BASE_IMAGE: imageRef('base', opts.version) },
     ...builder(opts),
-  });
+  }));
   return { role, ref, id, status: 'built', seconds: (Date.now() - t0) / 1000 };
 }
 

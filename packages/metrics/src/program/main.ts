@@ -1,10 +1,78 @@
 /**
- * Entry point of the metrics sidecar image (bundled to images/metrics/build/metrics.js).
- * Answers `version` and `probe` (what it sees of its target); its own work arrives with its issue.
+ * Entry point of the metrics sidecar image (bundled to images/metrics/build/metrics.mjs).
+ *   serve [--port 9323] [--interval ms] [--labels k1,k2] [--token-file F]   the exporter
+ *   collect                                                                  one collection, JSON
+ * plus `version` and `probe` from sidecar-kit.
  */
+import { readFileSync } from 'node:fs';
+import { UsageError } from '@dockside/common';
+import { liteClient, liteContainerPid, liteListRunning } from '@dockside/engine/lite';
 import { runProgram } from '@dockside/sidecar-kit';
+import { collect, createCollector, SIDECAR_PATHS, type HostPaths } from '../collector.js';
+import { startExporter } from './exporter.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
 
-await runProgram({ role: 'metrics', version, defaultCommand: 'probe' });
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  return v;
+}
+
+function int(args: string[], name: string, def: number, min: number, max: number): number {
+  const raw = flag(args, name);
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+function hostPaths(args: string[]): HostPaths {
+  return { cgroupRoot: flag(args, '--cgroup-root') ?? SIDECAR_PATHS.cgroupRoot, procRoot: flag(args, '--proc-root') ?? SIDECAR_PATHS.procRoot };
+}
+
+const log = (msg: string) => process.stderr.write(`dockside-metrics: ${msg}\n`);
+
+await runProgram({
+  role: 'metrics',
+  version,
+  defaultCommand: 'probe',
+  commands: {
+    serve: async (args) => {
+      const tokenFile = flag(args, '--token-file');
+      const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined;
+      const exporter = await startExporter({
+        port: int(args, '--port', 9323, 1, 65535),
+        host: flag(args, '--host') ?? '0.0.0.0',
+        intervalMs: int(args, '--interval', 10_000, 200, 3_600_000),
+        labelAllowList: (flag(args, '--labels') ?? '').split(',').filter(Boolean),
+        ...(token ? { token } : {}),
+        paths: hostPaths(args),
+        client: liteClient(flag(args, '--socket') ?? '/var/run/docker.sock'),
+        log,
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          log(`got ${sig}, stopping`);
+          void exporter.close().then(resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    },
+    collect: async (args) => {
+      const state = createCollector(hostPaths(args), { hostPids: false });
+      if (!state) throw new UsageError('no cgroup file system found; mount the host\'s /sys/fs/cgroup at /host/sys/fs/cgroup');
+      const client = liteClient(flag(args, '--socket') ?? '/var/run/docker.sock');
+      const list = await liteListRunning(client);
+      const targets = await Promise.all(
+        list.map(async (c) => ({ id: c.id, name: c.name, image: c.image, labels: c.labels, networkMode: c.networkMode, pid: await liteContainerPid(client, c.id).catch(() => 0) })),
+      );
+      const col = collect(state, targets);
+      process.stdout.write(`${JSON.stringify(col)}\n`);
+    },
+  },
+});

@@ -1,0 +1,187 @@
+/**
+ * What host and sidecar share: the job a sidecar is given, the manifest a backup commits, and the
+ * progress events a sidecar reports. Plain data, no I/O.
+ */
+export type Compression = 'zstd' | 'gzip' | 'none';
+export const COMPRESSIONS: readonly Compression[] = ['zstd', 'gzip', 'none'];
+export const MANIFEST_FORMAT = 'dockside-backup/1';
+export const MANIFEST_FILE = 'manifest.json';
+export const IN_PROGRESS_FILE = 'in-progress.json';
+
+/** Where backups live. Paths are as the process using the config sees them. */
+export type StoreConfig =
+  | { kind: 'dir'; root: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      pathStyle: boolean;
+      /** Inside the sidecar: a JSON file holding S3Credentials (mode 0400). */
+      credentialsFile?: string;
+    };
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface SourceSpec {
+  kind: 'volume' | 'bind';
+  /** Volume name, or the host path of a bind mount. */
+  name: string;
+  /** Mount point in the target (and, through --volumes-from, in the sidecar). */
+  destination: string;
+  /** Archive file name in the backup. */
+  file: string;
+}
+
+export interface EntryCounts {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+}
+
+export interface SkippedEntry {
+  path: string;
+  type: string;
+}
+
+export interface ArchiveInfo {
+  file: string;
+  kind: 'volume' | 'bind' | 'dump';
+  /** Volume name, bind source, or the dump's file name. */
+  name: string;
+  destination?: string;
+  /** Bytes stored (after compression). */
+  bytes: number;
+  /** Bytes before compression (tar stream, or the dump's own bytes). */
+  rawBytes: number;
+  /** Bytes of file content read. */
+  contentBytes: number;
+  sha256: string;
+  entries: EntryCounts;
+  /** What tar cannot carry (sockets, devices, FIFOs), first 100. */
+  skipped: SkippedEntry[];
+  skippedCount: number;
+  warnings: string[];
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  id: string;
+  container: { name: string; id: string; image: string; imageId: string };
+  tool: { name: 'dockside'; version: string };
+  startedAt: string;
+  finishedAt: string;
+  compression: { algorithm: Compression; level: number | null };
+  consistency: { mode: 'none' | 'pause' | 'stop'; exec?: string; dump?: string };
+  archives: ArchiveInfo[];
+  totals: { files: number; contentBytes: number; storedBytes: number };
+}
+
+export interface BackupJob {
+  op: 'backup';
+  id: string;
+  store: StoreConfig;
+  sources: SourceSpec[];
+  compression: Compression;
+  level: number | null;
+  excludes: string[];
+  /** Backups in progress on this engine: never treated as leftovers. */
+  activeIds: string[];
+  /** Archives already written by an earlier step of this backup (a --dump). */
+  prior: ArchiveInfo[];
+  manifest: Omit<Manifest, 'archives' | 'totals' | 'finishedAt' | 'format'>;
+  /** Only archive a dump read from stdin (file name), then commit. */
+  dumpFile?: string;
+  /** Write the manifest (false for the dump step, which a later step commits). */
+  commit: boolean;
+}
+
+export interface RestoreTarget {
+  file: string;
+  sha256: string;
+  bytes: number;
+  /** Directory in the sidecar to restore into (replaced). */
+  path: string;
+}
+
+export interface RestoreJob {
+  op: 'restore';
+  id: string;
+  store: StoreConfig;
+  compression: Compression;
+  targets: RestoreTarget[];
+}
+
+export interface VerifyJob {
+  op: 'verify';
+  store: StoreConfig;
+  manifest: Manifest;
+  /** Also decompress and read every tar entry. */
+  deep: boolean;
+}
+
+export interface DumpOutJob {
+  op: 'dump-out';
+  store: StoreConfig;
+  id: string;
+  compression: Compression;
+  archive: { file: string; sha256: string; bytes: number };
+}
+
+export type Job = BackupJob | RestoreJob | VerifyJob | DumpOutJob;
+
+/** Events a sidecar prints on stderr, one JSON object per line, prefixed so they are told from text. */
+export const EVENT_PREFIX = '@dockside ';
+export type SidecarEvent =
+  | { t: 'plan'; files: number; bytes: number }
+  | { t: 'progress'; files: number; bytes: number; stored: number }
+  | { t: 'read-done' }
+  | { t: 'cleaned'; ids: string[] }
+  | { t: 'warning'; message: string }
+  | { t: 'archive'; archive: ArchiveInfo }
+  | { t: 'verified'; file: string; ok: boolean; message?: string }
+  | { t: 'result'; value: unknown };
+
+export function encodeEvent(e: SidecarEvent): string {
+  return `${EVENT_PREFIX}${JSON.stringify(e)}\n`;
+}
+
+export function decodeEvent(line: string): SidecarEvent | undefined {
+  if (!line.startsWith(EVENT_PREFIX)) return undefined;
+  try {
+    return JSON.parse(line.slice(EVENT_PREFIX.length)) as SidecarEvent;
+  } catch {
+    return undefined;
+  }
+}
+
+export function extensionFor(c: Compression): string {
+  return c === 'zstd' ? '.zst' : c === 'gzip' ? '.gz' : '';
+}
+
+export function defaultLevel(c: Compression): number | null {
+  return c === 'zstd' ? 3 : c === 'gzip' ? 6 : null;
+}
+
+export function levelRange(c: Compression): [number, number] | null {
+  return c === 'zstd' ? [1, 19] : c === 'gzip' ? [1, 9] : null;
+}
+
+/** A tar entry header as tar-stream reads and writes it (its published types lag behind the code). */
+export interface TarHeader {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'contiguous-file' | 'character-device' | 'block-device' | 'fifo' | string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  mtime?: Date;
+  size?: number;
+  linkname?: string | null;
+  pax?: Record<string, string> | null;
+}

@@ -1,0 +1,338 @@
+/** The sidecar's work: backup, restore, verify and dump-out jobs, as described by the host. */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { UserError } from '@dockside/common';
+import { makeExcluder } from '../glob.js';
+import {
+  IN_PROGRESS_FILE,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  encodeEvent,
+  type ArchiveInfo,
+  type BackupJob,
+  type DumpOutJob,
+  type Manifest,
+  type RestoreJob,
+  type SidecarEvent,
+  type VerifyJob,
+  type Compression,
+} from '../model.js';
+import type { BackupStore } from '../store/store.js';
+import { compressStream, decompressStream } from './compress.js';
+import { CorruptArchiveError, extractTar, type RootMeta } from './tar-read.js';
+import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
+
+export function emit(e: SidecarEvent): void {
+  process.stderr.write(encodeEvent(e));
+}
+
+class Progress {
+  files = 0;
+  bytes = 0;
+  stored = 0;
+  private timer: NodeJS.Timeout;
+  constructor(everyMs = 500) {
+    this.timer = setInterval(() => this.flush(), everyMs);
+    this.timer.unref();
+  }
+  flush(): void {
+    emit({ t: 'progress', files: this.files, bytes: this.bytes, stored: this.stored });
+  }
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+}
+
+/** Remove backups that never committed (no manifest), unless they are running now. */
+async function cleanLeftovers(store: BackupStore, keep: Set<string>): Promise<void> {
+  const removed: string[] = [];
+  for (const id of await store.listIds()) {
+    if (keep.has(id)) continue;
+    if (await store.read(id, MANIFEST_FILE)) continue;
+    await store.removeBackup(id);
+    removed.push(id);
+  }
+  if (removed.length) emit({ t: 'cleaned', ids: removed });
+}
+
+/** Hash and count what flows through, on its way to the store. */
+function hashing(hash: ReturnType<typeof createHash>, count: { n: number }, progress?: Progress) {
+  return async function* (src: AsyncIterable<Buffer>) {
+    for await (const c of src) {
+      hash.update(c);
+      count.n += c.length;
+      if (progress) progress.stored += c.length;
+      yield c;
+    }
+  };
+}
+
+export async function runBackup(job: BackupJob, store: BackupStore): Promise<void> {
+  await store.checkWritable();
+  await cleanLeftovers(store, new Set([...job.activeIds, job.id]));
+  if (!(await store.read(job.id, IN_PROGRESS_FILE))) {
+    await store.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, uploads: [] })));
+  }
+  const archives: ArchiveInfo[] = [...job.prior];
+  const progress = new Progress();
+  const excluder = makeExcluder(job.excludes);
+
+  if (job.dumpFile) {
+    const file = job.sources[0]?.file ?? `dump-${job.dumpFile}`;
+    const hash = createHash('sha256');
+    const stored = { n: 0 };
+    let raw = 0;
+    async function* countRaw(src: AsyncIterable<Buffer>) {
+      for await (const c of src) {
+        raw += c.length;
+        progress.bytes += c.length;
+        yield c;
+      }
+    }
+    const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(process.stdin), job.compression, job.level)));
+    await store.writeStream(job.id, file, body);
+    if (raw === 0) throw new UserError('the --dump command wrote nothing on its stdout', { hint: 'check the command by hand: docker exec <container> <command>' });
+    archives.push({
+      file,
+      kind: 'dump',
+      name: job.dumpFile,
+      bytes: stored.n,
+      rawBytes: raw,
+      contentBytes: raw,
+      sha256: hash.digest('hex'),
+      entries: { files: 1, dirs: 0, symlinks: 0, hardlinks: 0 },
+      skipped: [],
+      skippedCount: 0,
+      warnings: [],
+    });
+    emit({ t: 'archive', archive: archives[archives.length - 1] as ArchiveInfo });
+  } else {
+    let plan = { files: 0, bytes: 0 };
+    for (const s of job.sources) {
+      const p = scanTree(s.destination, excluder);
+      plan = { files: plan.files + p.files, bytes: plan.bytes + p.bytes };
+    }
+    emit({ t: 'plan', ...plan });
+    const { pack: makePack } = await import('tar-stream');
+    for (const s of job.sources) {
+      if (!fs.existsSync(s.destination)) throw new UserError(`mount ${s.destination} is not visible in the backup sidecar`);
+      const pack = makePack();
+      const hash = createHash('sha256');
+      const stored = { n: 0 };
+      let raw = 0;
+      async function* countRaw(src: AsyncIterable<Buffer>) {
+        for await (const c of src) {
+          raw += c.length;
+          yield c;
+        }
+      }
+      const walking = packTree(pack, s.destination, {
+        exclude: excluder,
+        onProgress: (f, b) => {
+          progress.files += f;
+          progress.bytes += b;
+        },
+      }).then(
+        (st) => {
+          pack.finalize();
+          return st;
+        },
+        (err: Error) => {
+          pack.destroy(err);
+          throw err;
+        },
+      );
+      walking.catch(() => undefined);
+      const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(pack as unknown as AsyncIterable<Buffer>), job.compression, job.level)));
+      const writing = store.writeStream(job.id, s.file, body).catch((err: Error) => {
+        pack.destroy(err);
+        throw err;
+      });
+      const [st] = await Promise.all([walking, writing]);
+      for (const sk of st.skipped) emit({ t: 'warning', message: `${s.destination}/${sk.path}: ${sk.type} not archived (tar cannot carry it)` });
+      for (const w of st.warnings) emit({ t: 'warning', message: `${s.destination}/${w}` });
+      const info: ArchiveInfo = {
+        file: s.file,
+        kind: s.kind,
+        name: s.name,
+        destination: s.destination,
+        bytes: stored.n,
+        rawBytes: raw,
+        contentBytes: st.contentBytes,
+        sha256: hash.digest('hex'),
+        entries: st.entries,
+        skipped: st.skipped,
+        skippedCount: st.skippedCount,
+        warnings: st.warnings,
+      };
+      archives.push(info);
+      emit({ t: 'archive', archive: info });
+    }
+    emit({ t: 'read-done' });
+  }
+  progress.stop();
+
+  if (!job.commit) {
+    process.stdout.write(`${JSON.stringify({ archives })}\n`);
+    return;
+  }
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    ...job.manifest,
+    finishedAt: new Date().toISOString(),
+    archives,
+    totals: {
+      files: archives.reduce((n, a) => n + a.entries.files, 0),
+      contentBytes: archives.reduce((n, a) => n + a.contentBytes, 0),
+      storedBytes: archives.reduce((n, a) => n + a.bytes, 0),
+    },
+  };
+  // The manifest is the commit marker: written last, atomically.
+  await store.write(job.id, MANIFEST_FILE, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  await store.removeFile(job.id, IN_PROGRESS_FILE).catch(() => undefined);
+  process.stdout.write(`${JSON.stringify(manifest)}\n`);
+}
+
+/** Read an archive end to end and compare its size and sha256 with the manifest. */
+async function checkArchive(store: BackupStore, id: string, a: { file: string; sha256: string; bytes: number }): Promise<void> {
+  const hash = createHash('sha256');
+  let n = 0;
+  const src = await store.readStream(id, a.file);
+  for await (const c of src as AsyncIterable<Buffer>) {
+    hash.update(c);
+    n += c.length;
+  }
+  const sum = hash.digest('hex');
+  if (n !== a.bytes) throw new UserError(`archive ${id}/${a.file} is ${n} bytes, the manifest says ${a.bytes}: truncated or replaced`, { code: 'ECORRUPT' });
+  if (sum !== a.sha256) throw new UserError(`archive ${id}/${a.file} fails its sha256 check (corrupt or altered)`, { code: 'ECORRUPT' });
+}
+
+/** Stream an archive through sha256 and decompression; the checksum is compared at the end. */
+async function openChecked(store: BackupStore, id: string, a: { file: string; sha256: string; bytes: number }, c: Compression) {
+  const hash = createHash('sha256');
+  let n = 0;
+  const src = await store.readStream(id, a.file);
+  async function* hashed() {
+    for await (const chunk of src as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      n += chunk.length;
+      yield chunk;
+    }
+  }
+  const stream = Readable.from(decompressStream(hashed(), c), { objectMode: false });
+  const check = () => {
+    if (n !== a.bytes || hash.digest('hex') !== a.sha256) throw new UserError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`, { code: 'ECORRUPT' });
+  };
+  const wrap = (err: unknown) =>
+    err instanceof UserError ? err : new UserError(`archive ${id}/${a.file} cannot be read: ${(err as Error).message}`, { code: 'ECORRUPT', cause: err });
+  return { stream, check, wrap };
+}
+
+export async function runVerify(job: VerifyJob, store: BackupStore): Promise<number> {
+  await store.checkReadable();
+  const m = job.manifest;
+  let bad = 0;
+  for (const a of m.archives) {
+    try {
+      if (!job.deep || a.kind === 'dump') await checkArchive(store, m.id, a);
+      else {
+        const o = await openChecked(store, m.id, a, m.compression.algorithm);
+        const r = await extractTar(o.stream, '/nonexistent', { dryRun: true }).catch((err) => {
+          throw o.wrap(err);
+        });
+        o.check();
+        const e = a.entries;
+        if (r.entries.files !== e.files || r.entries.dirs !== e.dirs || r.entries.symlinks !== e.symlinks || r.entries.hardlinks !== e.hardlinks) {
+          throw new UserError(`archive ${m.id}/${a.file} holds ${JSON.stringify(r.entries)}, the manifest says ${JSON.stringify(e)}`, { code: 'ECORRUPT' });
+        }
+      }
+      emit({ t: 'verified', file: a.file, ok: true });
+    } catch (err) {
+      bad++;
+      const message = err instanceof CorruptArchiveError || err instanceof UserError ? err.message : `cannot read: ${(err as Error).message}`;
+      emit({ t: 'verified', file: a.file, ok: false, message });
+    }
+  }
+  return bad ? 1 : 0;
+}
+
+function listNames(dir: string): Buffer[] {
+  return fs.readdirSync(dir, { encoding: 'buffer' });
+}
+
+function applyRoot(path: string, m: RootMeta | undefined): void {
+  if (!m) return;
+  fs.chownSync(path, m.uid, m.gid);
+  fs.chmodSync(path, m.mode);
+  fs.utimesSync(path, m.mtime, m.mtime);
+}
+
+export async function runRestore(job: RestoreJob, store: BackupStore): Promise<void> {
+  await store.checkReadable();
+  // 1. Verify everything before touching anything.
+  for (const t of job.targets) await checkArchive(store, job.id, t);
+  emit({ t: 'plan', files: 0, bytes: job.targets.reduce((n, t) => n + t.bytes, 0) });
+  const progress = new Progress();
+  const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
+  const staged: Array<{ path: string; staging: string; root?: RootMeta }> = [];
+  try {
+    // 2. Extract each archive into a staging folder on its own volume (same file system: renames
+    //    are cheap), checking the sha256 again on the way.
+    for (const t of job.targets) {
+      for (const n of listNames(t.path)) {
+        if (RESERVED_ROOT.test(n.toString())) fs.rmSync(Buffer.concat([Buffer.from(`${t.path}/`), n]) as unknown as string, { recursive: true, force: true });
+      }
+      const staging = join(t.path, `.dockside-restore-${tag}`);
+      fs.mkdirSync(staging, { mode: 0o700 });
+      staged.push({ path: t.path, staging });
+      const o = await openChecked(store, job.id, t, job.compression);
+      const r = await extractTar(o.stream, staging, {
+        onProgress: (f, b) => {
+          progress.files += f;
+          progress.bytes += b;
+        },
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOSPC') throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`);
+        throw o.wrap(err);
+      });
+      o.check();
+      (staged[staged.length - 1] as { root?: RootMeta }).root = r.root;
+    }
+  } catch (err) {
+    for (const s of staged) fs.rmSync(s.staging, { recursive: true, force: true });
+    throw err;
+  }
+  // 3. Swap: move the current contents aside, the staged tree in, then drop the old one.
+  for (const s of staged) {
+    const old = join(s.path, `.dockside-old-${tag}`);
+    fs.mkdirSync(old, { mode: 0o700 });
+    const stagingName = `.dockside-restore-${tag}`;
+    const oldName = `.dockside-old-${tag}`;
+    const pathBuf = Buffer.from(`${s.path}/`);
+    for (const n of listNames(s.path)) {
+      const t = n.toString();
+      if (t === stagingName || t === oldName) continue;
+      fs.renameSync(Buffer.concat([pathBuf, n]), Buffer.concat([Buffer.from(`${old}/`), n]));
+    }
+    for (const n of listNames(s.staging)) fs.renameSync(Buffer.concat([Buffer.from(`${s.staging}/`), n]), Buffer.concat([pathBuf, n]));
+    fs.rmdirSync(s.staging);
+    fs.rmSync(old, { recursive: true, force: true });
+    applyRoot(s.path, s.root);
+  }
+  progress.stop();
+  process.stdout.write(`${JSON.stringify({ restored: job.targets.map((t) => ({ file: t.file, path: t.path })) })}\n`);
+}
+
+export async function runDumpOut(job: DumpOutJob, store: BackupStore): Promise<void> {
+  await store.checkReadable();
+  await checkArchive(store, job.id, job.archive);
+  const o = await openChecked(store, job.id, job.archive, job.compression);
+  await pipeline(o.stream, process.stdout).catch((err) => {
+    throw o.wrap(err);
+  });
+  o.check();
+}

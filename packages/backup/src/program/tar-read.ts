@@ -1,0 +1,192 @@
+/**
+ * Extract a tar stream (as written by tar-write.ts, or by GNU tar) into a directory, restoring
+ * modes, numeric owners, mtimes, symlinks and hard links. Directory metadata is applied last,
+ * deepest first, so that restrictive modes and mtimes survive the writes inside them. The
+ * archive's root entry (".") is returned rather than applied: the caller applies it to the mount
+ * point after swapping the staged tree in.
+ */
+import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { TarHeader as Headers } from '../model.js';
+import type { EntryCounts } from '../model.js';
+
+export interface RootMeta {
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+}
+
+export interface ExtractResult {
+  entries: EntryCounts;
+  root?: RootMeta;
+  skipped: number;
+}
+
+export interface ExtractOptions {
+  /** Only read the archive (verify), write nothing. */
+  dryRun?: boolean;
+  onProgress?: (files: number, bytes: number) => void;
+}
+
+const SLASH = Buffer.from('/');
+
+export class CorruptArchiveError extends Error {
+  override readonly name = 'CorruptArchiveError';
+}
+
+function rawName(h: Headers, key: 'path' | 'linkpath', text: string): Buffer {
+  const raw = h.pax?.[`DOCKSIDE.raw${key}`];
+  return raw ? Buffer.from(raw, 'base64') : Buffer.from(text, 'utf8');
+}
+
+/** Relative path of an entry, or undefined for the root; throws on escaping paths. */
+export function entryPath(name: Buffer): Buffer | undefined {
+  let s = name;
+  while (s.length && s[s.length - 1] === 0x2f) s = s.subarray(0, s.length - 1);
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i <= s.length; i++) {
+    if (i === s.length || s[i] === 0x2f) {
+      const part = s.subarray(start, i);
+      start = i + 1;
+      if (part.length === 0 || (part.length === 1 && part[0] === 0x2e)) continue;
+      if (part.length === 2 && part[0] === 0x2e && part[1] === 0x2e) throw new CorruptArchiveError(`archive entry "${name.toString()}" escapes the volume`);
+      parts.push(part);
+    }
+  }
+  if (parts.length === 0) return undefined;
+  const out: Buffer[] = [];
+  parts.forEach((p, i) => {
+    if (i) out.push(SLASH);
+    out.push(p);
+  });
+  return Buffer.concat(out);
+}
+
+function ensureParent(abs: Buffer): void {
+  const i = abs.lastIndexOf(0x2f);
+  if (i > 0) fs.mkdirSync(abs.subarray(0, i), { recursive: true, mode: 0o700 });
+}
+
+export async function extractTar(source: Readable, dest: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  const { extract } = await import('tar-stream');
+  const ex = extract();
+  source.on('error', (err) => ex.destroy(err));
+  source.pipe(ex as unknown as NodeJS.WritableStream);
+  const destBuf = Buffer.from(dest);
+  const result: ExtractResult = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, skipped: 0 };
+  const dirs: Array<{ abs: Buffer; h: Headers }> = [];
+  const dry = opts.dryRun ?? false;
+
+  for await (const e of ex as AsyncIterable<NodeJS.ReadableStream & { header: Headers }>) {
+    const h = e.header;
+    const rel = entryPath(rawName(h, 'path', h.name));
+    const mode = (h.mode ?? 0o644) & 0o7777;
+    const uid = h.uid ?? 0;
+    const gid = h.gid ?? 0;
+    const mtime = h.mtime ?? new Date();
+    if (!rel) {
+      if (h.type === 'directory') {
+        result.root = { mode, uid, gid, mtime };
+        result.entries.dirs++;
+      }
+      for await (const _ of e) void _;
+      continue;
+    }
+    const abs = Buffer.concat([destBuf, SLASH, rel]);
+    switch (h.type) {
+      case 'directory': {
+        if (!dry) {
+          try {
+            fs.mkdirSync(abs, { mode: 0o700 });
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+              ensureParent(abs);
+              fs.mkdirSync(abs, { mode: 0o700 });
+            } else if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          }
+          dirs.push({ abs, h: { ...h, mode, uid, gid, mtime } });
+        }
+        result.entries.dirs++;
+        for await (const _ of e) void _;
+        break;
+      }
+      case 'file':
+      case 'contiguous-file': {
+        let fd = -1;
+        if (!dry) {
+          try {
+            fd = fs.openSync(abs, 'w', 0o600);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+            ensureParent(abs);
+            fd = fs.openSync(abs, 'w', 0o600);
+          }
+        }
+        let n = 0;
+        try {
+          for await (const chunk of e as AsyncIterable<Buffer>) {
+            if (fd >= 0) {
+              let off = 0;
+              while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+            }
+            n += chunk.length;
+            if (n >= 1 << 20) {
+              opts.onProgress?.(0, n);
+              n = 0;
+            }
+          }
+          if (fd >= 0) {
+            fs.fchownSync(fd, uid, gid);
+            fs.fchmodSync(fd, mode);
+            fs.futimesSync(fd, mtime, mtime);
+          }
+        } finally {
+          if (fd >= 0) fs.closeSync(fd);
+        }
+        opts.onProgress?.(1, n);
+        result.entries.files++;
+        break;
+      }
+      case 'symlink': {
+        if (!dry) {
+          const target = rawName(h, 'linkpath', h.linkname ?? '');
+          try {
+            fs.symlinkSync(target, abs);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+            ensureParent(abs);
+            fs.symlinkSync(target, abs);
+          }
+          fs.lchownSync(abs, uid, gid);
+          fs.lutimesSync(abs, mtime, mtime);
+        }
+        result.entries.symlinks++;
+        for await (const _ of e) void _;
+        break;
+      }
+      case 'link': {
+        if (!dry) {
+          const first = entryPath(rawName(h, 'linkpath', h.linkname ?? ''));
+          if (!first) throw new CorruptArchiveError(`hard link "${h.name}" has no target`);
+          fs.linkSync(Buffer.concat([destBuf, SLASH, first]), abs);
+        }
+        result.entries.hardlinks++;
+        for await (const _ of e) void _;
+        break;
+      }
+      default:
+        result.skipped++;
+        for await (const _ of e) void _;
+    }
+  }
+  // Directory metadata last, deepest first.
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    const { abs, h } = dirs[i] as { abs: Buffer; h: Headers };
+    fs.chownSync(abs, h.uid ?? 0, h.gid ?? 0);
+    fs.chmodSync(abs, h.mode ?? 0o755);
+    fs.utimesSync(abs, h.mtime ?? new Date(), h.mtime ?? new Date());
+  }
+  return result;
+}

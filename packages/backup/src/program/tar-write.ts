@@ -1,0 +1,258 @@
+/**
+ * Walk one mount and write it into a tar-stream pack: regular files, directories (also empty),
+ * symlinks, hard links, modes (setuid/setgid/sticky too), numeric owners and mtimes. Long names go
+ * in PAX headers (tar-stream), sizes over 8 GiB in base-256. Names and link targets that are not
+ * UTF-8 are kept byte for byte in a `DOCKSIDE.rawpath`/`DOCKSIDE.rawlinkpath` PAX record (with a
+ * readable approximation in `path` for other tools). Sockets, devices and FIFOs are reported, not
+ * archived. Reads use synchronous calls on purpose: this is the sidecar's only job on the main
+ * thread, while compression runs on the thread pool.
+ */
+import { isUtf8 } from 'node:buffer';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import type { Pack } from 'tar-stream';
+import type { TarHeader as Headers } from '../model.js';
+import type { EntryCounts, SkippedEntry } from '../model.js';
+
+export interface PackOptions {
+  exclude: (rel: string) => boolean;
+  onProgress?: (files: number, bytes: number) => void;
+  /** Largest file read in one go; bigger ones are streamed. */
+  smallFile?: number;
+}
+
+export interface PackStats {
+  entries: EntryCounts;
+  contentBytes: number;
+  skipped: SkippedEntry[];
+  skippedCount: number;
+  warnings: string[];
+}
+
+const SLASH = Buffer.from('/');
+const CHUNK = 1024 * 1024;
+/** Names the restore uses for its staging; never archived. */
+export const RESERVED_ROOT = /^\.dockside-(restore|old)-/;
+
+function typeOf(st: fs.BigIntStats | fs.Stats): string {
+  if (st.isSocket()) return 'socket';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'character-device';
+  if (st.isBlockDevice()) return 'block-device';
+  return 'unknown';
+}
+
+function nameFields(rel: Buffer, key: 'path' | 'linkpath'): { text: string; pax?: Record<string, string> } {
+  if (isUtf8(rel)) return { text: rel.toString('utf8') };
+  return { text: rel.toString('utf8'), pax: { [`DOCKSIDE.raw${key}`]: rel.toString('base64') } };
+}
+
+function entry(pack: Pack, header: Headers, body?: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+    if (body) pack.entry(header as never, body, cb);
+    else pack.entry(header as never, cb);
+  });
+}
+
+/** Header-only entries are not flow-controlled by tar-stream: wait while its buffer is full. */
+async function throttle(pack: Pack): Promise<void> {
+  const state = (pack as unknown as { _readableState?: { buffered?: number } })._readableState;
+  for (let i = 0; i < 100_000 && (state?.buffered ?? 0) > 8 * 1024 * 1024; i++) await new Promise((r) => setTimeout(r, 2));
+}
+
+export async function packTree(pack: Pack, root: string, opts: PackOptions): Promise<PackStats> {
+  const stats: PackStats = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, contentBytes: 0, skipped: [], skippedCount: 0, warnings: [] };
+  const smallFile = opts.smallFile ?? CHUNK;
+  const rootBuf = Buffer.from(root);
+  const rootSt = fs.lstatSync(rootBuf);
+  const links = new Map<string, Buffer>();
+  const warn = (m: string) => {
+    if (stats.warnings.length < 100) stats.warnings.push(m);
+  };
+  const skip = (path: string, type: string) => {
+    stats.skippedCount++;
+    if (stats.skipped.length < 100) stats.skipped.push({ path, type });
+  };
+
+  await entry(pack, { name: '.', type: 'directory', mode: rootSt.mode, uid: rootSt.uid, gid: rootSt.gid, mtime: rootSt.mtime });
+  stats.entries.dirs++;
+  const stack: Buffer[] = [Buffer.alloc(0)];
+  while (stack.length) {
+    const dir = stack.pop() as Buffer;
+    const absDir = dir.length ? Buffer.concat([rootBuf, SLASH, dir]) : rootBuf;
+    let names: Buffer[];
+    try {
+      names = fs.readdirSync(absDir, { encoding: 'buffer' });
+    } catch (err) {
+      warn(`cannot read directory ${dir.toString() || '.'}: ${(err as NodeJS.ErrnoException).code}`);
+      continue;
+    }
+    names.sort(Buffer.compare);
+    const subdirs: Buffer[] = [];
+    for (const name of names) {
+      const rel = dir.length ? Buffer.concat([dir, SLASH, name]) : name;
+      const relText = rel.toString('utf8');
+      if (!dir.length && RESERVED_ROOT.test(relText)) continue;
+      if (opts.exclude(relText)) continue;
+      const abs = Buffer.concat([rootBuf, SLASH, rel]);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(abs);
+      } catch (err) {
+        warn(`${relText}: vanished during the backup (${(err as NodeJS.ErrnoException).code})`);
+        continue;
+      }
+      const n = nameFields(rel, 'path');
+      const base: Headers = { name: n.text, mode: st.mode, uid: st.uid, gid: st.gid, mtime: st.mtime };
+      if (n.pax) base.pax = { ...n.pax };
+      if (st.isDirectory()) {
+        if (st.dev !== rootSt.dev) {
+          warn(`${relText}: another file system is mounted here; archived as an empty directory`);
+        } else subdirs.push(rel);
+        await throttle(pack);
+        await entry(pack, { ...base, type: 'directory' });
+        stats.entries.dirs++;
+        continue;
+      }
+      if (st.isSymbolicLink()) {
+        let target: Buffer;
+        try {
+          target = fs.readlinkSync(abs, { encoding: 'buffer' });
+        } catch (err) {
+          warn(`${relText}: cannot read link (${(err as NodeJS.ErrnoException).code})`);
+          continue;
+        }
+        const t = nameFields(target, 'linkpath');
+        const h: Headers = { ...base, type: 'symlink', linkname: t.text };
+        if (t.pax) h.pax = { ...h.pax, ...t.pax };
+        await throttle(pack);
+        await entry(pack, h);
+        stats.entries.symlinks++;
+        continue;
+      }
+      if (!st.isFile()) {
+        skip(relText, typeOf(st));
+        continue;
+      }
+      if (st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = links.get(key);
+        if (first) {
+          const t = nameFields(first, 'linkpath');
+          const h: Headers = { ...base, type: 'link', linkname: t.text, size: 0 };
+          if (t.pax) h.pax = { ...h.pax, ...t.pax };
+          await throttle(pack);
+          await entry(pack, h);
+          stats.entries.hardlinks++;
+          continue;
+        }
+        links.set(key, rel);
+      }
+      let fd: number;
+      try {
+        fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      } catch (err) {
+        warn(`${relText}: cannot open (${(err as NodeJS.ErrnoException).code}); not archived`);
+        continue;
+      }
+      try {
+        if (st.size <= smallFile) {
+          const buf = Buffer.allocUnsafe(st.size + 1);
+          let got = 0;
+          for (;;) {
+            const r = fs.readSync(fd, buf, got, buf.length - got, null);
+            if (r === 0) break;
+            got += r;
+            if (got === buf.length) break;
+          }
+          if (got !== st.size) warn(`${relText}: changed size while being read (${st.size} -> ${got > st.size ? 'more' : got} bytes)`);
+          const body = buf.subarray(0, Math.min(got, st.size));
+          await entry(pack, { ...base, type: 'file', size: body.length }, body);
+          stats.contentBytes += body.length;
+        } else {
+          let done!: () => void;
+          let failed!: (e: Error) => void;
+          const finished = new Promise<void>((res, rej) => {
+            done = res;
+            failed = rej;
+          });
+          const sink = pack.entry({ ...base, type: 'file', size: st.size } as never, (err?: Error | null) => (err ? failed(err) : done()));
+          let left = st.size;
+          let short = false;
+          while (left > 0) {
+            const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
+            let r = short ? 0 : fs.readSync(fd, buf, 0, buf.length, null);
+            if (r === 0) {
+              // The file shrank while we read it: keep the archive valid, say so.
+              if (!short) warn(`${relText}: shrank while being read; padded with zeros`);
+              short = true;
+              buf.fill(0);
+              r = buf.length;
+            }
+            left -= r;
+            stats.contentBytes += r;
+            opts.onProgress?.(0, r);
+            if (!sink.write(r === buf.length ? buf : buf.subarray(0, r))) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+          }
+          if (!short && fs.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) warn(`${relText}: grew while being read; archived its first ${st.size} bytes`);
+          (sink as unknown as { end(): void }).end();
+          await finished;
+          stats.entries.files++;
+          opts.onProgress?.(1, 0);
+          continue;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+      stats.entries.files++;
+      opts.onProgress?.(1, st.size);
+    }
+    // Depth first, in name order.
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Buffer);
+  }
+  return stats;
+}
+
+/** Count what a backup will read (files and bytes), for the progress ETA. Bounded by maxEntries. */
+export function scanTree(root: string, exclude: (rel: string) => boolean, maxEntries = 5_000_000): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  let seen = 0;
+  const rootBuf = Buffer.from(root);
+  let rootDev: number;
+  try {
+    rootDev = fs.lstatSync(rootBuf).dev;
+  } catch {
+    return { files, bytes };
+  }
+  const stack: Buffer[] = [Buffer.alloc(0)];
+  while (stack.length && seen < maxEntries) {
+    const dir = stack.pop() as Buffer;
+    const absDir = dir.length ? Buffer.concat([rootBuf, SLASH, dir]) : rootBuf;
+    let names: Buffer[];
+    try {
+      names = fs.readdirSync(absDir, { encoding: 'buffer' });
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      seen++;
+      const rel = dir.length ? Buffer.concat([dir, SLASH, name]) : name;
+      const relText = rel.toString('utf8');
+      if ((!dir.length && RESERVED_ROOT.test(relText)) || exclude(relText)) continue;
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(Buffer.concat([rootBuf, SLASH, rel]));
+      } catch {
+        continue;
+      }
+      if (st.isDirectory() && st.dev === rootDev) stack.push(rel);
+      else if (st.isFile()) {
+        files++;
+        bytes += st.size;
+      }
+    }
+  }
+  return { files, bytes };
+}

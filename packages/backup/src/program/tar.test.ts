@@ -1,0 +1,117 @@
+/** Round trip of the tar writer and reader on a real directory tree (gzip: the host's Node may lack zstd). */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { pack as makePack } from 'tar-stream';
+import { compressStream, decompressStream, zstdFrameLength } from './compress.js';
+import { entryPath, extractTar, CorruptArchiveError } from './tar-read.js';
+import { packTree } from './tar-write.js';
+
+function tree(root: string): void {
+  fs.mkdirSync(join(root, 'dir/sub'), { recursive: true });
+  fs.mkdirSync(join(root, 'empty'));
+  fs.writeFileSync(join(root, 'dir/small.txt'), 'hello\n');
+  fs.writeFileSync(join(root, 'big.bin'), Buffer.alloc(3 * 1024 * 1024 + 17, 7));
+  fs.chmodSync(join(root, 'dir/small.txt'), 0o4751);
+  fs.chmodSync(join(root, 'empty'), 0o1777);
+  fs.symlinkSync('dir/small.txt', join(root, 'link'));
+  fs.linkSync(join(root, 'dir/small.txt'), join(root, 'hard'));
+  const long = `${'d'.repeat(120)}/${'f'.repeat(150)}.txt`;
+  fs.mkdirSync(join(root, 'd'.repeat(120)));
+  fs.writeFileSync(join(root, long), 'long');
+  // A name that is not UTF-8.
+  fs.writeFileSync(Buffer.concat([Buffer.from(`${root}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), 'raw');
+  fs.utimesSync(join(root, 'dir/small.txt'), new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
+  fs.utimesSync(join(root, 'dir'), new Date('2021-01-02T03:04:05Z'), new Date('2021-01-02T03:04:05Z'));
+}
+
+function snapshot(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: Buffer) => {
+    const abs = Buffer.concat([Buffer.from(root), rel.length ? Buffer.from('/') : Buffer.alloc(0), rel]);
+    for (const n of fs.readdirSync(abs, { encoding: 'buffer' })) {
+      const r = rel.length ? Buffer.concat([rel, Buffer.from('/'), n]) : n;
+      const p = Buffer.concat([Buffer.from(root), Buffer.from('/'), r]);
+      const st = fs.lstatSync(p);
+      let extra = '';
+      if (st.isFile()) extra = fs.readFileSync(p).toString('base64').slice(0, 40) + st.size + `n${st.nlink}`;
+      if (st.isSymbolicLink()) extra = fs.readlinkSync(p).toString();
+      const mtime = st.isSymbolicLink() ? '' : String(Math.floor(st.mtimeMs / 1000));
+      out.set(r.toString('hex'), `${(st.mode & 0o177777).toString(8)} ${st.uid}:${st.gid} ${mtime} ${extra}`);
+      if (st.isDirectory()) walk(r);
+    }
+  };
+  walk(Buffer.alloc(0));
+  return out;
+}
+
+test('a tree survives pack -> gzip -> gunzip -> extract, byte for byte and mode for mode', async () => {
+  const base = fs.mkdtempSync(join(tmpdir(), 'ds-tar-'));
+  const src = join(base, 'src');
+  const dst = join(base, 'dst');
+  fs.mkdirSync(src);
+  fs.mkdirSync(dst);
+  tree(src);
+  try {
+    const pack = makePack();
+    const walking = packTree(pack, src, { exclude: () => false, smallFile: 1024 }).then((s) => {
+      pack.finalize();
+      return s;
+    });
+    const chunks: Buffer[] = [];
+    for await (const c of compressStream(pack as unknown as AsyncIterable<Buffer>, 'gzip', 1, { blockSize: 256 * 1024 })) chunks.push(c);
+    const stats = await walking;
+    assert.deepEqual(stats.entries, { files: 4, dirs: 5, symlinks: 1, hardlinks: 1 });
+    const gz = Buffer.concat(chunks);
+    assert.ok(chunks.length > 2, 'several gzip members');
+    const res = await extractTar(Readable.from(decompressStream(Readable.from([gz]), 'gzip')), dst);
+    assert.deepEqual(res.entries, stats.entries);
+    assert.ok(res.root);
+    assert.deepEqual(snapshot(dst), snapshot(src));
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('entry paths that escape the destination are refused', () => {
+  assert.equal(entryPath(Buffer.from('./')), undefined);
+  assert.equal(entryPath(Buffer.from('a//b/./c/'))?.toString(), 'a/b/c');
+  assert.throws(() => entryPath(Buffer.from('a/../../etc/passwd')), CorruptArchiveError);
+});
+
+test('sockets and FIFOs are reported, not archived', async () => {
+  const base = fs.mkdtempSync(join(tmpdir(), 'ds-tar-'));
+  const net = await import('node:net');
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(join(base, 'sock'), r));
+  try {
+    fs.writeFileSync(join(base, 'f'), 'x');
+    const pack = makePack();
+    const walking = packTree(pack, base, { exclude: () => false }).then((s) => {
+      pack.finalize();
+      return s;
+    });
+    for await (const _ of pack as unknown as AsyncIterable<Buffer>) void _;
+    const s = await walking;
+    assert.equal(s.skippedCount, 1);
+    assert.deepEqual(s.skipped, [{ path: 'sock', type: 'socket' }]);
+    assert.equal(s.entries.files, 1);
+  } finally {
+    server.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('zstd frame boundaries are found from headers alone', () => {
+  // A frame with one raw block of 5 bytes ("hello"), single segment, 1-byte content size, no checksum.
+  const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x05, 0x29, 0x00, 0x00, ...Buffer.from('hello')]);
+  assert.equal(zstdFrameLength(frame), frame.length);
+  assert.equal(zstdFrameLength(frame.subarray(0, 8)), undefined);
+  assert.equal(zstdFrameLength(Buffer.concat([frame, frame])), frame.length);
+  const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9]);
+  assert.equal(zstdFrameLength(skippable), 10);
+  assert.throws(() => zstdFrameLength(Buffer.from('not zstd')), /magic/);
+});

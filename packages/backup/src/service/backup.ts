@@ -1,0 +1,224 @@
+/**
+ * `dockside backup`: one sidecar joined to the target's volumes streams each volume and bind mount
+ * (tar -> compression -> sha256 -> store) and commits a manifest last. Around it: --exec in the
+ * target first, --dump streamed from the target into the backup, --pause/--stop while volumes are
+ * read, retention after success. On failure the half-written backup is removed at once (and, if
+ * the process dies, by the next run).
+ */
+import { PassThrough, Writable } from 'node:stream';
+import { NotFoundError, UsageError, UserError } from '@dockside/common';
+import {
+  LABEL,
+  execInContainer,
+  pauseContainer,
+  resolveContainer,
+  runningLabelValues,
+  startContainer,
+  stopContainer,
+  unpauseContainer,
+  type ContainerMount,
+  type TargetContainer,
+} from '@dockside/engine';
+import { defaultLevel, type ArchiveInfo, type BackupJob, type Compression, type Manifest, type SourceSpec } from '../model.js';
+import { backupId, dumpArchiveName, uniqueNames, volumeArchiveName } from '../naming.js';
+import { hasPolicy, type RetentionPolicy } from '../retention.js';
+import { pruneStore, type PruneResult } from './catalog.js';
+import { resolveLocation, type LocationOptions } from './location.js';
+import { ProgressRenderer } from './progress.js';
+import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './sidecar.js';
+
+export interface BackupOptions extends LocationOptions, RetentionPolicy {
+  container: string;
+  volumes: string[];
+  excludes: string[];
+  compression: Compression;
+  level?: number;
+  pause: boolean;
+  stop: boolean;
+  exec?: string;
+  dump?: string;
+  dumpAs?: string;
+  dumpOnly: boolean;
+}
+
+export interface BackupResult {
+  manifest: Manifest;
+  prune?: PruneResult;
+}
+
+/** Mounts of the target a backup covers: named volumes and bind mounts, narrowed by --volume. */
+export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMount[] {
+  const all = t.mounts.filter((m) => m.type === 'volume' || m.type === 'bind');
+  if (wanted.length === 0) return all;
+  return wanted.map((w) => {
+    const hit = all.find((m) => m.name === w || m.destination === w || m.source === w);
+    if (!hit) {
+      throw new NotFoundError(`container "${t.name}" has no volume or mount "${w}"`, {
+        hint: all.length ? `its mounts: ${all.map((m) => (m.type === 'volume' ? `${m.name} (${m.destination})` : m.destination)).join(', ')}` : 'it has no volumes or bind mounts',
+      });
+    }
+    return hit;
+  });
+}
+
+class Tail extends Writable {
+  text = '';
+  override _write(c: Buffer, _e: BufferEncoding, cb: () => void): void {
+    this.text = (this.text + c.toString()).slice(-2000);
+    cb();
+  }
+}
+
+function splitCommand(cmd: string): string[] {
+  return ['sh', '-c', cmd];
+}
+
+export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promise<BackupResult> {
+  if (opts.pause && opts.stop) throw new UsageError('--pause and --stop exclude each other');
+  if (opts.dumpOnly && !opts.dump) throw new UsageError('--dump-only needs --dump "<command>"');
+  if (opts.dump && !opts.dumpAs) throw new UsageError('--dump needs --dump-as <file name>, e.g. --dump-as all.sql');
+  const target = await resolveContainer(ctx.engine, opts.container);
+  if ((opts.exec || opts.dump || opts.pause) && !target.running) {
+    throw new UserError(`container "${target.name}" is not running (${target.status}); --exec, --dump and --pause need it running`, { hint: `start it: docker start ${target.name}` });
+  }
+  if (target.paused && !opts.pause) throw new UserError(`container "${target.name}" is paused`, { hint: `unpause it (docker unpause ${target.name}) or pass --pause` });
+  const mounts = opts.dumpOnly ? [] : selectMounts(target, opts.volumes);
+  if (mounts.length === 0 && !opts.dump) {
+    throw new UserError(`container "${target.name}" has no volumes or bind mounts to back up`, { hint: 'use --dump "<command>" for a data-level backup' });
+  }
+  const loc = await resolveLocation(opts, ctx.env, 'write');
+  const store = await loc.open();
+  // Ids have one-second resolution: never reuse one (a second backup in the same second waits).
+  const existing = new Set(await store.listIds().catch(() => [] as string[]));
+  let startedAt = new Date();
+  for (let i = 0; i < 3 && existing.has(backupId(target.name, startedAt)); i++) {
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+    startedAt = new Date();
+  }
+  const id = backupId(target.name, startedAt);
+  const level = opts.compression === 'none' ? null : (opts.level ?? defaultLevel(opts.compression));
+  const names = uniqueNames([
+    ...mounts.map((m) => volumeArchiveName(m.type === 'volume' ? 'volume' : 'bind', m.name, m.destination, opts.compression)),
+    ...(opts.dumpAs ? [dumpArchiveName(opts.dumpAs, opts.compression)] : []),
+  ]);
+  const sources: SourceSpec[] = mounts.map((m, i) => ({
+    kind: m.type === 'volume' ? 'volume' : 'bind',
+    name: m.name,
+    destination: m.destination,
+    file: names[i] as string,
+  }));
+  const active = await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL);
+  const manifestBase: BackupJob['manifest'] = {
+    id,
+    container: { name: target.name, id: target.id, image: target.image, imageId: target.imageId },
+    tool: { name: 'dockside', version: ctx.version },
+    startedAt: startedAt.toISOString(),
+    compression: { algorithm: opts.compression, level },
+    consistency: {
+      mode: opts.pause ? 'pause' : opts.stop ? 'stop' : 'none',
+      ...(opts.exec ? { exec: opts.exec } : {}),
+      ...(opts.dump ? { dump: opts.dump } : {}),
+    },
+  };
+  const baseJob = { op: 'backup' as const, id, store: loc.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, manifest: manifestBase };
+  const progress = new ProgressRenderer(ctx.progress, 'backing up');
+  const capAdd = ['DAC_READ_SEARCH', ...loc.writeCaps];
+  let started = false;
+  let resume: (() => Promise<void>) | undefined;
+
+  try {
+    // 1. --exec: a command in the target first (flush, checkpoint); its failure fails the backup.
+    if (opts.exec) {
+      const errTail = new Tail();
+      const code = await execInContainer(ctx.engine, target.id, splitCommand(opts.exec), { stdout: new Tail(), stderr: errTail });
+      if (code !== 0) throw new UserError(`--exec command failed in "${target.name}" with exit code ${code}${errTail.text.trim() ? `: ${errTail.text.trim().split('\n').pop()}` : ''}`);
+    }
+
+    // 2. --dump: the command's stdout, piped into the sidecar, stored as one compressed file.
+    let prior: ArchiveInfo[] = [];
+    if (opts.dump && opts.dumpAs) {
+      const pipe = new PassThrough({ highWaterMark: 1 << 20 });
+      const errTail = new Tail();
+      let execDone: Promise<number> | undefined;
+      const dumpJob: BackupJob = {
+        ...baseJob,
+        sources: [{ kind: 'volume', name: opts.dumpAs, destination: '', file: names[names.length - 1] as string }],
+        prior: [],
+        dumpFile: opts.dumpAs,
+        commit: opts.dumpOnly,
+      };
+      started = true;
+      const sidecar = runJob(ctx, {
+        job: dumpJob,
+        location: loc,
+        target,
+        joinVolumes: false,
+        capAdd: loc.writeCaps,
+        readOnlyStore: false,
+        backupId: id,
+        stdin: pipe,
+        onEvent: (e) => progress.onEvent(e),
+        onStarted: () => {
+          execDone = execInContainer(ctx.engine, target.id, splitCommand(opts.dump as string), { stdout: pipe, stderr: errTail });
+          execDone.catch(() => pipe.end());
+        },
+      });
+      const { stdout } = await sidecar;
+      const code = execDone ? await execDone : -1;
+      if (code !== 0) throw new UserError(`--dump command failed in "${target.name}" with exit code ${code}${errTail.text.trim() ? `: ${errTail.text.trim().split('\n').pop()}` : ''}`);
+      const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { archives?: ArchiveInfo[] } & Partial<Manifest>;
+      if (opts.dumpOnly) {
+        progress.done();
+        const manifest = parsed as Manifest;
+        return { manifest, ...(hasPolicy(opts) ? { prune: await pruneStore(ctx, store, opts, { container: target.name, keepIds: [id] }) } : {}) };
+      }
+      prior = parsed.archives ?? [];
+    }
+
+    // 3. Volumes, with the target paused or stopped while they are read.
+    const wasRunning = target.running;
+    if (opts.pause) {
+      await pauseContainer(ctx.engine, target.id);
+      resume = () => unpauseContainer(ctx.engine, target.id);
+    } else if (opts.stop && wasRunning) {
+      await stopContainer(ctx.engine, target.id);
+      resume = () => startContainer(ctx.engine, target.id);
+    }
+    const resumeOnce = async () => {
+      const r = resume;
+      resume = undefined;
+      if (r) await r();
+    };
+    let resumed: Promise<void> | undefined;
+    started = true;
+    const { stdout } = await runJob(ctx, {
+      job: { ...baseJob, sources: sources, prior, commit: true },
+      location: loc,
+      target,
+      joinVolumes: true,
+      capAdd,
+      readOnlyStore: false,
+      backupId: id,
+      onEvent: (e) => {
+        // Resume the target as soon as reading ends, before the last parts are uploaded.
+        if (e.t === 'read-done') {
+          resumed = resumeOnce();
+          resumed.catch(() => undefined);
+        }
+        progress.onEvent(e);
+      },
+    });
+    if (resumed) await resumed;
+    await resumeOnce();
+    progress.done();
+    const manifest = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Manifest;
+    if (!manifest.id) throw new Error('the backup sidecar returned no manifest');
+    return { manifest, ...(hasPolicy(opts) ? { prune: await pruneStore(ctx, store, opts, { container: target.name, keepIds: [id] }) } : {}) };
+  } catch (err) {
+    progress.done();
+    if (resume) await resume().catch(() => undefined);
+    // Remove what this attempt wrote; if this fails too, the next run's leftover sweep does it.
+    if (started) await store.removeBackup(id).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * A backup target resolved for both sides: how the host opens it (ls, prune) and how the sidecar
+ * sees it (a bind mount at /backup-target, or S3 with a credentials file copied in at start).
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import { NotFoundError, UserError } from '@dockside/common';
+import type { SidecarFile, SidecarMount } from '@dockside/engine';
+import type { S3Credentials, StoreConfig } from '../model.js';
+import { openStore, type BackupStore } from '../store/store.js';
+import { describeTarget, parseTarget, type TargetSpec } from '../target.js';
+import { resolveRegion, resolveS3Credentials } from './credentials.js';
+
+export interface LocationOptions {
+  /** --to / --from */
+  target: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3PathStyle?: boolean;
+  s3Profile?: string;
+  /** Network of the sidecar for S3 (default: the engine's bridge). */
+  network?: string;
+}
+
+export interface Location {
+  spec: TargetSpec;
+  description: string;
+  host: StoreConfig;
+  sidecar: StoreConfig;
+  credentials?: S3Credentials;
+  mounts: (readOnly: boolean) => SidecarMount[];
+  files: SidecarFile[];
+  networkMode: string;
+  /** Extra capabilities the sidecar needs to write there. */
+  writeCaps: string[];
+  open(): Promise<BackupStore>;
+}
+
+export const SIDECAR_DIR = '/backup-target';
+const CREDS_FILE = '/etc/dockside/s3.json';
+
+export async function resolveLocation(opts: LocationOptions, env: NodeJS.ProcessEnv, mode: 'write' | 'read'): Promise<Location> {
+  const spec = parseTarget(opts.target);
+  const description = describeTarget(spec);
+  if (spec.kind === 'dir') {
+    let owner = 0;
+    if (mode === 'write') {
+      try {
+        await mkdir(spec.path, { recursive: true });
+      } catch (err) {
+        throw new UserError(`cannot create backup directory ${spec.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'pick a directory you can create, or create it first' });
+      }
+    }
+    try {
+      const s = await stat(spec.path);
+      if (!s.isDirectory()) throw new UserError(`backup target ${spec.path} is not a directory`);
+      owner = s.uid;
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw new NotFoundError(`backup directory ${spec.path} does not exist`, { hint: 'check --from; `dockside backup <container> --to DIR` creates it' });
+    }
+    const host: StoreConfig = { kind: 'dir', root: spec.path };
+    return {
+      spec,
+      description,
+      host,
+      sidecar: { kind: 'dir', root: SIDECAR_DIR },
+      mounts: (readOnly) => [{ type: 'bind', source: spec.path, target: SIDECAR_DIR, readOnly }],
+      files: [],
+      networkMode: 'none',
+      // A directory owned by someone else is written with DAC_OVERRIDE; a root-owned one without.
+      writeCaps: owner === 0 ? [] : ['DAC_OVERRIDE'],
+      open: () => openStore(host),
+    };
+  }
+  const credentials = await resolveS3Credentials(env, opts.s3Profile);
+  const base = {
+    kind: 's3' as const,
+    bucket: spec.bucket,
+    prefix: spec.prefix,
+    region: resolveRegion(env, opts.s3Region),
+    pathStyle: opts.s3PathStyle ?? false,
+    ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint } : {}),
+  };
+  return {
+    spec,
+    description,
+    host: base,
+    sidecar: { ...base, credentialsFile: CREDS_FILE },
+    credentials,
+    mounts: () => [],
+    files: [{ path: CREDS_FILE, content: JSON.stringify(credentials), mode: 0o400 }],
+    networkMode: opts.network ?? 'bridge',
+    writeCaps: [],
+    open: () => openStore(base, credentials),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * `dockside restore`: verify the chosen archives (sha256, size) before changing anything, extract
+ * into a staging folder on each volume, check the sha256 again, then swap the staged tree in. The
+ * target is stopped for the restore (unless --no-stop) and started again after. --into-volume
+ * restores one archive into a new named volume instead; --load pipes a --dump file into a command
+ * in the target.
+ */
+import { PassThrough, Writable } from 'node:stream';
+import { NotFoundError, UsageError, UserError } from '@dockside/common';
+import {
+  createNamedVolume,
+  execInContainer,
+  inspectVolume,
+  resolveContainer,
+  startContainer,
+  stopContainer,
+  type TargetContainer,
+} from '@dockside/engine';
+import type { ArchiveInfo, Manifest, RestoreTarget } from '../model.js';
+import { resolveManifest } from './catalog.js';
+import { resolveLocation, type LocationOptions } from './location.js';
+import { ProgressRenderer } from './progress.js';
+import { runJob, type ServiceContext } from './sidecar.js';
+
+export interface RestoreOptions extends LocationOptions {
+  container: string;
+  id: string;
+  volumes: string[];
+  intoVolume?: string;
+  noStop: boolean;
+  yes: boolean;
+  load?: string;
+  /** Ask the user (TTY); absent: --yes is required. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+export interface RestoreResult {
+  id: string;
+  container: string;
+  restored: Array<{ file: string; into: string }>;
+  stopped: boolean;
+}
+
+const RESTORE_CAPS = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE', 'FSETID'];
+const INTO_PATH = '/restore/volume';
+
+function pickArchives(m: Manifest, wanted: string[], kind: 'data' | 'dump'): ArchiveInfo[] {
+  const pool = m.archives.filter((a) => (kind === 'dump' ? a.kind === 'dump' : a.kind !== 'dump'));
+  if (wanted.length === 0) return pool;
+  return wanted.map((w) => {
+    const hit = pool.find((a) => a.name === w || a.destination === w || a.file === w);
+    if (!hit) throw new NotFoundError(`backup ${m.id} has no ${kind === 'dump' ? 'dump' : 'volume'} "${w}"`, { hint: `it holds: ${pool.map((a) => a.name + (a.destination ? ` (${a.destination})` : '')).join(', ') || 'nothing of that kind'}` });
+    return hit;
+  });
+}
+
+class Tail extends Writable {
+  text = '';
+  override _write(c: Buffer, _e: BufferEncoding, cb: () => void): void {
+    this.text = (this.text + c.toString()).slice(-2000);
+    cb();
+  }
+}
+
+export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Promise<RestoreResult> {
+  const target = await resolveContainer(ctx.engine, opts.container);
+  const loc = await resolveLocation(opts, ctx.env, 'read');
+  const store = await loc.open();
+  const manifest = await resolveManifest(store, opts.id, opts.id === 'latest' ? target.name : undefined);
+  if (opts.load) return loadDump(ctx, opts, target, manifest, loc);
+
+  const archives = pickArchives(manifest, opts.volumes, 'data');
+  if (archives.length === 0) throw new UserError(`backup ${manifest.id} holds no volume archives`, { hint: manifest.archives.some((a) => a.kind === 'dump') ? 'it holds a dump: restore it with --load "<command>"' : undefined });
+  let targets: RestoreTarget[];
+  let mounts: Array<{ type: 'volume'; source: string; target: string }> = [];
+  if (opts.intoVolume) {
+    if (archives.length !== 1) throw new UsageError(`--into-volume takes one archive; backup ${manifest.id} holds ${archives.length}`, { hint: 'pick one with --volume <name>' });
+    const existing = await inspectVolume(ctx.engine, opts.intoVolume);
+    if (existing && !opts.yes) throw new UsageError(`volume "${opts.intoVolume}" already exists; restoring replaces its contents`, { hint: 'pass --yes to replace it, or name a new volume' });
+    if (!existing) await createNamedVolume(ctx.engine, opts.intoVolume, { 'dockside.restored-from': manifest.id });
+    const a = archives[0] as ArchiveInfo;
+    targets = [{ file: a.file, sha256: a.sha256, bytes: a.bytes, path: INTO_PATH }];
+    mounts = [{ type: 'volume', source: opts.intoVolume, target: INTO_PATH }];
+  } else {
+    targets = archives.map((a) => {
+      const m = target.mounts.find((x) => x.destination === a.destination) ?? target.mounts.find((x) => x.type === 'volume' && x.name === a.name);
+      if (!m) throw new UserError(`container "${target.name}" has no mount at ${a.destination} for archive ${a.file}`, { hint: 'restore it with --into-volume <new-volume>, or into a container that mounts it there' });
+      if (m.readOnly) throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`);
+      return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination };
+    });
+    if (!opts.yes) {
+      const what = `This replaces everything in ${targets.map((t) => t.path).join(', ')} of container "${target.name}" with backup ${manifest.id}.`;
+      const ok = opts.confirm ? await opts.confirm(`${what} Continue? [y/N] `) : false;
+      if (!ok) throw new UsageError(opts.confirm ? 'restore cancelled' : `${what} Pass --yes to confirm`);
+    }
+  }
+
+  const stopIt = !opts.intoVolume && !opts.noStop && target.running;
+  if (stopIt) await stopContainer(ctx.engine, target.id);
+  const progress = new ProgressRenderer(ctx.progress, 'restoring');
+  try {
+    await runJob(ctx, {
+      job: { op: 'restore', id: manifest.id, store: loc.sidecar, compression: manifest.compression.algorithm, targets },
+      location: loc,
+      ...(opts.intoVolume ? {} : { target }),
+      joinVolumes: !opts.intoVolume,
+      capAdd: RESTORE_CAPS,
+      mounts,
+      readOnlyStore: true,
+      onEvent: (e) => progress.onEvent(e),
+    });
+  } finally {
+    progress.done();
+    if (stopIt) await startContainer(ctx.engine, target.id);
+  }
+  return {
+    id: manifest.id,
+    container: target.name,
+    restored: targets.map((t) => ({ file: t.file, into: opts.intoVolume ? `volume ${opts.intoVolume}` : t.path })),
+    stopped: stopIt,
+  };
+}
+
+async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: TargetContainer, manifest: Manifest, loc: Awaited<ReturnType<typeof resolveLocation>>): Promise<RestoreResult> {
+  const dumps = pickArchives(manifest, opts.volumes, 'dump');
+  if (dumps.length !== 1) throw new UserError(dumps.length ? `backup ${manifest.id} holds ${dumps.length} dumps; pick one with --volume <file>` : `backup ${manifest.id} holds no dump`);
+  if (!target.running) throw new UserError(`container "${target.name}" is not running; --load runs a command in it`, { hint: `start it: docker start ${target.name}` });
+  const a = dumps[0] as ArchiveInfo;
+  if (!opts.yes) {
+    const what = `This pipes dump ${a.name} of backup ${manifest.id} into "${opts.load}" in container "${target.name}".`;
+    const ok = opts.confirm ? await opts.confirm(`${what} Continue? [y/N] `) : false;
+    if (!ok) throw new UsageError(opts.confirm ? 'restore cancelled' : `${what} Pass --yes to confirm`);
+  }
+  const pipe = new PassThrough({ highWaterMark: 1 << 20 });
+  const out = new Tail();
+  const err = new Tail();
+  let exec: Promise<number> | undefined;
+  // The sidecar verifies the whole archive before it writes a byte: start the command on the first one.
+  const gate = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _e, cb) {
+      if (!exec) {
+        exec = execInContainer(ctx.engine, target.id, ['sh', '-c', opts.load as string], { stdin: pipe, stdout: out, stderr: err });
+        exec.catch(() => undefined);
+      }
+      if (pipe.write(chunk)) cb();
+      else pipe.once('drain', () => cb());
+    },
+    final(cb) {
+      pipe.end();
+      cb();
+    },
+  });
+  try {
+    await runJob(ctx, {
+      job: { op: 'dump-out', store: loc.sidecar, id: manifest.id, compression: manifest.compression.algorithm, archive: { file: a.file, sha256: a.sha256, bytes: a.bytes } },
+      location: loc,
+      target,
+      joinVolumes: false,
+      capAdd: [],
+      readOnlyStore: true,
+      stdout: gate,
+    });
+  } finally {
+    pipe.end();
+  }
+  if (!exec) throw new UserError(`dump ${a.name} of backup ${manifest.id} is empty; nothing was loaded`);
+  const code = await exec;
+  if (code !== 0) throw new UserError(`--load command failed in "${target.name}" with exit code ${code}${err.text.trim() ? `: ${err.text.trim().split('\n').pop()}` : ''}`);
+  return { id: manifest.id, container: target.name, restored: [{ file: a.file, into: `${target.name}: ${opts.load}` }], stopped: false };
+}

@@ -1,0 +1,139 @@
+/** Backups in a directory: `<root>/<id>/<file>`; files being written end in `.partial`. */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, constants as FS } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { UserError } from '@dockside/common';
+import { isBackupId } from '../naming.js';
+import type { BackupStore, StoredFile } from './store.js';
+
+function fsError(err: unknown, doing: string, path: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return new UserError(`cannot ${doing} ${path}: permission denied`, { hint: 'make the directory writable by root (chown root or chmod u+w), or pick another --to', cause: err });
+  if (code === 'EROFS') return new UserError(`cannot ${doing} ${path}: read-only file system`, { cause: err });
+  if (code === 'ENOSPC') return new UserError(`cannot ${doing} ${path}: no space left on device`, { cause: err });
+  if (code === 'ENOTDIR') return new UserError(`cannot ${doing} ${path}: not a directory`, { cause: err });
+  if (code === 'ENOENT') return new UserError(`cannot ${doing} ${path}: no such file or directory`, { cause: err });
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export class DirStore implements BackupStore {
+  readonly description: string;
+  constructor(private readonly root: string) {
+    this.description = root;
+  }
+
+  async checkWritable(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true });
+      const probe = join(this.root, `.dockside-write-test-${process.pid}`);
+      const fh = await open(probe, 'w');
+      await fh.close();
+      await unlink(probe);
+    } catch (err) {
+      throw fsError(err, 'write to backup directory', this.root);
+    }
+  }
+
+  async checkReadable(): Promise<void> {
+    try {
+      const s = await stat(this.root);
+      if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      await access(this.root, FS.R_OK | FS.X_OK);
+    } catch (err) {
+      throw fsError(err, 'read backup directory', this.root);
+    }
+  }
+
+  async listIds(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (err) {
+      throw fsError(err, 'read backup directory', this.root);
+    }
+    return names.filter(isBackupId).sort();
+  }
+
+  async read(id: string, name: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(join(this.root, id, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fsError(err, 'read', join(this.root, id, name));
+    }
+  }
+
+  async write(id: string, name: string, data: Buffer): Promise<void> {
+    const dir = join(this.root, id);
+    const tmp = join(dir, `${name}.partial`);
+    try {
+      await mkdir(dir, { recursive: true });
+      const fh = await open(tmp, 'w', 0o644);
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(dir, name));
+    } catch (err) {
+      throw fsError(err, 'write', tmp);
+    }
+  }
+
+  async writeStream(id: string, name: string, body: Readable): Promise<void> {
+    const dir = join(this.root, id);
+    const tmp = join(dir, `${name}.partial`);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw fsError(err, 'create', dir);
+    }
+    const out = createWriteStream(tmp, { mode: 0o644, highWaterMark: 1 << 20 });
+    try {
+      await pipeline(body, out);
+      const fh = await open(tmp, 'r');
+      await fh.sync().finally(() => fh.close());
+      await rename(tmp, join(dir, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code) throw fsError(err, 'write', tmp);
+      throw err;
+    }
+  }
+
+  async readStream(id: string, name: string): Promise<Readable> {
+    const path = join(this.root, id, name);
+    try {
+      await access(path, FS.R_OK);
+    } catch (err) {
+      throw fsError(err, 'read', path);
+    }
+    return createReadStream(path, { highWaterMark: 1 << 20 });
+  }
+
+  async files(id: string): Promise<StoredFile[]> {
+    const dir = join(this.root, id);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const out: StoredFile[] = [];
+    for (const name of names) {
+      const s = await stat(join(dir, name)).catch(() => undefined);
+      if (s?.isFile()) out.push({ name, size: s.size });
+    }
+    return out;
+  }
+
+  async removeFile(id: string, name: string): Promise<void> {
+    await rm(join(this.root, id, name), { force: true });
+  }
+
+  async removeBackup(id: string): Promise<void> {
+    if (!isBackupId(id)) throw new Error(`refusing to remove "${id}": not a backup id`);
+    try {
+      await rm(join(this.root, id), { recursive: true, force: true });
+    } catch (err) {
+      throw fsError(err, 'remove', join(this.root, id));
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * A place backups live: a directory or an S3 prefix. Each backup is a folder `<id>/` holding its
+ * archives and, once complete, `manifest.json` (written last: the commit marker). Used both on the
+ * host (ls, prune) and inside the sidecar (backup, restore, verify).
+ */
+import type { Readable } from 'node:stream';
+import type { S3Credentials, StoreConfig } from '../model.js';
+
+export interface StoredFile {
+  name: string;
+  size: number;
+}
+
+export interface BackupStore {
+  readonly description: string;
+  /** Fails with a one-line UserError when the store cannot be written. */
+  checkWritable(): Promise<void>;
+  /** Fails with a one-line UserError when the store cannot be read. */
+  checkReadable(): Promise<void>;
+  /** Every backup folder, complete or not. */
+  listIds(): Promise<string[]>;
+  /** A small file, or undefined when absent. */
+  read(id: string, name: string): Promise<Buffer | undefined>;
+  /** A small file, written atomically. */
+  write(id: string, name: string, data: Buffer): Promise<void>;
+  /** A large file from a stream; nothing is visible under `name` unless it completes. */
+  writeStream(id: string, name: string, body: Readable): Promise<void>;
+  readStream(id: string, name: string): Promise<Readable>;
+  files(id: string): Promise<StoredFile[]>;
+  /** Remove one file of a backup (absent is fine). */
+  removeFile(id: string, name: string): Promise<void>;
+  /** Remove a backup folder and everything in it, including unfinished uploads. */
+  removeBackup(id: string): Promise<void>;
+}
+
+export async function openStore(config: StoreConfig, credentials?: S3Credentials): Promise<BackupStore> {
+  if (config.kind === 'dir') {
+    const { DirStore } = await import('./dir-store.js');
+    return new DirStore(config.root);
+  }
+  const { S3Store } = await import('./s3-store.js');
+  return new S3Store(config, credentials);
+}

@@ -1,0 +1,48 @@
+import { Flags } from '@oclif/core';
+import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { locationOptions, s3Flags } from '../../lib/backup-flags.js';
+import { imageRef } from '../../lib/images-catalog.js';
+
+export default class BackupLs extends DocksideCommand {
+  static override summary = 'List the complete backups in a directory or S3 prefix.';
+  static override description = 'Reads each backup\'s manifest and lists the complete ones, newest first. Backups without a manifest (in progress, killed or failed) are never listed as complete; their count is shown below the table. Runs on the host: no sidecar.';
+  static override examples = ['<%= config.bin %> <%= command.id %> --from /var/backups/app', '<%= config.bin %> <%= command.id %> --from s3://backups/app --container app --json'];
+  static override flags = {
+    from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
+    container: Flags.string({ description: 'Only backups of this container (by name).', env: 'DOCKSIDE_BACKUP_CONTAINER' }),
+    ...s3Flags,
+    json: jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(BackupLs);
+    const { listBackups } = await import('@dockside/backup');
+    const { renderTable, formatBytes, formatDuration } = await import('@dockside/common');
+    const cat = await listBackups(
+      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef('backup', this.config.version), env: process.env },
+      { ...locationOptions(flags.from, flags), ...(flags.container ? { container: flags.container } : {}) },
+    );
+    if (flags.json) return this.printJson(cat.complete);
+    if (cat.complete.length === 0) this.log('no complete backups');
+    else {
+      this.log(
+        renderTable(
+          ['ID', 'CONTAINER', 'STARTED', 'TOOK', 'ARCHIVES', 'FILES', 'READ', 'STORED', 'COMPRESSION'],
+          cat.complete.map((m) => [
+            m.id,
+            m.container.name,
+            m.startedAt.replace(/\.\d+Z$/, 'Z'),
+            formatDuration(Date.parse(m.finishedAt) - Date.parse(m.startedAt)),
+            String(m.archives.length),
+            String(m.totals.files),
+            formatBytes(m.totals.contentBytes),
+            formatBytes(m.totals.storedBytes),
+            m.compression.algorithm + (m.compression.level ? `:${m.compression.level}` : ''),
+          ]),
+          [4, 5, 6, 7],
+        ),
+      );
+    }
+    if (cat.incomplete.length) this.log(`(${cat.incomplete.length} incomplete backup(s) not listed; the next backup or \`dockside backup prune\` removes them)`);
+  }
+}

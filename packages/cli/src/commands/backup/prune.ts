@@ -1,0 +1,33 @@
+import { Flags } from '@oclif/core';
+import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { locationOptions, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
+import { imageRef } from '../../lib/images-catalog.js';
+
+export default class BackupPrune extends DocksideCommand {
+  static override summary = 'Remove old backups by retention policy.';
+  static override description = 'Applies --keep-last, --keep-daily and --keep-weekly to the complete backups of each container (a backup kept by any rule stays; the newest backup of a container always stays) and removes the rest, plus the leftovers of incomplete backups that are not running. --dry-run shows what would go.';
+  static override examples = ['<%= config.bin %> <%= command.id %> --from /var/backups/app --keep-last 3 --dry-run', '<%= config.bin %> <%= command.id %> --from s3://backups --keep-daily 7 --keep-weekly 4'];
+  static override flags = {
+    from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
+    container: Flags.string({ description: 'Only backups of this container (by name).', env: 'DOCKSIDE_BACKUP_CONTAINER' }),
+    ...retentionFlags,
+    'dry-run': Flags.boolean({ description: 'Show what would be removed; remove nothing.', default: false }),
+    ...s3Flags,
+    json: jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(BackupPrune);
+    const { pruneBackups } = await import('@dockside/backup');
+    const { renderTable } = await import('@dockside/common');
+    const r = await pruneBackups(
+      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef('backup', this.config.version), env: process.env },
+      { ...locationOptions(flags.from, flags), ...retentionOptions(flags), dryRun: flags['dry-run'], ...(flags.container ? { container: flags.container } : {}) },
+    );
+    if (flags.json) return this.printJson(r);
+    if (r.decisions.length) {
+      this.log(renderTable(['ID', 'CONTAINER', 'STARTED', 'ACTION', 'WHY'], r.decisions.map((d) => [d.id, d.container, d.startedAt.replace(/\.\d+Z$/, 'Z'), d.keep ? 'keep' : r.dryRun ? 'would remove' : 'removed', d.reasons.join(', ')])));
+    } else this.log('no complete backups');
+    if (r.leftovers.length) this.log(`${r.dryRun ? 'would remove' : 'removed'} ${r.leftovers.length} incomplete backup(s): ${r.leftovers.join(', ')}`);
+  }
+}

@@ -1,0 +1,34 @@
+import { Flags } from '@oclif/core';
+import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { locationOptions, networkFlag, s3Flags } from '../../lib/backup-flags.js';
+import { imageRef } from '../../lib/images-catalog.js';
+
+export default class BackupVerify extends DocksideCommand {
+  static override summary = "Check a backup's archives against its manifest.";
+  static override description = 'Reads every archive of the backup in the backup sidecar, checks its size and sha256 against the manifest, decompresses it and reads every tar entry, and compares the entry counts. Exits 1 when any archive fails. --quick checks sizes and checksums only.';
+  static override examples = ['<%= config.bin %> <%= command.id %> --from /var/backups/app --id latest', '<%= config.bin %> <%= command.id %> --from s3://backups/app --id app-20261121T233800Z --json'];
+  static override flags = {
+    from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
+    id: Flags.string({ description: 'Backup id, or "latest" (of --container if given, else of all).', default: 'latest', env: 'DOCKSIDE_BACKUP_ID' }),
+    container: Flags.string({ description: 'With --id latest: the newest backup of this container.', env: 'DOCKSIDE_BACKUP_CONTAINER' }),
+    quick: Flags.boolean({ description: 'Check sizes and sha256 only; do not decompress.', default: false }),
+    ...s3Flags,
+    network: networkFlag,
+    json: jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(BackupVerify);
+    const { verifyBackup } = await import('@dockside/backup');
+    const r = await verifyBackup(
+      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef('backup', this.config.version), env: process.env, progress: process.stderr },
+      { ...locationOptions(flags.from, flags), id: flags.id, quick: flags.quick, ...(flags.container ? { container: flags.container } : {}) },
+    );
+    if (flags.json) this.printJson(r);
+    else {
+      for (const a of r.archives) this.log(`${a.ok ? 'ok  ' : 'FAIL'}  ${a.file}${a.message ? `: ${a.message}` : ''}`);
+      this.log(r.ok ? `backup ${r.id} verified` : `backup ${r.id} FAILED verification`);
+    }
+    if (!r.ok) process.exitCode = 1;
+  }
+}

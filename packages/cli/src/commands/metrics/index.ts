@@ -1,0 +1,38 @@
+import { Args, Flags } from '@oclif/core';
+import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+
+export default class Metrics extends DocksideCommand {
+  static override summary = 'Show CPU, memory, network, block I/O and pids of running containers, read from cgroups.';
+  static override description = `Reads each container's cgroup files (v1 or v2, cgroupfs or systemd driver) and its network counters from /proc/<pid>/net/dev on this host, twice, --sample apart, and prints one line per container: CPU % (of one core), memory usage and limit, working set (usage minus inactive file cache, what the OOM killer looks at), network receive/transmit rates, block read/write rates and pids. It is what \`docker stats --no-stream\` shows, read in milliseconds instead of about a second per container.
+
+The figures come from this host's /sys/fs/cgroup and /proc, so the engine must run here; with a remote engine (DOCKER_HOST=tcp:// or ssh://, Docker Desktop) the command says so and suggests \`dockside metrics serve\` on the engine's host. Containers joined to another's network (--net container:) share its counters: their network columns name the container whose line shows the traffic.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> web db',
+    '<%= config.bin %> <%= command.id %> --sort cpu --sample 2s',
+    '<%= config.bin %> <%= command.id %> web --json | jq ".containers[0].memoryWorkingSetBytes"',
+  ];
+  static override strict = false;
+  static override args = { containers: Args.string({ description: 'Containers (name, id or unique id prefix); default: every running container.' }) };
+  static override flags = {
+    sample: Flags.string({ description: 'Time between the two readings rates are computed from.', default: '1s', env: 'DOCKSIDE_METRICS_SAMPLE' }),
+    sort: Flags.string({ description: 'Order of the lines.', options: ['name', 'cpu', 'mem', 'net', 'io'], default: 'name', env: 'DOCKSIDE_METRICS_SORT' }),
+    json: jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Metrics);
+    const { parseDuration, UsageError } = await import('@dockside/common');
+    const sampleMs = parseDuration(flags.sample);
+    if (sampleMs < 100 || sampleMs > 60_000) throw new UsageError(`--sample must be between 100ms and 1m (got ${flags.sample})`);
+    const { takeSnapshot, renderRates } = await import('@dockside/metrics');
+    const snap = await takeSnapshot(await this.engine(), {
+      containers: argv as string[],
+      sampleMs,
+      sort: flags.sort as 'name' | 'cpu' | 'mem' | 'net' | 'io',
+    });
+    if (flags.json) return this.printJson(snap);
+    if (snap.containers.length === 0) return this.log('no running containers');
+    this.log(renderRates(snap.containers));
+  }
+}

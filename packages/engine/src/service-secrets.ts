@@ -1,0 +1,55 @@
+/**
+ * A long-running service whose root file system stays read-only while it still receives secret
+ * files: the files go into a small anonymous volume mounted at `secretDir`, copied in through the
+ * archive API before start (so they never show in `docker inspect`, argv or logs). The volume is
+ * removed with the container (`removeWithAnonymousVolumes`), and on any start-up failure.
+ */
+import type Dockerode from 'dockerode';
+import type { Engine } from './engine.js';
+import { mapEngineError } from './errors.js';
+import { removeWithAnonymousVolumes } from './listing.js';
+import { buildCreateOptions, type ServiceSpec } from './sidecar.js';
+
+export interface SecretFile {
+  /** File name inside secretDir. */
+  name: string;
+  content: string | Buffer;
+  mode?: number;
+}
+
+export async function startServiceWithSecrets(
+  engine: Engine,
+  spec: ServiceSpec & { secretDir: string; secrets: SecretFile[] },
+  ready?: (id: string) => Promise<void>,
+): Promise<{ id: string }> {
+  const { secretDir, secrets, files: _files, ...rest } = spec;
+  const opts = await buildCreateOptions({
+    ...rest,
+    mounts: [...(rest.mounts ?? []), { type: 'volume', target: secretDir }],
+    hostConfig: { ...rest.hostConfig, AutoRemove: false, RestartPolicy: { Name: spec.restart ?? 'unless-stopped', MaximumRetryCount: 0 } },
+  });
+  let container: Dockerode.Container;
+  try {
+    container = await engine.docker.createContainer(opts);
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating the ${spec.role} service`, image: spec.image });
+  }
+  try {
+    if (secrets.length) {
+      const tar = await import('tar-stream');
+      const pack = tar.pack();
+      for (const s of secrets) {
+        const body = typeof s.content === 'string' ? Buffer.from(s.content) : s.content;
+        pack.entry({ name: s.name, mode: s.mode ?? 0o400, size: body.length }, body);
+      }
+      pack.finalize();
+      await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: secretDir });
+    }
+    await container.start();
+    if (ready) await ready(container.id);
+    return { id: container.id };
+  } catch (err) {
+    await removeWithAnonymousVolumes(engine, container.id).catch(() => undefined);
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `starting the ${spec.role} service` });
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * dockside backup/restore against a real engine, with a host directory as the target: every file
+ * kind round-trips, restore replaces changed and deleted files, --into-volume, corrupt archives
+ * are refused with the volume untouched, a killed backup is never listed and is cleaned up by the
+ * next one, consistency flags, retention, and one-line errors.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
+import { BASE_IMAGE, fill, hex, snapshotVolume, withoutSpecial, type Entry } from './backup-support.js';
+
+const label = `${RUN_LABEL}=${RUN_ID}`;
+const manifestOf = (dir: string, id: string) => JSON.parse(readFileSync(join(dir, id, 'manifest.json'), 'utf8'));
+const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => !l.trim().startsWith('hint:')).length === 1;
+
+describe('backup and restore to a directory', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let vol: string;
+  let app: string;
+  let original: Entry[];
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-backup-it-'));
+    vol = createVolume('data');
+    app = startFixture('app', ['--init', '-v', `${vol}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
+    fill(app, '/data');
+    original = snapshotVolume(vol, label);
+  });
+
+  after(() => {
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('every file kind survives backup, change, delete and restore', async () => {
+    const dir = join(tmp, 'kinds');
+    const b = await runCli(['backup', app, '--to', dir, '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const m = JSON.parse(b.stdout);
+    assert.match(m.id, new RegExp(`^${app}-\\d{8}T\\d{6}Z$`));
+    assert.equal(m.archives.length, 1);
+    const a = m.archives[0];
+    assert.equal(a.file, `vol-${vol}.tar.zst`);
+    assert.equal(a.destination, '/data');
+    assert.deepEqual(a.skipped.map((s: { path: string }) => s.path).sort(), ['fifo', 'sock']);
+    assert.match(b.stderr, /sock: socket not archived/);
+    assert.deepEqual(manifestOf(dir, m.id), m, 'the manifest on disk is what --json printed');
+    assert.ok(!existsSync(join(dir, m.id, 'in-progress.json')));
+
+    // Change, add and delete things, then restore.
+    docker('exec', app, 'sh', '-c', 'echo changed > /data/dir/small.txt; rm -rf /data/deep /data/hard; echo new > /data/added; chmod 600 /data/big.bin; chown 5:5 /data/text.txt');
+    assert.notDeepEqual(snapshotVolume(vol, label), original);
+    const startedBefore = docker('inspect', '--format', '{{.State.StartedAt}}', app);
+    const r = await runCli(['restore', app, '--from', dir, '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /container stopped and started again/);
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', app), 'true');
+    assert.notEqual(docker('inspect', '--format', '{{.State.StartedAt}}', app), startedBefore);
+    assert.deepEqual(snapshotVolume(vol, label), withoutSpecial(original));
+    // The non-UTF-8 name and link target came back byte for byte.
+    const restored = snapshotVolume(vol, label);
+    assert.ok(restored.some((e) => e.path === hex(Buffer.from([0x62, 0x61, 0x64, 0x2d, 0xff, 0xfe, 0x2e, 0x74, 0x78, 0x74]))));
+    assert.equal(restored.find((e) => e.path === hex('rawlink'))?.target, hex(Buffer.from([...Buffer.from('target-'), 0xff])));
+
+    const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(JSON.parse(ls.stdout).map((x: { id: string }) => x.id), [m.id]);
+    const v = await runCli(['backup', 'verify', '--from', dir, '--id', 'latest']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /verified/);
+  });
+
+  test('gzip, excludes and --into-volume: a backup tested without touching the original', async () => {
+    const dir = join(tmp, 'into');
+    const b = await runCli(['backup', app, '--to', `file://${dir}`, '--compress', 'gzip', '--exclude', 'big.bin', '--exclude', 'deep/', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const m = JSON.parse(b.stdout);
+    assert.equal(m.archives[0].file, `vol-${vol}.tar.gz`);
+    const fresh = `dstest-${RUN_ID}-fresh`;
+    const before = snapshotVolume(vol, label);
+    const r = await runCli(['restore', app, '--from', dir, '--id', m.id, '--into-volume', fresh]);
+    assert.equal(r.code, 0, r.stderr);
+    try {
+      const got = snapshotVolume(fresh, label);
+      const want = withoutSpecial(before).filter((e) => e.path !== hex('big.bin') && !e.path.startsWith(hex('deep')));
+      assert.deepEqual(got, want);
+      assert.deepEqual(snapshotVolume(vol, label), before, 'the original volume is untouched');
+      const again = await runCli(['restore', app, '--from', dir, '--id', m.id, '--into-volume', fresh]);
+      assert.equal(again.code, 2);
+      assert.match(again.stderr, /already exists/);
+    } finally {
+      docker('volume', 'rm', '-f', fresh);
+    }
+  });
+
+  test('a corrupt or truncated archive is refused and the volume stays exactly as it was', async () => {
+    const dir = join(tmp, 'corrupt');
+    const b = await runCli(['backup', app, '--to', dir, '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const m = JSON.parse(b.stdout);
+    const file = join(dir, m.id, m.archives[0].file);
+    const bytes = readFileSync(file);
+    docker('exec', app, 'sh', '-c', 'echo after-backup > /data/marker');
+    const before = snapshotVolume(vol, label);
+    const rootMtime = before[0]?.mtime;
+
+    // One flipped byte in the middle.
+    const bad = Buffer.from(bytes);
+    bad[Math.floor(bad.length / 2)] = (bad[Math.floor(bad.length / 2)] ?? 0) ^ 0xff;
+    writeFileSync(file, bad);
+    const r = await runCli(['restore', app, '--from', dir, '--yes']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /sha256/);
+    assert.ok(oneLine(r.stderr), r.stderr);
+    assert.deepEqual(snapshotVolume(vol, label), before);
+    assert.equal(snapshotVolume(vol, label)[0]?.mtime, rootMtime);
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', app), 'true');
+    const v = await runCli(['backup', 'verify', '--from', dir, '--id', m.id]);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /FAIL/);
+
+    // Truncated.
+    writeFileSync(file, bytes.subarray(0, bytes.length - 1000));
+    const t = await runCli(['restore', app, '--from', dir, '--yes']);
+    assert.notEqual(t.code, 0);
+    assert.match(t.stderr, /truncated/);
+    assert.deepEqual(snapshotVolume(vol, label), before);
+    docker('exec', app, 'rm', '/data/marker');
+  });
+
+  test('a backup killed mid-write is never listed, and the next backup removes its leftovers', async () => {
+    const dir = join(tmp, 'killed');
+    const bigVol = createVolume('big');
+    const big = startFixture('big', ['--init', '-v', `${bigVol}:/big`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', big, 'sh', '-c', 'for i in 1 2 3 4 5 6; do head -c 40000000 /dev/urandom > /big/r$i; done');
+    const child = spawnCli(['backup', big, '--to', dir, '--compress', 'gzip', '--level', '9']);
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const partial = await waitFor(() => {
+      const ids = existsSync(dir) ? readdirSync(dir) : [];
+      for (const id of ids) {
+        const p = join(dir, id, `vol-${bigVol}.tar.gz.partial`);
+        if (existsSync(p) && statSync(p).size > 0) return id;
+      }
+      return undefined;
+    }, 'the backup to start writing', 60_000, 20);
+    const sidecar = docker('ps', '-q', '--filter', 'label=dockside.role=backup', '--filter', `label=dockside.target.name=${big}`);
+    assert.ok(sidecar, 'the backup sidecar is running');
+    docker('kill', sidecar);
+    const code = await exited;
+    assert.notEqual(code, 0);
+    assert.match(stderr, /killed|exit code 137/);
+    // The CLI removed what it wrote; emulate a CLI that died too (SIGKILL) by leaving a leftover.
+    mkdirSync(join(dir, partial), { recursive: true });
+    writeFileSync(join(dir, partial, `vol-${bigVol}.tar.gz.partial`), 'leftover');
+    const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(JSON.parse(ls.stdout), []);
+    const human = await runCli(['backup', 'ls', '--from', dir]);
+    assert.match(human.stdout, /1 incomplete backup/);
+    const verify = await runCli(['backup', 'verify', '--from', dir, '--id', partial]);
+    assert.equal(verify.code, 2);
+    assert.match(verify.stderr, /incomplete/);
+
+    docker('exec', big, 'sh', '-c', 'rm /big/r2 /big/r3 /big/r4 /big/r5 /big/r6');
+    const next = await runCli(['backup', big, '--to', dir, '--json']);
+    assert.equal(next.code, 0, next.stderr);
+    const m = JSON.parse(next.stdout);
+    assert.match(next.stderr, new RegExp(`removed leftovers of 1 incomplete backup\\(s\\): ${partial}|^$`));
+    assert.deepEqual(readdirSync(dir), [m.id]);
+  });
+
+  test('--pause, --stop and --exec keep the container as it was; a failing --exec fails the backup', async () => {
+    const dir = join(tmp, 'consistency');
+    const p = await runCli(['backup', app, '--to', dir, '--pause', '--exec', 'echo flushed > /data/flushed', '--json']);
+    assert.equal(p.code, 0, p.stderr);
+    const pm = JSON.parse(p.stdout);
+    assert.deepEqual(pm.consistency, { mode: 'pause', exec: 'echo flushed > /data/flushed' });
+    assert.equal(docker('inspect', '--format', '{{.State.Status}}', app), 'running');
+    // What --exec wrote before the backup is in it.
+    const check = `dstest-${RUN_ID}-check`;
+    const r = await runCli(['restore', app, '--from', dir, '--id', pm.id, '--into-volume', check]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(docker('run', '--rm', '--label', label, '-v', `${check}:/c:ro`, BASE_IMAGE, 'cat', '/c/flushed'), 'flushed');
+    docker('volume', 'rm', '-f', check);
+
+    const startedBefore = docker('inspect', '--format', '{{.State.StartedAt}}', app);
+    const s = await runCli(['backup', app, '--to', dir, '--stop', '--json']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(JSON.parse(s.stdout).consistency.mode, 'stop');
+    assert.equal(docker('inspect', '--format', '{{.State.Status}}', app), 'running');
+    assert.notEqual(docker('inspect', '--format', '{{.State.StartedAt}}', app), startedBefore, 'it was stopped and started');
+
+    const bad = await runCli(['backup', app, '--to', dir, '--exec', 'echo nope >&2; exit 3']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--exec command failed .* exit code 3: nope/);
+    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout);
+    assert.equal(ls.length, 2);
+    docker('exec', app, 'rm', '/data/flushed');
+  });
+
+  test('retention: --keep-last after a backup, and prune with --dry-run', async () => {
+    const dir = join(tmp, 'retention');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--json']);
+      assert.equal(b.code, 0, b.stderr);
+      ids.push(JSON.parse(b.stdout).id);
+    }
+    assert.equal(new Set(ids).size, 3);
+    const dry = await runCli(['backup', 'prune', '--from', dir, '--keep-last', '1', '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const d = JSON.parse(dry.stdout);
+    assert.deepEqual(d.removed, []);
+    assert.deepEqual(d.decisions.filter((x: { keep: boolean }) => !x.keep).map((x: { id: string }) => x.id).sort(), ids.slice(0, 2).sort());
+    assert.equal(readdirSync(dir).length, 3);
+    const human = await runCli(['backup', 'prune', '--from', dir, '--keep-last', '1', '--dry-run']);
+    assert.match(human.stdout, /would remove/);
+
+    const b = await runCli(['backup', app, '--to', dir, '--keep-last', '2', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const out = JSON.parse(b.stdout);
+    assert.deepEqual(out.prune.removed.sort(), ids.slice(0, 2).sort());
+    assert.deepEqual(readdirSync(dir).sort(), [ids[2], out.id].sort());
+
+    const p = await runCli(['backup', 'prune', '--from', dir, '--keep-last', '1']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.deepEqual(readdirSync(dir), [out.id]);
+    const none = await runCli(['backup', 'prune', '--from', dir]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--keep-last/);
+  });
+
+  test('bad input: one line, non-zero exit, nothing written', async () => {
+    const dir = join(tmp, 'errors');
+    const unknown = await runCli(['backup', `dstest-${RUN_ID}-nope`, '--to', dir]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no container named/);
+    assert.ok(oneLine(unknown.stderr), unknown.stderr);
+
+    const ro = join(tmp, 'readonly');
+    mkdirSync(ro);
+    chmodSync(ro, 0o555);
+    const unwritable = await runCli(['backup', app, '--to', ro]);
+    assert.equal(unwritable.code, 1);
+    assert.match(unwritable.stderr, /cannot write to backup directory .*permission denied/);
+    assert.ok(oneLine(unwritable.stderr), unwritable.stderr);
+    assert.deepEqual(readdirSync(ro), []);
+
+    const rel = await runCli(['backup', app, '--to', 'relative/dir']);
+    assert.equal(rel.code, 2);
+    assert.match(rel.stderr, /not an absolute path/);
+
+    const vol = await runCli(['backup', app, '--to', dir, '--volume', 'nope']);
+    assert.equal(vol.code, 2);
+    assert.match(vol.stderr, /has no volume or mount "nope"/);
+
+    const both = await runCli(['backup', app, '--to', dir, '--pause', '--stop']);
+    assert.equal(both.code, 2);
+
+    const missing = await runCli(['backup', 'ls', '--from', join(tmp, 'does-not-exist')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /does not exist/);
+
+    const noYes = await runCli(['restore', app, '--from', join(tmp, 'kinds')]);
+    assert.equal(noYes.code, 2);
+    assert.match(noYes.stderr, /--yes/);
+    assert.equal(existsSync(dir) ? readdirSync(dir).length : 0, 0);
+  });
+});
