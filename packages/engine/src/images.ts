@@ -64,7 +64,7 @@ export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]
 
 /** Pack a folder (files, dirs, symlinks; modes kept, owners zeroed) as a tar stream. */
 export async function packDirectory(dir: string): Promise<NodeJS.ReadableStream> {
-  const tar = await import('tar-stream');
+  const tar = await (await import('./tar-stream.js')).loadTarStream();
   const pack = tar.pack();
   const walk = async (abs: string): Promise<void> => {
     const entries = await readdir(abs, { withFileTypes: true });

@@ -36,7 +36,7 @@ export async function startServiceWithSecrets(
   }
   try {
     if (secrets.length) {
-      const tar = await import('tar-stream');
+      const tar = await (await import('./tar-stream.js')).loadTarStream();
       const pack = tar.pack();
       for (const s of secrets) {
         const body = typeof s.content === 'string' ? Buffer.from(s.content) : s.content;

@@ -198,7 +198,7 @@ async function createSidecar(engine: Engine, spec: SidecarSpec): Promise<Dockero
 }
 
 async function packFiles(files: SidecarFile[]): Promise<NodeJS.ReadableStream> {
-  const tar = await import('tar-stream');
+  const tar = await (await import('./tar-stream.js')).loadTarStream();
   const pack = tar.pack();
   const dirs = new Set<string>();
   for (const f of files) {
