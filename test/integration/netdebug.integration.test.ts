@@ -187,6 +187,30 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     assert.match(res.stderr, /10 packets captured, \d+ received by filter, 0 dropped by kernel/);
   });
 
+  it('capture -w - stops cleanly when the reader goes away (| head)', async () => {
+    const child = spawnCli(['capture', app, '--filter', 'tcp port 8080', '-w', '-']);
+    children.push(child);
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    let got = 0;
+    child.stdout.on('data', (c: Buffer) => {
+      got += c.length;
+      if (got >= 100) child.stdout.destroy();
+    });
+    await waitFor(() => /capturing on /.test(err), 'the capture to start listening', 30_000);
+    // Like tcpdump under `| head`, the capture notices the closed pipe at its next write: keep
+    // traffic coming until it has stopped.
+    for (let i = 0; i < 20 && child.exitCode === null; i++) {
+      await runCli(['debug', app, '--', 'curl', '-s', '-o', '/dev/null', 'http://127.0.0.1:8080/']);
+    }
+    const code = await Promise.race([closed, new Promise((r) => setTimeout(() => r('hung'), 20_000))]);
+    assert.equal(code, 0, err);
+    assert.match(err, /packets captured, \d+ received by filter, \d+ dropped by kernel/);
+    assert.doesNotMatch(err, /internal error/);
+    await waitFor(() => sidecarsFor(app).length === 0, 'the sidecar to be removed', 20_000);
+  });
+
   for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
     it(`killing the CLI (${sig}) mid-capture leaves no container and a readable pcap`, async () => {
       const file = join(dir, `killed-${sig}.pcap`);
