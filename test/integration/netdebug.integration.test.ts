@@ -76,25 +76,29 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     assert.match(r.stdout, /^\s*1 node -e/m, 'the app is PID 1 in the joined namespace');
     assert.match(r.stdout, /^\d+\.\d+/m, 'the target file system is readable');
     assert.match(r.stdout, /:8080.*users:\(\("node"/, 'ss -p names the listening process');
+    const other = await runCli(['debug', app, '--image', BASE, '--', 'cat', '/etc/debian_version']);
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stdout, /^\d+\.\d+/, '--image runs another image');
     const noPid = await runCli(['debug', app, '--', 'sh', '-c', 'ps -o args ax']);
     assert.doesNotMatch(noPid.stdout, /node -e/, 'without --pid the processes stay hidden');
   });
 
   it('debug opens a TTY shell where Ctrl-C goes to the shell, and exits with its code', async () => {
     // `script` gives the CLI a real pseudo-terminal; keystrokes are typed into it.
-    const child = spawn('script', ['-qfec', `${process.execPath} ${CLI} debug ${app}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'dumb' } });
+    const child = spawn('script', ['-qfec', `stty cols 123 rows 45; ${process.execPath} ${CLI} debug ${app}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'dumb' } });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     await waitFor(() => /dockside:/.test(out) && /#\s*$/.test(out), 'the shell prompt', 30_000);
     assert.match(out, new RegExp(`\\(dockside:${app}\\)`), 'the prompt names the target');
-    child.stdin.write('tty; sleep 30\r');
+    child.stdin.write('stty size; tty; sleep 30\r');
     await new Promise((r) => setTimeout(r, 1500));
     child.stdin.write('\x03');
     await new Promise((r) => setTimeout(r, 500));
     child.stdin.write('echo after-$((40+2)); exit 3\r');
     const code = await closed;
     assert.match(out, /\/dev\/pts\/\d+/, 'the shell has a TTY');
+    assert.match(out, /^45 123\r?$/m, 'the TTY has the size of the terminal');
     assert.match(out, /after-42/, 'Ctrl-C interrupted sleep, not the session');
     assert.equal(code, 3);
     assert.deepEqual(sidecarsFor(app), []);

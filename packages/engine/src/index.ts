@@ -14,3 +14,4 @@ export * from './exec.js';
 export * from './lifecycle.js';
 export * from './volumes.js';
 export * from './signal.js';
+export * from './removal.js';

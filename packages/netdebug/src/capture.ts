@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import createDebug from 'debug';
 import { InterruptedError, UserError } from '@dockside/common';
-import { resolveRunningContainer, runSidecar, signalContainer, type Engine, type SidecarMount } from '@dockside/engine';
+import { resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
 import { decodeEvent, type CaptureEvent, type StopReason } from './events.js';
 import type { CaptureStats } from './render.js';
 import type { CaptureSummary } from './summary.js';
@@ -219,6 +219,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     else throw err;
   } finally {
     if (out?.restoreMode !== undefined) await chmod(out.abs, out.restoreMode).catch(() => undefined);
+    if (sidecarId) await waitUntilRemoved(engine, sidecarId);
   }
   await new Promise<void>((r) => sink.end(r));
   if (failure) throw new UserError(failure.message, { exitCode: failure.exitCode, code: failure.code, ...(failure.hint ? { hint: failure.hint } : {}) });
