@@ -5,13 +5,13 @@
  * resolver on the same network, driven from inside the app's namespace with `dockside debug`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readPcap, type CaptureSummary } from '@dockside/netdebug';
-import { CLI, IMAGE_TAG, cleanupRun, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
+import { CLI, IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
 import {
   APP_SCRIPT, containerIp, createNetwork, dnsmasqImage, removeNetwork, runCliBinary, scratchBusyboxImage, sidecarsFor, tshark, tsharkConversations,
 } from '../support/netdebug-fixtures.js';
@@ -106,12 +106,13 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
 
   it('capture -w writes a pcap that tshark reads, and the summary matches tshark', async () => {
     const file = join(dir, 'web.pcap');
-    const cap = await startCapture([app, '--filter', 'tcp port 8080 or udp port 53', '-w', file, '--summary', '--json']);
+    const cap = await startCapture([app, '--filter', 'tcp portrange 8080-8081 or udp port 53', '-w', file, '--summary', '--json']);
     const script = [
       ...[1, 2, 3].map(() => 'curl -s -o /dev/null http://127.0.0.1:8080/'),
       ...[1, 2].map(() => 'curl -s -o /dev/null http://127.0.0.1:8080/missing'),
       'curl -s -o /dev/null http://127.0.0.1:8080/resolve?name=web.test',
       'curl -s -o /dev/null http://127.0.0.1:8080/resolve?name=nope.test',
+      'curl -s -o /dev/null http://127.0.0.1:8081/ || true', // nothing listens: SYN, then RST
     ].join('; ');
     const gen = await runCli(['debug', app, '--', 'sh', '-c', script]);
     assert.equal(gen.code, 0, gen.stderr);
@@ -126,7 +127,7 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     const frames = tshark('-r', file, '-T', 'fields', '-e', 'frame.number').trim().split('\n').filter(Boolean).length;
     assert.equal(frames, result.stats.captured);
     const convs = tsharkConversations(file);
-    assert.equal(convs.length, 7, 'seven HTTP connections');
+    assert.equal(convs.length, 8, 'seven HTTP connections and one refused');
     const read = JSON.parse((await runCli(['capture', '--read', file, '--summary', '--json', '--limit', '1000'])).stdout) as { summary: CaptureSummary };
     for (const s of [result.summary, read.summary]) {
       assert.equal(s.packets, frames);
@@ -138,6 +139,15 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
         assert.equal(mine.packets, t.frames);
         assert.equal(mine.bytes, t.bytes);
       }
+    }
+
+    // TCP resets and retransmissions, as tshark's analysis counts them.
+    const count = (filter: string) => tshark('-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number').trim().split('\n').filter(Boolean).length;
+    for (const s of [result.summary, read.summary]) {
+      assert.equal(s.tcp.resets, count('tcp.flags.reset == 1'));
+      assert.ok(s.tcp.resets >= 1, 'the refused connection was reset');
+      assert.equal(s.tcp.retransmissions, count('tcp.analysis.retransmission'));
+      assert.equal(s.conversations.find((c) => c.b === '127.0.0.1:8081' || c.a === '127.0.0.1:8081')?.resets, 1);
     }
 
     // HTTP status codes: what was sent, as tshark sees it, as the summary says.
@@ -271,6 +281,12 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
       assert.equal(r.stdout, '');
     }
     assert.equal(existsSync(join(dir, 'missing-dir')), false);
+
+    // Without its capability (as under an engine policy that strips it), the sidecar names it.
+    const denied = spawnSync('docker', ['run', '--rm', '--label', `${RUN_LABEL}=${RUN_ID}`, '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--net', `container:${app}`, `dockside/netdebug:${IMAGE_TAG}`, 'capture', '--count', '1'], { encoding: 'utf8' });
+    assert.equal(denied.status, 77);
+    assert.match(denied.stderr, /"code":"ECAP"/);
+    assert.match(denied.stderr, /lacks the NET_RAW capability/);
     assert.deepEqual(sidecarsFor(app), []);
   });
 });
