@@ -70,6 +70,18 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     assert.deepEqual(sidecarsFor(app), []);
   });
 
+  it('debug and capture work on a target that has just started', async () => {
+    const fresh = startFixture('fresh', ['--network', net, BASE, 'sleep', '300']);
+    const [dbg, cap] = await Promise.all([
+      runCli(['debug', fresh, '--', 'ip', '-brief', 'addr', 'show', 'eth0']),
+      runCli(['capture', fresh, '--duration', '1s', '--summary', '--json']),
+    ]);
+    assert.equal(dbg.code, 0, dbg.stderr);
+    assert.match(dbg.stdout, new RegExp(containerIp(fresh).replace(/\./g, '\\.')));
+    assert.equal(cap.code, 0, cap.stderr);
+    assert.equal(JSON.parse(cap.stdout).stoppedBy, 'duration');
+  });
+
   it('debug --pid sees the target processes and its file system at /proc/1/root', async () => {
     const r = await runCli(['debug', app, '--pid', '--', 'sh', '-c', 'ps -o pid,args ax; cat /proc/1/root/etc/debian_version; ss -tlnp']);
     assert.equal(r.code, 0, r.stderr);
