@@ -13,3 +13,5 @@ export * from './service-secrets.js';
 export * from './exec.js';
 export * from './lifecycle.js';
 export * from './volumes.js';
+export * from './signal.js';
+export * from './removal.js';

@@ -289,13 +289,15 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
       cleanups.push(() => io.stdin?.unpipe(stream as unknown as NodeJS.WritableStream));
     }
 
+    // A TTY is sized once the container runs (a resize before start is refused), then on every change.
+    let resizeNow: (() => void) | undefined;
     if (spec.tty && process.stdout.isTTY) {
       const resize = () => {
         c.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
       };
       process.stdout.on('resize', resize);
       cleanups.push(() => process.stdout.off('resize', resize));
-      setImmediate(resize);
+      resizeNow = resize;
     }
 
     if (interrupted) throw new InterruptedError(interrupted);
@@ -305,6 +307,7 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
       throw mapEngineError(err, { endpoint: engine.endpoint, doing: `starting the ${spec.role} sidecar` });
     }
     started = true;
+    resizeNow?.();
     if (interrupted) stopForSignal(c, interrupted); // the signal came while it was starting
     io.onStarted?.(id);
 

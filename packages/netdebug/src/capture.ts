@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import createDebug from 'debug';
 import { InterruptedError, UserError } from '@dockside/common';
-import { resolveRunningContainer, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
+import { resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
 import { decodeEvent, type CaptureEvent, type StopReason } from './events.js';
 import type { CaptureStats } from './render.js';
 import type { CaptureSummary } from './summary.js';
@@ -73,6 +73,34 @@ class EventSink extends Writable {
     const e = decodeEvent(line);
     if (e) this.onEvent(e);
     else if (line.trim()) this.text(line);
+  }
+}
+
+/**
+ * Relays the sidecar's stdout to ours. If ours goes away (EPIPE: `| head`, Wireshark closed), the
+ * rest is discarded so the attach stream never stalls, and `onClosed` asks the sidecar to stop.
+ */
+class Relay extends Writable {
+  private gone = false;
+  constructor(private readonly dest: NodeJS.WritableStream, private readonly onClosed: () => void) {
+    super();
+    dest.on('error', () => this.close());
+  }
+  private close(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.onClosed();
+  }
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
+    if (this.gone) return cb();
+    if (this.dest.write(chunk)) return cb();
+    const done = () => {
+      this.dest.off('drain', done);
+      this.dest.off('error', done);
+      cb();
+    };
+    this.dest.once('drain', done);
+    this.dest.once('error', done);
   }
 }
 
@@ -149,6 +177,15 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
 
   let signal: NodeJS.Signals | undefined;
   let exitCode = 0;
+  let sidecarId: string | undefined;
+  let outputClosed = false;
+  const stdout =
+    opts.write === '-' || text
+      ? new Relay(opts.stdout, () => {
+          outputClosed = true;
+          if (sidecarId) void signalContainer(engine, sidecarId, 'SIGINT').catch(() => undefined);
+        })
+      : new Discard();
   try {
     const r = await runSidecar(
       engine,
@@ -166,7 +203,15 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
         // Attached stdin that is never written: if the CLI dies, the program sees EOF and stops.
         stdin: true,
       },
-      { stdout: opts.write === '-' || text ? opts.stdout : new Discard(), stderr: sink, stopGraceMs: 15_000 },
+      {
+        stdout,
+        stderr: sink,
+        stopGraceMs: 15_000,
+        onStarted: (id) => {
+          sidecarId = id;
+          if (outputClosed) void signalContainer(engine, id, 'SIGINT').catch(() => undefined);
+        },
+      },
     );
     exitCode = r.exitCode;
   } catch (err) {
@@ -174,6 +219,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     else throw err;
   } finally {
     if (out?.restoreMode !== undefined) await chmod(out.abs, out.restoreMode).catch(() => undefined);
+    if (sidecarId) await waitUntilRemoved(engine, sidecarId);
   }
   await new Promise<void>((r) => sink.end(r));
   if (failure) throw new UserError(failure.message, { exitCode: failure.exitCode, code: failure.code, ...(failure.hint ? { hint: failure.hint } : {}) });
@@ -186,7 +232,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     interface: opts.interface,
     filter: opts.filter ?? '',
     file: out?.abs ?? (opts.write === '-' ? '-' : null),
-    stoppedBy: done.stoppedBy,
+    stoppedBy: outputClosed ? 'output-closed' : done.stoppedBy,
     stats: done.stats,
     bytesWritten: done.bytesWritten,
     ...(done.summary ? { summary: done.summary } : {}),

@@ -6,7 +6,7 @@
  * opening the device, SYS_PTRACE with --pid (strace, /proc/<pid>/root, ss -p).
  */
 import { UserError } from '@dockside/common';
-import { resolveRunningContainer, runSidecar, type Engine } from '@dockside/engine';
+import { resolveRunningContainer, runSidecar, waitUntilRemoved, type Engine } from '@dockside/engine';
 
 export interface DebugOptions {
   container: string;
@@ -41,6 +41,7 @@ export async function runDebug(engine: Engine, opts: DebugOptions): Promise<{ ex
 
   const raw = opts.tty && opts.stdin.isTTY;
   if (raw) opts.stdin.setRawMode(true);
+  let id: string | undefined;
   try {
     const { exitCode } = await runSidecar(
       engine,
@@ -59,10 +60,12 @@ export async function runDebug(engine: Engine, opts: DebugOptions): Promise<{ ex
         stdin: opts.interactive,
         workingDir: '/',
       },
-      { stdout: opts.stdout, stderr: opts.stderr, ...(opts.interactive ? { stdin: opts.stdin } : {}) },
+      { stdout: opts.stdout, stderr: opts.stderr, onStarted: (started) => (id = started), ...(opts.interactive ? { stdin: opts.stdin } : {}) },
     );
     return { exitCode, target: target.name };
   } finally {
+    // The engine removes the sidecar just after it exits: return once it is really gone.
+    if (id) await waitUntilRemoved(engine, id);
     if (raw) {
       opts.stdin.setRawMode(false);
       opts.stdin.pause();

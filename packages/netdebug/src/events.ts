@@ -13,7 +13,7 @@ export type CaptureEvent =
   | { ds: 'done'; stats: CaptureStats; stoppedBy: StopReason; summary?: CaptureSummary; bytesWritten: number }
   | { ds: 'error'; message: string; hint?: string; code: string; exitCode: number };
 
-export type StopReason = 'count' | 'duration' | 'signal' | 'client-gone' | 'error';
+export type StopReason = 'count' | 'duration' | 'signal' | 'client-gone' | 'output-closed' | 'error';
 
 export function encodeEvent(e: CaptureEvent): string {
   return `${JSON.stringify(e)}\n`;

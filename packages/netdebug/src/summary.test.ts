@@ -7,7 +7,7 @@ import { LINKTYPES, pcapGlobalHeader, pcapRecord, readPcap } from './pcap-file.j
 import { loadPcap } from './pcap-lib.js';
 import { summarizeFile } from './read.js';
 import { CaptureSummarizer, type CaptureSummary } from './summary.js';
-import { dns, icmp, tcp, udp } from './testing-packets.js';
+import { dns, icmp, icmp6, tcp, udp } from './testing-packets.js';
 
 const C = '10.0.0.1';
 const S = '10.0.0.2';
@@ -142,6 +142,16 @@ describe('capture summary (pcap library decoders on recorded bytes)', () => {
     assert.equal(s.packets, 5);
     assert.equal(s.dns.queries, 3);
     await assert.rejects(summarizeFile({ path: file, filter: 'udp prot 53' }), /bad capture filter/);
+  });
+
+  it('classifies ICMPv6 errors', () => {
+    const s = new CaptureSummarizer(loadPcap());
+    const f = icmp6('2001:db8::1', '2001:db8::2', 1, 4, Buffer.alloc(48));
+    s.addRecord('LINKTYPE_ETHERNET', 1, 0, f.length, f.length, f);
+    const r = s.snapshot();
+    assert.equal(r.protocols['icmpv6'], 1);
+    assert.equal(r.icmp.errors, 1);
+    assert.equal(r.icmp.entries[0]?.description, 'destination unreachable: port unreachable');
   });
 
   it('counts truncated packets it cannot decode instead of failing', () => {

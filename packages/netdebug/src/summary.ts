@@ -108,6 +108,8 @@ interface ConvState extends Conversation {
   pendingHttp: HttpEntry[];
 }
 
+/** Link-layer header lengths, to find an IPv6 header in the raw frame. */
+const LINK_HEADER_LEN: Record<string, number> = { LINKTYPE_ETHERNET: 14, LINKTYPE_LINUX_SLL: 16, LINKTYPE_RAW: 0, LINKTYPE_NULL: 4 };
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
 const QTYPES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 65: 'HTTPS', 255: 'ANY' };
 const METHOD_RE = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) (\S+) HTTP\/(1\.[01])\r\n/;
@@ -274,9 +276,15 @@ export class CaptureSummarizer {
       this.count(proto === 1 ? 'icmp' : 'icmpv6');
       this.conv(proto === 1 ? 'icmp' : 'icmpv6', src, dst, ts, len);
       const icmp = ip.payload as IcmpLike | undefined;
-      // The library decodes ICMP (v4) only; ICMPv6 packets are counted but not classified.
-      const type = proto === 1 ? icmp?.type : undefined;
-      const code = proto === 1 ? icmp?.code : undefined;
+      // The library decodes ICMP (v4) only: ICMPv6 type and code are read right after the fixed
+      // IPv6 header (no extension headers), whose offset is the link-layer header's length.
+      let type = proto === 1 ? icmp?.type : undefined;
+      let code = proto === 1 ? icmp?.code : undefined;
+      const l2len = LINK_HEADER_LEN[linkType];
+      if (proto === 58 && l2len !== undefined && buf.length >= l2len + 42) {
+        type = buf[l2len + 40];
+        code = buf[l2len + 41];
+      }
       if (type !== undefined && code !== undefined) {
         const desc = icmpDescription(proto === 58, type, code);
         if (desc) {

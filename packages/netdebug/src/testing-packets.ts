@@ -110,3 +110,31 @@ export function dns(id: number, name: string, opts: { response?: boolean; rcode?
   });
   return Buffer.concat([h, q, ...answers]);
 }
+
+/** An ICMPv6 message (type, code, 4 bytes of zero, quoted bytes) between two IPv6 addresses. */
+export function icmp6(src: string, dst: string, type: number, code: number, quoted: Buffer): Buffer {
+  const addr = (a: string) => {
+    const [head = '', tail = ''] = a.split('::');
+    const h = head ? head.split(':') : [];
+    const t = tail ? tail.split(':') : [];
+    const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+    const b = Buffer.alloc(16);
+    groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
+    return b;
+  };
+  const msg = Buffer.concat([Buffer.from([type, code, 0, 0, 0, 0, 0, 0]), quoted]);
+  const pseudo = Buffer.alloc(40);
+  addr(src).copy(pseudo, 0);
+  addr(dst).copy(pseudo, 16);
+  pseudo.writeUInt32BE(msg.length, 32);
+  pseudo[39] = 58;
+  msg.writeUInt16BE(checksum(Buffer.concat([pseudo, msg])), 2);
+  const h = Buffer.alloc(40);
+  h.writeUInt32BE(0x60000000, 0);
+  h.writeUInt16BE(msg.length, 4);
+  h[6] = 58;
+  h[7] = 64;
+  addr(src).copy(h, 8);
+  addr(dst).copy(h, 24);
+  return ethernet(Buffer.concat([h, msg]), 0x86dd);
+}

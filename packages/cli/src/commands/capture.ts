@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
 import { imageRef } from '../lib/images-catalog.js';
 
@@ -67,7 +68,6 @@ export default class Capture extends DocksideCommand {
       ...(flags.write ? { write: flags.write } : {}),
       ...(live ? { summaryIntervalMs: 1000 } : {}),
       onListening: (e, target) => {
-        if (flags.json) return;
         const until = [durationMs ? `for ${flags.duration}` : '', flags.count ? `up to ${flags.count} packets` : ''].filter(Boolean).join(', ');
         err.write(`capturing on ${e.interface} in ${target}${e.filter ? ` (filter: ${e.filter})` : ''}${until ? ` ${until}` : ''}; Ctrl-C to stop\n`);
       },

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { DocksideCommand } from '../lib/base-command.js';
 import { imageRef } from '../lib/images-catalog.js';
 

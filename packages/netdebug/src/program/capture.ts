@@ -121,7 +121,6 @@ async function capture(argv: string[]): Promise<number> {
     while (off < chunk.length) off += writeSync(fd, chunk, off);
     bytesWritten += chunk.length;
   };
-  let firstTs: number | undefined;
 
   const stats = (): CaptureStats => {
     let s = { ps_recv: 0, ps_drop: 0, ps_ifdrop: 0 };
@@ -174,8 +173,6 @@ async function capture(argv: string[]): Promise<number> {
     }
     if (summarizer) summarizer.add(linkName, p.header, p.buf);
     if (values.text) {
-      const ts = p.header.readUInt32LE(0) + p.header.readUInt32LE(4) / 1e6;
-      firstTs ??= ts;
       process.stdout.write(`${packetLine(lib, linkName, p.header, p.buf)}\n`);
     }
     if (count > 0 && captured >= count) stop('count');
