@@ -74,8 +74,9 @@ const result = await build({
   logLevel: 'warning',
   plugins: [lazy],
   // Native addons and the real optional transports stay in node_modules.
-  // typescript: @oclif/core loads it only to run TypeScript sources in development.
-  external: ['pcap', 'cpu-features', 'ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'typescript', 'ts-node'],
+  // typescript: @oclif/core loads it only to run TypeScript sources in development. The AWS SDK is
+  // large CommonJS that only backup/restore to S3 need: Node's own loader gives it its named exports.
+  external: ['pcap', 'cpu-features', 'ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
   banner: { js: "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);" },
 });
 rmSync(gen);

@@ -220,7 +220,7 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
       [['top', '--sort', 'colour'], /Expected --sort=colour to be one of/],
       [['top', '--interval', '0s'], /--interval must be between/],
       [['metrics', 'serve', '--listen', 'localhost:80'], /--listen must be an IP address/],
-      [['metrics', 'serve', '--port', '70000'], /Parsing --port/],
+      [['metrics', 'serve', '--port', '70000'], /Parsing --port: Expected an integer less than or equal to 65535/],
       [['metrics', 'serve', '--token-file', '/nonexistent/token'], /cannot read token file \/nonexistent\/token: ENOENT/],
     ];
     for (const [args, re] of cases) {

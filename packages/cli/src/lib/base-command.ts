@@ -34,8 +34,17 @@ export abstract class DocksideCommand extends Command {
       exit = err.exitCode;
     } else if (err instanceof Errors.CLIError || err.oclif?.exit !== undefined) {
       // Flag and argument parsing errors from oclif: keep them to one line (plus oclif's own hint).
-      const first = err.message.split('\n').find((l) => l.trim()) ?? err.message;
-      process.stderr.write(`dockside: ${first.replace(/^\s*›?\s*Error:\s*/, '').trim()}\n  hint: see \`dockside ${this.id?.replace(/:/g, ' ') ?? ''} --help\`\n`);
+      // oclif spreads one error over lines ("Parsing --port" / "Expected an integer ..." / "See more help ...").
+      const parts = err.message
+        .split('\n')
+        .map((l) => l.replace(/^\s*›?\s*(Error:)?\s*/, '').trim())
+        .filter((l) => l && !/^See more help/i.test(l));
+      if (parts.length === 0) parts.push('invalid arguments');
+      const line = parts
+        .slice(0, 2)
+        .reduce((a, b) => (a.endsWith(':') ? `${a} ${b}` : `${a}: ${b}`))
+        .replace(/\s{2,}/g, ' - ');
+      process.stderr.write(`dockside: ${line}\n  hint: see \`dockside ${this.id?.replace(/:/g, ' ') ?? ''} --help\`\n`);
       exit = err.oclif?.exit ?? EXIT.usage;
     } else {
       process.stderr.write(`${formatError(err)}\n`);
