@@ -293,7 +293,7 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
     let resizeNow: (() => void) | undefined;
     if (spec.tty && process.stdout.isTTY) {
       const resize = () => {
-        c.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
+        c.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch((err: unknown) => debug('resize failed: %s', (err as Error).message));
       };
       process.stdout.on('resize', resize);
       cleanups.push(() => process.stdout.off('resize', resize));
@@ -307,7 +307,12 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
       throw mapEngineError(err, { endpoint: engine.endpoint, doing: `starting the ${spec.role} sidecar` });
     }
     started = true;
-    resizeNow?.();
+    if (resizeNow) {
+      // As the docker CLI does: the engine may not apply a resize sent right after start, so repeat
+      // it shortly after (the same size again changes nothing).
+      resizeNow();
+      for (const ms of [100, 400]) setTimeout(resizeNow, ms).unref();
+    }
     if (interrupted) stopForSignal(c, interrupted); // the signal came while it was starting
     io.onStarted?.(id);
 

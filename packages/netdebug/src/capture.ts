@@ -30,13 +30,14 @@ export interface CaptureOptions {
   /** A host path, or '-' for stdout. Neither: one line per packet on stdout (unless summary). */
   write?: string;
   summary: boolean;
-  /** Ask for summary snapshots this often (live display). */
-  summaryIntervalMs?: number;
+  /** Ask for summary snapshots (with --summary) or statistics this often (live display). */
+  progressIntervalMs?: number;
   limit?: number;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   onListening?: (e: Extract<CaptureEvent, { ds: 'listening' }>, target: string) => void;
   onSummary?: (s: CaptureSummary, stats: CaptureStats) => void;
+  onStats?: (stats: CaptureStats, bytesWritten: number) => void;
 }
 
 export interface CaptureResult {
@@ -156,7 +157,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
   if (out) cmd.push('--out', FILE_IN_SIDECAR);
   else if (opts.write === '-') cmd.push('--out', '-');
   if (opts.summary) cmd.push('--summary', '--limit', String(opts.limit ?? 20));
-  if (opts.summary && opts.summaryIntervalMs) cmd.push('--interval', String(opts.summaryIntervalMs));
+  if (opts.progressIntervalMs) cmd.push('--interval', String(opts.progressIntervalMs));
   if (text) cmd.push('--text');
 
   let done: Extract<CaptureEvent, { ds: 'done' }> | undefined;
@@ -166,6 +167,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     (e) => {
       if (e.ds === 'listening') opts.onListening?.(e, target.name);
       else if (e.ds === 'summary') opts.onSummary?.(e.summary, e.stats);
+      else if (e.ds === 'stats') opts.onStats?.(e.stats, e.bytesWritten);
       else if (e.ds === 'done') done = e;
       else if (e.ds === 'error') failure = e;
     },

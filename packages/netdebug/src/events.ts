@@ -10,6 +10,7 @@ import type { CaptureSummary } from './summary.js';
 export type CaptureEvent =
   | { ds: 'listening'; interface: string; linkType: number; linkTypeName: string; snaplen: number; filter: string }
   | { ds: 'summary'; summary: CaptureSummary; stats: CaptureStats }
+  | { ds: 'stats'; stats: CaptureStats; bytesWritten: number }
   | { ds: 'done'; stats: CaptureStats; stoppedBy: StopReason; summary?: CaptureSummary; bytesWritten: number }
   | { ds: 'error'; message: string; hint?: string; code: string; exitCode: number };
 

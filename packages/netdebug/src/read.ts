@@ -8,6 +8,9 @@ export interface ReadOptions extends SummaryOptions {
   path: string;
   /** Optional BPF filter applied while reading. */
   filter?: string;
+  /** Called every `progressEvery` packets with the approximate bytes read and the file size. */
+  onProgress?: (bytesRead: number, totalBytes: number, packets: number) => void;
+  progressEvery?: number;
 }
 
 export async function summarizeFile(opts: ReadOptions): Promise<CaptureSummary> {
@@ -30,10 +33,16 @@ export async function summarizeFile(opts: ReadOptions): Promise<CaptureSummary> 
   }
   const summarizer = new CaptureSummarizer(lib, opts);
   const s = session;
+  const every = opts.progressEvery ?? 100_000;
+  let packets = 0;
+  let bytesRead = 24;
   return new Promise<CaptureSummary>((resolve, reject) => {
     s.on('packet', (p) => {
       try {
         summarizer.add(p.link_type, p.header, p.buf);
+        packets++;
+        bytesRead += 16 + p.header.readUInt32LE(8);
+        if (opts.onProgress && packets % every === 0) opts.onProgress(Math.min(bytesRead, st.size), st.size, packets);
       } catch (err) {
         reject(err as Error);
       }

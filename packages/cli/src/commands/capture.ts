@@ -39,7 +39,16 @@ export default class Capture extends DocksideCommand {
     const nd = await import('@dockside/netdebug');
     if (flags.read) {
       if (args.container) throw new UsageError('give either a container to capture from or --read FILE, not both');
-      const summary = await nd.summarizeFile({ path: flags.read, limit: flags.limit, ...(flags.filter ? { filter: flags.filter } : {}) });
+      const tty = process.stderr.isTTY === true;
+      const t0 = Date.now();
+      const summary = await nd.summarizeFile({
+        path: flags.read,
+        limit: flags.limit,
+        ...(flags.filter ? { filter: flags.filter } : {}),
+        // The file is read in one synchronous pass: progress goes straight to the terminal.
+        ...(tty ? { onProgress: (done: number, total: number, n: number) => process.stderr.write(`\r${nd.readProgressLine(flags.read as string, done, total, n, Date.now() - t0)}   `) } : {}),
+      });
+      if (tty && Date.now() - t0 > 500) process.stderr.write('\r\x1b[K');
       if (flags.json) return this.printJson({ file: flags.read, summary });
       return this.log(nd.renderSummary(summary));
     }
@@ -50,6 +59,8 @@ export default class Capture extends DocksideCommand {
 
     const err = process.stderr;
     const live = flags.summary && !flags.json && flags.write !== '-' && process.stdout.isTTY === true;
+    // Writing a file on a terminal: a refreshed count on stderr.
+    const progress = !flags.summary && !!flags.write && flags.write !== '-' && process.stderr.isTTY === true;
     const reportTo = flags.write === '-' ? err : process.stdout;
     const result = await nd.runCapture(await this.engine(), {
       container: args.container,
@@ -66,10 +77,13 @@ export default class Capture extends DocksideCommand {
       ...(flags.count ? { count: flags.count } : {}),
       ...(durationMs ? { durationMs } : {}),
       ...(flags.write ? { write: flags.write } : {}),
-      ...(live ? { summaryIntervalMs: 1000 } : {}),
+      ...(live || progress ? { progressIntervalMs: 1000 } : {}),
       onListening: (e, target) => {
         const until = [durationMs ? `for ${flags.duration}` : '', flags.count ? `up to ${flags.count} packets` : ''].filter(Boolean).join(', ');
         err.write(`capturing on ${e.interface} in ${target}${e.filter ? ` (filter: ${e.filter})` : ''}${until ? ` ${until}` : ''}; Ctrl-C to stop\n`);
+      },
+      onStats: (stats, written) => {
+        err.write(`\r${nd.liveStatsLine(stats, written)}   `);
       },
       onSummary: (s, stats) => {
         process.stdout.write(`\x1b[H\x1b[2J${nd.renderSummary(s)}\n\n${nd.renderStats(stats)} (live)\n`);
@@ -78,7 +92,7 @@ export default class Capture extends DocksideCommand {
     if (flags.json) this.printJson(result);
     else {
       if (result.summary) reportTo.write(`${live ? '\x1b[H\x1b[2J' : ''}${nd.renderSummary(result.summary)}\n\n`);
-      err.write(`${nd.renderStats(result.stats)}${result.file && result.file !== '-' ? `; wrote ${result.file}` : ''}\n`);
+      err.write(`${progress ? '\r\x1b[K' : ''}${nd.renderStats(result.stats)}${result.file && result.file !== '-' ? `; wrote ${result.file}` : ''}\n`);
     }
     if (result.signal === 'SIGTERM' || result.signal === 'SIGHUP') process.exitCode = 143;
   }

@@ -181,9 +181,11 @@ async function capture(argv: string[]): Promise<number> {
   emit({ ds: 'listening', interface: iface, linkType, linkTypeName: linkName, snaplen, filter });
   if (durationMs > 0) setTimeout(() => stop('duration'), durationMs).unref();
   let ticker: NodeJS.Timeout | undefined;
-  if (summarizer && intervalMs > 0) {
+  if (intervalMs > 0) {
     ticker = setInterval(() => {
-      if (!stopping) emit({ ds: 'summary', summary: summarizer.snapshot(), stats: stats() });
+      if (stopping) return;
+      if (summarizer) emit({ ds: 'summary', summary: summarizer.snapshot(), stats: stats() });
+      else emit({ ds: 'stats', stats: stats(), bytesWritten });
     }, intervalMs);
     ticker.unref();
   }
