@@ -4,6 +4,7 @@
 // scripts/demo/<role>.mjs), then everything the demo started is removed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,17 +56,32 @@ function freePort() {
   });
 }
 
+/** One HTTP GET with a deadline: does the app answer yet? */
+function answers(port) {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
 function cleanup() {
   spawnSync('sh', ['-c', `docker rm -f $(docker ps -aq --filter label=dockside.target.name=${APP}) ${APP} >/dev/null 2>&1; docker volume rm -f ${VOLUME} >/dev/null 2>&1`]);
 }
 
 const SERVER = `
-const http = require('http'), fs = require('fs');
+const http = require('http'), fs = require('fs'), path = require('path');
 const log = fs.createWriteStream('/srv/data/logs/access.log', { flags: 'a' });
 http.createServer((req, res) => {
-  const body = req.url === '/' ? fs.readFileSync('/srv/data/index.html') : 'not found\\n';
-  res.statusCode = req.url === '/' ? 200 : 404;
-  res.end(body);
+  const rel = req.url === '/' ? 'index.html' : decodeURIComponent(req.url.split('?')[0]).replace(/^\\/+/, '');
+  const file = path.join('/srv/data', path.normalize(rel));
+  let body;
+  try { body = file.startsWith('/srv/data/') ? fs.readFileSync(file) : null; } catch { body = null; }
+  res.statusCode = body ? 200 : 404;
+  res.end(body || 'not found\\n');
   const line = new Date().toISOString() + ' ' + req.method + ' ' + req.url + ' ' + res.statusCode + '\\n';
   log.write(line); process.stdout.write(line);
 }).listen(8080);
@@ -83,11 +99,7 @@ try {
     'mkdir -p /data/logs && echo "<h1>hello from the demo app</h1>" > /data/index.html && echo "{\\"feature\\": true}" > /data/config.json');
   docker('run', '-d', '--name', APP, '--label', 'dockside.demo=true', '-v', `${VOLUME}:/srv/data`, '-p', `127.0.0.1:${port}:8080`,
     `dockside/base:${TAG}`, 'node', '-e', SERVER);
-  for (let i = 0; i < 50; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 100));
 
   log('is this host ready?');
   await must(['doctor']);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine ready for dockside, idempotently, and quickly when everything is in place:
-#   1. npm dependencies   2. build (tsc -b, sidecar bundles, oclif manifest)
+#   1. npm dependencies (and the Debian headers native addons build against)   2. build (tsc -b, sidecar bundles, oclif manifest)
 #   3. a Docker engine    (Debian + root: installs docker.io and starts dockerd if none answers)
 #   4. host tools the tests and benchmarks use as independent peers (Debian packages)
 #   5. the dockside images (offline from Debian packages unless DOCKSIDE_IMAGES_ONLINE=1)
@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
+# Debian packages npm install needs to build native addons (pcap: libpcap headers, node-gyp's toolchain).
+BUILD_PACKAGES=(libpcap-dev)
+for tool in g++:g++ make:make python3:python3; do command -v "${tool%%:*}" >/dev/null 2>&1 || BUILD_PACKAGES+=("${tool##*:}"); done
 # Debian packages the test suites and benchmarks use (peers and independent readers).
 PEER_PACKAGES=(debootstrap tshark tcpdump libpcap-dev prometheus restic)
 
@@ -26,6 +29,7 @@ apt_install() {
 }
 
 # 1. npm dependencies (skipped when node_modules is newer than every package.json and the lock).
+apt_install "${BUILD_PACKAGES[@]}"
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || die "Node 20 or newer is needed (found $(node --version))"
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ -n "$(find package.json package-lock.json packages/*/package.json -newer "$stamp" 2>/dev/null | head -1)" ]; then
