@@ -5,8 +5,20 @@
  */
 import { Writable } from 'node:stream';
 import { UserError } from '@dockside/common';
-import { DEFAULT_SOCKET, runSidecar, type Engine } from '@dockside/engine';
+import { DEFAULT_SOCKET, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
 import type { Collection } from './collector.js';
+
+/**
+ * What a collector sidecar (one-shot or exporter) sees of the host: the cgroup tree and /proc,
+ * read-only, and the Docker socket (read-only mount) for names, images and labels.
+ */
+export function collectorMounts(socket: string): SidecarMount[] {
+  return [
+    { type: 'bind', source: '/sys/fs/cgroup', target: '/host/sys/fs/cgroup', readOnly: true },
+    { type: 'bind', source: '/proc', target: '/host/proc', readOnly: true },
+    { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true },
+  ];
+}
 
 export interface RemoteCollectOptions {
   image: string;
@@ -46,11 +58,7 @@ export async function collectViaSidecar(engine: Engine, opts: RemoteCollectOptio
       version: opts.version,
       session: opts.session,
       cmd,
-      mounts: [
-        { type: 'bind', source: '/sys/fs/cgroup', target: '/host/sys/fs/cgroup', readOnly: true },
-        { type: 'bind', source: '/proc', target: '/host/proc', readOnly: true },
-        { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true },
-      ],
+      mounts: collectorMounts(socket),
       capAdd: [],
       readonlyRootfs: true,
       networkMode: 'none',

@@ -12,6 +12,7 @@
  *   - the optional bearer token as a file copied in before start (never in inspect, argv or logs).
  */
 import { readFile } from 'node:fs/promises';
+import { collectorMounts } from './remote.js';
 import { request } from 'node:http';
 import { UsageError, UserError } from '@dockside/common';
 import {
@@ -117,11 +118,7 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
       version: opts.version,
       session: opts.session,
       cmd,
-      mounts: [
-        { type: 'bind', source: '/sys/fs/cgroup', target: '/host/sys/fs/cgroup', readOnly: true },
-        { type: 'bind', source: '/proc', target: '/host/proc', readOnly: true },
-        { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true },
-      ],
+      mounts: collectorMounts(socket),
       // The root is read-only; the token goes into a small anonymous volume (removed with the
       // container by `metrics stop`), copied in through the archive API before start.
       secretDir: TOKEN_DIR,
