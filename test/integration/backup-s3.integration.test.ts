@@ -94,7 +94,26 @@ describe('backup and restore to S3 (s3rver)', { timeout: 300_000 }, () => {
     const killedTarget = `${target}-killed`;
     const child = spawnCli(['backup', app, '--to', killedTarget, ...s3args, '--compress', 'gzip', '--level', '9'], env);
     const exited = new Promise<number | null>((r) => child.on('close', r));
-    await waitFor(() => s3.openUploads().length > 0, 'a multipart upload to start', 60_000, 10);
+    // Wait until the upload is open and its id recorded in the backup's in-progress marker (it is
+    // written right after CreateMultipartUpload returns and before any part is sent).
+    const { S3Client, ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    const prefix = killedTarget.replace(`s3://${s3.bucket}/`, '');
+    await waitFor(
+      async () => {
+        const open = s3.openUploads();
+        if (open.length === 0) return false;
+        const list = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
+        const marker = list.Contents?.find((o) => o.Key?.endsWith('/in-progress.json'));
+        if (!marker) return false;
+        const body = await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: marker.Key }))).Body?.transformToString();
+        return open.every((u) => body?.includes(u));
+      },
+      'a multipart upload to start and be recorded',
+      60_000,
+      10,
+    );
+    client.destroy();
     const sidecar = docker('ps', '-q', '--filter', 'label=dockside.role=backup', '--filter', `label=dockside.target.name=${app}`);
     assert.ok(sidecar);
     // Kill the CLI first (as if the host shell died), then the sidecar: nobody cleans up now.

@@ -25,6 +25,9 @@ import { compressStream, decompressStream } from './compress.js';
 import { CorruptArchiveError, extractTar, type RootMeta } from './tar-read.js';
 import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
 
+/** Byte streams with a small buffer (Readable.from defaults to 16 objects: 16 blocks of 4 MiB). */
+const BYTES = { objectMode: false, highWaterMark: 1024 * 1024 };
+
 export function emit(e: SidecarEvent): void {
   process.stderr.write(encodeEvent(e));
 }
@@ -93,7 +96,7 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
         yield c;
       }
     }
-    const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(process.stdin), job.compression, job.level)));
+    const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(process.stdin), job.compression, job.level)), BYTES);
     await store.writeStream(job.id, file, body);
     if (raw === 0) throw new UserError('the --dump command wrote nothing on its stdout', { hint: 'check the command by hand: docker exec <container> <command>' });
     archives.push({
@@ -147,7 +150,7 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
         },
       );
       walking.catch(() => undefined);
-      const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(pack as unknown as AsyncIterable<Buffer>), job.compression, job.level)));
+      const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(pack as unknown as AsyncIterable<Buffer>), job.compression, job.level)), BYTES);
       const writing = store.writeStream(job.id, s.file, body).catch((err: Error) => {
         pack.destroy(err);
         throw err;
@@ -223,7 +226,7 @@ async function openChecked(store: BackupStore, id: string, a: { file: string; sh
       yield chunk;
     }
   }
-  const stream = Readable.from(decompressStream(hashed(), c), { objectMode: false });
+  const stream = Readable.from(decompressStream(hashed(), c), BYTES);
   const check = () => {
     if (n !== a.bytes || hash.digest('hex') !== a.sha256) throw new UserError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`, { code: 'ECORRUPT' });
   };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { pack as makePack } from 'tar-stream';
-import { compressStream, decompressStream, zstdFrameLength } from './compress.js';
+import { ZstdFrameTracker, compressStream, decompressStream, zstdFrameLength } from './compress.js';
 import { entryPath, extractTar, CorruptArchiveError } from './tar-read.js';
 import { packTree } from './tar-write.js';
 
@@ -114,4 +114,33 @@ test('zstd frame boundaries are found from headers alone', () => {
   const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9]);
   assert.equal(zstdFrameLength(skippable), 10);
   assert.throws(() => zstdFrameLength(Buffer.from('not zstd')), /magic/);
+});
+
+test('zstd frame boundaries are tracked across any chunking', () => {
+  // Frame A: single segment, 1-byte content size, one raw last block "hello".
+  const a = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x05, 0x29, 0x00, 0x00, ...Buffer.from('hello')]);
+  // Skippable frame with 3 bytes of payload.
+  const sk = Buffer.from([0x5a, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+  // Frame B: window descriptor, checksum flag, a raw block of 4 bytes, an RLE last block, checksum.
+  const b = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x50, 0x20, 0x00, 0x00, 1, 2, 3, 4, 0x1b, 0x00, 0x00, 0x61, 9, 9, 9, 9]);
+  const all = Buffer.concat([a, sk, b]);
+  const ends = [a.length, a.length + sk.length, all.length];
+  for (let size = 1; size <= all.length; size++) {
+    const t = new ZstdFrameTracker();
+    const seen: number[] = [];
+    let pos = 0;
+    for (let c = 0; c < all.length; c += size) {
+      const chunk = all.subarray(c, Math.min(all.length, c + size));
+      let off = 0;
+      while (off < chunk.length) {
+        const [n, ended] = t.feed(chunk, off);
+        off += n;
+        pos += n;
+        if (ended) seen.push(pos);
+        if (n === 0 && !ended) break;
+      }
+    }
+    assert.deepEqual(seen, ends, `chunk size ${size}`);
+    assert.ok(t.atBoundary);
+  }
 });
