@@ -116,6 +116,8 @@ export interface RestoreJob {
   store: StoreConfig;
   compression: Compression;
   targets: RestoreTarget[];
+  /** What the archives hold (from the manifest), for progress and ETA. */
+  plan: { files: number; bytes: number };
 }
 
 export interface VerifyJob {

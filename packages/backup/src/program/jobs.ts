@@ -116,13 +116,24 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
   } else {
     let plan = { files: 0, bytes: 0 };
     for (const s of job.sources) {
+      if (!fs.statSync(s.destination, { throwIfNoEntry: false })?.isDirectory()) continue;
       const p = scanTree(s.destination, excluder);
       plan = { files: plan.files + p.files, bytes: plan.bytes + p.bytes };
     }
     emit({ t: 'plan', ...plan });
     const { pack: makePack } = await import('tar-stream');
     for (const s of job.sources) {
-      if (!fs.existsSync(s.destination)) throw new UserError(`mount ${s.destination} is not visible in the backup sidecar`);
+      let rootSt: fs.Stats;
+      try {
+        rootSt = fs.statSync(s.destination);
+      } catch {
+        throw new UserError(`mount ${s.destination} is not visible in the backup sidecar`);
+      }
+      if (!rootSt.isDirectory()) {
+        // A bind-mounted file or socket (/etc/localtime, docker.sock): not a volume to archive.
+        emit({ t: 'warning', message: `${s.destination} is a bind-mounted ${rootSt.isSocket() ? 'socket' : 'file'}, not a directory; not archived` });
+        continue;
+      }
       const pack = makePack();
       const hash = createHash('sha256');
       const stored = { n: 0 };
@@ -215,20 +226,23 @@ async function checkArchive(store: BackupStore, id: string, a: { file: string; s
 }
 
 /** Stream an archive through sha256 and decompression; the checksum is compared at the end. */
-async function openChecked(store: BackupStore, id: string, a: { file: string; sha256: string; bytes: number }, c: Compression) {
+async function openChecked(store: BackupStore, id: string, a: { file: string; sha256: string; bytes: number }, c: Compression, verified = false) {
   const hash = createHash('sha256');
   let n = 0;
   const src = await store.readStream(id, a.file);
+  // An archive a verify pass just hashed through a stable store (one open descriptor) is not
+  // hashed again: count bytes only. Otherwise (S3, or no verify pass) hash as it streams.
+  const rehash = !(verified && store.stable);
   async function* hashed() {
     for await (const chunk of src as AsyncIterable<Buffer>) {
-      hash.update(chunk);
+      if (rehash) hash.update(chunk);
       n += chunk.length;
       yield chunk;
     }
   }
   const stream = Readable.from(decompressStream(hashed(), c), BYTES);
   const check = () => {
-    if (n !== a.bytes || hash.digest('hex') !== a.sha256) throw new UserError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`, { code: 'ECORRUPT' });
+    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new UserError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`, { code: 'ECORRUPT' });
   };
   const wrap = (err: unknown) =>
     err instanceof UserError ? err : new UserError(`archive ${id}/${a.file} cannot be read: ${(err as Error).message}`, { code: 'ECORRUPT', cause: err });
@@ -278,7 +292,7 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
   await store.checkReadable();
   // 1. Verify everything before touching anything.
   for (const t of job.targets) await checkArchive(store, job.id, t);
-  emit({ t: 'plan', files: 0, bytes: job.targets.reduce((n, t) => n + t.bytes, 0) });
+  emit({ t: 'plan', ...job.plan });
   const progress = new Progress();
   const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
   const staged: Array<{ path: string; staging: string; root?: RootMeta }> = [];
@@ -292,7 +306,7 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
       const staging = join(t.path, `.dockside-restore-${tag}`);
       fs.mkdirSync(staging, { mode: 0o700 });
       staged.push({ path: t.path, staging });
-      const o = await openChecked(store, job.id, t, job.compression);
+      const o = await openChecked(store, job.id, t, job.compression, true);
       const r = await extractTar(o.stream, staging, {
         onProgress: (f, b) => {
           progress.files += f;
@@ -333,7 +347,7 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
 export async function runDumpOut(job: DumpOutJob, store: BackupStore): Promise<void> {
   await store.checkReadable();
   await checkArchive(store, job.id, job.archive);
-  const o = await openChecked(store, job.id, job.archive, job.compression);
+  const o = await openChecked(store, job.id, job.archive, job.compression, true);
   await pipeline(o.stream, process.stdout).catch((err) => {
     throw o.wrap(err);
   });

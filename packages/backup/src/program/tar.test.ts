@@ -18,6 +18,7 @@ function tree(root: string): void {
   fs.chmodSync(join(root, 'dir/small.txt'), 0o4751);
   fs.chmodSync(join(root, 'empty'), 0o1777);
   fs.symlinkSync('dir/small.txt', join(root, 'link'));
+  fs.symlinkSync(`${'t'.repeat(150)}/target`, join(root, 'longlink'));
   fs.linkSync(join(root, 'dir/small.txt'), join(root, 'hard'));
   const long = `${'d'.repeat(120)}/${'f'.repeat(150)}.txt`;
   fs.mkdirSync(join(root, 'd'.repeat(120)));
@@ -64,7 +65,7 @@ test('a tree survives pack -> gzip -> gunzip -> extract, byte for byte and mode 
     const chunks: Buffer[] = [];
     for await (const c of compressStream(pack as unknown as AsyncIterable<Buffer>, 'gzip', 1, { blockSize: 256 * 1024 })) chunks.push(c);
     const stats = await walking;
-    assert.deepEqual(stats.entries, { files: 4, dirs: 5, symlinks: 1, hardlinks: 1 });
+    assert.deepEqual(stats.entries, { files: 4, dirs: 5, symlinks: 2, hardlinks: 1 });
     const gz = Buffer.concat(chunks);
     assert.ok(chunks.length > 2, 'several gzip members');
     const res = await extractTar(Readable.from(decompressStream(Readable.from([gz]), 'gzip')), dst);
@@ -143,4 +144,20 @@ test('zstd frame boundaries are tracked across any chunking', () => {
     assert.deepEqual(seen, ends, `chunk size ${size}`);
     assert.ok(t.atBoundary);
   }
+});
+
+test('a file over 8 GiB gets a base-256 size in its header (ustar octal stops at 8 GiB)', async () => {
+  const pack = makePack();
+  const size = 9 * 1024 ** 3 + 5;
+  pack.entry({ name: 'huge.bin', type: 'file', size, mode: 0o100644 } as never);
+  const first = await new Promise<Buffer>((resolve) => {
+    (pack as unknown as NodeJS.EventEmitter).once('data', (c: Buffer) => resolve(c));
+  });
+  pack.destroy();
+  const header = first.subarray(0, 512);
+  assert.equal(header.subarray(0, 8).toString(), 'huge.bin');
+  assert.equal(header[124], 0x80, 'base-256 marker');
+  let n = 0;
+  for (let i = 125; i < 136; i++) n = n * 256 + (header[i] as number);
+  assert.equal(n, size);
 });

@@ -100,7 +100,17 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
   const progress = new ProgressRenderer(ctx.progress, 'restoring');
   try {
     await runJob(ctx, {
-      job: { op: 'restore', id: manifest.id, store: loc.sidecar, compression: manifest.compression.algorithm, targets },
+      job: {
+        op: 'restore',
+        id: manifest.id,
+        store: loc.sidecar,
+        compression: manifest.compression.algorithm,
+        targets,
+        plan: {
+          files: archives.reduce((n, a) => n + a.entries.files, 0),
+          bytes: archives.reduce((n, a) => n + a.contentBytes, 0),
+        },
+      },
       location: loc,
       // With --into-volume the target only names the sidecar (labels); it joins nothing.
       target,

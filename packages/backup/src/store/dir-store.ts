@@ -1,5 +1,5 @@
 /** Backups in a directory: `<root>/<id>/<file>`; files being written end in `.partial`. */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, openSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, constants as FS } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,6 +20,9 @@ function fsError(err: unknown, doing: string, path: string): Error {
 
 export class DirStore implements BackupStore {
   readonly description: string;
+  readonly stable = true;
+  /** One descriptor per archive read, so that every read sees the same file (see `stable`). */
+  private readonly fds = new Map<string, number>();
   constructor(private readonly root: string) {
     this.description = root;
   }
@@ -105,12 +108,16 @@ export class DirStore implements BackupStore {
 
   async readStream(id: string, name: string): Promise<Readable> {
     const path = join(this.root, id, name);
-    try {
-      await access(path, FS.R_OK);
-    } catch (err) {
-      throw fsError(err, 'read', path);
+    let fd = this.fds.get(path);
+    if (fd === undefined) {
+      try {
+        fd = openSync(path, 'r');
+      } catch (err) {
+        throw fsError(err, 'read', path);
+      }
+      this.fds.set(path, fd);
     }
-    return createReadStream(path, { highWaterMark: 1 << 20 });
+    return createReadStream(path, { fd, start: 0, autoClose: false, highWaterMark: 4 << 20 });
   }
 
   async files(id: string): Promise<StoredFile[]> {

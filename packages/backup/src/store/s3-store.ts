@@ -47,6 +47,7 @@ export function s3Error(err: unknown, cfg: S3Config, doing: string): Error {
 
 export class S3Store implements BackupStore {
   readonly description: string;
+  readonly stable = false;
   private sdk: SdkModule | undefined;
   private client: S3ClientType | undefined;
   private progress = new Map<string, InProgress>();

@@ -13,6 +13,12 @@ export interface StoredFile {
 
 export interface BackupStore {
   readonly description: string;
+  /**
+   * True when a second read of a file within one run returns the bytes the first read hashed (a
+   * local file read through one open descriptor). Restore then checks sha256 once, before it
+   * changes anything; on S3 it checks again while extracting.
+   */
+  readonly stable: boolean;
   /** Fails with a one-line UserError when the store cannot be written. */
   checkWritable(): Promise<void>;
   /** Fails with a one-line UserError when the store cannot be read. */
