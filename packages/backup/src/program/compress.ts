@@ -73,7 +73,7 @@ export async function* compressStream(
     yield* zstdCompressStream(source, level);
     return;
   }
-  const blockSize = opts.blockSize ?? 4 * 1024 * 1024;
+  const blockSize = opts.blockSize ?? 2 * 1024 * 1024;
   const concurrency = opts.concurrency ?? Math.max(2, Math.min(availableParallelism(), 4));
   const pending: Array<Promise<Buffer>> = [];
   let parts: Buffer[] = [];
@@ -277,7 +277,7 @@ export async function* zstdDecompressStream(source: AsyncIterable<Buffer | Uint8
   const it = source[Symbol.asyncIterator]();
   const tracker = new ZstdFrameTracker();
   // Decoded chunks are short-lived: collect less often than when compressing (GC showed ~10%).
-  const collect = gcEvery(64 * 1024 * 1024);
+  const collect = gcEvery(32 * 1024 * 1024);
   let pending = Buffer.alloc(0);
   let eof = false;
   /** Make `pending` hold at least `n` bytes unless the input ends. */
