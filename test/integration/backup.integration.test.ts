@@ -184,10 +184,13 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.equal(docker('inspect', '--format', '{{.State.Status}}', app), 'running');
     // What --exec wrote before the backup is in it.
     const check = `dstest-${RUN_ID}-check`;
-    const r = await runCli(['restore', app, '--from', dir, '--id', pm.id, '--into-volume', check]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(docker('run', '--rm', '--label', label, '-v', `${check}:/c:ro`, BASE_IMAGE, 'cat', '/c/flushed'), 'flushed');
-    docker('volume', 'rm', '-f', check);
+    try {
+      const r = await runCli(['restore', app, '--from', dir, '--id', pm.id, '--into-volume', check]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(docker('run', '--rm', '--label', label, '-v', `${check}:/c:ro`, BASE_IMAGE, 'cat', '/c/flushed'), 'flushed');
+    } finally {
+      docker('volume', 'rm', '-f', check);
+    }
 
     const startedBefore = docker('inspect', '--format', '{{.State.StartedAt}}', app);
     const s = await runCli(['backup', app, '--to', dir, '--stop', '--json']);

@@ -73,7 +73,7 @@ export async function* compressStream(
     yield* zstdCompressStream(source, level);
     return;
   }
-  const blockSize = opts.blockSize ?? 4 * 1024 * 1024;
+  const blockSize = opts.blockSize ?? 2 * 1024 * 1024;
   const concurrency = opts.concurrency ?? Math.max(2, Math.min(availableParallelism(), 4));
   const pending: Array<Promise<Buffer>> = [];
   let parts: Buffer[] = [];
@@ -276,7 +276,8 @@ export async function* zstdDecompressStream(source: AsyncIterable<Buffer | Uint8
   if (!create) throw new Error('this Node.js has no zstd (needs >= 22.15)');
   const it = source[Symbol.asyncIterator]();
   const tracker = new ZstdFrameTracker();
-  const collect = gcEvery();
+  // Decoded chunks are short-lived: collect less often than when compressing (GC showed ~10%).
+  const collect = gcEvery(32 * 1024 * 1024);
   let pending = Buffer.alloc(0);
   let eof = false;
   /** Make `pending` hold at least `n` bytes unless the input ends. */
@@ -306,7 +307,7 @@ export async function* zstdDecompressStream(source: AsyncIterable<Buffer | Uint8
     if (pending.length === 0) return;
     if (pending.length < 8) throw new Error('unexpected end of zstd data (truncated archive)');
     if (pending.readUInt32LE(0) === 0xfd2fb528) {
-      for await (const out of throughTransform(frameBytes(), create({ chunkSize: 256 * 1024 }))) {
+      for await (const out of throughTransform(frameBytes(), create({ chunkSize: 1024 * 1024 }))) {
         collect(out.length);
         yield out;
       }

@@ -77,6 +77,8 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   if (opts.pause && opts.stop) throw new UsageError('--pause and --stop exclude each other');
   if (opts.dumpOnly && !opts.dump) throw new UsageError('--dump-only needs --dump "<command>"');
   if (opts.dump && !opts.dumpAs) throw new UsageError('--dump needs --dump-as <file name>, e.g. --dump-as all.sql');
+  if (opts.dumpAs && !opts.dump) throw new UsageError('--dump-as names the output of --dump "<command>"; give both');
+  if (opts.dumpAs && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(opts.dumpAs)) throw new UsageError(`--dump-as "${opts.dumpAs}" is not a plain file name`, { hint: 'use letters, digits, dots, dashes and underscores, e.g. all.sql' });
   const target = await resolveContainer(ctx.engine, opts.container);
   if ((opts.exec || opts.dump || opts.pause) && !target.running) {
     throw new UserError(`container "${target.name}" is not running (${target.status}); --exec, --dump and --pause need it running`, { hint: `start it: docker start ${target.name}` });
