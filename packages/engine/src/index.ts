@@ -15,3 +15,4 @@ export * from './lifecycle.js';
 export * from './volumes.js';
 export * from './signal.js';
 export * from './removal.js';
+export * from './output.js';

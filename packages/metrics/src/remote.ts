@@ -3,9 +3,8 @@
  * Desktop's VM): a one-shot metrics sidecar on the engine reads the engine host's cgroup tree and
  * /proc (mounted read-only) and prints its collections as JSON lines; rates are computed here.
  */
-import { Writable } from 'node:stream';
 import { UserError } from '@dockside/common';
-import { DEFAULT_SOCKET, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
+import { DEFAULT_SOCKET, OutputBuffer, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
 import type { Collection } from './collector.js';
 
 /**
@@ -30,24 +29,10 @@ export interface RemoteCollectOptions {
   ids?: string[];
 }
 
-class Bounded extends Writable {
-  chunks: Buffer[] = [];
-  size = 0;
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.size += chunk.length;
-    if (this.size > 256 * 1024 * 1024) return cb(new Error('metrics sidecar output too large'));
-    this.chunks.push(chunk);
-    cb();
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 export async function collectViaSidecar(engine: Engine, opts: RemoteCollectOptions): Promise<Collection[]> {
   const socket = engine.endpoint.kind === 'unix' ? (engine.endpoint.socketPath ?? DEFAULT_SOCKET) : DEFAULT_SOCKET;
-  const stdout = new Bounded();
-  const stderr = new Bounded();
+  const stdout = new OutputBuffer(256 * 1024 * 1024, { overflow: 'error', overflowMessage: 'metrics sidecar output too large' });
+  const stderr = new OutputBuffer(256 * 1024 * 1024, { overflow: 'error', overflowMessage: 'metrics sidecar output too large' });
   const cmd = ['collect', '--samples', String(opts.samples), '--interval', String(opts.intervalMs)];
   if (opts.ids?.length) cmd.push('--ids', opts.ids.join(','));
   const { exitCode } = await runSidecar(

@@ -5,7 +5,8 @@
  * read, retention after success. On failure the half-written backup is removed at once (and, if
  * the process dies, by the next run).
  */
-import { PassThrough, Writable } from 'node:stream';
+import { commandFailed } from './command-failure.js';
+import { PassThrough } from 'node:stream';
 import { NotFoundError, UsageError, UserError } from '@dockside/common';
 import {
   LABEL,
@@ -17,6 +18,7 @@ import {
   stopContainer,
   unpauseContainer,
   type ContainerMount,
+  OutputTail,
   type TargetContainer,
 } from '@dockside/engine';
 import { defaultLevel, type ArchiveInfo, type BackupJob, type Compression, type Manifest, type SourceSpec } from '../model.js';
@@ -59,14 +61,6 @@ export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMou
     }
     return hit;
   });
-}
-
-class Tail extends Writable {
-  text = '';
-  override _write(c: Buffer, _e: BufferEncoding, cb: () => void): void {
-    this.text = (this.text + c.toString()).slice(-2000);
-    cb();
-  }
 }
 
 function splitCommand(cmd: string): string[] {
@@ -131,16 +125,16 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   try {
     // 1. --exec: a command in the target first (flush, checkpoint); its failure fails the backup.
     if (opts.exec) {
-      const errTail = new Tail();
-      const code = await execInContainer(ctx.engine, target.id, splitCommand(opts.exec), { stdout: new Tail(), stderr: errTail });
-      if (code !== 0) throw new UserError(`--exec command failed in "${target.name}" with exit code ${code}${errTail.text.trim() ? `: ${errTail.text.trim().split('\n').pop()}` : ''}`);
+      const errTail = new OutputTail();
+      const code = await execInContainer(ctx.engine, target.id, splitCommand(opts.exec), { stdout: new OutputTail(), stderr: errTail });
+      if (code !== 0) throw commandFailed('--exec', target.name, code, errTail);
     }
 
     // 2. --dump: the command's stdout, piped into the sidecar, stored as one compressed file.
     let prior: ArchiveInfo[] = [];
     if (opts.dump && opts.dumpAs) {
       const pipe = new PassThrough({ highWaterMark: 1 << 20 });
-      const errTail = new Tail();
+      const errTail = new OutputTail();
       let execDone: Promise<number> | undefined;
       const dumpJob: BackupJob = {
         ...baseJob,
@@ -176,7 +170,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
       // The dump command's own failure explains more than what the sidecar saw of it.
       const code = execDone ? await execDone.catch((err: unknown) => Promise.reject(sidecarErr ?? err)) : -1;
       if (sidecarErr && (code === 0 || !execDone)) throw sidecarErr;
-      if (code !== 0) throw new UserError(`--dump command failed in "${target.name}" with exit code ${code}${errTail.text.trim() ? `: ${errTail.text.trim().split('\n').pop()}` : ''}`);
+      if (code !== 0) throw commandFailed('--dump', target.name, code, errTail);
       const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { archives?: ArchiveInfo[] } & Partial<Manifest>;
       if (opts.dumpOnly) {
         progress.done();

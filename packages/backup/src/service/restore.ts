@@ -5,6 +5,7 @@
  * restores one archive into a new named volume instead; --load pipes a --dump file into a command
  * in the target.
  */
+import { commandFailed } from './command-failure.js';
 import { PassThrough, Writable } from 'node:stream';
 import { NotFoundError, UsageError, UserError } from '@dockside/common';
 import {
@@ -14,6 +15,7 @@ import {
   resolveContainer,
   startContainer,
   stopContainer,
+  OutputTail,
   type TargetContainer,
 } from '@dockside/engine';
 import type { ArchiveInfo, Manifest, RestoreTarget } from '../model.js';
@@ -52,14 +54,6 @@ function pickArchives(m: Manifest, wanted: string[], kind: 'data' | 'dump'): Arc
     if (!hit) throw new NotFoundError(`backup ${m.id} has no ${kind === 'dump' ? 'dump' : 'volume'} "${w}"`, { hint: `it holds: ${pool.map((a) => a.name + (a.destination ? ` (${a.destination})` : '')).join(', ') || 'nothing of that kind'}` });
     return hit;
   });
-}
-
-class Tail extends Writable {
-  text = '';
-  override _write(c: Buffer, _e: BufferEncoding, cb: () => void): void {
-    this.text = (this.text + c.toString()).slice(-2000);
-    cb();
-  }
 }
 
 export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Promise<RestoreResult> {
@@ -143,8 +137,8 @@ async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: Targe
     if (!ok) throw new UsageError(opts.confirm ? 'restore cancelled' : `${what} Pass --yes to confirm`);
   }
   const pipe = new PassThrough({ highWaterMark: 1 << 20 });
-  const out = new Tail();
-  const err = new Tail();
+  const out = new OutputTail();
+  const err = new OutputTail();
   let exec: Promise<number> | undefined;
   // The sidecar verifies the whole archive before it writes a byte: start the command on the first one.
   const gate = new Writable({
@@ -177,6 +171,6 @@ async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: Targe
   }
   if (!exec) throw new UserError(`dump ${a.name} of backup ${manifest.id} is empty; nothing was loaded`);
   const code = await exec;
-  if (code !== 0) throw new UserError(`--load command failed in "${target.name}" with exit code ${code}${err.text.trim() ? `: ${err.text.trim().split('\n').pop()}` : ''}`);
+  if (code !== 0) throw commandFailed('--load', target.name, code, err);
   return { id: manifest.id, container: target.name, restored: [{ file: a.file, into: `${target.name}: ${opts.load}` }], stopped: false };
 }

@@ -1,7 +1,7 @@
 /** Running the backup sidecar with a job: events parsed from its stderr, its result from stdout. */
 import { Writable, type Readable } from 'node:stream';
 import { UserError } from '@dockside/common';
-import { runSidecar, type Engine, type SidecarMount, type TargetContainer } from '@dockside/engine';
+import { OutputBuffer, runSidecar, type Engine, type SidecarMount, type TargetContainer } from '@dockside/engine';
 import { decodeEvent, type Job, type SidecarEvent } from '../model.js';
 import type { Location } from './location.js';
 
@@ -51,24 +51,6 @@ class Lines extends Writable {
   }
 }
 
-class Collect extends Writable {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  constructor(private readonly limit = 64 * 1024 * 1024) {
-    super();
-  }
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.size < this.limit) {
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-    }
-    cb();
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 export interface JobRun {
   job: Job;
   location: Location;
@@ -86,7 +68,7 @@ export interface JobRun {
 }
 
 export async function runJob(ctx: ServiceContext, run: JobRun): Promise<{ stdout: string; exitCode: number }> {
-  const out = new Collect();
+  const out = new OutputBuffer(64 * 1024 * 1024);
   const err = new Lines(run.onEvent ?? (() => undefined));
   const { exitCode } = await runSidecar(
     ctx.engine,

@@ -3,9 +3,8 @@
  * it sees (mounts, interfaces, listening sockets, processes). Checks that sidecars can join a
  * container before a real job depends on it.
  */
-import { Writable } from 'node:stream';
 import { UserError } from '@dockside/common';
-import { resolveRunningContainer, runSidecar, type Engine, type SidecarSpec, type TargetContainer } from '@dockside/engine';
+import { OutputBuffer, resolveRunningContainer, runSidecar, type Engine, type SidecarSpec, type TargetContainer } from '@dockside/engine';
 import type { ProbeReport } from '@dockside/sidecar-kit';
 import { imageRef, type SidecarRole } from '../lib/images-catalog.js';
 
@@ -24,21 +23,6 @@ export interface ProbeResult {
   report: ProbeReport;
 }
 
-class Collect extends Writable {
-  chunks: Buffer[] = [];
-  size = 0;
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.size < 4 * 1024 * 1024) {
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-    }
-    cb();
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 export async function probeTarget(
   engine: Engine,
   ref: string,
@@ -48,8 +32,8 @@ export async function probeTarget(
   const target: TargetContainer = await resolveRunningContainer(engine, ref);
   const out: ProbeResult[] = [];
   for (const role of roles) {
-    const stdout = new Collect();
-    const stderr = new Collect();
+    const stdout = new OutputBuffer(4 * 1024 * 1024);
+    const stderr = new OutputBuffer(4 * 1024 * 1024);
     const { exitCode } = await runSidecar(
       engine,
       {
