@@ -16,3 +16,4 @@ export * from './volumes.js';
 export * from './signal.js';
 export * from './removal.js';
 export * from './output.js';
+export * from './event-reader.js';
