@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
-import { imageRef } from '../lib/images-catalog.js';
+import { imageRef, ROLE } from '../lib/images-catalog.js';
 
 export default class Capture extends DocksideCommand {
   static override summary = "Capture packets inside a container's network namespace: to a pcap file, to stdout, or as a decoded summary.";
@@ -64,7 +64,7 @@ export default class Capture extends DocksideCommand {
     const reportTo = flags.write === '-' ? err : process.stdout;
     const result = await nd.runCapture(await this.engine(), {
       container: args.container,
-      image: imageRef('netdebug', this.config.version),
+      image: imageRef(ROLE.netdebug, this.config.version),
       version: this.config.version,
       session: this.session,
       interface: flags.interface,

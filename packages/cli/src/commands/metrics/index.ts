@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { imageRef } from '../../lib/images-catalog.js';
+import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class Metrics extends DocksideCommand {
   static override summary = 'Show CPU, memory, network, block I/O and pids of running containers, read from cgroups.';
@@ -39,7 +39,7 @@ The figures come from the cgroup files where the containers run. When the engine
       sampleMs,
       sort: flags.sort as 'name' | 'cpu' | 'mem' | 'net' | 'io',
       source: flags.source as 'auto' | 'host' | 'sidecar',
-      sidecar: { image: imageRef('metrics', this.config.version), version: this.config.version, session: this.session },
+      sidecar: { image: imageRef(ROLE.metrics, this.config.version), version: this.config.version, session: this.session },
       notice: (msg) => process.stderr.write(`dockside: ${msg}\n`),
     });
     if (flags.json) return this.printJson(snap);

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { imageRef } from '../../lib/images-catalog.js';
+import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class MetricsServe extends DocksideCommand {
   static override summary = 'Start the Prometheus exporter sidecar: /metrics and /healthz for every container.';
@@ -35,7 +35,7 @@ The sidecar gets the host's /sys/fs/cgroup and /proc read-only, and the Docker s
     if (!isIP(flags.listen)) throw new UsageError(`--listen must be an IP address (got "${flags.listen}")`, { hint: 'e.g. 127.0.0.1 (default) or 0.0.0.0' });
     const { startMetricsService, DEFAULT_LABEL_ALLOW_LIST } = await import('@dockside/metrics');
     const info = await startMetricsService(await this.engine(), {
-      image: imageRef('metrics', this.config.version),
+      image: imageRef(ROLE.metrics, this.config.version),
       version: this.config.version,
       session: this.session,
       port: flags.port,
