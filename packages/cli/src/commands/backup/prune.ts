@@ -11,7 +11,7 @@ export default class BackupPrune extends DocksideCommand {
     from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
     container: Flags.string({ description: 'Only backups of this container (by name).', env: 'DOCKSIDE_BACKUP_CONTAINER' }),
     ...retentionFlags,
-    'dry-run': Flags.boolean({ description: 'Show what would be removed; remove nothing.', default: false }),
+    'dry-run': Flags.boolean({ description: 'Show what would be removed; remove nothing.', default: false, env: 'DOCKSIDE_PRUNE_DRY_RUN' }),
     ...s3Flags,
     json: jsonFlag,
   };

@@ -11,7 +11,7 @@ export default class BackupVerify extends DocksideCommand {
     from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
     id: Flags.string({ description: 'Backup id, or "latest" (of --container if given, else of all).', default: 'latest', env: 'DOCKSIDE_BACKUP_ID' }),
     container: Flags.string({ description: 'With --id latest: the newest backup of this container.', env: 'DOCKSIDE_BACKUP_CONTAINER' }),
-    quick: Flags.boolean({ description: 'Check sizes and sha256 only; do not decompress.', default: false }),
+    quick: Flags.boolean({ description: 'Check sizes and sha256 only; do not decompress.', default: false, env: 'DOCKSIDE_VERIFY_QUICK' }),
     ...s3Flags,
     network: networkFlag,
     json: jsonFlag,
