@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const roles = ['backup', 'logship', 'netdebug', 'metrics', 'cron'];
+// The one list of roles (packages/common/src/roles.ts); `npm run build` compiles it before this runs.
+const { SIDECAR_ROLES: roles } = await import(join(root, 'packages', 'common', 'dist', 'roles.js'));
 const { version } = JSON.parse(await readFile(join(root, 'packages/cli/package.json'), 'utf8'));
 
 await Promise.all(

@@ -3,6 +3,9 @@
 //   unit tests        packages/*/src/**/*.test.ts   (pure logic, no engine)
 //   integration tests test/**/*.integration.test.ts (a real Docker engine, real sidecars)
 // Usage: node scripts/run-tests.mjs [--unit|--integration] [name-filter]
+// Tests run against the TypeScript sources, never a stale dist/: every package's `exports` has a
+// `@dockside/source` condition (./src/*.ts) before `default` (./dist/*.js), and this runner turns it on.
+// tsc -b, the esbuild bundlers and the CLI do not set the condition, so they keep resolving dist/.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -34,7 +37,7 @@ if (files.length === 0) {
 console.error(`run-tests: ${files.length} files (${only})`);
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))],
+  ['--conditions=@dockside/source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))],
   { cwd: root, stdio: 'inherit', env: { ...process.env, DOCKSIDE_TEST_ROOT: root } },
 );
 process.exit(res.status ?? 1);

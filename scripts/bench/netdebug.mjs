@@ -98,7 +98,9 @@ try {
   rows.push(['capture: dropped by kernel', String(dj.stats.dropped), String(tDropped), dj.stats.dropped <= tDropped ? 'ok' : 'MORE', 'target: <= tcpdump, 0']);
 
   // 3. Offline summary of a 1,000,000-packet pcap.
-  const { tcp } = await import(join(root, 'packages', 'netdebug', 'dist', 'testing-packets.js'));
+  // Test data is not compiled into dist/: load the packet builder from its TypeScript source.
+  const { tsImport } = await import('tsx/esm/api');
+  const { tcp } = await tsImport(join(root, 'packages', 'netdebug', 'src', 'testing', 'packets.ts'), import.meta.url);
   const { pcapGlobalHeader, pcapRecord } = await import(join(root, 'packages', 'netdebug', 'dist', 'pcap-file.js'));
   const big = join(tmp, 'big.pcap');
   const fd = openSync(big, 'w');

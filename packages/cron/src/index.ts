@@ -1,2 +1,2 @@
 /** Host-side API of the cron sidecar, used by the CLI. */
-export const ROLE = 'cron';
+export {};

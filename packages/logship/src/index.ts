@@ -1,2 +1,2 @@
 /** Host-side API of the logship sidecar, used by the CLI. */
-export const ROLE = 'logship';
+export {};

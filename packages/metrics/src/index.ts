@@ -1,5 +1,4 @@
 /** Host-side API of the metrics collector, used by the CLI, plus the pure collector modules. */
-export const ROLE = 'metrics';
 export * from './collector.js';
 export * from './rates.js';
 export * from './exposition.js';

@@ -14,7 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { collectorMounts } from './remote.js';
 import { request } from 'node:http';
-import { UsageError, UserError } from '@dockside/common';
+import { ROLE, UsageError, UserError } from '@dockside/common';
 import {
   DEFAULT_SOCKET,
   containerLogTail,
@@ -57,7 +57,7 @@ export interface ServiceInfo {
   auth: boolean;
 }
 
-const serviceFilter = { [LABEL.role]: 'metrics', [SERVICE_LABEL]: 'true' };
+const serviceFilter = { [LABEL.role]: ROLE.metrics, [SERVICE_LABEL]: 'true' };
 
 export async function listMetricsServices(engine: Engine): Promise<DocksideContainer[]> {
   return listDocksideContainers(engine, serviceFilter);
@@ -113,7 +113,7 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
   const { id } = await startServiceWithSecrets(
     engine,
     {
-      role: 'metrics',
+      role: ROLE.metrics,
       image: opts.image,
       version: opts.version,
       session: opts.session,

@@ -5,7 +5,7 @@
  * tools, SETUID and SETGID so that tcpdump can switch to its own user as it always does after
  * opening the device, SYS_PTRACE with --pid (strace, /proc/<pid>/root, ss -p).
  */
-import { UserError } from '@dockside/common';
+import { ROLE, UserError } from '@dockside/common';
 import { resolveRunningContainer, runSidecar, waitUntilRemoved, type Engine } from '@dockside/engine';
 
 export interface DebugOptions {
@@ -46,7 +46,7 @@ export async function runDebug(engine: Engine, opts: DebugOptions): Promise<{ ex
     const { exitCode } = await runSidecar(
       engine,
       {
-        role: 'netdebug',
+        role: ROLE.netdebug,
         image: opts.image,
         version: opts.version,
         session: opts.session,

@@ -1,5 +1,4 @@
 /** Host-side API of the netdebug sidecar, used by the CLI. */
-export const ROLE = 'netdebug';
 export * from './capture.js';
 export * from './debug.js';
 export * from './events.js';

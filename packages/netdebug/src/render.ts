@@ -82,5 +82,10 @@ export function renderSummary(s: CaptureSummary): string {
 
   out.push('', `ICMP errors: ${s.icmp.errors}`);
   for (const e of s.icmp.entries) out.push(`  ${secs(e.relTime)} ${e.from} -> ${e.to}: ${e.description}`);
+
+  // Only when a tracker outgrew its cap (summary.ts SUMMARY_LIMITS): what it let go of.
+  const d = s.dropped;
+  const dropped = d ? [[d.conversations, 'conversations'], [d.talkers, 'talkers'], [d.dnsQueries, 'DNS queries no longer awaited'], [d.httpRequests, 'HTTP requests no longer awaited']].filter(([n]) => n) : [];
+  if (dropped.length) out.push('', `Dropped to keep memory bounded: ${dropped.map(([n, what]) => `${n} ${what}`).join(', ')}`);
   return out.join('\n');
 }

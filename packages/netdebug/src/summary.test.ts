@@ -7,7 +7,7 @@ import { LINKTYPES, pcapGlobalHeader, pcapRecord, readPcap } from './pcap-file.j
 import { loadPcap } from './pcap-lib.js';
 import { summarizeFile } from './read.js';
 import { CaptureSummarizer, type CaptureSummary } from './summary.js';
-import { dns, icmp, icmp6, tcp, udp } from './testing-packets.js';
+import { dns, icmp, icmp6, tcp, udp } from './testing/packets.js';
 
 const C = '10.0.0.1';
 const S = '10.0.0.2';

@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
-import { imageRef } from '../lib/images-catalog.js';
+import { durationFlag, durationText } from '../lib/flags.js';
+import { imageRef, ROLE } from '../lib/images-catalog.js';
 
 export default class Capture extends DocksideCommand {
   static override summary = "Capture packets inside a container's network namespace: to a pcap file, to stdout, or as a decoded summary.";
@@ -22,7 +23,7 @@ export default class Capture extends DocksideCommand {
   static override args = { container: Args.string({ description: 'Target container: name, full id or unique id prefix (not with --read).', required: false }) };
   static override flags = {
     filter: Flags.string({ char: 'f', description: 'BPF capture filter, as tcpdump takes it (e.g. "tcp port 80 and host 10.0.0.5").', env: 'DOCKSIDE_CAPTURE_FILTER' }),
-    duration: Flags.string({ char: 'd', description: 'Stop after this long (e.g. 30s, 5m). Default: until Ctrl-C or --count.', env: 'DOCKSIDE_CAPTURE_DURATION' }),
+    duration: durationFlag({ char: 'd', description: 'Stop after this long (e.g. 30s, 5m). Default: until Ctrl-C or --count.', env: 'DOCKSIDE_CAPTURE_DURATION' }),
     count: Flags.integer({ char: 'c', description: 'Stop after this many packets.', min: 1, env: 'DOCKSIDE_CAPTURE_COUNT' }),
     snaplen: Flags.integer({ char: 's', description: 'Bytes captured per packet.', min: 64, max: 262144, default: 262144, env: 'DOCKSIDE_CAPTURE_SNAPLEN' }),
     interface: Flags.string({ char: 'i', description: 'Interface inside the container ("any" for all, "eth0", "lo").', default: 'any', env: 'DOCKSIDE_CAPTURE_INTERFACE' }),
@@ -35,7 +36,7 @@ export default class Capture extends DocksideCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Capture);
-    const { UsageError, parseDuration } = await import('@dockside/common');
+    const { UsageError } = await import('@dockside/common');
     const nd = await import('@dockside/netdebug');
     if (flags.read) {
       if (args.container) throw new UsageError('give either a container to capture from or --read FILE, not both');
@@ -54,8 +55,7 @@ export default class Capture extends DocksideCommand {
     }
     if (!args.container) throw new UsageError('name the container to capture from', { hint: 'e.g. `dockside capture web -w web.pcap`, or `dockside capture --read web.pcap`' });
     if (flags.json && flags.write === '-') throw new UsageError('--json and -w - both want stdout', { hint: 'drop --json (the report goes to stderr), or write a file with -w capture.pcap' });
-    const durationMs = flags.duration ? parseDuration(flags.duration) : undefined;
-    if (durationMs !== undefined && durationMs <= 0) throw new UsageError('--duration must be longer than zero');
+    const durationMs = flags.duration;
 
     const err = process.stderr;
     const live = flags.summary && !flags.json && flags.write !== '-' && process.stdout.isTTY === true;
@@ -64,7 +64,7 @@ export default class Capture extends DocksideCommand {
     const reportTo = flags.write === '-' ? err : process.stdout;
     const result = await nd.runCapture(await this.engine(), {
       container: args.container,
-      image: imageRef('netdebug', this.config.version),
+      image: imageRef(ROLE.netdebug, this.config.version),
       version: this.config.version,
       session: this.session,
       interface: flags.interface,
@@ -79,7 +79,7 @@ export default class Capture extends DocksideCommand {
       ...(flags.write ? { write: flags.write } : {}),
       ...(live || progress ? { progressIntervalMs: 1000 } : {}),
       onListening: (e, target) => {
-        const until = [durationMs ? `for ${flags.duration}` : '', flags.count ? `up to ${flags.count} packets` : ''].filter(Boolean).join(', ');
+        const until = [durationMs ? `for ${durationText(durationMs)}` : '', flags.count ? `up to ${flags.count} packets` : ''].filter(Boolean).join(', ');
         err.write(`capturing on ${e.interface} in ${target}${e.filter ? ` (filter: ${e.filter})` : ''}${until ? ` ${until}` : ''}; Ctrl-C to stop\n`);
       },
       onStats: (stats, written) => {

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { DocksideCommand } from '../lib/base-command.js';
-import { imageRef } from '../lib/images-catalog.js';
+import { imageRef, ROLE } from '../lib/images-catalog.js';
 
 export default class Debug extends DocksideCommand {
   static override summary = "Open a tools shell (or run one command) inside a container's network namespace.";
@@ -36,7 +36,7 @@ Capabilities: NET_RAW, NET_ADMIN, SETUID and SETGID (tcpdump switches to its own
     const { runDebug } = await import('@dockside/netdebug');
     const { exitCode } = await runDebug(await this.engine(), {
       container: args.container,
-      image: flags.image ?? imageRef('netdebug', this.config.version),
+      image: flags.image ?? imageRef(ROLE.netdebug, this.config.version),
       version: this.config.version,
       session: this.session,
       pid: flags.pid,

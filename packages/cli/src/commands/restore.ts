@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
 import { locationOptions, networkFlag, s3Flags } from '../lib/backup-flags.js';
-import { imageRef } from '../lib/images-catalog.js';
+import { imageRef, ROLE } from '../lib/images-catalog.js';
 
 export default class Restore extends DocksideCommand {
   static override summary = "Restore a container's volumes from a backup.";
@@ -35,7 +35,7 @@ The container is stopped during the restore and started again after, unless --no
     const { runRestore } = await import('@dockside/backup');
     const confirm = process.stdin.isTTY && process.stderr.isTTY ? (q: string) => ask(q) : undefined;
     const r = await runRestore(
-      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef('backup', this.config.version), env: process.env, progress: process.stderr },
+      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env, progress: process.stderr },
       {
         ...locationOptions(flags.from, flags),
         container: args.container,

@@ -9,8 +9,8 @@ export default class Rm extends DocksideCommand {
   static override args = { container: Args.string({ description: 'Sidecar name or id (several allowed).' }) };
   static override examples = ['<%= config.bin %> <%= command.id %> dockside-netdebug-1a2b', '<%= config.bin %> <%= command.id %> --all', '<%= config.bin %> <%= command.id %> --role metrics'];
   static override flags = {
-    all: Flags.boolean({ description: 'Remove every dockside container.', default: false }),
-    role: Flags.string({ description: 'Remove every dockside container of this role.' }),
+    all: Flags.boolean({ description: 'Remove every dockside container.', default: false, env: 'DOCKSIDE_RM_ALL' }),
+    role: Flags.string({ description: 'Remove every dockside container of this role.', env: 'DOCKSIDE_RM_ROLE' }),
     json: jsonFlag,
   };
 

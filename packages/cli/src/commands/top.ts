@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand } from '../lib/base-command.js';
+import { durationFlag } from '../lib/flags.js';
 
 export default class Top extends DocksideCommand {
   static override summary = 'Live view of every running container: CPU, memory, network, block I/O, pids.';
@@ -11,20 +12,17 @@ export default class Top extends DocksideCommand {
   ];
   static override flags = {
     sort: Flags.string({ description: 'Initial sort key.', options: ['cpu', 'mem', 'net', 'io', 'name'], default: 'cpu', env: 'DOCKSIDE_TOP_SORT' }),
-    interval: Flags.string({ description: 'Refresh interval.', default: '2s', env: 'DOCKSIDE_TOP_INTERVAL' }),
+    interval: durationFlag({ description: 'Refresh interval.', default: '2s', min: 200, max: 3_600_000, env: 'DOCKSIDE_TOP_INTERVAL' }),
     count: Flags.integer({ description: 'Stop after this many refreshes (0: until q).', default: 0, min: 0, max: 1_000_000, env: 'DOCKSIDE_TOP_COUNT' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Top);
-    const { parseDuration, UsageError } = await import('@dockside/common');
-    const intervalMs = parseDuration(flags.interval);
-    if (intervalMs < 200 || intervalMs > 3_600_000) throw new UsageError(`--interval must be between 200ms and 1h (got ${flags.interval})`);
     const { runTop } = await import('@dockside/metrics');
     const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
     await runTop(await this.engine(), {
       sort: flags.sort as 'cpu' | 'mem' | 'net' | 'io' | 'name',
-      intervalMs,
+      intervalMs: flags.interval,
       count: flags.count,
       out: process.stdout,
       input: process.stdin,

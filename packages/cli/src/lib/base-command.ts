@@ -30,6 +30,8 @@ export abstract class DocksideCommand extends Command {
     if (err instanceof Errors.ExitError) throw err;
     let exit: number;
     if (isUserError(err)) {
+      // Thrown by a flag's parse() (lib/flags.ts): oclif wrapped it as "Parsing --x \n\t<message>\nSee more help ...".
+      err.message = err.message.replace(/^Parsing --\S+\s*\n\t/, '').replace(/\nSee more help with --help$/, '');
       process.stderr.write(`${formatError(err)}\n`);
       exit = err.exitCode;
     } else if (err instanceof Errors.CLIError || err.oclif?.exit !== undefined) {

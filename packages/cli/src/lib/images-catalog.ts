@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SIDECAR_ROLES = ['backup', 'logship', 'netdebug', 'metrics', 'cron'] as const;
-export type SidecarRole = (typeof SIDECAR_ROLES)[number];
+import { ROLE, SIDECAR_ROLES, type SidecarRole } from '@dockside/common';
+
+export { ROLE, SIDECAR_ROLES, type SidecarRole };
 
 export const IMAGE_REPO_PREFIX = 'dockside';
 

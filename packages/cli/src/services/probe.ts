@@ -3,7 +3,7 @@
  * it sees (mounts, interfaces, listening sockets, processes). Checks that sidecars can join a
  * container before a real job depends on it.
  */
-import { UserError } from '@dockside/common';
+import { ROLE, UserError } from '@dockside/common';
 import { OutputBuffer, resolveRunningContainer, runSidecar, type Engine, type SidecarSpec, type TargetContainer } from '@dockside/engine';
 import type { ProbeReport } from '@dockside/sidecar-kit';
 import { imageRef, type SidecarRole } from '../lib/images-catalog.js';
@@ -63,11 +63,11 @@ export function renderProbe(results: ProbeResult[]): string {
     for (const m of report.mounts) {
       lines.push(`  mount ${m.path} (${m.fsType}${m.readOnly ? ', ro' : ''}): ${m.entryCount} entries${m.entries.length ? `: ${m.entries.slice(0, 6).join(', ')}${m.entryCount > 6 ? ', ...' : ''}` : ''}`);
     }
-    if (role === 'netdebug' || role === 'metrics') {
+    if (role === ROLE.netdebug || role === ROLE.metrics) {
       for (const i of report.interfaces) lines.push(`  interface ${i.name} ${i.addresses.join(' ') || '-'}`);
       for (const l of report.listening) lines.push(`  listening ${l.protocol} ${l.address}:${l.port}`);
     }
-    if (role === 'netdebug' && report.processes.length) {
+    if (role === ROLE.netdebug && report.processes.length) {
       lines.push(`  processes: ${report.processes.map((p) => `${p.pid}:${p.command}`).join(' ')}`);
     }
   }

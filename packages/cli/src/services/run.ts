@@ -3,7 +3,7 @@
  * dockside sidecar does. Output is streamed, the exit code relayed, signals forwarded, and the
  * sidecar removed however the run ends.
  */
-import { UsageError } from '@dockside/common';
+import { ROLE, UsageError } from '@dockside/common';
 import { resolveContainer, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
 
 export interface RunOptions {
@@ -77,7 +77,7 @@ export async function runInSidecar(engine: Engine, o: RunOptions): Promise<numbe
   const { exitCode } = await runSidecar(
     engine,
     {
-      role: 'run',
+      role: ROLE.run,
       image: o.image,
       version: o.version,
       session: o.session,

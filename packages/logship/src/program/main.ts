@@ -2,9 +2,10 @@
  * Entry point of the logship sidecar image (bundled to images/logship/build/logship.js).
  * Answers `version` and `probe` (what it sees of its target); its own work arrives with its issue.
  */
+import { ROLE } from '@dockside/common';
 import { runProgram } from '@dockside/sidecar-kit';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
 
-await runProgram({ role: 'logship', version, defaultCommand: 'probe' });
+await runProgram({ role: ROLE.logship, version, defaultCommand: 'probe' });

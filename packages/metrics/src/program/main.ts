@@ -5,7 +5,7 @@
  * plus `version` and `probe` from sidecar-kit.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from '@dockside/common';
+import { ROLE, UsageError } from '@dockside/common';
 import { liteClient, liteContainerPid, liteListRunning } from '@dockside/engine/lite';
 import { runProgram } from '@dockside/sidecar-kit';
 import { collect, createCollector, SIDECAR_PATHS, type HostPaths } from '../collector.js';
@@ -37,7 +37,7 @@ function hostPaths(args: string[]): HostPaths {
 const log = (msg: string) => process.stderr.write(`dockside-metrics: ${msg}\n`);
 
 await runProgram({
-  role: 'metrics',
+  role: ROLE.metrics,
   version,
   defaultCommand: 'probe',
   commands: {

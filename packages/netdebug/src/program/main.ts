@@ -3,10 +3,11 @@
  * Subcommands: `capture` (live capture, pcap output, decoded summary), plus `version` and `probe`.
  * `dockside debug` does not go through this program: it runs the requested tool directly.
  */
+import { ROLE } from '@dockside/common';
 import { runProgram } from '@dockside/sidecar-kit';
 import { captureCommand } from './capture.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
 
-await runProgram({ role: 'netdebug', version, defaultCommand: 'probe', commands: { capture: captureCommand } });
+await runProgram({ role: ROLE.netdebug, version, defaultCommand: 'probe', commands: { capture: captureCommand } });

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 import { locationOptions, networkFlag, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
-import { imageRef } from '../../lib/images-catalog.js';
+import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class Backup extends DocksideCommand {
   static override summary = "Back up a container's volumes to a directory or S3.";
@@ -48,7 +48,7 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
       throw new UsageError(range ? `--level for ${compression} is ${range[0]}-${range[1]}` : '--level does not apply to --compress none');
     }
     const result = await runBackup(
-      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef('backup', this.config.version), env: process.env, progress: process.stderr },
+      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env, progress: process.stderr },
       {
         ...locationOptions(flags.to, flags),
         ...retentionOptions(flags),

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 import { locationOptions, s3Flags } from '../../lib/backup-flags.js';
-import { imageRef } from '../../lib/images-catalog.js';
+import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class BackupLs extends DocksideCommand {
   static override summary = 'List the complete backups in a directory or S3 prefix.';
@@ -19,7 +19,7 @@ export default class BackupLs extends DocksideCommand {
     const { listBackups } = await import('@dockside/backup');
     const { renderTable, formatBytes, formatDuration } = await import('@dockside/common');
     const cat = await listBackups(
-      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef('backup', this.config.version), env: process.env },
+      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env },
       { ...locationOptions(flags.from, flags), ...(flags.container ? { container: flags.container } : {}) },
     );
     if (flags.json) return this.printJson(cat.complete);

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 import { locationOptions, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
-import { imageRef } from '../../lib/images-catalog.js';
+import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class BackupPrune extends DocksideCommand {
   static override summary = 'Remove old backups by retention policy.';
@@ -11,7 +11,7 @@ export default class BackupPrune extends DocksideCommand {
     from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
     container: Flags.string({ description: 'Only backups of this container (by name).', env: 'DOCKSIDE_BACKUP_CONTAINER' }),
     ...retentionFlags,
-    'dry-run': Flags.boolean({ description: 'Show what would be removed; remove nothing.', default: false }),
+    'dry-run': Flags.boolean({ description: 'Show what would be removed; remove nothing.', default: false, env: 'DOCKSIDE_PRUNE_DRY_RUN' }),
     ...s3Flags,
     json: jsonFlag,
   };
@@ -21,7 +21,7 @@ export default class BackupPrune extends DocksideCommand {
     const { pruneBackups } = await import('@dockside/backup');
     const { renderTable } = await import('@dockside/common');
     const r = await pruneBackups(
-      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef('backup', this.config.version), env: process.env },
+      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env },
       { ...locationOptions(flags.from, flags), ...retentionOptions(flags), dryRun: flags['dry-run'], ...(flags.container ? { container: flags.container } : {}) },
     );
     if (flags.json) return this.printJson(r);

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 import { locationOptions, networkFlag, s3Flags } from '../../lib/backup-flags.js';
-import { imageRef } from '../../lib/images-catalog.js';
+import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class BackupVerify extends DocksideCommand {
   static override summary = "Check a backup's archives against its manifest.";
@@ -11,7 +11,7 @@ export default class BackupVerify extends DocksideCommand {
     from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
     id: Flags.string({ description: 'Backup id, or "latest" (of --container if given, else of all).', default: 'latest', env: 'DOCKSIDE_BACKUP_ID' }),
     container: Flags.string({ description: 'With --id latest: the newest backup of this container.', env: 'DOCKSIDE_BACKUP_CONTAINER' }),
-    quick: Flags.boolean({ description: 'Check sizes and sha256 only; do not decompress.', default: false }),
+    quick: Flags.boolean({ description: 'Check sizes and sha256 only; do not decompress.', default: false, env: 'DOCKSIDE_VERIFY_QUICK' }),
     ...s3Flags,
     network: networkFlag,
     json: jsonFlag,
@@ -21,7 +21,7 @@ export default class BackupVerify extends DocksideCommand {
     const { flags } = await this.parse(BackupVerify);
     const { verifyBackup } = await import('@dockside/backup');
     const r = await verifyBackup(
-      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef('backup', this.config.version), env: process.env, progress: process.stderr },
+      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env, progress: process.stderr },
       { ...locationOptions(flags.from, flags), id: flags.id, quick: flags.quick, ...(flags.container ? { container: flags.container } : {}) },
     );
     if (flags.json) this.printJson(r);

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { imageRef } from '../../lib/images-catalog.js';
+import { durationFlag } from '../../lib/flags.js';
+import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class Metrics extends DocksideCommand {
   static override summary = 'Show CPU, memory, network, block I/O and pids of running containers, read from cgroups.';
@@ -17,7 +18,7 @@ The figures come from the cgroup files where the containers run. When the engine
   static override strict = false;
   static override args = { containers: Args.string({ description: 'Containers (name, id or unique id prefix); default: every running container.' }) };
   static override flags = {
-    sample: Flags.string({ description: 'Time between the two readings rates are computed from.', default: '1s', env: 'DOCKSIDE_METRICS_SAMPLE' }),
+    sample: durationFlag({ description: 'Time between the two readings rates are computed from.', default: '1s', min: 100, max: 60_000, env: 'DOCKSIDE_METRICS_SAMPLE' }),
     source: Flags.string({
       description: 'Where to read: this host, a one-shot sidecar on the engine, or auto (host when the containers run here).',
       options: ['auto', 'host', 'sidecar'],
@@ -30,16 +31,13 @@ The figures come from the cgroup files where the containers run. When the engine
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Metrics);
-    const { parseDuration, UsageError } = await import('@dockside/common');
-    const sampleMs = parseDuration(flags.sample);
-    if (sampleMs < 100 || sampleMs > 60_000) throw new UsageError(`--sample must be between 100ms and 1m (got ${flags.sample})`);
     const { takeSnapshot, renderRates } = await import('@dockside/metrics');
     const snap = await takeSnapshot(await this.engine(), {
       containers: argv as string[],
-      sampleMs,
+      sampleMs: flags.sample,
       sort: flags.sort as 'name' | 'cpu' | 'mem' | 'net' | 'io',
       source: flags.source as 'auto' | 'host' | 'sidecar',
-      sidecar: { image: imageRef('metrics', this.config.version), version: this.config.version, session: this.session },
+      sidecar: { image: imageRef(ROLE.metrics, this.config.version), version: this.config.version, session: this.session },
       notice: (msg) => process.stderr.write(`dockside: ${msg}\n`),
     });
     if (flags.json) return this.printJson(snap);

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { imageRef } from '../../lib/images-catalog.js';
+import { durationFlag, repeated } from '../../lib/flags.js';
+import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class MetricsServe extends DocksideCommand {
   static override summary = 'Start the Prometheus exporter sidecar: /metrics and /healthz for every container.';
@@ -15,7 +16,7 @@ The sidecar gets the host's /sys/fs/cgroup and /proc read-only, and the Docker s
   ];
   static override flags = {
     port: Flags.integer({ description: 'Host port to publish /metrics on.', default: 9323, min: 1, max: 65535, env: 'DOCKSIDE_METRICS_PORT' }),
-    interval: Flags.string({ description: 'How often to collect (scrapes serve the latest collection).', default: '10s', env: 'DOCKSIDE_METRICS_INTERVAL' }),
+    interval: durationFlag({ description: 'How often to collect (scrapes serve the latest collection).', default: '10s', min: 1000, max: 3_600_000, env: 'DOCKSIDE_METRICS_INTERVAL' }),
     listen: Flags.string({ description: 'Host address to publish on (0.0.0.0 exposes it to the network).', default: '127.0.0.1', env: 'DOCKSIDE_METRICS_LISTEN' }),
     'token-file': Flags.string({ description: 'File holding a bearer token scrapes must present.', env: 'DOCKSIDE_METRICS_TOKEN_FILE' }),
     label: Flags.string({
@@ -28,21 +29,19 @@ The sidecar gets the host's /sys/fs/cgroup and /proc read-only, and the Docker s
 
   async run(): Promise<void> {
     const { flags } = await this.parse(MetricsServe);
-    const { parseDuration, UsageError } = await import('@dockside/common');
-    const intervalMs = parseDuration(flags.interval);
-    if (intervalMs < 1000 || intervalMs > 3_600_000) throw new UsageError(`--interval must be between 1s and 1h (got ${flags.interval})`);
+    const { UsageError } = await import('@dockside/common');
     const { isIP } = await import('node:net');
     if (!isIP(flags.listen)) throw new UsageError(`--listen must be an IP address (got "${flags.listen}")`, { hint: 'e.g. 127.0.0.1 (default) or 0.0.0.0' });
     const { startMetricsService, DEFAULT_LABEL_ALLOW_LIST } = await import('@dockside/metrics');
     const info = await startMetricsService(await this.engine(), {
-      image: imageRef('metrics', this.config.version),
+      image: imageRef(ROLE.metrics, this.config.version),
       version: this.config.version,
       session: this.session,
       port: flags.port,
       listen: flags.listen,
-      intervalMs,
+      intervalMs: flags.interval,
       ...(flags['token-file'] ? { tokenFile: flags['token-file'] } : {}),
-      labelAllowList: flags.label?.length ? flags.label.flatMap((l) => l.split(',')).filter(Boolean) : DEFAULT_LABEL_ALLOW_LIST,
+      labelAllowList: flags.label?.length ? repeated(flags.label, ',').flatMap((l) => l.split(',')).filter(Boolean) : DEFAULT_LABEL_ALLOW_LIST,
     });
     if (flags.json) return this.printJson(info);
     this.log(`metrics exporter ${info.name} (${info.id.slice(0, 12)}) serving ${info.url}${info.auth ? ' (bearer token required)' : ''}`);

@@ -5,9 +5,9 @@
  * dockerode.
  */
 import { request } from 'node:http';
-import { toBrief, type ContainerBrief } from './brief.js';
+import { toBrief, type ContainerBrief } from '../containers/brief.js';
 
-export type { ContainerBrief } from './brief.js';
+export type { ContainerBrief } from '../containers/brief.js';
 
 export interface LiteClient {
   socketPath: string;

@@ -1,67 +1,16 @@
-/** Images: build from a context folder, import a root file system, inspect, list dockside's own. */
+/** Building images: a context folder with the classic builder, or a root file system imported as an image. */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import createDebug from 'debug';
 import { UserError } from '@dockside/common';
-import type { Engine } from './engine.js';
-import { mapEngineError, statusOf } from './errors.js';
-import { loadTarStream } from './tar.js';
-import { IMAGE_LABEL } from './labels.js';
+import { dockerOf } from '../connection/client.js';
+import type { Engine } from '../connection/engine.js';
+import { mapEngineError } from '../connection/errors.js';
+import { loadTarStream } from '../streams/tar.js';
+import { inspectImage } from './catalog.js';
 
 const debug = createDebug('dockside:images');
-
-export interface ImageSummary {
-  id: string;
-  tags: string[];
-  role: string;
-  version: string;
-  contextHash: string;
-  size: number;
-  created: Date;
-}
-
-export interface ImageDetails {
-  id: string;
-  tags: string[];
-  labels: Record<string, string>;
-  size: number;
-  created: string;
-}
-
-/** Inspect an image; undefined when it is not on the engine. */
-export async function inspectImage(engine: Engine, ref: string): Promise<ImageDetails | undefined> {
-  try {
-    const info = await engine.docker.getImage(ref).inspect();
-    return {
-      id: info.Id,
-      tags: info.RepoTags ?? [],
-      labels: info.Config?.Labels ?? {},
-      size: info.Size,
-      created: info.Created,
-    };
-  } catch (err) {
-    if (statusOf(err) === 404) return undefined;
-    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `inspecting image ${ref}` });
-  }
-}
-
-export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]> {
-  try {
-    const list = await engine.docker.listImages({ filters: { label: [`${IMAGE_LABEL.managed}=true`] } });
-    return list.map((i) => ({
-      id: i.Id,
-      tags: i.RepoTags ?? [],
-      role: i.Labels?.[IMAGE_LABEL.role] ?? '',
-      version: i.Labels?.[IMAGE_LABEL.version] ?? '',
-      contextHash: i.Labels?.[IMAGE_LABEL.contextHash] ?? '',
-      size: i.Size,
-      created: new Date(i.Created * 1000),
-    }));
-  } catch (err) {
-    throw mapEngineError(err, { endpoint: engine.endpoint, doing: 'listing images' });
-  }
-}
 
 /** Pack a folder (files, dirs, symlinks; modes kept, owners zeroed) as a tar stream. */
 export async function packDirectory(dir: string): Promise<NodeJS.ReadableStream> {
@@ -113,7 +62,7 @@ export async function buildImage(engine: Engine, opts: BuildOptions): Promise<st
   const context = await packDirectory(opts.contextDir);
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await engine.docker.buildImage(context as never, {
+    stream = (await dockerOf(engine).buildImage(context as never, {
       t: opts.tag,
       labels: opts.labels ?? {},
       buildargs: opts.buildArgs ?? {},
@@ -136,38 +85,17 @@ export async function buildImage(engine: Engine, opts: BuildOptions): Promise<st
 export async function importRootfs(engine: Engine, tarball: string, repo: string, tag: string): Promise<void> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await engine.docker.importImage(createReadStream(tarball) as never, { repo, tag } as never)) as unknown as NodeJS.ReadableStream;
+    stream = (await dockerOf(engine).importImage(createReadStream(tarball) as never, { repo, tag } as never)) as unknown as NodeJS.ReadableStream;
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `importing ${repo}:${tag}` });
   }
   await followJsonStream(engine, stream, `importing ${repo}:${tag}`);
 }
 
-export async function tagImage(engine: Engine, ref: string, repo: string, tag: string): Promise<void> {
-  try {
-    await engine.docker.getImage(ref).tag({ repo, tag });
-  } catch (err) {
-    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `tagging ${ref} as ${repo}:${tag}` });
-  }
-}
-
-/** Remove an image. Without `force`, an image still used by a container is kept (returns false). */
-export async function removeImage(engine: Engine, ref: string, opts: { force?: boolean } = {}): Promise<boolean> {
-  try {
-    await engine.docker.getImage(ref).remove({ force: opts.force ?? false });
-    return true;
-  } catch (err) {
-    const s = statusOf(err);
-    if (s === 404) return false;
-    if (s === 409 && !opts.force) return false;
-    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `removing image ${ref}` });
-  }
-}
-
 /** Follow a JSON-lines progress stream (build, import, pull); reject on its first error record. */
 function followJsonStream(engine: Engine, stream: NodeJS.ReadableStream, doing: string, onLog?: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    engine.docker.modem.followProgress(
+    dockerOf(engine).modem.followProgress(
       stream,
       (err: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
         if (err) return reject(mapEngineError(err, { endpoint: engine.endpoint, doing }));

@@ -3,9 +3,10 @@
  * `docker` CLI): output demuxed with backpressure, stdin optionally piped in, exit code relayed.
  */
 import createDebug from 'debug';
-import type { Engine } from './engine.js';
-import { demuxTo } from './demux.js';
-import { mapEngineError } from './errors.js';
+import { dockerOf } from '../connection/client.js';
+import type { Engine } from '../connection/engine.js';
+import { mapEngineError } from '../connection/errors.js';
+import { demuxTo } from '../streams/demux.js';
 
 const debug = createDebug('dockside:exec');
 
@@ -24,7 +25,7 @@ export interface ExecOptions {
 
 /** Run `cmd` in the container and resolve with its exit code once it exits and its output is drained. */
 export async function execInContainer(engine: Engine, containerId: string, cmd: string[], io: ExecIO, opts: ExecOptions = {}): Promise<number> {
-  const container = engine.docker.getContainer(containerId);
+  const container = dockerOf(engine).getContainer(containerId);
   const doing = `running "${cmd.join(' ')}" in container ${containerId.slice(0, 12)}`;
   let exec;
   try {

@@ -1,6 +1,7 @@
 /** Named volumes: look up, create (labelled), remove. */
-import type { Engine } from './engine.js';
-import { mapEngineError, statusOf } from './errors.js';
+import { dockerOf } from '../connection/client.js';
+import type { Engine } from '../connection/engine.js';
+import { mapEngineError, statusOf } from '../connection/errors.js';
 
 export interface VolumeInfo {
   name: string;
@@ -11,7 +12,7 @@ export interface VolumeInfo {
 
 export async function inspectVolume(engine: Engine, name: string): Promise<VolumeInfo | undefined> {
   try {
-    const v = (await engine.docker.getVolume(name).inspect()) as { Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> | null };
+    const v = (await dockerOf(engine).getVolume(name).inspect()) as { Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> | null };
     return { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, labels: v.Labels ?? {} };
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
@@ -21,7 +22,7 @@ export async function inspectVolume(engine: Engine, name: string): Promise<Volum
 
 export async function createNamedVolume(engine: Engine, name: string, labels: Record<string, string> = {}): Promise<VolumeInfo> {
   try {
-    await engine.docker.createVolume({ Name: name, Labels: labels });
+    await dockerOf(engine).createVolume({ Name: name, Labels: labels });
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating volume "${name}"` });
   }
@@ -32,22 +33,9 @@ export async function createNamedVolume(engine: Engine, name: string, labels: Re
 
 export async function removeNamedVolume(engine: Engine, name: string): Promise<void> {
   try {
-    await engine.docker.getVolume(name).remove();
+    await dockerOf(engine).getVolume(name).remove();
   } catch (err) {
     if (statusOf(err) === 404) return;
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `removing volume "${name}"` });
-  }
-}
-
-/** Values of `key` on running dockside containers carrying `labels` (e.g. the ids of backups in progress). */
-export async function runningLabelValues(engine: Engine, labels: Record<string, string>, key: string): Promise<string[]> {
-  try {
-    const list = await engine.docker.listContainers({
-      all: false,
-      filters: { label: [`dockside=true`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)] },
-    });
-    return list.map((c) => c.Labels[key]).filter((v): v is string => Boolean(v));
-  } catch (err) {
-    throw mapEngineError(err, { endpoint: engine.endpoint, doing: 'listing running sidecars' });
   }
 }

@@ -5,11 +5,13 @@
  * removed with the container (`removeWithAnonymousVolumes`), and on any start-up failure.
  */
 import type Dockerode from 'dockerode';
-import type { Engine } from './engine.js';
-import { mapEngineError } from './errors.js';
-import { loadTarStream } from './tar.js';
-import { removeWithAnonymousVolumes } from './listing.js';
-import { buildCreateOptions, type ServiceSpec } from './sidecar.js';
+import { dockerOf } from '../connection/client.js';
+import type { Engine } from '../connection/engine.js';
+import { mapEngineError } from '../connection/errors.js';
+import { removeWithAnonymousVolumes } from '../containers/lifecycle.js';
+import { loadTarStream } from '../streams/tar.js';
+import { buildCreateOptions } from './create.js';
+import type { ServiceSpec } from './service.js';
 
 export interface SecretFile {
   /** File name inside secretDir. */
@@ -31,7 +33,7 @@ export async function startServiceWithSecrets(
   });
   let container: Dockerode.Container;
   try {
-    container = await engine.docker.createContainer(opts);
+    container = await dockerOf(engine).createContainer(opts);
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating the ${spec.role} service`, image: spec.image });
   }

@@ -1,6 +1,7 @@
 /**
  * Building real packet bytes (Ethernet, IPv4, TCP, UDP, ICMP, DNS) for tests and benchmarks. Header
  * checksums are computed, so tools that verify them (tshark) accept the frames.
+ * Test data only: src/testing/ is excluded from the build (tsconfig.json), so dist/ never carries it.
  */
 
 function checksum(b: Buffer): number {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildCreateOptions, sidecarName } from './sidecar.js';
-import type { TargetContainer } from './containers.js';
+import { buildCreateOptions, sidecarName } from './create.js';
+import type { TargetContainer } from '../containers/resolve.js';
 import { parseEnvFile } from './env-file.js';
 
 const target: TargetContainer = {

@@ -1,4 +1,5 @@
 /** What the engine says about itself: versions, cgroup layout, storage. */
+import { dockerOf } from './client.js';
 import type { Engine } from './engine.js';
 import { connectionError, mapEngineError } from './errors.js';
 
@@ -21,7 +22,7 @@ export interface EngineInfo {
 
 export async function engineInfo(engine: Engine): Promise<EngineInfo> {
   try {
-    const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
+    const [version, info] = await Promise.all([dockerOf(engine).version(), dockerOf(engine).info()]);
     const security: string[] = (info as { SecurityOptions?: string[] }).SecurityOptions ?? [];
     return {
       endpoint: engine.endpoint.display,

@@ -1,20 +1,27 @@
 /**
- * The engine context: a dockerode client plus where it points. Created once per CLI invocation and
- * passed down; no module keeps one of its own. dockerode is imported lazily so that commands which
- * never talk to Docker (help, version) do not pay for loading it.
+ * The engine context: where the engine is, and (hidden, see client.ts) a dockerode client for it.
+ * Created once per CLI invocation and passed down; no module keeps one of its own. dockerode is
+ * imported lazily so that commands which never talk to Docker (help, version) do not pay for it.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
+import { bindClient, dockerOf } from './client.js';
 import { endpointFromEnv, type EngineEndpoint } from './endpoint.js';
 import { connectionError } from './errors.js';
 
 const debug = createDebug('dockside:engine');
 
+declare const engineBrand: unique symbol;
+
+/**
+ * A connected engine. Opaque outside this package: only `endpoint` (where it is) shows; the Docker
+ * client stays inside (dockerOf), and only connectEngine makes one.
+ */
 export interface Engine {
-  readonly docker: Dockerode;
   readonly endpoint: EngineEndpoint;
+  readonly [engineBrand]: true;
 }
 
 export interface ConnectOptions {
@@ -50,13 +57,13 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<Engine> 
     if (agent) (options as Record<string, unknown>)['sshOptions'] = { agent };
   }
   debug('connecting to %s', endpoint.display);
-  return { docker: new Docker(options), endpoint };
+  return bindClient({ endpoint } as Engine, new Docker(options));
 }
 
 /** Ping the engine; throws a typed, one-line error when it is not reachable. */
 export async function pingEngine(engine: Engine): Promise<void> {
   try {
-    await engine.docker.ping();
+    await dockerOf(engine).ping();
   } catch (err) {
     throw connectionError(err, engine.endpoint) ?? err;
   }

@@ -1,0 +1,104 @@
+/**
+ * A container's life after creation: pause, unpause, stop, start, signal, remove, wait until gone.
+ * Every action maps engine failures the same way, and names the statuses that mean "already done".
+ */
+import { UserError } from '@dockside/common';
+import { dockerOf } from '../connection/client.js';
+import type { Engine } from '../connection/engine.js';
+import { mapEngineError, statusOf } from '../connection/errors.js';
+import { listDocksideContainers, type DocksideContainer } from './listing.js';
+import { resolveContainer } from './resolve.js';
+
+/** Gone (404), or stopped / removal already in progress (409, e.g. AutoRemove). */
+const GONE = [404, 409];
+
+async function act(engine: Engine, id: string, doing: string, f: () => Promise<unknown>, okStatus: number[] = []): Promise<void> {
+  try {
+    await f();
+  } catch (err) {
+    const s = statusOf(err);
+    if (s !== undefined && okStatus.includes(s)) return;
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `${doing} container ${id.slice(0, 12)}` });
+  }
+}
+
+export function pauseContainer(engine: Engine, id: string): Promise<void> {
+  return act(engine, id, 'pausing', () => dockerOf(engine).getContainer(id).pause());
+}
+
+export function unpauseContainer(engine: Engine, id: string): Promise<void> {
+  return act(engine, id, 'unpausing', () => dockerOf(engine).getContainer(id).unpause());
+}
+
+/** Stop (SIGTERM, then SIGKILL after `timeoutS`); a container already stopped is fine (304). */
+export function stopContainer(engine: Engine, id: string, timeoutS = 10): Promise<void> {
+  return act(engine, id, 'stopping', () => dockerOf(engine).getContainer(id).stop({ t: timeoutS }), [304]);
+}
+
+/** Start; a container already running is fine (304). */
+export function startContainer(engine: Engine, id: string): Promise<void> {
+  return act(engine, id, 'starting', () => dockerOf(engine).getContainer(id).start(), [304]);
+}
+
+/** Signal a container's main process (e.g. asking a sidecar to finish early); one already gone or stopped is fine. */
+export function signalContainer(engine: Engine, id: string, signal: NodeJS.Signals): Promise<void> {
+  return act(engine, id, 'signalling', () => dockerOf(engine).getContainer(id).kill({ signal }), GONE);
+}
+
+/** Remove a container, whatever state it is in; a container already gone is fine. */
+export function forceRemove(engine: Engine, id: string): Promise<void> {
+  return act(engine, id, 'removing', () => dockerOf(engine).getContainer(id).remove({ force: true, v: false }), GONE);
+}
+
+/**
+ * Remove a container with its anonymous volumes (e.g. one that held a secret copied in before
+ * start); a container already gone is fine.
+ */
+export function removeWithAnonymousVolumes(engine: Engine, id: string): Promise<void> {
+  return act(engine, id, 'removing', () => dockerOf(engine).getContainer(id).remove({ force: true, v: true }), GONE);
+}
+
+/** Resolves true once the container no longer exists (404), false after `timeoutMs` (AutoRemove finishes shortly after exit). */
+export async function waitUntilRemoved(engine: Engine, id: string, timeoutMs = 3000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await dockerOf(engine).getContainer(id).inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) return true;
+    }
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Remove containers, refusing any that dockside did not start. Returns what was removed.
+ * `refs` are names or ids; `all` removes every dockside container.
+ */
+export async function removeDocksideContainers(
+  engine: Engine,
+  sel: { refs?: string[]; all?: boolean; labels?: Record<string, string> },
+): Promise<DocksideContainer[]> {
+  const ours = await listDocksideContainers(engine, sel.labels ?? {});
+  let chosen: DocksideContainer[];
+  if (sel.all || sel.labels) {
+    chosen = ours;
+  } else {
+    chosen = [];
+    for (const ref of sel.refs ?? []) {
+      const hit = ours.find((c) => c.name === ref || c.id === ref || (ref.length >= 4 && c.id.startsWith(ref)));
+      if (!hit) {
+        const target = await resolveContainer(engine, ref); // throws "no container named" with suggestions
+        throw new UserError(`container "${target.name}" was not started by dockside; refusing to remove it`, {
+          exitCode: 2,
+          hint: 'use `docker rm` for containers dockside does not manage',
+          code: 'ENOTOURS',
+        });
+      }
+      chosen.push(hit);
+    }
+  }
+  await Promise.all(chosen.map((c) => forceRemove(engine, c.id)));
+  return chosen;
+}

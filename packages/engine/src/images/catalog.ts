@@ -1,0 +1,78 @@
+/** dockside's images on the engine: inspect, list (by label), tag, remove. */
+import { dockerOf } from '../connection/client.js';
+import type { Engine } from '../connection/engine.js';
+import { mapEngineError, statusOf } from '../connection/errors.js';
+import { IMAGE_LABEL } from '../containers/labels.js';
+
+export interface ImageSummary {
+  id: string;
+  tags: string[];
+  role: string;
+  version: string;
+  contextHash: string;
+  size: number;
+  created: Date;
+}
+
+export interface ImageDetails {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+  size: number;
+  created: string;
+}
+
+/** Inspect an image; undefined when it is not on the engine. */
+export async function inspectImage(engine: Engine, ref: string): Promise<ImageDetails | undefined> {
+  try {
+    const info = await dockerOf(engine).getImage(ref).inspect();
+    return {
+      id: info.Id,
+      tags: info.RepoTags ?? [],
+      labels: info.Config?.Labels ?? {},
+      size: info.Size,
+      created: info.Created,
+    };
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `inspecting image ${ref}` });
+  }
+}
+
+export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]> {
+  try {
+    const list = await dockerOf(engine).listImages({ filters: { label: [`${IMAGE_LABEL.managed}=true`] } });
+    return list.map((i) => ({
+      id: i.Id,
+      tags: i.RepoTags ?? [],
+      role: i.Labels?.[IMAGE_LABEL.role] ?? '',
+      version: i.Labels?.[IMAGE_LABEL.version] ?? '',
+      contextHash: i.Labels?.[IMAGE_LABEL.contextHash] ?? '',
+      size: i.Size,
+      created: new Date(i.Created * 1000),
+    }));
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: 'listing images' });
+  }
+}
+
+export async function tagImage(engine: Engine, ref: string, repo: string, tag: string): Promise<void> {
+  try {
+    await dockerOf(engine).getImage(ref).tag({ repo, tag });
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `tagging ${ref} as ${repo}:${tag}` });
+  }
+}
+
+/** Remove an image. Without `force`, an image still used by a container is kept (returns false). */
+export async function removeImage(engine: Engine, ref: string, opts: { force?: boolean } = {}): Promise<boolean> {
+  try {
+    await dockerOf(engine).getImage(ref).remove({ force: opts.force ?? false });
+    return true;
+  } catch (err) {
+    const s = statusOf(err);
+    if (s === 404) return false;
+    if (s === 409 && !opts.force) return false;
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `removing image ${ref}` });
+  }
+}

@@ -1,0 +1,37 @@
+/** Starting a long-running sidecar (a service) detached, restarted by the engine until stopped. */
+import type { Engine } from '../connection/engine.js';
+import { mapEngineError } from '../connection/errors.js';
+import { forceRemove } from '../containers/lifecycle.js';
+import { createSidecar, type SidecarSpec } from './create.js';
+
+export interface ServiceSpec extends SidecarSpec {
+  /** Restart policy for the long-running service (default unless-stopped). */
+  restart?: 'no' | 'on-failure' | 'unless-stopped' | 'always';
+}
+
+/**
+ * Start a long-running sidecar (a service: metrics exporter, log shipper, scheduler) detached. It
+ * is not auto-removed; `ready` is awaited and, if it throws, the container is removed before rethrow.
+ */
+export async function startService(
+  engine: Engine,
+  spec: ServiceSpec,
+  ready?: (id: string) => Promise<void>,
+): Promise<{ id: string }> {
+  const container = await createSidecar(engine, {
+    ...spec,
+    hostConfig: {
+      ...spec.hostConfig,
+      AutoRemove: false,
+      RestartPolicy: { Name: spec.restart ?? 'unless-stopped', MaximumRetryCount: 0 },
+    },
+  });
+  try {
+    await container.start();
+    if (ready) await ready(container.id);
+    return { id: container.id };
+  } catch (err) {
+    await forceRemove(engine, container.id).catch(() => undefined);
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `starting the ${spec.role} service` });
+  }
+}
