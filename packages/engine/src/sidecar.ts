@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
-import { InterruptedError, UserError } from '@dockside/common';
+import { BugError, InterruptedError, UserError } from '@dockside/common';
 import type { TargetContainer } from './containers.js';
 import { forceRemove } from './containers.js';
 import { demuxTo } from './demux.js';
@@ -111,7 +111,7 @@ export async function buildCreateOptions(spec: SidecarSpec): Promise<Dockerode.C
 
   const t = spec.target;
   const join = spec.join ?? {};
-  if ((join.volumes || join.network || join.pid) && !t) throw new Error('sidecar spec joins a target but names none');
+  if ((join.volumes || join.network || join.pid) && !t) throw new BugError('sidecar spec joins a target but names none');
 
   const hostConfig: Dockerode.HostConfig = {
     AutoRemove: true,

@@ -4,7 +4,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, const
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UserError } from '@dockside/common';
+import { BugError, UserError } from '@dockside/common';
 import { isBackupId } from '../naming.js';
 import type { BackupStore, StoredFile } from './store.js';
 
@@ -136,7 +136,7 @@ export class DirStore implements BackupStore {
   }
 
   async removeBackup(id: string): Promise<void> {
-    if (!isBackupId(id)) throw new Error(`refusing to remove "${id}": not a backup id`);
+    if (!isBackupId(id)) throw new BugError(`refusing to remove "${id}": not a backup id`);
     try {
       await rm(join(this.root, id), { recursive: true, force: true });
     } catch (err) {

@@ -5,7 +5,7 @@
  * later run can abort an upload that was cut off even on servers without ListMultipartUploads.
  */
 import type { Readable } from 'node:stream';
-import { UserError } from '@dockside/common';
+import { BugError, UserError } from '@dockside/common';
 import type {
   S3Client as S3ClientType,
 } from '@aws-sdk/client-s3';
@@ -225,7 +225,7 @@ export class S3Store implements BackupStore {
   }
 
   async removeBackup(id: string): Promise<void> {
-    if (!isBackupId(id)) throw new Error(`refusing to remove "${id}": not a backup id`);
+    if (!isBackupId(id)) throw new BugError(`refusing to remove "${id}": not a backup id`);
     const { sdk, client } = await this.s3();
     const uploads: Array<{ key: string; uploadId: string }> = [];
     const rec = await this.read(id, IN_PROGRESS_FILE).catch(() => undefined);

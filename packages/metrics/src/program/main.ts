@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '@dockside/common';
 import { liteClient, liteContainerPid, liteListRunning } from '@dockside/engine/lite';
 import { runProgram } from '@dockside/sidecar-kit';
-import { collect, createCollector, SIDECAR_PATHS, type HostPaths } from '../collector.js';
+import { collect, createCollector, NoCgroupError, SIDECAR_PATHS, type HostPaths } from '../collector.js';
 import { startExporter } from './exporter.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
@@ -64,8 +64,9 @@ await runProgram({
       });
     },
     collect: async (args) => {
-      const state = createCollector(hostPaths(args), { hostPids: false });
-      if (!state) throw new UsageError('no cgroup file system found; mount the host\'s /sys/fs/cgroup at /host/sys/fs/cgroup');
+      const paths = hostPaths(args);
+      const state = createCollector(paths, { hostPids: false });
+      if (!state) throw new NoCgroupError(paths.cgroupRoot);
       const client = liteClient(flag(args, '--socket') ?? '/var/run/docker.sock');
       const samples = int(args, '--samples', 1, 1, 100);
       const intervalMs = int(args, '--interval', 1000, 100, 60_000);
