@@ -6,14 +6,16 @@
  */
 import type { Readable } from 'node:stream';
 import { BugError, UserError } from '@dockside/common';
+import { CorruptArchiveError } from '../errors.js';
 import type {
   S3Client as S3ClientType,
 } from '@aws-sdk/client-s3';
-import { IN_PROGRESS_FILE, type S3Credentials, type StoreConfig } from '../model.js';
+import { IN_PROGRESS_FILE } from '../model.js';
+import type { DestinationConfig, S3Credentials } from './config.js';
 import { isBackupId } from '../naming.js';
-import type { BackupStore, StoredFile } from './store.js';
+import type { Destination, StoredFile } from './destination.js';
 
-type S3Config = Extract<StoreConfig, { kind: 's3' }>;
+type S3Config = Extract<DestinationConfig, { kind: 's3' }>;
 type SdkModule = typeof import('@aws-sdk/client-s3');
 
 interface InProgress {
@@ -45,7 +47,7 @@ export function s3Error(err: unknown, cfg: S3Config, doing: string): Error {
   return new UserError(`S3 error while ${doing} ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, { code: 'ES3', cause: err });
 }
 
-export class S3Store implements BackupStore {
+export class S3Destination implements Destination {
   readonly description: string;
   readonly stable = false;
   private sdk: SdkModule | undefined;
@@ -191,7 +193,7 @@ export class S3Store implements BackupStore {
       const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.key(id, name) }));
       return res.Body as Readable;
     } catch (err) {
-      if ((err as { name?: string }).name === 'NoSuchKey') throw new UserError(`archive ${id}/${name} is missing from ${this.description}`, { code: 'ECORRUPT' });
+      if ((err as { name?: string }).name === 'NoSuchKey') throw new CorruptArchiveError(`archive ${id}/${name} is missing from ${this.description}`);
       throw s3Error(err, this.cfg, `reading ${id}/${name} from`);
     }
   }

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BugError, UserError } from '@dockside/common';
 import { isBackupId } from '../naming.js';
-import type { BackupStore, StoredFile } from './store.js';
+import type { Destination, StoredFile } from './destination.js';
 
 function fsError(err: unknown, doing: string, path: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
@@ -18,7 +18,7 @@ function fsError(err: unknown, doing: string, path: string): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-export class DirStore implements BackupStore {
+export class DirDestination implements Destination {
   readonly description: string;
   readonly stable = true;
   /** One descriptor per archive read, so that every read sees the same file (see `stable`). */

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError, UserError } from '@dockside/common';
-import type { S3Credentials } from '../model.js';
+import type { S3Credentials } from './config.js';
 
 async function fromFileVar(env: NodeJS.ProcessEnv, name: string): Promise<string | undefined> {
   const file = env[`${name}_FILE`];
