@@ -1,6 +1,6 @@
 /**
  * Subcommand dispatch for in-container programs. Every image answers `version` and `probe`; a
- * sidecar adds its own subcommands. A failure is reported through the protocol as one `error` event
+ * sidecar adds its own subcommands (`probe` answers with a protocol `result` event). A failure is reported through the protocol as one `error` event
  * (message, hint, code, exit code) on stderr, which the CLI turns back into the same user error
  * (`EventReader.failure`); a person running the image by hand on a terminal also gets a plain line.
  */
@@ -44,8 +44,9 @@ export async function runProgram(spec: ProgramSpec, argv: string[] = process.arg
     version: async () => {
       process.stdout.write(`${spec.role} ${spec.version}\n`);
     },
+    // What the sidecar sees, as the protocol's result event (the CLI's `dockside probe` reads it).
     probe: async () => {
-      process.stdout.write(`${JSON.stringify(await probe(spec.role, spec.version))}\n`);
+      new EventWriter(out).result(await probe(spec.role, spec.version));
     },
     ...spec.commands,
   };
