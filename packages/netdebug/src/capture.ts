@@ -93,7 +93,7 @@ async function prepareOutput(path: string): Promise<{ abs: string; restoreMode?:
   const dir = dirname(abs);
   const dst = await stat(dir).catch(() => undefined);
   if (!dst) throw new UserError(`cannot write ${path}: directory ${dir} does not exist`, { exitCode: 2, hint: 'create it first, or give another path' });
-  if (!dst.isDirectory()) throw new UserError(`cannot write ${path}: ${dir} is not a directory`, { exitCode: 2 });
+  if (!dst.isDirectory()) throw new UserError(`cannot write ${path}: ${dir} is not a directory`, { exitCode: 2, hint: 'give a path inside an existing directory' });
   const cur = await stat(abs).catch(() => undefined);
   if (cur?.isDirectory()) throw new UserError(`cannot write ${path}: it is a directory`, { exitCode: 2, hint: 'give a file name, e.g. capture.pcap' });
   try {
@@ -197,7 +197,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
   const done = events.result;
   if (!done) {
     const last = events.textTail.filter((l) => !/^Running as user/.test(l)).pop();
-    throw new UserError(`the capture sidecar ended without a report (exit ${exitCode})${last ? `: ${last}` : ''}`, { exitCode: exitCode || 1 });
+    throw new UserError(`the capture sidecar ended without a report (exit ${exitCode})${last ? `: ${last}` : ''}`, { exitCode: exitCode || 1, hint: 'run it again with DEBUG=dockside:netdebug to see everything the sidecar printed' });
   }
   return {
     target: target.name,

@@ -16,7 +16,7 @@ export function parseDestination(input: string): DestinationSpec {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
       throw new UsageError(`"${bucket}" is not a valid S3 bucket name`, { hint: 'bucket names are 3-63 lower-case letters, digits, dots and hyphens: s3://my-bucket/prefix' });
     }
-    if (prefix.split('/').some((p) => p === '..' || p === '.')) throw new UsageError(`S3 prefix "${prefix}" may not contain . or .. segments`);
+    if (prefix.split('/').some((p) => p === '..' || p === '.')) throw new UsageError(`S3 prefix "${prefix}" may not contain . or .. segments`, { hint: 'write the prefix in full, e.g. s3://my-bucket/app/prod' });
     return { kind: 's3', bucket, prefix };
   }
   let path = text;

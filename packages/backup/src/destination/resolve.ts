@@ -53,7 +53,7 @@ export async function resolveDestination(opts: DestinationOptions, env: NodeJS.P
     }
     try {
       const s = await stat(spec.path);
-      if (!s.isDirectory()) throw new UserError(`backup destination ${spec.path} is not a directory`);
+      if (!s.isDirectory()) throw new UserError(`backup destination ${spec.path} is not a directory`, { hint: 'give a directory as --to/--from' });
       owner = s.uid;
     } catch (err) {
       if (err instanceof UserError) throw err;

@@ -44,7 +44,7 @@ export function s3Error(err: unknown, cfg: S3Config, doing: string): Error {
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH/.test(`${code} ${name} ${e.message ?? ''}`)) {
     return new UserError(`cannot reach S3 ${cfg.endpoint ?? `in ${cfg.region}`} while ${doing} ${where}: ${code || name}`, { hint: 'check --s3-endpoint and --network (the sidecar runs on the engine\'s bridge unless --network host)', code: 'ES3NET', cause: err });
   }
-  return new UserError(`S3 error while ${doing} ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, { code: 'ES3', cause: err });
+  return new UserError(`S3 error while ${doing} ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, { code: 'ES3', hint: 'check the bucket, --s3-endpoint/--s3-region and the credentials', cause: err });
 }
 
 export class S3Destination implements Destination {

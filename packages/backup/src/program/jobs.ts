@@ -131,7 +131,7 @@ export async function runBackup(job: BackupJob, destination: Destination, events
       try {
         rootSt = fs.statSync(s.mountPoint);
       } catch {
-        throw new UserError(`mount ${s.mountPoint} is not visible in the backup sidecar`);
+        throw new UserError(`mount ${s.mountPoint} is not visible in the backup sidecar`, { hint: 'the target\'s mounts changed while the backup started: run it again' });
       }
       if (!rootSt.isDirectory()) {
         // A bind-mounted file or socket (/etc/localtime, docker.sock): not a volume to archive.
@@ -318,7 +318,7 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
           progress.bytes += b;
         },
       }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOSPC') throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`);
+        if (err.code === 'ENOSPC') throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`, { hint: 'free space on that volume (a restore needs room for a second copy), or restore with --into-volume <new-volume>' });
         throw o.wrap(err);
       });
       o.check();

@@ -114,7 +114,7 @@ export async function pruneDestination(
   policy: RetentionPolicy,
   opts: { container?: string; dryRun?: boolean; keepIds?: string[] },
 ): Promise<PruneResult> {
-  if (!hasPolicy(policy)) throw new UserError('say what to keep: --keep-last, --keep-daily and/or --keep-weekly', { exitCode: 2 });
+  if (!hasPolicy(policy)) throw new UserError('say what to keep: --keep-last, --keep-daily and/or --keep-weekly', { exitCode: 2, hint: 'e.g. --keep-last 7 --keep-weekly 4 (add --dry-run to see what would go)' });
   const cat = await readCatalog(destination, opts.container);
   const decisions = applyRetention(
     cat.complete.map((m) => ({ id: m.id, container: m.container.name, startedAt: m.startedAt })),

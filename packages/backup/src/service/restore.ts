@@ -79,7 +79,7 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     items = archives.map((a) => {
       const m = target.mounts.find((x) => x.destination === a.destination) ?? target.mounts.find((x) => x.type === 'volume' && x.name === a.name);
       if (!m) throw new UserError(`container "${target.name}" has no mount at ${a.destination} for archive ${a.file}`, { hint: 'restore it with --into-volume <new-volume>, or into a container that mounts it there' });
-      if (m.readOnly) throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`);
+      if (m.readOnly) throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`, { hint: 'restore it with --into-volume <new-volume> instead' });
       return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination };
     });
     if (!opts.yes) {
@@ -128,7 +128,7 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
 
 async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: TargetContainer, manifest: Manifest, dest: Awaited<ReturnType<typeof resolveDestination>>): Promise<RestoreResult> {
   const dumps = pickArchives(manifest, opts.volumes, 'dump');
-  if (dumps.length !== 1) throw new UserError(dumps.length ? `backup ${manifest.id} holds ${dumps.length} dumps; pick one with --volume <file>` : `backup ${manifest.id} holds no dump`);
+  if (dumps.length !== 1) throw new UserError(dumps.length ? `backup ${manifest.id} holds ${dumps.length} dumps; pick one with --volume <file>` : `backup ${manifest.id} holds no dump`, { hint: dumps.length ? 'the names are in `dockside backup ls --json`' : 'restore its volumes without --load' });
   if (!target.running) throw new UserError(`container "${target.name}" is not running; --load runs a command in it`, { hint: `start it: docker start ${target.name}` });
   const a = dumps[0] as ArchiveInfo;
   if (!opts.yes) {
@@ -169,7 +169,7 @@ async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: Targe
   } finally {
     pipe.end();
   }
-  if (!exec) throw new UserError(`dump ${a.name} of backup ${manifest.id} is empty; nothing was loaded`);
+  if (!exec) throw new UserError(`dump ${a.name} of backup ${manifest.id} is empty; nothing was loaded`, { hint: 'check the --dump command of that backup; `dockside backup verify` checks the archive' });
   const code = await exec;
   if (code !== 0) throw commandFailed('--load', target.name, code, err);
   return { id: manifest.id, container: target.name, restored: [{ file: a.file, into: `${target.name}: ${opts.load}` }], stopped: false };
