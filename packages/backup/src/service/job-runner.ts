@@ -36,7 +36,7 @@ export interface JobRun {
   readOnlyDestination: boolean;
   backupId?: string;
   stdin?: Readable;
-  /** Where the sidecar's stdout goes (default: collected and returned). */
+  /** Where the sidecar's stdout goes: only dump-out writes there (the dump); default: a small discarded buffer. */
   stdout?: NodeJS.WritableStream;
   onEvent?: (e: JobEvent) => void;
   onStarted?: (id: string) => void;
