@@ -1,39 +1,22 @@
 /**
  * What host and sidecar share: the job a sidecar is given, the manifest a backup commits, and the
- * progress events a sidecar reports. Plain data, no I/O.
+ * events a sidecar reports (events.ts). Plain data, no I/O.
  */
+import type { DestinationConfig } from './destination/config.js';
+export type { DestinationConfig, S3Credentials } from './destination/config.js';
+
 export type Compression = 'zstd' | 'gzip' | 'none';
 export const COMPRESSIONS: readonly Compression[] = ['zstd', 'gzip', 'none'];
 export const MANIFEST_FORMAT = 'dockside-backup/1';
 export const MANIFEST_FILE = 'manifest.json';
 export const IN_PROGRESS_FILE = 'in-progress.json';
 
-/** Where backups live. Paths are as the process using the config sees them. */
-export type StoreConfig =
-  | { kind: 'dir'; root: string }
-  | {
-      kind: 's3';
-      bucket: string;
-      prefix: string;
-      endpoint?: string;
-      region: string;
-      pathStyle: boolean;
-      /** Inside the sidecar: a JSON file holding S3Credentials (mode 0400). */
-      credentialsFile?: string;
-    };
-
-export interface S3Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
 export interface SourceSpec {
   kind: 'volume' | 'bind';
   /** Volume name, or the host path of a bind mount. */
   name: string;
   /** Mount point in the target (and, through --volumes-from, in the sidecar). */
-  destination: string;
+  mountPoint: string;
   /** Archive file name in the backup. */
   file: string;
 }
@@ -55,6 +38,7 @@ export interface ArchiveInfo {
   kind: 'volume' | 'bind' | 'dump';
   /** Volume name, bind source, or the dump's file name. */
   name: string;
+  /** Mount point in the target (Docker's `Mounts[].Destination`; the manifest format keeps the name). */
   destination?: string;
   /** Bytes stored (after compression). */
   bytes: number;
@@ -86,7 +70,7 @@ export interface Manifest {
 export interface BackupJob {
   op: 'backup';
   id: string;
-  store: StoreConfig;
+  destination: DestinationConfig;
   sources: SourceSpec[];
   compression: Compression;
   level: number | null;
@@ -102,7 +86,7 @@ export interface BackupJob {
   commit: boolean;
 }
 
-export interface RestoreTarget {
+export interface RestoreItem {
   file: string;
   sha256: string;
   bytes: number;
@@ -113,16 +97,16 @@ export interface RestoreTarget {
 export interface RestoreJob {
   op: 'restore';
   id: string;
-  store: StoreConfig;
+  destination: DestinationConfig;
   compression: Compression;
-  targets: RestoreTarget[];
+  items: RestoreItem[];
   /** What the archives hold (from the manifest), for progress and ETA. */
   plan: { files: number; bytes: number };
 }
 
 export interface VerifyJob {
   op: 'verify';
-  store: StoreConfig;
+  destination: DestinationConfig;
   manifest: Manifest;
   /** Also decompress and read every tar entry. */
   deep: boolean;
@@ -130,38 +114,13 @@ export interface VerifyJob {
 
 export interface DumpOutJob {
   op: 'dump-out';
-  store: StoreConfig;
+  destination: DestinationConfig;
   id: string;
   compression: Compression;
   archive: { file: string; sha256: string; bytes: number };
 }
 
 export type Job = BackupJob | RestoreJob | VerifyJob | DumpOutJob;
-
-/** Events a sidecar prints on stderr, one JSON object per line, prefixed so they are told from text. */
-export const EVENT_PREFIX = '@dockside ';
-export type SidecarEvent =
-  | { t: 'plan'; files: number; bytes: number }
-  | { t: 'progress'; files: number; bytes: number; stored: number }
-  | { t: 'read-done' }
-  | { t: 'cleaned'; ids: string[] }
-  | { t: 'warning'; message: string }
-  | { t: 'archive'; archive: ArchiveInfo }
-  | { t: 'verified'; file: string; ok: boolean; message?: string }
-  | { t: 'result'; value: unknown };
-
-export function encodeEvent(e: SidecarEvent): string {
-  return `${EVENT_PREFIX}${JSON.stringify(e)}\n`;
-}
-
-export function decodeEvent(line: string): SidecarEvent | undefined {
-  if (!line.startsWith(EVENT_PREFIX)) return undefined;
-  try {
-    return JSON.parse(line.slice(EVENT_PREFIX.length)) as SidecarEvent;
-  } catch {
-    return undefined;
-  }
-}
 
 export function extensionFor(c: Compression): string {
   return c === 'zstd' ? '.zst' : c === 'gzip' ? '.gz' : '';

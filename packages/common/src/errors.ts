@@ -3,7 +3,9 @@
  *
  * - `UserError`: something the user can act on. Printed as one line (`dockside: <message>`), plus an
  *   optional hint line, and the process exits with `exitCode`. No stack trace.
- * - Anything else is a bug: printed as such, with the stack when `DEBUG=dockside*`.
+ * - `BugError`: what cannot happen unless dockside itself is wrong (an assertion). Printed, like any
+ *   other unexpected error, as an internal error with the dockside version and a request to report
+ *   it; the stack only when `DEBUG=dockside*`.
  */
 export type ExitCode = number;
 
@@ -87,15 +89,42 @@ export class InterruptedError extends UserError {
   }
 }
 
+/**
+ * The impossible happened: a broken invariant in dockside's own code (never bad input or a failing
+ * engine: those are user errors). Exits 1, reported as a bug.
+ */
+export class BugError extends Error {
+  override readonly name = 'BugError';
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+  }
+}
+
 export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;
 }
 
-/** Render an error the way the CLI prints it: one line (plus an optional hint line). */
-export function formatError(err: unknown, prog = 'dockside'): string {
+export interface FormatOptions {
+  /** What the line starts with (default `dockside`; a sidecar uses `dockside-<role>`). */
+  prog?: string;
+  /** The dockside version, named in a bug report line. */
+  version?: string;
+}
+
+/**
+ * Render an error the way the CLI prints it: a user error as one line (plus an optional hint line);
+ * anything else (a BugError, or an error nobody expected) as an internal error to report.
+ */
+export function formatError(err: unknown, opts: FormatOptions | string = {}): string {
+  const { prog = 'dockside', version } = typeof opts === 'string' ? { prog: opts } : opts;
   if (isUserError(err)) {
     return err.hint ? `${prog}: ${err.message}\n  hint: ${err.hint}` : `${prog}: ${err.message}`;
   }
+  return `${prog}: ${bugMessage(err, version)}`;
+}
+
+/** What a bug (anything but a user error) is reported as, with the dockside version. */
+export function bugMessage(err: unknown, version?: string): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return `${prog}: internal error (this is a bug in dockside, please report it): ${msg}`;
+  return `internal error (this is a bug in dockside${version ? ` ${version}` : ''}, please report it with the command you ran; DEBUG=dockside* shows the stack): ${msg}`;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { closestNames, editDistance, renderTable } from './text.js';
-import { EXIT, NotFoundError, formatError } from './errors.js';
+import { BugError, EXIT, NotFoundError, formatError, isUserError } from './errors.js';
 
 describe('closestNames', () => {
   it('finds typos and substrings, best first', () => {
@@ -32,5 +32,11 @@ describe('errors', () => {
   });
   it('calls anything else a bug', () => {
     assert.match(formatError(new TypeError('boom')), /internal error \(this is a bug/);
+  });
+  it('reports a BugError as a bug in this version of dockside', () => {
+    const line = formatError(new BugError('sidecar spec joins a target but names none'), { version: '1.2.3' });
+    assert.match(line, /^dockside: internal error \(this is a bug in dockside 1\.2\.3, please report it/);
+    assert.match(line, /sidecar spec joins a target but names none$/);
+    assert.ok(!isUserError(new BugError('x')));
   });
 });

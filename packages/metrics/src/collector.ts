@@ -7,6 +7,7 @@
  * paid once per container, not once per collection.
  */
 import { statSync, readFileSync } from 'node:fs';
+import { UserError } from '@dockside/common';
 import { join } from 'node:path';
 import { detectLayout, findContainerCgroup, type CgroupLayout } from './cgroup/layout.js';
 import { parseNetDevFull, type DeviceIo, type NetIface } from './cgroup/parse.js';
@@ -99,6 +100,18 @@ export interface CollectorState {
   scratch: Buffer;
   /** id -> when its cgroup was last looked for in vain (the search is not repeated for a while). */
   misses: Map<string, number>;
+}
+
+/** There is no cgroup file system where the collector looks: the host's was not mounted there. */
+export class NoCgroupError extends UserError {
+  override readonly name = 'NoCgroupError';
+  constructor(cgroupRoot: string) {
+    super(`no cgroup file system at ${cgroupRoot}`, {
+      exitCode: 2,
+      code: 'ENOCGROUP',
+      hint: "mount the host's /sys/fs/cgroup there read-only (dockside does this for its metrics sidecar; an engine policy or a rootless engine may hide it)",
+    });
+  }
 }
 
 /** Look at the host's cgroup mount; null when there is none (e.g. the engine runs elsewhere). */

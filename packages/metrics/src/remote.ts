@@ -1,11 +1,17 @@
 /**
  * Collecting where the containers run when that is not here (DOCKER_HOST=tcp:// or ssh://, Docker
  * Desktop's VM): a one-shot metrics sidecar on the engine reads the engine host's cgroup tree and
- * /proc (mounted read-only) and prints its collections as JSON lines; rates are computed here.
+ * /proc (mounted read-only) and reports each collection as a `collection` progress event of the
+ * sidecar protocol; rates are computed here.
  */
-import { UserError } from '@dockside/common';
-import { DEFAULT_SOCKET, OutputBuffer, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
+import { DEFAULT_SOCKET, EventReader, OutputBuffer, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
 import type { Collection } from './collector.js';
+
+/** What the one-shot collector reports (a type alias: ProgressMap needs an index signature). */
+export type CollectProgress = {
+  /** One collection, `--interval` after the previous one. */
+  collection: Collection;
+};
 
 /**
  * What a collector sidecar (one-shot or exporter) sees of the host: the cgroup tree and /proc,
@@ -31,8 +37,12 @@ export interface RemoteCollectOptions {
 
 export async function collectViaSidecar(engine: Engine, opts: RemoteCollectOptions): Promise<Collection[]> {
   const socket = engine.endpoint.kind === 'unix' ? (engine.endpoint.socketPath ?? DEFAULT_SOCKET) : DEFAULT_SOCKET;
-  const stdout = new OutputBuffer(256 * 1024 * 1024, { overflow: 'error', overflowMessage: 'metrics sidecar output too large' });
-  const stderr = new OutputBuffer(256 * 1024 * 1024, { overflow: 'error', overflowMessage: 'metrics sidecar output too large' });
+  const collections: Collection[] = [];
+  const events = new EventReader<CollectProgress>({
+    onEvent: (e) => {
+      if (e.type === 'progress' && e.name === 'collection') collections.push(e.data);
+    },
+  });
   const cmd = ['collect', '--samples', String(opts.samples), '--interval', String(opts.intervalMs)];
   if (opts.ids?.length) cmd.push('--ids', opts.ids.join(','));
   const { exitCode } = await runSidecar(
@@ -49,15 +59,9 @@ export async function collectViaSidecar(engine: Engine, opts: RemoteCollectOptio
       networkMode: 'none',
       hostConfig: { ...({ CgroupnsMode: 'host' } as object) },
     },
-    { stdout, stderr },
+    { stdout: new OutputBuffer(64 * 1024), stderr: events },
   );
-  if (exitCode !== 0) {
-    const said = stderr.text().trim().split('\n').pop() ?? '';
-    throw new UserError(`the metrics sidecar on ${engine.endpoint.display} failed (exit ${exitCode})${said ? `: ${said}` : ''}`);
-  }
-  return stdout
-    .text()
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Collection);
+  await events.finish();
+  if (exitCode !== 0) throw events.failure('metrics', exitCode);
+  return collections;
 }

@@ -18,6 +18,7 @@ import { ROLE, UsageError, UserError } from '@dockside/common';
 import {
   DEFAULT_SOCKET,
   containerLogTail,
+  EventReader,
   removeWithAnonymousVolumes,
   LABEL,
   listDocksideContainers,
@@ -142,8 +143,13 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
       for (;;) {
         if ((await httpStatus(host, opts.port, '/healthz')) === 200) return;
         if (Date.now() > end) {
-          const said = (await containerLogTail(engine, cid, 3)).split('\n').pop() ?? '';
+          // The exporter reports why it stopped as a protocol `error` event in its log.
+          const log = new EventReader();
+          log.end(await containerLogTail(engine, cid, 5));
+          await log.finish();
           await removeWithAnonymousVolumes(engine, cid);
+          if (log.error) throw log.failure('metrics', 1);
+          const said = log.textTail.at(-1) ?? '';
           throw new UserError(
             `the metrics exporter did not answer on http://${host}:${opts.port}/healthz within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s and was removed${said ? `; it said: ${said}` : ''}`,
             { hint: `check that port ${opts.port} is free on ${opts.listen} (or pick another with --port)` },

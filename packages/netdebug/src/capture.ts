@@ -2,15 +2,15 @@
  * `dockside capture`: runs the netdebug sidecar's capture program in the target's network namespace
  * (NET_RAW and NET_ADMIN only, read-only root file system) and relays what it reports. The pcap goes
  * straight from the sidecar into the output file on the host (a bind mount of that one file), or
- * byte-exact to stdout for `-w -`; only small JSON events travel over the sidecar's stderr.
+ * byte-exact to stdout for `-w -`; only small protocol events travel over the sidecar's stderr.
  */
 import { chmod, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import createDebug from 'debug';
 import { InterruptedError, UserError } from '@dockside/common';
-import { resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
-import { decodeEvent, type CaptureEvent, type StopReason } from './events.js';
+import { EventReader, resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
+import type { CaptureDone, CaptureProgress, StopReason } from './events.js';
 import type { CaptureStats } from './render.js';
 import type { CaptureSummary } from './summary.js';
 
@@ -35,7 +35,7 @@ export interface CaptureOptions {
   limit?: number;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-  onListening?: (e: Extract<CaptureEvent, { ds: 'listening' }>, target: string) => void;
+  onListening?: (e: CaptureProgress['listening'], target: string) => void;
   onSummary?: (s: CaptureSummary, stats: CaptureStats) => void;
   onStats?: (stats: CaptureStats, bytesWritten: number) => void;
 }
@@ -51,30 +51,6 @@ export interface CaptureResult {
   summary?: CaptureSummary;
   /** Set when a signal stopped the capture (the caller picks the exit code). */
   signal?: NodeJS.Signals;
-}
-
-/** Line splitter for the sidecar's stderr: events to a callback, other lines to `text`. */
-class EventSink extends Writable {
-  private rest = '';
-  constructor(private readonly onEvent: (e: CaptureEvent) => void, private readonly text: (line: string) => void) {
-    super();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    const s = this.rest + chunk.toString('utf8');
-    const lines = s.split('\n');
-    this.rest = (lines.pop() ?? '').slice(-1024 * 1024);
-    for (const line of lines) this.line(line);
-    cb();
-  }
-  override _final(cb: (err?: Error | null) => void): void {
-    if (this.rest) this.line(this.rest);
-    cb();
-  }
-  private line(line: string): void {
-    const e = decodeEvent(line);
-    if (e) this.onEvent(e);
-    else if (line.trim()) this.text(line);
-  }
 }
 
 /**
@@ -117,7 +93,7 @@ async function prepareOutput(path: string): Promise<{ abs: string; restoreMode?:
   const dir = dirname(abs);
   const dst = await stat(dir).catch(() => undefined);
   if (!dst) throw new UserError(`cannot write ${path}: directory ${dir} does not exist`, { exitCode: 2, hint: 'create it first, or give another path' });
-  if (!dst.isDirectory()) throw new UserError(`cannot write ${path}: ${dir} is not a directory`, { exitCode: 2 });
+  if (!dst.isDirectory()) throw new UserError(`cannot write ${path}: ${dir} is not a directory`, { exitCode: 2, hint: 'give a path inside an existing directory' });
   const cur = await stat(abs).catch(() => undefined);
   if (cur?.isDirectory()) throw new UserError(`cannot write ${path}: it is a directory`, { exitCode: 2, hint: 'give a file name, e.g. capture.pcap' });
   try {
@@ -160,22 +136,15 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
   if (opts.progressIntervalMs) cmd.push('--interval', String(opts.progressIntervalMs));
   if (text) cmd.push('--text');
 
-  let done: Extract<CaptureEvent, { ds: 'done' }> | undefined;
-  let failure: Extract<CaptureEvent, { ds: 'error' }> | undefined;
-  const otherLines: string[] = [];
-  const sink = new EventSink(
-    (e) => {
-      if (e.ds === 'listening') opts.onListening?.(e, target.name);
-      else if (e.ds === 'summary') opts.onSummary?.(e.summary, e.stats);
-      else if (e.ds === 'stats') opts.onStats?.(e.stats, e.bytesWritten);
-      else if (e.ds === 'done') done = e;
-      else if (e.ds === 'error') failure = e;
+  const events = new EventReader<CaptureProgress, CaptureDone>({
+    onEvent: (e) => {
+      if (e.type !== 'progress') return;
+      if (e.name === 'listening') opts.onListening?.(e.data, target.name);
+      else if (e.name === 'summary') opts.onSummary?.(e.data.summary, e.data.stats);
+      else if (e.name === 'stats') opts.onStats?.(e.data.stats, e.data.bytesWritten);
     },
-    (line) => {
-      if (otherLines.length < 50) otherLines.push(line);
-      debug('sidecar: %s', line);
-    },
-  );
+    onText: (line) => debug('sidecar: %s', line),
+  });
 
   let signal: NodeJS.Signals | undefined;
   let exitCode = 0;
@@ -207,7 +176,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
       },
       {
         stdout,
-        stderr: sink,
+        stderr: events,
         stopGraceMs: 15_000,
         onStarted: (id) => {
           sidecarId = id;
@@ -217,17 +186,18 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     );
     exitCode = r.exitCode;
   } catch (err) {
-    if (err instanceof InterruptedError && done) signal = err.signal;
+    if (err instanceof InterruptedError && events.result) signal = err.signal;
     else throw err;
   } finally {
     if (out?.restoreMode !== undefined) await chmod(out.abs, out.restoreMode).catch(() => undefined);
     if (sidecarId) await waitUntilRemoved(engine, sidecarId);
   }
-  await new Promise<void>((r) => sink.end(r));
-  if (failure) throw new UserError(failure.message, { exitCode: failure.exitCode, code: failure.code, ...(failure.hint ? { hint: failure.hint } : {}) });
+  await events.finish();
+  if (events.error) throw events.failure('netdebug', exitCode);
+  const done = events.result;
   if (!done) {
-    const last = otherLines.filter((l) => !/^Running as user/.test(l)).pop();
-    throw new UserError(`the capture sidecar ended without a report (exit ${exitCode})${last ? `: ${last}` : ''}`, { exitCode: exitCode || 1 });
+    const last = events.textTail.filter((l) => !/^Running as user/.test(l)).pop();
+    throw new UserError(`the capture sidecar ended without a report (exit ${exitCode})${last ? `: ${last}` : ''}`, { exitCode: exitCode || 1, hint: 'run it again with DEBUG=dockside:netdebug to see everything the sidecar printed' });
   }
   return {
     target: target.name,

@@ -1,17 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeEvent, encodeEvent } from './events.js';
+import { EventReader } from '@dockside/engine';
+import { EventWriter } from '@dockside/sidecar-kit';
+import type { CaptureDone, CaptureProgress } from './events.js';
 import { renderStats, renderSummary } from './render.js';
 import type { CaptureSummary } from './summary.js';
 
 describe('capture events and rendering', () => {
-  it('round-trips events and leaves plain text alone', () => {
-    const e = { ds: 'done' as const, stats: { received: 5, captured: 4, dropped: 1, ifDropped: 0 }, stoppedBy: 'count' as const, bytesWritten: 100 };
-    const line = encodeEvent(e);
-    assert.ok(line.endsWith('\n'));
-    assert.deepEqual(decodeEvent(line.trimEnd()), e);
-    assert.equal(decodeEvent('tcpdump: listening on eth0'), undefined);
-    assert.equal(decodeEvent('{"ds": broken'), undefined);
+  it('travel through the sidecar protocol: progress, result, and plain text left alone', async () => {
+    const reader = new EventReader<CaptureProgress, CaptureDone>();
+    const seen: string[] = [];
+    const r2 = new EventReader<CaptureProgress, CaptureDone>({ onEvent: (e) => seen.push(e.type === 'progress' ? e.name : e.type) });
+    const lines: string[] = [];
+    const w = new EventWriter<CaptureProgress, CaptureDone>({ write: (s: string) => lines.push(s) });
+    const done: CaptureDone = { stats: { received: 5, captured: 4, dropped: 1, ifDropped: 0 }, stoppedBy: 'count', bytesWritten: 100 };
+    w.progress('listening', { interface: 'eth0', linkType: 1, linkTypeName: 'LINKTYPE_ETHERNET', snaplen: 262144, filter: '' });
+    w.result(done);
+    const bytes = `tcpdump: listening on eth0\n${lines.join('')}`;
+    reader.end(bytes);
+    r2.end(bytes);
+    await Promise.all([reader.finish(), r2.finish()]);
+    assert.deepEqual(reader.result, done);
+    assert.deepEqual(reader.textTail, ['tcpdump: listening on eth0']);
+    assert.deepEqual(seen, ['listening', 'result']);
   });
 
   it('always reports captured, received and dropped', () => {

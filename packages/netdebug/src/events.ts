@@ -1,31 +1,27 @@
 /**
- * How the capture program inside the sidecar talks to the CLI: one JSON object per line on its
- * stderr, each with a `ds` field naming the event. Everything else on stderr is plain text (warnings).
- * The pcap bytes themselves never travel this way: they go to a bind-mounted file, or to stdout
- * for `-w -`.
+ * What the capture program inside the sidecar reports to the CLI, in the sidecar protocol
+ * (@dockside/common `protocol.ts`): `listening`, `stats` and `summary` progress steps, and a `done`
+ * result; a failure is the protocol's `error` event. The pcap bytes themselves never travel this
+ * way: they go to a bind-mounted file, or to stdout for `-w -`. Plain types, no I/O.
  */
 import type { CaptureStats } from './render.js';
 import type { CaptureSummary } from './summary.js';
 
-export type CaptureEvent =
-  | { ds: 'listening'; interface: string; linkType: number; linkTypeName: string; snaplen: number; filter: string }
-  | { ds: 'summary'; summary: CaptureSummary; stats: CaptureStats }
-  | { ds: 'stats'; stats: CaptureStats; bytesWritten: number }
-  | { ds: 'done'; stats: CaptureStats; stoppedBy: StopReason; summary?: CaptureSummary; bytesWritten: number }
-  | { ds: 'error'; message: string; hint?: string; code: string; exitCode: number };
-
 export type StopReason = 'count' | 'duration' | 'signal' | 'client-gone' | 'output-closed' | 'error';
 
-export function encodeEvent(e: CaptureEvent): string {
-  return `${JSON.stringify(e)}\n`;
-}
+/** A type alias, not an interface: ProgressMap needs an index signature. */
+export type CaptureProgress = {
+  listening: { interface: string; linkType: number; linkTypeName: string; snaplen: number; filter: string };
+  /** Counts so far (a live display while writing a file). */
+  stats: { stats: CaptureStats; bytesWritten: number };
+  /** The summary so far (with --summary and an interval). */
+  summary: { summary: CaptureSummary; stats: CaptureStats };
+};
 
-/** Parse one stderr line: an event, or undefined for plain text. */
-export function decodeEvent(line: string): CaptureEvent | undefined {
-  if (!line.startsWith('{"ds":')) return undefined;
-  try {
-    return JSON.parse(line) as CaptureEvent;
-  } catch {
-    return undefined;
-  }
+/** The result: why and how the capture ended. */
+export interface CaptureDone {
+  stats: CaptureStats;
+  stoppedBy: StopReason;
+  summary?: CaptureSummary;
+  bytesWritten: number;
 }

@@ -18,7 +18,7 @@ export async function summarizeFile(opts: ReadOptions): Promise<CaptureSummary> 
   if (!st) throw new NotFoundError(`no file ${opts.path}`, { hint: 'give the path of a pcap or pcapng file' });
   if (!st.isFile()) throw new UserError(`${opts.path} is not a file`, { exitCode: 2, hint: 'give the path of a pcap or pcapng file' });
   await access(opts.path, constants.R_OK).catch(() => {
-    throw new UserError(`cannot read ${opts.path}: permission denied`, { exitCode: 2 });
+    throw new UserError(`cannot read ${opts.path}: permission denied`, { exitCode: 2, hint: 'make the file readable by you (chmod a+r), or copy it somewhere you can read' });
   });
   const lib = loadPcap();
   let session;

@@ -1,8 +1,11 @@
 /**
  * Subcommand dispatch for in-container programs. Every image answers `version` and `probe`; a
- * sidecar adds its own subcommands. Errors print one line on stderr and exit non-zero.
+ * sidecar adds its own subcommands (`probe` answers with a protocol `result` event). A failure is reported through the protocol as one `error` event
+ * (message, hint, code, exit code) on stderr, which the CLI turns back into the same user error
+ * (`EventReader.failure`); a person running the image by hand on a terminal also gets a plain line.
  */
-import { formatError, isUserError } from '@dockside/common';
+import { bugMessage, EXIT, formatError, isUserError, UsageError } from '@dockside/common';
+import { EventWriter, type EventOutput } from './events.js';
 import { probe } from './probe.js';
 
 export type Subcommand = (args: string[]) => Promise<number | void>;
@@ -15,29 +18,45 @@ export interface ProgramSpec {
   defaultCommand?: string;
 }
 
-export async function runProgram(spec: ProgramSpec, argv: string[] = process.argv.slice(2)): Promise<void> {
+/** Where a program's events and error lines go (stderr; a test passes its own). */
+export interface ProgramOutput extends EventOutput {
+  isTTY?: boolean;
+}
+
+/** Report a failure: an `error` event, plus a readable line when a person watches a terminal. */
+export function reportFailure(err: unknown, spec: Pick<ProgramSpec, 'role' | 'version'>, out: ProgramOutput = process.stderr): number {
+  const prog = `dockside-${spec.role}`;
+  const exitCode = isUserError(err) ? err.exitCode : EXIT.failure;
+  const message = isUserError(err) ? err.message : `${spec.role} sidecar: ${bugMessage(err, spec.version)}`;
+  new EventWriter(out).error({
+    message,
+    hint: isUserError(err) ? err.hint : undefined,
+    code: isUserError(err) ? err.code : 'EBUG',
+    exitCode,
+  });
+  if (out.isTTY) out.write(`${formatError(err, { prog, version: spec.version })}\n`);
+  if (!isUserError(err) && err instanceof Error && process.env['DEBUG']) out.write(`${err.stack}\n`);
+  return exitCode;
+}
+
+export async function runProgram(spec: ProgramSpec, argv: string[] = process.argv.slice(2), out: ProgramOutput = process.stderr): Promise<void> {
   const commands: Record<string, Subcommand> = {
     version: async () => {
       process.stdout.write(`${spec.role} ${spec.version}\n`);
     },
+    // What the sidecar sees, as the protocol's result event (the CLI's `dockside probe` reads it).
     probe: async () => {
-      process.stdout.write(`${JSON.stringify(await probe(spec.role, spec.version))}\n`);
+      new EventWriter(out).result(await probe(spec.role, spec.version));
     },
     ...spec.commands,
   };
   const [name = spec.defaultCommand ?? 'help', ...rest] = argv;
   const cmd = commands[name];
-  if (!cmd) {
-    process.stderr.write(`dockside-${spec.role}: unknown subcommand "${name}"; known: ${Object.keys(commands).sort().join(', ')}\n`);
-    process.exitCode = 2;
-    return;
-  }
   try {
+    if (!cmd) throw new UsageError(`unknown subcommand "${name}"; known: ${Object.keys(commands).sort().join(', ')}`);
     const code = await cmd(rest);
     if (typeof code === 'number') process.exitCode = code;
   } catch (err) {
-    process.stderr.write(`${formatError(err, `dockside-${spec.role}`)}\n`);
-    if (!isUserError(err) && err instanceof Error && process.env['DEBUG']) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = isUserError(err) ? err.exitCode : 1;
+    process.exitCode = reportFailure(err, spec, out);
   }
 }

@@ -5,31 +5,35 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '@dockside/common';
+import { CorruptArchiveError } from '../errors.js';
+import { EventWriter } from '@dockside/sidecar-kit';
+import type { BackupJobResult, BackupProgress } from '../events.js';
 import { makeExcluder } from '../glob.js';
 import {
   IN_PROGRESS_FILE,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
-  encodeEvent,
   type ArchiveInfo,
   type BackupJob,
   type DumpOutJob,
   type Manifest,
   type RestoreJob,
-  type SidecarEvent,
   type VerifyJob,
   type Compression,
 } from '../model.js';
-import type { BackupStore } from '../store/store.js';
+import type { Destination } from '../destination/destination.js';
 import { compressStream, decompressStream } from './compress.js';
-import { CorruptArchiveError, extractTar, type RootMeta } from './tar-read.js';
+import { extractTar, type RootMeta } from './tar-read.js';
 import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
 
 /** Byte streams with a small buffer (Readable.from defaults to 16 objects: 16 blocks of 4 MiB). */
 const BYTES = { objectMode: false, highWaterMark: 1024 * 1024 };
 
-export function emit(e: SidecarEvent): void {
-  process.stderr.write(encodeEvent(e));
+/** How a job reports to the CLI: progress steps, warnings and its result (stderr, protocol events). */
+export type JobEvents = EventWriter<BackupProgress, BackupJobResult>;
+
+export function jobEvents(out?: { write(s: string): unknown }): JobEvents {
+  return new EventWriter<BackupProgress, BackupJobResult>(out);
 }
 
 class Progress {
@@ -37,12 +41,12 @@ class Progress {
   bytes = 0;
   stored = 0;
   private timer: NodeJS.Timeout;
-  constructor(everyMs = 500) {
+  constructor(private readonly events: JobEvents, everyMs = 500) {
     this.timer = setInterval(() => this.flush(), everyMs);
     this.timer.unref();
   }
   flush(): void {
-    emit({ t: 'progress', files: this.files, bytes: this.bytes, stored: this.stored });
+    this.events.progress('progress', { files: this.files, bytes: this.bytes, stored: this.stored });
   }
   stop(): void {
     clearInterval(this.timer);
@@ -51,18 +55,18 @@ class Progress {
 }
 
 /** Remove backups that never committed (no manifest), unless they are running now. */
-async function cleanLeftovers(store: BackupStore, keep: Set<string>): Promise<void> {
+async function cleanLeftovers(destination: Destination, keep: Set<string>, events: JobEvents): Promise<void> {
   const removed: string[] = [];
-  for (const id of await store.listIds()) {
+  for (const id of await destination.listIds()) {
     if (keep.has(id)) continue;
-    if (await store.read(id, MANIFEST_FILE)) continue;
-    await store.removeBackup(id);
+    if (await destination.read(id, MANIFEST_FILE)) continue;
+    await destination.removeBackup(id);
     removed.push(id);
   }
-  if (removed.length) emit({ t: 'cleaned', ids: removed });
+  if (removed.length) events.progress('cleaned', { ids: removed });
 }
 
-/** Hash and count what flows through, on its way to the store. */
+/** Hash and count what flows through, on its way to the destination. */
 function hashing(hash: ReturnType<typeof createHash>, count: { n: number }, progress?: Progress) {
   return async function* (src: AsyncIterable<Buffer>) {
     for await (const c of src) {
@@ -74,14 +78,14 @@ function hashing(hash: ReturnType<typeof createHash>, count: { n: number }, prog
   };
 }
 
-export async function runBackup(job: BackupJob, store: BackupStore): Promise<void> {
-  await store.checkWritable();
-  await cleanLeftovers(store, new Set([...job.activeIds, job.id]));
-  if (!(await store.read(job.id, IN_PROGRESS_FILE))) {
-    await store.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, uploads: [] })));
+export async function runBackup(job: BackupJob, destination: Destination, events: JobEvents): Promise<void> {
+  await destination.checkWritable();
+  await cleanLeftovers(destination, new Set([...job.activeIds, job.id]), events);
+  if (!(await destination.read(job.id, IN_PROGRESS_FILE))) {
+    await destination.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, uploads: [] })));
   }
   const archives: ArchiveInfo[] = [...job.prior];
-  const progress = new Progress();
+  const progress = new Progress(events);
   const excluder = makeExcluder(job.excludes);
 
   if (job.dumpFile) {
@@ -97,7 +101,7 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
       }
     }
     const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(process.stdin), job.compression, job.level)), BYTES);
-    await store.writeStream(job.id, file, body);
+    await destination.writeStream(job.id, file, body);
     if (raw === 0) throw new UserError('the --dump command wrote nothing on its stdout', { hint: 'check the command by hand: docker exec <container> <command>' });
     archives.push({
       file,
@@ -112,26 +116,26 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
       skippedCount: 0,
       warnings: [],
     });
-    emit({ t: 'archive', archive: archives[archives.length - 1] as ArchiveInfo });
+    events.progress('archive', archives[archives.length - 1] as ArchiveInfo);
   } else {
     let plan = { files: 0, bytes: 0 };
     for (const s of job.sources) {
-      if (!fs.statSync(s.destination, { throwIfNoEntry: false })?.isDirectory()) continue;
-      const p = scanTree(s.destination, excluder);
+      if (!fs.statSync(s.mountPoint, { throwIfNoEntry: false })?.isDirectory()) continue;
+      const p = scanTree(s.mountPoint, excluder);
       plan = { files: plan.files + p.files, bytes: plan.bytes + p.bytes };
     }
-    emit({ t: 'plan', ...plan });
+    events.progress('plan', plan);
     const { pack: makePack } = await import('tar-stream');
     for (const s of job.sources) {
       let rootSt: fs.Stats;
       try {
-        rootSt = fs.statSync(s.destination);
+        rootSt = fs.statSync(s.mountPoint);
       } catch {
-        throw new UserError(`mount ${s.destination} is not visible in the backup sidecar`);
+        throw new UserError(`mount ${s.mountPoint} is not visible in the backup sidecar`, { hint: 'the target\'s mounts changed while the backup started: run it again' });
       }
       if (!rootSt.isDirectory()) {
         // A bind-mounted file or socket (/etc/localtime, docker.sock): not a volume to archive.
-        emit({ t: 'warning', message: `${s.destination} is a bind-mounted ${rootSt.isSocket() ? 'socket' : 'file'}, not a directory; not archived` });
+        events.warning(`${s.mountPoint} is a bind-mounted ${rootSt.isSocket() ? 'socket' : 'file'}, not a directory; not archived`);
         continue;
       }
       const pack = makePack();
@@ -144,7 +148,7 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
           yield c;
         }
       }
-      const walking = packTree(pack, s.destination, {
+      const walking = packTree(pack, s.mountPoint, {
         exclude: excluder,
         onProgress: (f, b) => {
           progress.files += f;
@@ -162,18 +166,18 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
       );
       walking.catch(() => undefined);
       const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(pack as unknown as AsyncIterable<Buffer>), job.compression, job.level)), BYTES);
-      const writing = store.writeStream(job.id, s.file, body).catch((err: Error) => {
+      const writing = destination.writeStream(job.id, s.file, body).catch((err: Error) => {
         pack.destroy(err);
         throw err;
       });
       const [st] = await Promise.all([walking, writing]);
-      for (const sk of st.skipped) emit({ t: 'warning', message: `${s.destination}/${sk.path}: ${sk.type} not archived (tar cannot carry it)` });
-      for (const w of st.warnings) emit({ t: 'warning', message: `${s.destination}/${w}` });
+      for (const sk of st.skipped) events.warning(`${s.mountPoint}/${sk.path}: ${sk.type} not archived (tar cannot carry it)`);
+      for (const w of st.warnings) events.warning(`${s.mountPoint}/${w}`);
       const info: ArchiveInfo = {
         file: s.file,
         kind: s.kind,
         name: s.name,
-        destination: s.destination,
+        destination: s.mountPoint,
         bytes: stored.n,
         rawBytes: raw,
         contentBytes: st.contentBytes,
@@ -184,14 +188,14 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
         warnings: st.warnings,
       };
       archives.push(info);
-      emit({ t: 'archive', archive: info });
+      events.progress('archive', info);
     }
-    emit({ t: 'read-done' });
+    events.progress('read-done', {});
   }
   progress.stop();
 
   if (!job.commit) {
-    process.stdout.write(`${JSON.stringify({ archives })}\n`);
+    events.result({ archives });
     return;
   }
   const manifest: Manifest = {
@@ -206,33 +210,33 @@ export async function runBackup(job: BackupJob, store: BackupStore): Promise<voi
     },
   };
   // The manifest is the commit marker: written last, atomically.
-  await store.write(job.id, MANIFEST_FILE, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
-  await store.removeFile(job.id, IN_PROGRESS_FILE).catch(() => undefined);
-  process.stdout.write(`${JSON.stringify(manifest)}\n`);
+  await destination.write(job.id, MANIFEST_FILE, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  await destination.removeFile(job.id, IN_PROGRESS_FILE).catch(() => undefined);
+  events.result({ manifest });
 }
 
 /** Read an archive end to end and compare its size and sha256 with the manifest. */
-async function checkArchive(store: BackupStore, id: string, a: { file: string; sha256: string; bytes: number }): Promise<void> {
+async function checkArchive(destination: Destination, id: string, a: { file: string; sha256: string; bytes: number }): Promise<void> {
   const hash = createHash('sha256');
   let n = 0;
-  const src = await store.readStream(id, a.file);
+  const src = await destination.readStream(id, a.file);
   for await (const c of src as AsyncIterable<Buffer>) {
     hash.update(c);
     n += c.length;
   }
   const sum = hash.digest('hex');
-  if (n !== a.bytes) throw new UserError(`archive ${id}/${a.file} is ${n} bytes, the manifest says ${a.bytes}: truncated or replaced`, { code: 'ECORRUPT' });
-  if (sum !== a.sha256) throw new UserError(`archive ${id}/${a.file} fails its sha256 check (corrupt or altered)`, { code: 'ECORRUPT' });
+  if (n !== a.bytes) throw new CorruptArchiveError(`archive ${id}/${a.file} is ${n} bytes, the manifest says ${a.bytes}: truncated or replaced`);
+  if (sum !== a.sha256) throw new CorruptArchiveError(`archive ${id}/${a.file} fails its sha256 check (corrupt or altered)`);
 }
 
 /** Stream an archive through sha256 and decompression; the checksum is compared at the end. */
-async function openChecked(store: BackupStore, id: string, a: { file: string; sha256: string; bytes: number }, c: Compression, verified = false) {
+async function openChecked(destination: Destination, id: string, a: { file: string; sha256: string; bytes: number }, c: Compression, verified = false) {
   const hash = createHash('sha256');
   let n = 0;
-  const src = await store.readStream(id, a.file);
-  // An archive a verify pass just hashed through a stable store (one open descriptor) is not
+  const src = await destination.readStream(id, a.file);
+  // An archive a verify pass just hashed through a stable destination (one open descriptor) is not
   // hashed again: count bytes only. Otherwise (S3, or no verify pass) hash as it streams.
-  const rehash = !(verified && store.stable);
+  const rehash = !(verified && destination.stable);
   async function* hashed() {
     for await (const chunk of src as AsyncIterable<Buffer>) {
       if (rehash) hash.update(chunk);
@@ -242,38 +246,39 @@ async function openChecked(store: BackupStore, id: string, a: { file: string; sh
   }
   const stream = Readable.from(decompressStream(hashed(), c), BYTES);
   const check = () => {
-    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new UserError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`, { code: 'ECORRUPT' });
+    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new CorruptArchiveError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`);
   };
   const wrap = (err: unknown) =>
-    err instanceof UserError ? err : new UserError(`archive ${id}/${a.file} cannot be read: ${(err as Error).message}`, { code: 'ECORRUPT', cause: err });
+    err instanceof UserError ? err : new CorruptArchiveError(`archive ${id}/${a.file} cannot be read: ${(err as Error).message}`, { cause: err });
   return { stream, check, wrap };
 }
 
-export async function runVerify(job: VerifyJob, store: BackupStore): Promise<number> {
-  await store.checkReadable();
+export async function runVerify(job: VerifyJob, destination: Destination, events: JobEvents): Promise<number> {
+  await destination.checkReadable();
   const m = job.manifest;
   let bad = 0;
   for (const a of m.archives) {
     try {
-      if (!job.deep || a.kind === 'dump') await checkArchive(store, m.id, a);
+      if (!job.deep || a.kind === 'dump') await checkArchive(destination, m.id, a);
       else {
-        const o = await openChecked(store, m.id, a, m.compression.algorithm);
+        const o = await openChecked(destination, m.id, a, m.compression.algorithm);
         const r = await extractTar(o.stream, '/nonexistent', { dryRun: true }).catch((err) => {
           throw o.wrap(err);
         });
         o.check();
         const e = a.entries;
         if (r.entries.files !== e.files || r.entries.dirs !== e.dirs || r.entries.symlinks !== e.symlinks || r.entries.hardlinks !== e.hardlinks) {
-          throw new UserError(`archive ${m.id}/${a.file} holds ${JSON.stringify(r.entries)}, the manifest says ${JSON.stringify(e)}`, { code: 'ECORRUPT' });
+          throw new CorruptArchiveError(`archive ${m.id}/${a.file} holds ${JSON.stringify(r.entries)}, the manifest says ${JSON.stringify(e)}`);
         }
       }
-      emit({ t: 'verified', file: a.file, ok: true });
+      events.progress('verified', { file: a.file, ok: true });
     } catch (err) {
       bad++;
-      const message = err instanceof CorruptArchiveError || err instanceof UserError ? err.message : `cannot read: ${(err as Error).message}`;
-      emit({ t: 'verified', file: a.file, ok: false, message });
+      const message = err instanceof UserError ? err.message : `cannot read: ${(err as Error).message}`;
+      events.progress('verified', { file: a.file, ok: false, message });
     }
   }
+  events.result({ verified: m.archives.length - bad, bad });
   return bad ? 1 : 0;
 }
 
@@ -288,32 +293,32 @@ function applyRoot(path: string, m: RootMeta | undefined): void {
   fs.utimesSync(path, m.mtime, m.mtime);
 }
 
-export async function runRestore(job: RestoreJob, store: BackupStore): Promise<void> {
-  await store.checkReadable();
+export async function runRestore(job: RestoreJob, destination: Destination, events: JobEvents): Promise<void> {
+  await destination.checkReadable();
   // 1. Verify everything before touching anything.
-  for (const t of job.targets) await checkArchive(store, job.id, t);
-  emit({ t: 'plan', ...job.plan });
-  const progress = new Progress();
+  for (const t of job.items) await checkArchive(destination, job.id, t);
+  events.progress('plan', job.plan);
+  const progress = new Progress(events);
   const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
   const staged: Array<{ path: string; staging: string; root?: RootMeta }> = [];
   try {
     // 2. Extract each archive into a staging folder on its own volume (same file system: renames
     //    are cheap), checking the sha256 again on the way.
-    for (const t of job.targets) {
+    for (const t of job.items) {
       for (const n of listNames(t.path)) {
         if (RESERVED_ROOT.test(n.toString())) fs.rmSync(Buffer.concat([Buffer.from(`${t.path}/`), n]) as unknown as string, { recursive: true, force: true });
       }
       const staging = join(t.path, `.dockside-restore-${tag}`);
       fs.mkdirSync(staging, { mode: 0o700 });
       staged.push({ path: t.path, staging });
-      const o = await openChecked(store, job.id, t, job.compression, true);
+      const o = await openChecked(destination, job.id, t, job.compression, true);
       const r = await extractTar(o.stream, staging, {
         onProgress: (f, b) => {
           progress.files += f;
           progress.bytes += b;
         },
       }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOSPC') throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`);
+        if (err.code === 'ENOSPC') throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`, { hint: 'free space on that volume (a restore needs room for a second copy), or restore with --into-volume <new-volume>' });
         throw o.wrap(err);
       });
       o.check();
@@ -341,13 +346,13 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
     applyRoot(s.path, s.root);
   }
   progress.stop();
-  process.stdout.write(`${JSON.stringify({ restored: job.targets.map((t) => ({ file: t.file, path: t.path })) })}\n`);
+  events.result({ restored: job.items.map((t) => ({ file: t.file, path: t.path })) });
 }
 
-export async function runDumpOut(job: DumpOutJob, store: BackupStore): Promise<void> {
-  await store.checkReadable();
-  await checkArchive(store, job.id, job.archive);
-  const o = await openChecked(store, job.id, job.archive, job.compression, true);
+export async function runDumpOut(job: DumpOutJob, destination: Destination): Promise<void> {
+  await destination.checkReadable();
+  await checkArchive(destination, job.id, job.archive);
+  const o = await openChecked(destination, job.id, job.archive, job.compression, true);
   await pipeline(o.stream, process.stdout).catch((err) => {
     throw o.wrap(err);
   });

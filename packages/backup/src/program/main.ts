@@ -2,15 +2,17 @@
  * Entry point of the backup sidecar image (bundled to images/backup/build/backup.mjs). The host
  * copies the job (/etc/dockside/job.json) and, for S3, the credentials (/etc/dockside/s3.json, mode
  * 0400) in through the archive API before start, so neither shows in `docker inspect` or argv.
- * Progress goes to stderr as `@dockside {json}` lines; results to stdout; bulk data straight to
- * the store (a bind-mounted directory or S3), never through the attach stream.
+ * Progress, warnings, the result and any error go to stderr as sidecar protocol events
+ * (`@dockside {json}` lines, see ../events.ts); stdout carries only a dump being read back
+ * (dump-out); bulk data goes straight to the destination (a bind-mounted directory or S3), never
+ * through the attach stream.
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '@dockside/common';
 import { runProgram } from '@dockside/sidecar-kit';
 import type { Job, S3Credentials } from '../model.js';
-import { openStore } from '../store/store.js';
-import { runBackup, runDumpOut, runRestore, runVerify } from './jobs.js';
+import { openDestination } from '../destination/destination.js';
+import { jobEvents, runBackup, runDumpOut, runRestore, runVerify } from './jobs.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
@@ -20,7 +22,7 @@ function readJob(): Job {
   try {
     return JSON.parse(readFileSync(JOB_FILE, 'utf8')) as Job;
   } catch (err) {
-    throw new UserError(`no job at ${JOB_FILE} (${(err as NodeJS.ErrnoException).code ?? String(err)}); this image is run by \`dockside backup\``, { exitCode: 2 });
+    throw new UserError(`no job at ${JOB_FILE} (${(err as NodeJS.ErrnoException).code ?? String(err)}); this image is run by \`dockside backup\``, { exitCode: 2, hint: 'use `dockside backup`, `dockside restore` or `dockside backup verify`' });
   }
 }
 
@@ -29,19 +31,20 @@ async function run(): Promise<number> {
   // Restored files get exactly the modes in the archive.
   process.umask(0);
   let creds: S3Credentials | undefined;
-  if (job.store.kind === 's3' && job.store.credentialsFile) creds = JSON.parse(readFileSync(job.store.credentialsFile, 'utf8')) as S3Credentials;
-  const store = await openStore(job.store, creds);
+  if (job.destination.kind === 's3' && job.destination.credentialsFile) creds = JSON.parse(readFileSync(job.destination.credentialsFile, 'utf8')) as S3Credentials;
+  const destination = await openDestination(job.destination, creds);
+  const events = jobEvents(process.stderr);
   switch (job.op) {
     case 'backup':
-      await runBackup(job, store);
+      await runBackup(job, destination, events);
       return 0;
     case 'restore':
-      await runRestore(job, store);
+      await runRestore(job, destination, events);
       return 0;
     case 'verify':
-      return runVerify(job, store);
+      return runVerify(job, destination, events);
     case 'dump-out':
-      await runDumpOut(job, store);
+      await runDumpOut(job, destination);
       return 0;
   }
 }

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TarHeader as Headers } from '../model.js';
 import type { EntryCounts } from '../model.js';
+import { CorruptArchiveError } from '../errors.js';
 
 export interface RootMeta {
   mode: number;
@@ -30,10 +31,6 @@ export interface ExtractOptions {
 }
 
 const SLASH = Buffer.from('/');
-
-export class CorruptArchiveError extends Error {
-  override readonly name = 'CorruptArchiveError';
-}
 
 function rawName(h: Headers, key: 'path' | 'linkpath', text: string): Buffer {
   const raw = h.pax?.[`DOCKSIDE.raw${key}`];

@@ -1,5 +1,6 @@
 /** Round trip of the tar writer and reader on a real directory tree (gzip: the host's Node may lack zstd). */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +8,19 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { pack as makePack } from 'tar-stream';
 import { ZstdFrameTracker, compressStream, decompressStream, zstdFrameLength } from './compress.js';
-import { entryPath, extractTar, CorruptArchiveError } from './tar-read.js';
+import { UserError } from '@dockside/common';
+import { CorruptArchiveError } from '../errors.js';
+import { entryPath, extractTar } from './tar-read.js';
 import { packTree } from './tar-write.js';
 
 function tree(root: string): void {
   fs.mkdirSync(join(root, 'dir/sub'), { recursive: true });
   fs.mkdirSync(join(root, 'empty'));
   fs.writeFileSync(join(root, 'dir/small.txt'), 'hello\n');
-  fs.writeFileSync(join(root, 'big.bin'), Buffer.alloc(3 * 1024 * 1024 + 17, 7));
+  // Not one repeated byte: a block written twice or out of order must show too.
+  const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 12)) & 0xff;
+  fs.writeFileSync(join(root, 'big.bin'), big);
   fs.chmodSync(join(root, 'dir/small.txt'), 0o4751);
   fs.chmodSync(join(root, 'empty'), 0o1777);
   fs.symlinkSync('dir/small.txt', join(root, 'link'));
@@ -38,7 +44,8 @@ function snapshot(root: string): Map<string, string> {
       const p = Buffer.concat([Buffer.from(root), Buffer.from('/'), r]);
       const st = fs.lstatSync(p);
       let extra = '';
-      if (st.isFile()) extra = fs.readFileSync(p).toString('base64').slice(0, 40) + st.size + `n${st.nlink}`;
+      // The whole content (hashed) and the size: a byte changed anywhere in a file shows.
+      if (st.isFile()) extra = `${createHash('sha256').update(fs.readFileSync(p)).digest('hex')} ${st.size} n${st.nlink}`;
       if (st.isSymbolicLink()) extra = fs.readlinkSync(p).toString();
       const mtime = st.isSymbolicLink() ? '' : String(Math.floor(st.mtimeMs / 1000));
       out.set(r.toString('hex'), `${(st.mode & 0o177777).toString(8)} ${st.uid}:${st.gid} ${mtime} ${extra}`);
@@ -71,7 +78,13 @@ test('a tree survives pack -> gzip -> gunzip -> extract, byte for byte and mode 
     const res = await extractTar(Readable.from(decompressStream(Readable.from([gz]), 'gzip')), dst);
     assert.deepEqual(res.entries, stats.entries);
     assert.ok(res.root);
-    assert.deepEqual(snapshot(dst), snapshot(src));
+    const want = snapshot(src);
+    assert.deepEqual(snapshot(dst), want);
+    // The comparison sees a single byte changed deep inside a file (not only its first bytes).
+    const fd = fs.openSync(join(dst, 'big.bin'), 'r+');
+    fs.writeSync(fd, Buffer.from([8]), 0, 1, 2 * 1024 * 1024 + 5);
+    fs.closeSync(fd);
+    assert.notDeepEqual(snapshot(dst), want);
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
@@ -80,7 +93,7 @@ test('a tree survives pack -> gzip -> gunzip -> extract, byte for byte and mode 
 test('entry paths that escape the destination are refused', () => {
   assert.equal(entryPath(Buffer.from('./')), undefined);
   assert.equal(entryPath(Buffer.from('a//b/./c/'))?.toString(), 'a/b/c');
-  assert.throws(() => entryPath(Buffer.from('a/../../etc/passwd')), CorruptArchiveError);
+  assert.throws(() => entryPath(Buffer.from('a/../../etc/passwd')), (e: unknown) => e instanceof CorruptArchiveError && e instanceof UserError && e.code === 'ECORRUPT' && Boolean(e.hint));
 });
 
 test('sockets and FIFOs are reported, not archived', async () => {

@@ -1,13 +1,14 @@
 /**
  * `dockside backup`: one sidecar joined to the target's volumes streams each volume and bind mount
- * (tar -> compression -> sha256 -> store) and commits a manifest last. Around it: --exec in the
+ * (tar -> compression -> sha256 -> destination) and commits a manifest last. Around it: --exec in the
  * target first, --dump streamed from the target into the backup, --pause/--stop while volumes are
  * read, retention after success. On failure the half-written backup is removed at once (and, if
  * the process dies, by the next run).
  */
 import { commandFailed } from './command-failure.js';
 import { PassThrough } from 'node:stream';
-import { NotFoundError, UsageError, UserError } from '@dockside/common';
+import { BugError, NotFoundError, UsageError, UserError } from '@dockside/common';
+import type { BackupJobResult } from '../events.js';
 import {
   LABEL,
   execInContainer,
@@ -24,12 +25,12 @@ import {
 import { defaultLevel, type ArchiveInfo, type BackupJob, type Compression, type Manifest, type SourceSpec } from '../model.js';
 import { backupId, dumpArchiveName, uniqueNames, volumeArchiveName } from '../naming.js';
 import { hasPolicy, type RetentionPolicy } from '../retention.js';
-import { pruneStore, type PruneResult } from './catalog.js';
-import { resolveLocation, type LocationOptions } from './location.js';
+import { pruneDestination, type PruneResult } from './catalog.js';
+import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { ProgressRenderer } from './progress.js';
-import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './sidecar.js';
+import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './job-runner.js';
 
-export interface BackupOptions extends LocationOptions, RetentionPolicy {
+export interface BackupOptions extends DestinationOptions, RetentionPolicy {
   container: string;
   volumes: string[];
   excludes: string[];
@@ -63,6 +64,12 @@ export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMou
   });
 }
 
+/** The manifest a committing backup job reports as its result. */
+function manifestOf(result: BackupJobResult | undefined): Manifest {
+  if (!result || !('manifest' in result) || !result.manifest.id) throw new BugError('the backup sidecar returned no manifest');
+  return result.manifest;
+}
+
 function splitCommand(cmd: string): string[] {
   return ['sh', '-c', cmd];
 }
@@ -82,10 +89,10 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   if (mounts.length === 0 && !opts.dump) {
     throw new UserError(`container "${target.name}" has no volumes or bind mounts to back up`, { hint: 'use --dump "<command>" for a data-level backup' });
   }
-  const loc = await resolveLocation(opts, ctx.env, 'write');
-  const store = await loc.open();
+  const dest = await resolveDestination(opts, ctx.env, 'write');
+  const destination = await dest.open();
   // Ids have one-second resolution: never reuse one (a second backup in the same second waits).
-  const existing = new Set(await store.listIds().catch(() => [] as string[]));
+  const existing = new Set(await destination.listIds().catch(() => [] as string[]));
   let startedAt = new Date();
   for (let i = 0; i < 3 && existing.has(backupId(target.name, startedAt)); i++) {
     await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
@@ -100,7 +107,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   const sources: SourceSpec[] = mounts.map((m, i) => ({
     kind: m.type === 'volume' ? 'volume' : 'bind',
     name: m.name,
-    destination: m.destination,
+    mountPoint: m.destination,
     file: names[i] as string,
   }));
   const active = await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL);
@@ -116,9 +123,9 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
       ...(opts.dump ? { dump: opts.dump } : {}),
     },
   };
-  const baseJob = { op: 'backup' as const, id, store: loc.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, manifest: manifestBase };
+  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, manifest: manifestBase };
   const progress = new ProgressRenderer(ctx.progress, 'backing up');
-  const capAdd = ['DAC_READ_SEARCH', ...loc.writeCaps];
+  const capAdd = ['DAC_READ_SEARCH', ...dest.writeCaps];
   let started = false;
   let resume: (() => Promise<void>) | undefined;
 
@@ -138,7 +145,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
       let execDone: Promise<number> | undefined;
       const dumpJob: BackupJob = {
         ...baseJob,
-        sources: [{ kind: 'volume', name: opts.dumpAs, destination: '', file: names[names.length - 1] as string }],
+        sources: [{ kind: 'volume', name: opts.dumpAs, mountPoint: '', file: names[names.length - 1] as string }],
         prior: [],
         dumpFile: opts.dumpAs,
         commit: opts.dumpOnly,
@@ -146,11 +153,11 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
       started = true;
       const sidecar = runJob(ctx, {
         job: dumpJob,
-        location: loc,
+        destination: dest,
         target,
         joinVolumes: false,
-        capAdd: loc.writeCaps,
-        readOnlyStore: false,
+        capAdd: dest.writeCaps,
+        readOnlyDestination: false,
         backupId: id,
         stdin: pipe,
         onEvent: (e) => progress.onEvent(e),
@@ -160,10 +167,10 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
           execDone.then(() => pipe.end(), () => pipe.end());
         },
       });
-      let stdout = '';
+      let result: BackupJobResult | undefined;
       let sidecarErr: unknown;
       try {
-        ({ stdout } = await sidecar);
+        ({ result } = await sidecar);
       } catch (err) {
         sidecarErr = err;
       }
@@ -171,13 +178,13 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
       const code = execDone ? await execDone.catch((err: unknown) => Promise.reject(sidecarErr ?? err)) : -1;
       if (sidecarErr && (code === 0 || !execDone)) throw sidecarErr;
       if (code !== 0) throw commandFailed('--dump', target.name, code, errTail);
-      const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { archives?: ArchiveInfo[] } & Partial<Manifest>;
       if (opts.dumpOnly) {
         progress.done();
-        const manifest = parsed as Manifest;
-        return { manifest, ...(hasPolicy(opts) ? { prune: await pruneStore(ctx, store, opts, { container: target.name, keepIds: [id] }) } : {}) };
+        const manifest = manifestOf(result);
+        return { manifest, ...(hasPolicy(opts) ? { prune: await pruneDestination(ctx, destination, opts, { container: target.name, keepIds: [id] }) } : {}) };
       }
-      prior = parsed.archives ?? [];
+      if (!result || !('archives' in result)) throw new BugError('the backup sidecar reported no archives for the --dump step');
+      prior = result.archives;
     }
 
     // 3. Volumes, with the target paused or stopped while they are read.
@@ -196,17 +203,17 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     };
     let resumed: Promise<void> | undefined;
     started = true;
-    const { stdout } = await runJob(ctx, {
+    const { result } = await runJob(ctx, {
       job: { ...baseJob, sources: sources, prior, commit: true },
-      location: loc,
+      destination: dest,
       target,
       joinVolumes: true,
       capAdd,
-      readOnlyStore: false,
+      readOnlyDestination: false,
       backupId: id,
       onEvent: (e) => {
         // Resume the target as soon as reading ends, before the last parts are uploaded.
-        if (e.t === 'read-done') {
+        if (e.type === 'progress' && e.name === 'read-done') {
           resumed = resumeOnce();
           resumed.catch(() => undefined);
         }
@@ -216,14 +223,13 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     if (resumed) await resumed;
     await resumeOnce();
     progress.done();
-    const manifest = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Manifest;
-    if (!manifest.id) throw new Error('the backup sidecar returned no manifest');
-    return { manifest, ...(hasPolicy(opts) ? { prune: await pruneStore(ctx, store, opts, { container: target.name, keepIds: [id] }) } : {}) };
+    const manifest = manifestOf(result);
+    return { manifest, ...(hasPolicy(opts) ? { prune: await pruneDestination(ctx, destination, opts, { container: target.name, keepIds: [id] }) } : {}) };
   } catch (err) {
     progress.done();
     if (resume) await resume().catch(() => undefined);
     // Remove what this attempt wrote; if this fails too, the next run's leftover sweep does it.
-    if (started) await store.removeBackup(id).catch(() => undefined);
+    if (started) await destination.removeBackup(id).catch(() => undefined);
     throw err;
   }
 }

@@ -1,11 +1,12 @@
 /** Listing, resolving, verifying and pruning backups in a target. */
 import { NotFoundError, UserError } from '@dockside/common';
+import { CorruptArchiveError } from '../errors.js';
 import { LABEL, runningLabelValues } from '@dockside/engine';
-import { MANIFEST_FILE, MANIFEST_FORMAT, type Manifest, type SidecarEvent } from '../model.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT, type Manifest } from '../model.js';
 import { applyRetention, hasPolicy, type Decision, type RetentionPolicy } from '../retention.js';
-import type { BackupStore } from '../store/store.js';
-import { resolveLocation, type LocationOptions } from './location.js';
-import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './sidecar.js';
+import type { Destination } from '../destination/destination.js';
+import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
+import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './job-runner.js';
 import { ProgressRenderer } from './progress.js';
 
 export interface Catalog {
@@ -19,20 +20,20 @@ export function parseManifest(buf: Buffer, id: string): Manifest {
   try {
     m = JSON.parse(buf.toString('utf8')) as Manifest;
   } catch {
-    throw new UserError(`manifest of backup ${id} is not valid JSON`, { code: 'ECORRUPT' });
+    throw new CorruptArchiveError(`manifest of backup ${id} is not valid JSON`);
   }
   if (m.format !== MANIFEST_FORMAT || m.id !== id || !Array.isArray(m.archives)) {
-    throw new UserError(`manifest of backup ${id} is not a ${MANIFEST_FORMAT} manifest`, { code: 'ECORRUPT' });
+    throw new CorruptArchiveError(`manifest of backup ${id} is not a ${MANIFEST_FORMAT} manifest`);
   }
   return m;
 }
 
-export async function readCatalog(store: BackupStore, container?: string): Promise<Catalog> {
-  await store.checkReadable();
+export async function readCatalog(destination: Destination, container?: string): Promise<Catalog> {
+  await destination.checkReadable();
   const complete: Manifest[] = [];
   const incomplete: string[] = [];
-  const ids = await store.listIds();
-  const manifests = await Promise.all(ids.map(async (id) => ({ id, buf: await store.read(id, MANIFEST_FILE) })));
+  const ids = await destination.listIds();
+  const manifests = await Promise.all(ids.map(async (id) => ({ id, buf: await destination.read(id, MANIFEST_FILE) })));
   for (const { id, buf } of manifests) {
     if (!buf) {
       incomplete.push(id);
@@ -46,31 +47,31 @@ export async function readCatalog(store: BackupStore, container?: string): Promi
 }
 
 /** `latest` (newest of `container`, or newest overall) or an exact id. */
-export async function resolveManifest(store: BackupStore, id: string, container?: string): Promise<Manifest> {
+export async function resolveManifest(destination: Destination, id: string, container?: string): Promise<Manifest> {
   if (id === 'latest') {
-    const cat = await readCatalog(store);
+    const cat = await readCatalog(destination);
     const mine = container ? cat.complete.filter((m) => m.container.name === container) : cat.complete;
     const m = mine[0];
     if (!m) {
-      throw new NotFoundError(`no complete backup${container ? ` of container "${container}"` : ''} in ${store.description}`, {
+      throw new NotFoundError(`no complete backup${container ? ` of container "${container}"` : ''} in ${destination.description}`, {
         hint: cat.complete.length ? 'pass --id with one of the ids `dockside backup ls` shows' : 'make one with `dockside backup <container> --to ...`',
       });
     }
     return m;
   }
-  await store.checkReadable();
-  const buf = await store.read(id, MANIFEST_FILE);
+  await destination.checkReadable();
+  const buf = await destination.read(id, MANIFEST_FILE);
   if (!buf) {
-    const cat = await readCatalog(store);
-    if (cat.incomplete.includes(id)) throw new NotFoundError(`backup ${id} in ${store.description} is incomplete (no manifest) and cannot be used`, { hint: 'the next backup removes it; `dockside backup ls` lists complete ones' });
-    throw new NotFoundError(`no backup ${id} in ${store.description}`, { hint: 'see `dockside backup ls --from ...`' });
+    const cat = await readCatalog(destination);
+    if (cat.incomplete.includes(id)) throw new NotFoundError(`backup ${id} in ${destination.description} is incomplete (no manifest) and cannot be used`, { hint: 'the next backup removes it; `dockside backup ls` lists complete ones' });
+    throw new NotFoundError(`no backup ${id} in ${destination.description}`, { hint: 'see `dockside backup ls --from ...`' });
   }
   return parseManifest(buf, id);
 }
 
-export async function listBackups(ctx: ServiceContext, opts: LocationOptions & { container?: string }): Promise<Catalog> {
-  const loc = await resolveLocation(opts, ctx.env, 'read');
-  return readCatalog(await loc.open(), opts.container);
+export async function listBackups(ctx: ServiceContext, opts: DestinationOptions & { container?: string }): Promise<Catalog> {
+  const dest = await resolveDestination(opts, ctx.env, 'read');
+  return readCatalog(await dest.open(), opts.container);
 }
 
 export interface VerifyResult {
@@ -79,19 +80,19 @@ export interface VerifyResult {
   archives: Array<{ file: string; ok: boolean; message?: string }>;
 }
 
-export async function verifyBackup(ctx: ServiceContext, opts: LocationOptions & { id: string; container?: string; quick?: boolean }): Promise<VerifyResult> {
-  const loc = await resolveLocation(opts, ctx.env, 'read');
-  const manifest = await resolveManifest(await loc.open(), opts.id, opts.container);
+export async function verifyBackup(ctx: ServiceContext, opts: DestinationOptions & { id: string; container?: string; quick?: boolean }): Promise<VerifyResult> {
+  const dest = await resolveDestination(opts, ctx.env, 'read');
+  const manifest = await resolveManifest(await dest.open(), opts.id, opts.container);
   const results: VerifyResult['archives'] = [];
   const progress = new ProgressRenderer(ctx.progress, 'verifying');
   await runJob(ctx, {
-    job: { op: 'verify', store: loc.sidecar, manifest, deep: !opts.quick },
-    location: loc,
+    job: { op: 'verify', destination: dest.sidecar, manifest, deep: !opts.quick },
+    destination: dest,
     joinVolumes: false,
     capAdd: [],
-    readOnlyStore: true,
-    onEvent: (e: SidecarEvent) => {
-      if (e.t === 'verified') results.push({ file: e.file, ok: e.ok, ...(e.message ? { message: e.message } : {}) });
+    readOnlyDestination: true,
+    onEvent: (e) => {
+      if (e.type === 'progress' && e.name === 'verified') results.push({ file: e.data.file, ok: e.data.ok, ...(e.data.message ? { message: e.data.message } : {}) });
       else progress.onEvent(e);
     },
   });
@@ -107,14 +108,14 @@ export interface PruneResult {
 }
 
 /** Apply retention to complete backups (per container) and remove leftovers of incomplete ones. */
-export async function pruneStore(
+export async function pruneDestination(
   ctx: ServiceContext,
-  store: BackupStore,
+  destination: Destination,
   policy: RetentionPolicy,
   opts: { container?: string; dryRun?: boolean; keepIds?: string[] },
 ): Promise<PruneResult> {
-  if (!hasPolicy(policy)) throw new UserError('say what to keep: --keep-last, --keep-daily and/or --keep-weekly', { exitCode: 2 });
-  const cat = await readCatalog(store, opts.container);
+  if (!hasPolicy(policy)) throw new UserError('say what to keep: --keep-last, --keep-daily and/or --keep-weekly', { exitCode: 2, hint: 'e.g. --keep-last 7 --keep-weekly 4 (add --dry-run to see what would go)' });
+  const cat = await readCatalog(destination, opts.container);
   const decisions = applyRetention(
     cat.complete.map((m) => ({ id: m.id, container: m.container.name, startedAt: m.startedAt })),
     policy,
@@ -125,20 +126,20 @@ export async function pruneStore(
   if (!opts.dryRun) {
     for (const d of decisions) {
       if (d.keep) continue;
-      await store.removeBackup(d.id);
+      await destination.removeBackup(d.id);
       removed.push(d.id);
     }
-    for (const id of leftovers) await store.removeBackup(id);
+    for (const id of leftovers) await destination.removeBackup(id);
   }
   return { decisions, removed, leftovers, dryRun: Boolean(opts.dryRun) };
 }
 
 export async function pruneBackups(
   ctx: ServiceContext,
-  opts: LocationOptions & RetentionPolicy & { container?: string; dryRun?: boolean },
+  opts: DestinationOptions & RetentionPolicy & { container?: string; dryRun?: boolean },
 ): Promise<PruneResult> {
-  const loc = await resolveLocation(opts, ctx.env, 'read');
-  return pruneStore(ctx, await loc.open(), opts, opts);
+  const dest = await resolveDestination(opts, ctx.env, 'read');
+  return pruneDestination(ctx, await dest.open(), opts, opts);
 }
 
 export { MANIFEST_FILE };

@@ -1,6 +1,6 @@
 /** Rendering the sidecar's progress events on a terminal: bytes, files, rate, ETA. */
 import { formatBytes, formatDuration, formatRate } from '@dockside/common';
-import type { SidecarEvent } from '../model.js';
+import type { JobEvent } from './job-runner.js';
 
 export interface ProgressSink {
   write(s: string): unknown;
@@ -21,13 +21,14 @@ export class ProgressRenderer {
     return Boolean(this.out?.isTTY);
   }
 
-  onEvent(e: SidecarEvent): void {
-    if (e.t === 'plan') {
-      this.plan = { files: e.files, bytes: e.bytes };
+  onEvent(e: JobEvent): void {
+    if (e.type === 'warning') return this.line(`warning: ${e.message}`);
+    if (e.type !== 'progress') return;
+    if (e.name === 'plan') {
+      this.plan = { files: e.data.files, bytes: e.data.bytes };
       this.started = Date.now();
-    } else if (e.t === 'progress') this.render(e.files, e.bytes, e.stored);
-    else if (e.t === 'warning') this.line(`warning: ${e.message}`);
-    else if (e.t === 'cleaned') this.line(`removed leftovers of ${e.ids.length} incomplete backup(s): ${e.ids.join(', ')}`);
+    } else if (e.name === 'progress') this.render(e.data.files, e.data.bytes, e.data.stored);
+    else if (e.name === 'cleaned') this.line(`removed leftovers of ${e.data.ids.length} incomplete backup(s): ${e.data.ids.join(', ')}`);
   }
 
   /** A line that stays (warnings), printed above the progress line. */

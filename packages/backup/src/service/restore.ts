@@ -18,13 +18,13 @@ import {
   OutputTail,
   type TargetContainer,
 } from '@dockside/engine';
-import type { ArchiveInfo, Manifest, RestoreTarget } from '../model.js';
+import type { ArchiveInfo, Manifest, RestoreItem } from '../model.js';
 import { resolveManifest } from './catalog.js';
-import { resolveLocation, type LocationOptions } from './location.js';
+import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { ProgressRenderer } from './progress.js';
-import { runJob, type ServiceContext } from './sidecar.js';
+import { runJob, type ServiceContext } from './job-runner.js';
 
-export interface RestoreOptions extends LocationOptions {
+export interface RestoreOptions extends DestinationOptions {
   container: string;
   id: string;
   volumes: string[];
@@ -58,14 +58,14 @@ function pickArchives(m: Manifest, wanted: string[], kind: 'data' | 'dump'): Arc
 
 export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Promise<RestoreResult> {
   const target = await resolveContainer(ctx.engine, opts.container);
-  const loc = await resolveLocation(opts, ctx.env, 'read');
-  const store = await loc.open();
-  const manifest = await resolveManifest(store, opts.id, opts.id === 'latest' ? target.name : undefined);
-  if (opts.load) return loadDump(ctx, opts, target, manifest, loc);
+  const dest = await resolveDestination(opts, ctx.env, 'read');
+  const destination = await dest.open();
+  const manifest = await resolveManifest(destination, opts.id, opts.id === 'latest' ? target.name : undefined);
+  if (opts.load) return loadDump(ctx, opts, target, manifest, dest);
 
   const archives = pickArchives(manifest, opts.volumes, 'data');
   if (archives.length === 0) throw new UserError(`backup ${manifest.id} holds no volume archives`, { hint: manifest.archives.some((a) => a.kind === 'dump') ? 'it holds a dump: restore it with --load "<command>"' : undefined });
-  let targets: RestoreTarget[];
+  let items: RestoreItem[];
   let mounts: Array<{ type: 'volume'; source: string; target: string }> = [];
   if (opts.intoVolume) {
     if (archives.length !== 1) throw new UsageError(`--into-volume takes one archive; backup ${manifest.id} holds ${archives.length}`, { hint: 'pick one with --volume <name>' });
@@ -73,17 +73,17 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     if (existing && !opts.yes) throw new UsageError(`volume "${opts.intoVolume}" already exists; restoring replaces its contents`, { hint: 'pass --yes to replace it, or name a new volume' });
     if (!existing) await createNamedVolume(ctx.engine, opts.intoVolume, { 'dockside.restored-from': manifest.id });
     const a = archives[0] as ArchiveInfo;
-    targets = [{ file: a.file, sha256: a.sha256, bytes: a.bytes, path: INTO_PATH }];
+    items = [{ file: a.file, sha256: a.sha256, bytes: a.bytes, path: INTO_PATH }];
     mounts = [{ type: 'volume', source: opts.intoVolume, target: INTO_PATH }];
   } else {
-    targets = archives.map((a) => {
+    items = archives.map((a) => {
       const m = target.mounts.find((x) => x.destination === a.destination) ?? target.mounts.find((x) => x.type === 'volume' && x.name === a.name);
       if (!m) throw new UserError(`container "${target.name}" has no mount at ${a.destination} for archive ${a.file}`, { hint: 'restore it with --into-volume <new-volume>, or into a container that mounts it there' });
-      if (m.readOnly) throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`);
+      if (m.readOnly) throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`, { hint: 'restore it with --into-volume <new-volume> instead' });
       return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination };
     });
     if (!opts.yes) {
-      const what = `This replaces everything in ${targets.map((t) => t.path).join(', ')} of container "${target.name}" with backup ${manifest.id}.`;
+      const what = `This replaces everything in ${items.map((t) => t.path).join(', ')} of container "${target.name}" with backup ${manifest.id}.`;
       const ok = opts.confirm ? await opts.confirm(`${what} Continue? [y/N] `) : false;
       if (!ok) throw new UsageError(opts.confirm ? 'restore cancelled' : `${what} Pass --yes to confirm`);
     }
@@ -97,21 +97,21 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
       job: {
         op: 'restore',
         id: manifest.id,
-        store: loc.sidecar,
+        destination: dest.sidecar,
         compression: manifest.compression.algorithm,
-        targets,
+        items,
         plan: {
           files: archives.reduce((n, a) => n + a.entries.files, 0),
           bytes: archives.reduce((n, a) => n + a.contentBytes, 0),
         },
       },
-      location: loc,
+      destination: dest,
       // With --into-volume the target only names the sidecar (labels); it joins nothing.
       target,
       joinVolumes: !opts.intoVolume,
       capAdd: RESTORE_CAPS,
       mounts,
-      readOnlyStore: true,
+      readOnlyDestination: true,
       onEvent: (e) => progress.onEvent(e),
     });
   } finally {
@@ -121,14 +121,14 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
   return {
     id: manifest.id,
     container: target.name,
-    restored: targets.map((t) => ({ file: t.file, into: opts.intoVolume ? `volume ${opts.intoVolume}` : t.path })),
+    restored: items.map((t) => ({ file: t.file, into: opts.intoVolume ? `volume ${opts.intoVolume}` : t.path })),
     stopped: stopIt,
   };
 }
 
-async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: TargetContainer, manifest: Manifest, loc: Awaited<ReturnType<typeof resolveLocation>>): Promise<RestoreResult> {
+async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: TargetContainer, manifest: Manifest, dest: Awaited<ReturnType<typeof resolveDestination>>): Promise<RestoreResult> {
   const dumps = pickArchives(manifest, opts.volumes, 'dump');
-  if (dumps.length !== 1) throw new UserError(dumps.length ? `backup ${manifest.id} holds ${dumps.length} dumps; pick one with --volume <file>` : `backup ${manifest.id} holds no dump`);
+  if (dumps.length !== 1) throw new UserError(dumps.length ? `backup ${manifest.id} holds ${dumps.length} dumps; pick one with --volume <file>` : `backup ${manifest.id} holds no dump`, { hint: dumps.length ? 'the names are in `dockside backup ls --json`' : 'restore its volumes without --load' });
   if (!target.running) throw new UserError(`container "${target.name}" is not running; --load runs a command in it`, { hint: `start it: docker start ${target.name}` });
   const a = dumps[0] as ArchiveInfo;
   if (!opts.yes) {
@@ -158,18 +158,18 @@ async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: Targe
   });
   try {
     await runJob(ctx, {
-      job: { op: 'dump-out', store: loc.sidecar, id: manifest.id, compression: manifest.compression.algorithm, archive: { file: a.file, sha256: a.sha256, bytes: a.bytes } },
-      location: loc,
+      job: { op: 'dump-out', destination: dest.sidecar, id: manifest.id, compression: manifest.compression.algorithm, archive: { file: a.file, sha256: a.sha256, bytes: a.bytes } },
+      destination: dest,
       target,
       joinVolumes: false,
       capAdd: [],
-      readOnlyStore: true,
+      readOnlyDestination: true,
       stdout: gate,
     });
   } finally {
     pipe.end();
   }
-  if (!exec) throw new UserError(`dump ${a.name} of backup ${manifest.id} is empty; nothing was loaded`);
+  if (!exec) throw new UserError(`dump ${a.name} of backup ${manifest.id} is empty; nothing was loaded`, { hint: 'check the --dump command of that backup; `dockside backup verify` checks the archive' });
   const code = await exec;
   if (code !== 0) throw commandFailed('--load', target.name, code, err);
   return { id: manifest.id, container: target.name, restored: [{ file: a.file, into: `${target.name}: ${opts.load}` }], stopped: false };

@@ -36,7 +36,7 @@ export default class Capture extends DocksideCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Capture);
-    const { UsageError } = await import('@dockside/common');
+    const { EXIT, UsageError } = await import('@dockside/common');
     const nd = await import('@dockside/netdebug');
     if (flags.read) {
       if (args.container) throw new UsageError('give either a container to capture from or --read FILE, not both');
@@ -94,6 +94,7 @@ export default class Capture extends DocksideCommand {
       if (result.summary) reportTo.write(`${live ? '\x1b[H\x1b[2J' : ''}${nd.renderSummary(result.summary)}\n\n`);
       err.write(`${progress ? '\r\x1b[K' : ''}${nd.renderStats(result.stats)}${result.file && result.file !== '-' ? `; wrote ${result.file}` : ''}\n`);
     }
-    if (result.signal === 'SIGTERM' || result.signal === 'SIGHUP') process.exitCode = 143;
+    // Stopped by SIGTERM (or SIGHUP) with the report printed: exit as a terminated program does.
+    if (result.signal === 'SIGTERM' || result.signal === 'SIGHUP') process.exitCode = EXIT.sigterm;
   }
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
-import { locationOptions, networkFlag, s3Flags } from '../lib/backup-flags.js';
+import { destinationOptions, networkFlag, s3Flags } from '../lib/backup-flags.js';
 import { imageRef, ROLE } from '../lib/images-catalog.js';
 
 export default class Restore extends DocksideCommand {
@@ -37,7 +37,7 @@ The container is stopped during the restore and started again after, unless --no
     const r = await runRestore(
       { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env, progress: process.stderr },
       {
-        ...locationOptions(flags.from, flags),
+        ...destinationOptions(flags.from, flags),
         container: args.container,
         id: flags.id,
         volumes: flags.volume ?? [],

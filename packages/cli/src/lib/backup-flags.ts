@@ -1,4 +1,4 @@
-/** Flags shared by `dockside backup ...` and `dockside restore`: the target and S3 settings. */
+/** Flags shared by `dockside backup ...` and `dockside restore`: the destination and S3 settings. */
 import { Flags } from '@oclif/core';
 
 export const s3Flags = {
@@ -13,7 +13,7 @@ export const s3Flags = {
 };
 
 export const networkFlag = Flags.string({
-  description: "Network of the sidecar when the target is S3: the engine's default bridge unless set (use host to reach an endpoint on the host's 127.0.0.1). Directory targets use no network.",
+  description: "Network of the sidecar when the destination is S3: the engine's default bridge unless set (use host to reach an endpoint on the host's 127.0.0.1). Directory destinations use no network.",
   env: 'DOCKSIDE_BACKUP_NETWORK',
   helpGroup: 'S3',
 });
@@ -24,9 +24,9 @@ export const retentionFlags = {
   'keep-weekly': Flags.integer({ description: 'Keep the newest backup of each of the last N ISO weeks that have one.', env: 'DOCKSIDE_KEEP_WEEKLY', min: 1, max: 100_000, helpGroup: 'RETENTION' }),
 };
 
-export function locationOptions(target: string, flags: { 's3-endpoint'?: string; 's3-region'?: string; 's3-path-style'?: boolean; 's3-profile'?: string; network?: string }) {
+export function destinationOptions(destination: string, flags: { 's3-endpoint'?: string; 's3-region'?: string; 's3-path-style'?: boolean; 's3-profile'?: string; network?: string }) {
   return {
-    target,
+    destination,
     ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}),
     ...(flags['s3-region'] ? { s3Region: flags['s3-region'] } : {}),
     s3PathStyle: flags['s3-path-style'] ?? false,

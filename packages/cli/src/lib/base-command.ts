@@ -49,7 +49,7 @@ export abstract class DocksideCommand extends Command {
       process.stderr.write(`dockside: ${line}\n  hint: see \`dockside ${this.id?.replace(/:/g, ' ') ?? ''} --help\`\n`);
       exit = err.oclif?.exit ?? EXIT.usage;
     } else {
-      process.stderr.write(`${formatError(err)}\n`);
+      process.stderr.write(`${formatError(err, { version: this.config.version })}\n`);
       exit = EXIT.failure;
     }
     if (debugOn && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -3,8 +3,8 @@
  * it sees (mounts, interfaces, listening sockets, processes). Checks that sidecars can join a
  * container before a real job depends on it.
  */
-import { ROLE, UserError } from '@dockside/common';
-import { OutputBuffer, resolveRunningContainer, runSidecar, type Engine, type SidecarSpec, type TargetContainer } from '@dockside/engine';
+import { ROLE, UserError, type ProgressMap } from '@dockside/common';
+import { EventReader, OutputBuffer, resolveRunningContainer, runSidecar, type Engine, type SidecarSpec, type TargetContainer } from '@dockside/engine';
 import type { ProbeReport } from '@dockside/sidecar-kit';
 import { imageRef, type SidecarRole } from '../lib/images-catalog.js';
 
@@ -32,8 +32,7 @@ export async function probeTarget(
   const target: TargetContainer = await resolveRunningContainer(engine, ref);
   const out: ProbeResult[] = [];
   for (const role of roles) {
-    const stdout = new OutputBuffer(4 * 1024 * 1024);
-    const stderr = new OutputBuffer(4 * 1024 * 1024);
+    const events = new EventReader<ProgressMap, ProbeReport>();
     const { exitCode } = await runSidecar(
       engine,
       {
@@ -46,12 +45,12 @@ export async function probeTarget(
         capAdd: PROBE_JOINS[role].capAdd,
         cmd: ['probe'],
       },
-      { stdout, stderr },
+      { stdout: new OutputBuffer(64 * 1024), stderr: events },
     );
-    if (exitCode !== 0) {
-      throw new UserError(`the ${role} sidecar failed to probe "${target.name}" (exit ${exitCode}): ${stderr.text().trim().split('\n').pop() ?? ''}`);
-    }
-    out.push({ role, target: target.name, report: JSON.parse(stdout.text()) as ProbeReport });
+    await events.finish();
+    if (exitCode !== 0) throw events.failure(role, exitCode);
+    if (!events.result) throw new UserError(`the ${role} sidecar sent no probe report for "${target.name}"`, { hint: 'rebuild the images: dockside images build --force' });
+    out.push({ role, target: target.name, report: events.result });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { BugError } from '@dockside/common';
 import { buildCreateOptions, sidecarName } from './create.js';
 import type { TargetContainer } from '../containers/resolve.js';
 import { parseEnvFile } from './env-file.js';
@@ -33,8 +34,8 @@ describe('buildCreateOptions', () => {
     const o = await buildCreateOptions({ role: 'metrics', image: 'i', version: '1', session: 's', ports: [{ containerPort: 9323, hostPort: 9323 }] });
     assert.deepEqual(o.HostConfig?.PortBindings, { '9323/tcp': [{ HostIp: '127.0.0.1', HostPort: '9323' }] });
   });
-  it('refuses to join without a target', async () => {
-    await assert.rejects(buildCreateOptions({ role: 'x', image: 'i', version: '1', session: 's', join: { network: true } }));
+  it('refuses to join without a target: a bug in the caller, reported as one', async () => {
+    await assert.rejects(buildCreateOptions({ role: 'x', image: 'i', version: '1', session: 's', join: { network: true } }), BugError);
   });
   it('makes unique readable names', () => {
     assert.notEqual(sidecarName('backup', 'db'), sidecarName('backup', 'db'));

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
-import { UserError } from '@dockside/common';
+import { BugError, UserError } from '@dockside/common';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
@@ -82,7 +82,7 @@ export async function buildCreateOptions(spec: SidecarSpec): Promise<Dockerode.C
 
   const t = spec.target;
   const join = spec.join ?? {};
-  if ((join.volumes || join.network || join.pid) && !t) throw new Error('sidecar spec joins a target but names none');
+  if ((join.volumes || join.network || join.pid) && !t) throw new BugError('sidecar spec joins a target but names none');
 
   const hostConfig: Dockerode.HostConfig = {
     AutoRemove: true,

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { liteClient } from '@dockside/engine/lite';
+import { UserError } from '@dockside/common';
+import { NoCgroupError } from '../collector.js';
 import { startExporter, type Exporter } from './exporter.js';
 
 const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'v2-systemd');
@@ -121,5 +123,27 @@ describe('exporter', () => {
     const body = (await scrape()).body;
     assert.ok(!body.includes('name="ghost"'));
     assert.match(body, /^dockside_metrics_collection_errors_total 0$/m);
+  });
+});
+
+describe('exporter without a cgroup file system', () => {
+  it('refuses to start with a typed user error and a hint (not an internal error)', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'ds-nocg-'));
+    try {
+      await assert.rejects(
+        startExporter({
+          port: 0,
+          host: '127.0.0.1',
+          intervalMs: 60_000,
+          labelAllowList: [],
+          paths: { cgroupRoot: join(empty, 'sys/fs/cgroup'), procRoot: join(empty, 'proc') },
+          client: liteClient(join(empty, 'docker.sock')),
+          log: () => undefined,
+        }),
+        (e: unknown) => e instanceof NoCgroupError && e instanceof UserError && e.code === 'ENOCGROUP' && /no cgroup file system at /.test(e.message) && Boolean(e.hint),
+      );
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

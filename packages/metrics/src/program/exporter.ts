@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { liteContainerPid, liteInspect, liteListRunning, liteWatchEvents, type ContainerBrief, type LiteClient } from '@dockside/engine/lite';
-import { collect, createCollector, type CollectTarget, type CollectorState, type HostPaths } from '../collector.js';
+import { collect, createCollector, NoCgroupError, type CollectTarget, type CollectorState, type HostPaths } from '../collector.js';
 import { renderExposition } from '../exposition.js';
 
 export interface ExporterOptions {
@@ -32,7 +32,7 @@ const RELIST_MS = 60_000;
 
 export async function startExporter(opts: ExporterOptions): Promise<Exporter> {
   const state: CollectorState | null = createCollector(opts.paths, { hostPids: false });
-  if (!state) throw new Error(`no cgroup file system at ${opts.paths.cgroupRoot}: mount the host's /sys/fs/cgroup there (read-only)`);
+  if (!state) throw new NoCgroupError(opts.paths.cgroupRoot);
   let containers: ContainerBrief[] = [];
   /** id -> host pid of its main process; the sidecar is not in the host PID namespace. */
   const pids = new Map<string, number>();

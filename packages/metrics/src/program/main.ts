@@ -1,14 +1,15 @@
 /**
  * Entry point of the metrics sidecar image (bundled to images/metrics/build/metrics.mjs).
  *   serve [--port 9323] [--interval ms] [--labels k1,k2] [--token-file F]   the exporter
- *   collect                                                                  one collection, JSON
+ *   collect [--samples N] [--interval ms] [--ids a,b]                        collections, as events
  * plus `version` and `probe` from sidecar-kit.
  */
 import { readFileSync } from 'node:fs';
 import { ROLE, UsageError } from '@dockside/common';
 import { liteClient, liteContainerPid, liteListRunning } from '@dockside/engine/lite';
-import { runProgram } from '@dockside/sidecar-kit';
-import { collect, createCollector, SIDECAR_PATHS, type HostPaths } from '../collector.js';
+import { EventWriter, runProgram } from '@dockside/sidecar-kit';
+import type { CollectProgress } from '../remote.js';
+import { collect, createCollector, NoCgroupError, SIDECAR_PATHS, type HostPaths } from '../collector.js';
 import { startExporter } from './exporter.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
@@ -64,8 +65,9 @@ await runProgram({
       });
     },
     collect: async (args) => {
-      const state = createCollector(hostPaths(args), { hostPids: false });
-      if (!state) throw new UsageError('no cgroup file system found; mount the host\'s /sys/fs/cgroup at /host/sys/fs/cgroup');
+      const paths = hostPaths(args);
+      const state = createCollector(paths, { hostPids: false });
+      if (!state) throw new NoCgroupError(paths.cgroupRoot);
       const client = liteClient(flag(args, '--socket') ?? '/var/run/docker.sock');
       const samples = int(args, '--samples', 1, 1, 100);
       const intervalMs = int(args, '--interval', 1000, 100, 60_000);
@@ -74,10 +76,11 @@ await runProgram({
       const targets = await Promise.all(
         list.map(async (c) => ({ id: c.id, name: c.name, image: c.image, labels: c.labels, networkMode: c.networkMode, pid: await liteContainerPid(client, c.id).catch(() => 0) })),
       );
-      // One JSON line per collection, `--interval` apart (rates are computed by the caller).
+      // One `collection` event per collection, `--interval` apart (rates are computed by the caller).
+      const events = new EventWriter<CollectProgress>(process.stderr);
       for (let i = 0; i < samples; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, intervalMs));
-        process.stdout.write(`${JSON.stringify(collect(state, targets))}\n`);
+        events.progress('collection', collect(state, targets));
       }
     },
   },

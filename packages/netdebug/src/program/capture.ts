@@ -8,17 +8,14 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isUserError, UserError } from '@dockside/common';
-import { encodeEvent, type CaptureEvent, type StopReason } from '../events.js';
+import { UserError } from '@dockside/common';
+import { EventWriter } from '@dockside/sidecar-kit';
+import type { CaptureDone, CaptureProgress, StopReason } from '../events.js';
 import { LINKTYPES, pcapGlobalHeader } from '../pcap-file.js';
 import { loadPcap, type PcapSessionLike } from '../pcap-lib.js';
 import type { CaptureStats } from '../render.js';
 import { CaptureSummarizer } from '../summary.js';
 import { packetLine } from './packet-line.js';
-
-function emit(e: CaptureEvent): void {
-  process.stderr.write(encodeEvent(e));
-}
 
 function classifyOpenError(err: Error, iface: string, filter: string): UserError {
   const msg = err.message.trim();
@@ -39,21 +36,15 @@ function classifyOpenError(err: Error, iface: string, filter: string): UserError
   if (filter && /syntax|parse|expression|illegal|unknown|can't|invalid|error/i.test(msg)) {
     return new UserError(`bad capture filter "${filter}": ${msg}`, { exitCode: 2, hint: 'see `man pcap-filter` for the syntax, e.g. "tcp port 80 and host 10.0.0.5"', code: 'EFILTER' });
   }
-  return new UserError(`cannot capture on ${iface}: ${msg}`, { exitCode: 1, code: 'ECAPTURE' });
+  return new UserError(`cannot capture on ${iface}: ${msg}`, { exitCode: 1, code: 'ECAPTURE', hint: 'try --interface any; `dockside debug <container> -- ip -brief link` lists the interfaces' });
 }
 
-/** The subcommand: typed errors become an `error` event (the CLI prints them as one line). */
+/**
+ * The subcommand. Progress and the result go out as protocol events; a typed error thrown here is
+ * reported by runProgram as the protocol's `error` event (the CLI prints it as one line).
+ */
 export async function captureCommand(argv: string[]): Promise<number> {
-  try {
-    return await capture(argv);
-  } catch (err) {
-    if (!isUserError(err)) throw err;
-    emit({ ds: 'error', message: err.message, ...(err.hint ? { hint: err.hint } : {}), code: err.code, exitCode: err.exitCode });
-    return err.exitCode;
-  }
-}
-
-async function capture(argv: string[]): Promise<number> {
+  const events = new EventWriter<CaptureProgress, CaptureDone>(process.stderr);
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -95,7 +86,7 @@ async function capture(argv: string[]): Promise<number> {
       fd = openSync(values.out, 'w');
     } catch (err) {
       session.close();
-      throw new UserError(`cannot write the capture file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: 2, code: 'EOUTPUT' });
+      throw new UserError(`cannot write the capture file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: 2, code: 'EOUTPUT', hint: 'check that the file on the host is writable (dockside creates it before the capture starts)' });
     }
   }
   const toStdout = values.out === '-';
@@ -144,7 +135,7 @@ async function capture(argv: string[]): Promise<number> {
       session.close();
       flush();
       if (fd !== undefined) closeSync(fd);
-      emit({ ds: 'done', stats: st, stoppedBy: why, bytesWritten, ...(summarizer ? { summary: summarizer.snapshot() } : {}) });
+      events.result({ stats: st, stoppedBy: why, bytesWritten, ...(summarizer ? { summary: summarizer.snapshot() } : {}) });
       const finish = () => resolveDone(0);
       if (toStdout || values.text) process.stdout.write('', finish);
       else finish();
@@ -178,14 +169,14 @@ async function capture(argv: string[]): Promise<number> {
     if (count > 0 && captured >= count) stop('count');
   });
 
-  emit({ ds: 'listening', interface: iface, linkType, linkTypeName: linkName, snaplen, filter });
+  events.progress('listening', { interface: iface, linkType, linkTypeName: linkName, snaplen, filter });
   if (durationMs > 0) setTimeout(() => stop('duration'), durationMs).unref();
   let ticker: NodeJS.Timeout | undefined;
   if (intervalMs > 0) {
     ticker = setInterval(() => {
       if (stopping) return;
-      if (summarizer) emit({ ds: 'summary', summary: summarizer.snapshot(), stats: stats() });
-      else emit({ ds: 'stats', stats: stats(), bytesWritten });
+      if (summarizer) events.progress('summary', { summary: summarizer.snapshot(), stats: stats() });
+      else events.progress('stats', { stats: stats(), bytesWritten });
     }, intervalMs);
     ticker.unref();
   }

@@ -1,13 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { locationOptions, networkFlag, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
+import { destinationOptions, networkFlag, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class Backup extends DocksideCommand {
   static override summary = "Back up a container's volumes to a directory or S3.";
-  static override description = `Starts the backup sidecar with the container's volumes (--volumes-from) and streams each named volume and bind mount as its own tar archive, compressed with zstd (default) or gzip, straight to the target: no temporary archive, bounded memory. A manifest (files, sizes, sha256 of each archive, times, versions) is written last; a backup without one is incomplete, never listed, and cleaned up by the next run.
+  static override description = `Starts the backup sidecar with the container's volumes (--volumes-from) and streams each named volume and bind mount as its own tar archive, compressed with zstd (default) or gzip, straight to the destination: no temporary archive, bounded memory. A manifest (files, sizes, sha256 of each archive, times, versions) is written last; a backup without one is incomplete, never listed, and cleaned up by the next run.
 
-Targets: a host directory (/abs/path or file:///abs/path) or s3://bucket/prefix. S3 credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or their *_FILE variants, or AWS_PROFILE) and reach the sidecar as a file, never in its environment, arguments or labels.
+Destinations: a host directory (/abs/path or file:///abs/path) or s3://bucket/prefix. S3 credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or their *_FILE variants, or AWS_PROFILE) and reach the sidecar as a file, never in its environment, arguments or labels.
 
 Consistency: --pause freezes the container while its volumes are read; --stop stops it and starts it again as soon as reading ends; --exec runs a command in it first (a failure fails the backup); --dump stores a command's output (pg_dumpall, mysqldump) as a file in the backup.`;
 
@@ -50,7 +50,7 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
     const result = await runBackup(
       { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env, progress: process.stderr },
       {
-        ...locationOptions(flags.to, flags),
+        ...destinationOptions(flags.to, flags),
         ...retentionOptions(flags),
         container: args.container,
         volumes: flags.volume ?? [],

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { locationOptions, s3Flags } from '../../lib/backup-flags.js';
+import { destinationOptions, s3Flags } from '../../lib/backup-flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class BackupLs extends DocksideCommand {
@@ -20,7 +20,7 @@ export default class BackupLs extends DocksideCommand {
     const { renderTable, formatBytes, formatDuration } = await import('@dockside/common');
     const cat = await listBackups(
       { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env },
-      { ...locationOptions(flags.from, flags), ...(flags.container ? { container: flags.container } : {}) },
+      { ...destinationOptions(flags.from, flags), ...(flags.container ? { container: flags.container } : {}) },
     );
     if (flags.json) return this.printJson(cat.complete);
     if (cat.complete.length === 0) this.log('no complete backups');

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { locationOptions, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
+import { destinationOptions, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class BackupPrune extends DocksideCommand {
@@ -22,7 +22,7 @@ export default class BackupPrune extends DocksideCommand {
     const { renderTable } = await import('@dockside/common');
     const r = await pruneBackups(
       { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env },
-      { ...locationOptions(flags.from, flags), ...retentionOptions(flags), dryRun: flags['dry-run'], ...(flags.container ? { container: flags.container } : {}) },
+      { ...destinationOptions(flags.from, flags), ...retentionOptions(flags), dryRun: flags['dry-run'], ...(flags.container ? { container: flags.container } : {}) },
     );
     if (flags.json) return this.printJson(r);
     if (r.decisions.length) {

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { locationOptions, networkFlag, s3Flags } from '../../lib/backup-flags.js';
+import { destinationOptions, networkFlag, s3Flags } from '../../lib/backup-flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class BackupVerify extends DocksideCommand {
@@ -22,7 +22,7 @@ export default class BackupVerify extends DocksideCommand {
     const { verifyBackup } = await import('@dockside/backup');
     const r = await verifyBackup(
       { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env, progress: process.stderr },
-      { ...locationOptions(flags.from, flags), id: flags.id, quick: flags.quick, ...(flags.container ? { container: flags.container } : {}) },
+      { ...destinationOptions(flags.from, flags), id: flags.id, quick: flags.quick, ...(flags.container ? { container: flags.container } : {}) },
     );
     if (flags.json) this.printJson(r);
     else {

@@ -5,15 +5,17 @@
  * later run can abort an upload that was cut off even on servers without ListMultipartUploads.
  */
 import type { Readable } from 'node:stream';
-import { UserError } from '@dockside/common';
+import { BugError, UserError } from '@dockside/common';
+import { CorruptArchiveError } from '../errors.js';
 import type {
   S3Client as S3ClientType,
 } from '@aws-sdk/client-s3';
-import { IN_PROGRESS_FILE, type S3Credentials, type StoreConfig } from '../model.js';
+import { IN_PROGRESS_FILE } from '../model.js';
+import type { DestinationConfig, S3Credentials } from './config.js';
 import { isBackupId } from '../naming.js';
-import type { BackupStore, StoredFile } from './store.js';
+import type { Destination, StoredFile } from './destination.js';
 
-type S3Config = Extract<StoreConfig, { kind: 's3' }>;
+type S3Config = Extract<DestinationConfig, { kind: 's3' }>;
 type SdkModule = typeof import('@aws-sdk/client-s3');
 
 interface InProgress {
@@ -42,10 +44,10 @@ export function s3Error(err: unknown, cfg: S3Config, doing: string): Error {
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH/.test(`${code} ${name} ${e.message ?? ''}`)) {
     return new UserError(`cannot reach S3 ${cfg.endpoint ?? `in ${cfg.region}`} while ${doing} ${where}: ${code || name}`, { hint: 'check --s3-endpoint and --network (the sidecar runs on the engine\'s bridge unless --network host)', code: 'ES3NET', cause: err });
   }
-  return new UserError(`S3 error while ${doing} ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, { code: 'ES3', cause: err });
+  return new UserError(`S3 error while ${doing} ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, { code: 'ES3', hint: 'check the bucket, --s3-endpoint/--s3-region and the credentials', cause: err });
 }
 
-export class S3Store implements BackupStore {
+export class S3Destination implements Destination {
   readonly description: string;
   readonly stable = false;
   private sdk: SdkModule | undefined;
@@ -191,7 +193,7 @@ export class S3Store implements BackupStore {
       const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.key(id, name) }));
       return res.Body as Readable;
     } catch (err) {
-      if ((err as { name?: string }).name === 'NoSuchKey') throw new UserError(`archive ${id}/${name} is missing from ${this.description}`, { code: 'ECORRUPT' });
+      if ((err as { name?: string }).name === 'NoSuchKey') throw new CorruptArchiveError(`archive ${id}/${name} is missing from ${this.description}`);
       throw s3Error(err, this.cfg, `reading ${id}/${name} from`);
     }
   }
@@ -225,7 +227,7 @@ export class S3Store implements BackupStore {
   }
 
   async removeBackup(id: string): Promise<void> {
-    if (!isBackupId(id)) throw new Error(`refusing to remove "${id}": not a backup id`);
+    if (!isBackupId(id)) throw new BugError(`refusing to remove "${id}": not a backup id`);
     const { sdk, client } = await this.s3();
     const uploads: Array<{ key: string; uploadId: string }> = [];
     const rec = await this.read(id, IN_PROGRESS_FILE).catch(() => undefined);

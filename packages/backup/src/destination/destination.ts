@@ -4,14 +4,14 @@
  * host (ls, prune) and inside the sidecar (backup, restore, verify).
  */
 import type { Readable } from 'node:stream';
-import type { S3Credentials, StoreConfig } from '../model.js';
+import type { DestinationConfig, S3Credentials } from './config.js';
 
 export interface StoredFile {
   name: string;
   size: number;
 }
 
-export interface BackupStore {
+export interface Destination {
   readonly description: string;
   /**
    * True when a second read of a file within one run returns the bytes the first read hashed (a
@@ -19,9 +19,9 @@ export interface BackupStore {
    * changes anything; on S3 it checks again while extracting.
    */
   readonly stable: boolean;
-  /** Fails with a one-line UserError when the store cannot be written. */
+  /** Fails with a one-line UserError when the destination cannot be written. */
   checkWritable(): Promise<void>;
-  /** Fails with a one-line UserError when the store cannot be read. */
+  /** Fails with a one-line UserError when the destination cannot be read. */
   checkReadable(): Promise<void>;
   /** Every backup folder, complete or not. */
   listIds(): Promise<string[]>;
@@ -39,11 +39,11 @@ export interface BackupStore {
   removeBackup(id: string): Promise<void>;
 }
 
-export async function openStore(config: StoreConfig, credentials?: S3Credentials): Promise<BackupStore> {
+export async function openDestination(config: DestinationConfig, credentials?: S3Credentials): Promise<Destination> {
   if (config.kind === 'dir') {
-    const { DirStore } = await import('./dir-store.js');
-    return new DirStore(config.root);
+    const { DirDestination } = await import('./dir.js');
+    return new DirDestination(config.root);
   }
-  const { S3Store } = await import('./s3-store.js');
-  return new S3Store(config, credentials);
+  const { S3Destination } = await import('./s3.js');
+  return new S3Destination(config, credentials);
 }

@@ -1,18 +1,19 @@
 /**
- * A backup target resolved for both sides: how the host opens it (ls, prune) and how the sidecar
- * sees it (a bind mount at /backup-target, or S3 with a credentials file copied in at start).
+ * A backup destination resolved for both sides: how the host opens it (ls, prune) and how the
+ * sidecar sees it (a bind mount at /backup-destination, or S3 with a credentials file copied in at
+ * start).
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { NotFoundError, UserError } from '@dockside/common';
 import type { SidecarFile, SidecarMount } from '@dockside/engine';
-import type { S3Credentials, StoreConfig } from '../model.js';
-import { openStore, type BackupStore } from '../store/store.js';
-import { describeTarget, parseTarget, type TargetSpec } from '../target.js';
+import type { DestinationConfig, S3Credentials } from './config.js';
+import { openDestination, type Destination } from './destination.js';
+import { describeDestination, parseDestination, type DestinationSpec } from './parse.js';
 import { resolveRegion, resolveS3Credentials } from './credentials.js';
 
-export interface LocationOptions {
+export interface DestinationOptions {
   /** --to / --from */
-  target: string;
+  destination: string;
   s3Endpoint?: string;
   s3Region?: string;
   s3PathStyle?: boolean;
@@ -21,26 +22,26 @@ export interface LocationOptions {
   network?: string;
 }
 
-export interface Location {
-  spec: TargetSpec;
+export interface ResolvedDestination {
+  spec: DestinationSpec;
   description: string;
-  host: StoreConfig;
-  sidecar: StoreConfig;
+  host: DestinationConfig;
+  sidecar: DestinationConfig;
   credentials?: S3Credentials;
   mounts: (readOnly: boolean) => SidecarMount[];
   files: SidecarFile[];
   networkMode: string;
   /** Extra capabilities the sidecar needs to write there. */
   writeCaps: string[];
-  open(): Promise<BackupStore>;
+  open(): Promise<Destination>;
 }
 
-export const SIDECAR_DIR = '/backup-target';
+export const SIDECAR_DIR = '/backup-destination';
 const CREDS_FILE = '/etc/dockside/s3.json';
 
-export async function resolveLocation(opts: LocationOptions, env: NodeJS.ProcessEnv, mode: 'write' | 'read'): Promise<Location> {
-  const spec = parseTarget(opts.target);
-  const description = describeTarget(spec);
+export async function resolveDestination(opts: DestinationOptions, env: NodeJS.ProcessEnv, mode: 'write' | 'read'): Promise<ResolvedDestination> {
+  const spec = parseDestination(opts.destination);
+  const description = describeDestination(spec);
   if (spec.kind === 'dir') {
     let owner = 0;
     if (mode === 'write') {
@@ -52,13 +53,13 @@ export async function resolveLocation(opts: LocationOptions, env: NodeJS.Process
     }
     try {
       const s = await stat(spec.path);
-      if (!s.isDirectory()) throw new UserError(`backup target ${spec.path} is not a directory`);
+      if (!s.isDirectory()) throw new UserError(`backup destination ${spec.path} is not a directory`, { hint: 'give a directory as --to/--from' });
       owner = s.uid;
     } catch (err) {
       if (err instanceof UserError) throw err;
       throw new NotFoundError(`backup directory ${spec.path} does not exist`, { hint: 'check --from; `dockside backup <container> --to DIR` creates it' });
     }
-    const host: StoreConfig = { kind: 'dir', root: spec.path };
+    const host: DestinationConfig = { kind: 'dir', root: spec.path };
     return {
       spec,
       description,
@@ -69,7 +70,7 @@ export async function resolveLocation(opts: LocationOptions, env: NodeJS.Process
       networkMode: 'none',
       // A directory owned by someone else is written with DAC_OVERRIDE; a root-owned one without.
       writeCaps: owner === 0 ? [] : ['DAC_OVERRIDE'],
-      open: () => openStore(host),
+      open: () => openDestination(host),
     };
   }
   const credentials = await resolveS3Credentials(env, opts.s3Profile);
@@ -91,6 +92,6 @@ export async function resolveLocation(opts: LocationOptions, env: NodeJS.Process
     files: [{ path: CREDS_FILE, content: JSON.stringify(credentials), mode: 0o400 }],
     networkMode: opts.network ?? 'bridge',
     writeCaps: [],
-    open: () => openStore(base, credentials),
+    open: () => openDestination(base, credentials),
   };
 }

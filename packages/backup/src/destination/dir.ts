@@ -4,21 +4,21 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, const
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UserError } from '@dockside/common';
+import { BugError, UserError } from '@dockside/common';
 import { isBackupId } from '../naming.js';
-import type { BackupStore, StoredFile } from './store.js';
+import type { Destination, StoredFile } from './destination.js';
 
 function fsError(err: unknown, doing: string, path: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return new UserError(`cannot ${doing} ${path}: permission denied`, { hint: 'make the directory writable by root (chown root or chmod u+w), or pick another --to', cause: err });
-  if (code === 'EROFS') return new UserError(`cannot ${doing} ${path}: read-only file system`, { cause: err });
-  if (code === 'ENOSPC') return new UserError(`cannot ${doing} ${path}: no space left on device`, { cause: err });
-  if (code === 'ENOTDIR') return new UserError(`cannot ${doing} ${path}: not a directory`, { cause: err });
-  if (code === 'ENOENT') return new UserError(`cannot ${doing} ${path}: no such file or directory`, { cause: err });
+  if (code === 'EROFS') return new UserError(`cannot ${doing} ${path}: read-only file system`, { hint: 'pick a destination on a writable file system', cause: err });
+  if (code === 'ENOSPC') return new UserError(`cannot ${doing} ${path}: no space left on device`, { hint: 'free space there (`dockside backup prune` removes old backups), or pick another destination', cause: err });
+  if (code === 'ENOTDIR') return new UserError(`cannot ${doing} ${path}: not a directory`, { hint: 'give a directory as --to/--from', cause: err });
+  if (code === 'ENOENT') return new UserError(`cannot ${doing} ${path}: no such file or directory`, { hint: 'it went away during the run: check the destination and run again', cause: err });
   return err instanceof Error ? err : new Error(String(err));
 }
 
-export class DirStore implements BackupStore {
+export class DirDestination implements Destination {
   readonly description: string;
   readonly stable = true;
   /** One descriptor per archive read, so that every read sees the same file (see `stable`). */
@@ -136,7 +136,7 @@ export class DirStore implements BackupStore {
   }
 
   async removeBackup(id: string): Promise<void> {
-    if (!isBackupId(id)) throw new Error(`refusing to remove "${id}": not a backup id`);
+    if (!isBackupId(id)) throw new BugError(`refusing to remove "${id}": not a backup id`);
     try {
       await rm(join(this.root, id), { recursive: true, force: true });
     } catch (err) {
