@@ -1,8 +1,10 @@
 /**
- * Subcommand dispatch for in-container programs. Every image answers `version` and `probe`; a
+ * Subcommand dispatch for in-container programs. Every image answers `version`, `probe` and
+ * `api-proxy` (the filtering Docker API proxy a long-running sidecar reaches the engine through); a
  * sidecar adds its own subcommands. Errors print one line on stderr and exit non-zero.
  */
 import { formatError, isUserError } from '@dockside/common';
+import { apiProxyCommand } from './api-proxy-command.js';
 import { probe } from './probe.js';
 
 export type Subcommand = (args: string[]) => Promise<number | void>;
@@ -24,6 +26,7 @@ export async function runProgram(spec: ProgramSpec, argv: string[] = process.arg
       process.stdout.write(`${JSON.stringify(await probe(spec.role, spec.version))}\n`);
     },
     ...spec.commands,
+    'api-proxy': (args) => apiProxyCommand(args, spec.role),
   };
   const [name = spec.defaultCommand ?? 'help', ...rest] = argv;
   const cmd = commands[name];
