@@ -17,3 +17,4 @@ export * from './signal.js';
 export * from './removal.js';
 export * from './output.js';
 export * from './event-reader.js';
+export * from './api-proxy/index.js';

@@ -2,6 +2,7 @@
 import type { Engine } from './engine.js';
 import { mapEngineError } from './errors.js';
 import { toBrief, type ContainerBrief } from './brief.js';
+import { apiProxyVolumeOf, removeApiProxyPair } from './api-proxy/remove.js';
 
 export type { ContainerBrief } from './brief.js';
 
@@ -51,9 +52,12 @@ export async function containerLogTail(engine: Engine, id: string, lines = 5): P
 
 /**
  * Remove a container with its anonymous volumes (e.g. one that held a secret copied in before
- * start); a container already gone is fine.
+ * start), and its api-proxy with the proxy's socket volume when it has one (ServiceSpec.apiAccess);
+ * a container already gone is fine.
  */
 export async function removeWithAnonymousVolumes(engine: Engine, id: string): Promise<void> {
+  const proxyVolume = await apiProxyVolumeOf(engine, id);
+  if (proxyVolume) return removeApiProxyPair(engine, proxyVolume);
   try {
     await engine.docker.getContainer(id).remove({ force: true, v: true });
   } catch (err) {

@@ -10,6 +10,7 @@ import { mapEngineError } from './errors.js';
 import { loadTarStream } from './tar.js';
 import { removeWithAnonymousVolumes } from './listing.js';
 import { buildCreateOptions, type ServiceSpec } from './sidecar.js';
+import { withApiProxy } from './api-proxy/start.js';
 
 export interface SecretFile {
   /** File name inside secretDir. */
@@ -23,7 +24,8 @@ export async function startServiceWithSecrets(
   spec: ServiceSpec & { secretDir: string; secrets: SecretFile[] },
   ready?: (id: string) => Promise<void>,
 ): Promise<{ id: string }> {
-  const { secretDir, secrets, files: _files, ...rest } = spec;
+  if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startServiceWithSecrets(engine, s, ready));
+  const { secretDir, secrets, files: _files, apiAccess: _access, ...rest } = spec;
   const opts = await buildCreateOptions({
     ...rest,
     mounts: [...(rest.mounts ?? []), { type: 'volume', target: secretDir }],

@@ -24,6 +24,8 @@ import { parseEnvFile } from './env-file.js';
 import { mapEngineError } from './errors.js';
 import { loadTarStream } from './tar.js';
 import { createLabels } from './labels.js';
+import type { ApiAccess } from './api-proxy/types.js';
+import { withApiProxy } from './api-proxy/start.js';
 
 const debug = createDebug('dockside:sidecar');
 
@@ -347,6 +349,12 @@ function delay(ms: number): Promise<void> {
 export interface ServiceSpec extends SidecarSpec {
   /** Restart policy for the long-running service (default unless-stopped). */
   restart?: 'no' | 'on-failure' | 'unless-stopped' | 'always';
+  /**
+   * The Docker API calls the service may make. When set, it gets no engine socket: it reaches the
+   * engine through its own api-proxy (api-proxy/start.ts) that allows these calls and refuses
+   * everything else; removing the service (`removeWithAnonymousVolumes`) removes the proxy too.
+   */
+  apiAccess?: ApiAccess;
 }
 
 /**
@@ -358,6 +366,7 @@ export async function startService(
   spec: ServiceSpec,
   ready?: (id: string) => Promise<void>,
 ): Promise<{ id: string }> {
+  if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startService(engine, s, ready));
   const container = await createSidecar(engine, {
     ...spec,
     hostConfig: {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '@dockside/common';
-import { liteClient, liteContainerPid, liteListRunning } from '@dockside/engine/lite';
+import { liteClient, liteContainerPid, liteListRunning, liteSocketFromEnv } from '@dockside/engine/lite';
 import { runProgram } from '@dockside/sidecar-kit';
 import { collect, createCollector, SIDECAR_PATHS, type HostPaths } from '../collector.js';
 import { startExporter } from './exporter.js';
@@ -51,7 +51,7 @@ await runProgram({
         labelAllowList: (flag(args, '--labels') ?? '').split(',').filter(Boolean),
         ...(token ? { token } : {}),
         paths: hostPaths(args),
-        client: liteClient(flag(args, '--socket') ?? '/var/run/docker.sock'),
+        client: liteClient(flag(args, '--socket') ?? liteSocketFromEnv()),
         log,
       });
       await new Promise<void>((resolve) => {
@@ -66,7 +66,7 @@ await runProgram({
     collect: async (args) => {
       const state = createCollector(hostPaths(args), { hostPids: false });
       if (!state) throw new UsageError('no cgroup file system found; mount the host\'s /sys/fs/cgroup at /host/sys/fs/cgroup');
-      const client = liteClient(flag(args, '--socket') ?? '/var/run/docker.sock');
+      const client = liteClient(flag(args, '--socket') ?? liteSocketFromEnv());
       const samples = int(args, '--samples', 1, 1, 100);
       const intervalMs = int(args, '--interval', 1000, 100, 60_000);
       const only = new Set((flag(args, '--ids') ?? '').split(',').filter(Boolean));
