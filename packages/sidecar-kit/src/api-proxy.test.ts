@@ -136,6 +136,13 @@ describe('api-proxy', () => {
     assert.equal(plain.status, 403);
   });
 
+  it('drops CONNECT tunnels without reaching the engine', async () => {
+    const before = seen.length;
+    const out = await raw('CONNECT docker:2375 HTTP/1.1\r\nhost: docker:2375\r\n\r\n');
+    assert.doesNotMatch(out, /^HTTP\/1\.1 2/);
+    assert.equal(seen.length, before);
+  });
+
   it('bounds header sizes', async () => {
     const out = await raw(`GET /containers/json HTTP/1.1\r\nhost: docker\r\nx-big: ${'a'.repeat(40_000)}\r\n\r\n`);
     assert.match(out, /^HTTP\/1\.1 431 /);
