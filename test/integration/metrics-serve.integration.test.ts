@@ -58,6 +58,9 @@ let prom: ChildProcess | undefined;
 let load = '';
 let joined = '';
 let secretVolume = '';
+let apiVolume = '';
+let proxyId = '';
+let exporterId = '';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -145,15 +148,47 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
     const bindings = c.HostConfig['PortBindings'] as Record<string, Array<{ HostIp: string; HostPort: string }>>;
     assert.deepEqual(bindings['9323/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(exporterPort) }]);
     for (const m of c.Mounts.filter((x) => x.Type === 'bind')) assert.equal(m.RW, false, `${m.Destination} is mounted read-only`);
-    assert.deepEqual(c.Mounts.map((m) => m.Destination).sort(), ['/host/proc', '/host/sys/fs/cgroup', '/run/dockside', '/var/run/docker.sock']);
+    // No engine socket: the exporter reaches the engine through its api-proxy's socket volume.
+    assert.deepEqual(c.Mounts.map((m) => m.Destination).sort(), ['/host/proc', '/host/sys/fs/cgroup', '/run/dockside', '/run/dockside-api']);
+    assert.ok(!c.Mounts.some((m) => m.Destination.endsWith('docker.sock')), 'no docker.sock mount in the exporter');
     secretVolume = c.Mounts.find((m) => m.Destination === '/run/dockside')?.Name ?? '';
     assert.ok(secretVolume, 'the token sits in an anonymous volume');
+    apiVolume = c.Mounts.find((m) => m.Destination === '/run/dockside-api')?.Name ?? '';
+    proxyId = docker('ps', '-aq', '--no-trunc', '--filter', `label=dockside.api-proxy.volume=${apiVolume}`, '--filter', 'label=dockside.role=metrics-api-proxy');
+    assert.match(proxyId, /^[0-9a-f]{64}$/, 'one api-proxy serves it');
+    exporterId = info.id;
     const logs = spawnSync('docker', ['logs', info.id], { encoding: 'utf8' });
     assert.ok(!(logs.stdout + logs.stderr).includes(TOKEN), 'token absent from logs');
 
     const again = await runCli(['metrics', 'serve', '--port', String(exporterPort + 1)]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /already running/);
+  });
+
+  it('its api-proxy allows the calls it makes and refuses a container create', () => {
+    const name = `dstest-metrics-escape-${Date.now().toString(36)}`;
+    const script = `
+const http = require('http');
+const sock = process.env.DOCKER_HOST.replace(/^unix:\\/\\//, '');
+const call = (method, path, body) => new Promise((resolve) => {
+  const req = http.request({ socketPath: sock, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+    let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve({ status: res.statusCode, body: b }));
+  });
+  req.on('error', (e) => resolve({ status: 0, body: e.code }));
+  req.end(body);
+});
+(async () => {
+  const out = [];
+  out.push(await call('GET', '/v1.41/containers/json'));
+  out.push(await call('GET', '/v1.41/events?since=0&until=1'));
+  out.push(await call('POST', '/v1.41/containers/create?name=${name}', JSON.stringify({ Image: '${BASE}', Cmd: ['true'] })));
+  out.push(await call('GET', '/v1.41/images/json'));
+  process.stdout.write(JSON.stringify(out.map((o) => o.status)) + '\\n' + out[2].body);
+})();`;
+    const [statuses, refusal] = docker('exec', exporterId, 'node', '-e', script).split('\n');
+    assert.deepEqual(JSON.parse(statuses ?? ''), [200, 200, 403, 403]);
+    assert.match(refusal ?? '', /POST \/v1\.41\/containers\/create is not allowed for metrics/);
+    assert.equal(docker('ps', '-aq', '--filter', `name=${name}`), '', 'nothing was created');
   });
 
   it('/metrics wants the token, serves the text format, and promtool check metrics passes', async () => {
@@ -244,6 +279,8 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
     assert.equal(docker('ps', '-aq', '--filter', 'label=dockside.metrics.service=true'), '');
     await assert.rejects(get(exporterPort, '/healthz'));
     assert.equal(docker('volume', 'ls', '-q', '--filter', `name=${secretVolume}`), '', 'the token volume went with it');
+    assert.equal(docker('ps', '-aq', '--filter', `id=${proxyId}`), '', 'its api-proxy went with it');
+    assert.equal(docker('volume', 'ls', '-q', '--filter', `name=${apiVolume}`), '', 'and the proxy socket volume');
     const again = await runCli(['metrics', 'stop']);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /no metrics exporter running/);

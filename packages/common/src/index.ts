@@ -3,3 +3,4 @@ export * from './units.js';
 export * from './text.js';
 export * from './protocol.js';
 export * from './roles.js';
+export * from './api-access.js';

@@ -27,3 +27,4 @@ export * from './sidecars/env-file.js';
 export * from './streams/demux.js';
 export * from './streams/output.js';
 export * from './streams/event-reader.js';
+export * from './api-proxy/index.js';

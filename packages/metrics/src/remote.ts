@@ -13,16 +13,24 @@ export type CollectProgress = {
   collection: Collection;
 };
 
-/**
- * What a collector sidecar (one-shot or exporter) sees of the host: the cgroup tree and /proc,
- * read-only, and the Docker socket (read-only mount) for names, images and labels.
- */
-export function collectorMounts(socket: string): SidecarMount[] {
+/** What every collector sidecar sees of the host: the cgroup tree and /proc, read-only. */
+export function hostViewMounts(): SidecarMount[] {
   return [
     { type: 'bind', source: '/sys/fs/cgroup', target: '/host/sys/fs/cgroup', readOnly: true },
     { type: 'bind', source: '/proc', target: '/host/proc', readOnly: true },
-    { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true },
   ];
+}
+
+/**
+ * The one-shot collector's mounts: the host view plus the Docker socket (read-only mount) for
+ * names, images and labels. The one-shot keeps the socket rather than an api-proxy: it has no
+ * network (`NetworkMode: none`) and no listener, takes no input from outside, runs one fixed
+ * command for about a second and is removed; a proxy would double the containers started per
+ * `dockside metrics` call on a remote engine for no reachable attack surface. The long-running
+ * exporter, which does listen, reaches the engine only through its api-proxy (service.ts).
+ */
+export function collectorMounts(socket: string): SidecarMount[] {
+  return [...hostViewMounts(), { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true }];
 }
 
 export interface RemoteCollectOptions {

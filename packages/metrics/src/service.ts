@@ -3,22 +3,23 @@
  *
  * What it is given, and why:
  *   - the host's /sys/fs/cgroup and /proc, read-only (the figures);
- *   - the Docker socket, read-only mount, used only for GET /containers/json and GET /events (names,
- *     images and labels; cached and refreshed on events). A read-only mount does not make the API
- *     read-only: whoever controls the exporter could use the socket. That is why it runs with every
+ *   - no Docker socket: it reaches the engine through its own api-proxy (engine `apiAccess`), which
+ *     allows exactly the calls it makes (EXPORTER_API_RULES: list, inspect, events; names, images,
+ *     labels and pids, cached and refreshed on events) and refuses everything else with 403. A
+ *     read-only socket mount would not have made the API read-only. It still runs with every
  *     capability dropped, a read-only root file system, no-new-privileges and small limits, and
- *     why its port is published on 127.0.0.1 by default;
+ *     its port is published on 127.0.0.1 by default;
  *   - no host PID namespace: /proc/<pid>/net/dev of the host's /proc is enough for network counters;
  *   - the optional bearer token as a file copied in before start (never in inspect, argv or logs).
  */
 import { readFile } from 'node:fs/promises';
-import { collectorMounts } from './remote.js';
+import { hostViewMounts } from './remote.js';
 import { request } from 'node:http';
-import { ROLE, UsageError, UserError } from '@dockside/common';
+import { CONTAINER_REF, ROLE, UsageError, UserError, type ApiRule } from '@dockside/common';
 import {
-  DEFAULT_SOCKET,
   containerLogTail,
   EventReader,
+  removeOrphanApiProxies,
   removeWithAnonymousVolumes,
   LABEL,
   listDocksideContainers,
@@ -33,6 +34,12 @@ export const LISTEN_LABEL = 'dockside.metrics.listen';
 export const CONTAINER_PORT = 9323;
 export const TOKEN_DIR = '/run/dockside';
 export const TOKEN_PATH = `${TOKEN_DIR}/metrics-token`;
+/** The Docker API calls the exporter makes (engine/lite: liteListRunning, liteInspect, liteWatchEvents). */
+export const EXPORTER_API_RULES: ApiRule[] = [
+  { method: 'GET', path: '/containers/json' },
+  { method: 'GET', path: `/containers/${CONTAINER_REF}/json` },
+  { method: 'GET', path: '/events' },
+];
 export const DEFAULT_LABEL_ALLOW_LIST = ['com.docker.compose.project', 'com.docker.compose.service'];
 
 export interface ServeOptions {
@@ -107,7 +114,6 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
   }
   // Leftovers (exited) from an earlier run would only confuse `stop`: clear them.
   await stopMetricsService(engine);
-  const socket = engine.endpoint.kind === 'unix' ? (engine.endpoint.socketPath ?? DEFAULT_SOCKET) : DEFAULT_SOCKET;
   const cmd = ['serve', '--port', String(CONTAINER_PORT), '--interval', String(opts.intervalMs), '--labels', opts.labelAllowList.join(',')];
   if (token) cmd.push('--token-file', TOKEN_PATH);
 
@@ -119,7 +125,8 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
       version: opts.version,
       session: opts.session,
       cmd,
-      mounts: collectorMounts(socket),
+      mounts: hostViewMounts(),
+      apiAccess: { rules: EXPORTER_API_RULES },
       // The root is read-only; the token goes into a small anonymous volume (removed with the
       // container by `metrics stop`), copied in through the archive API before start.
       secretDir: TOKEN_DIR,
@@ -175,6 +182,8 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
 
 export async function stopMetricsService(engine: Engine): Promise<DocksideContainer[]> {
   const list = await listMetricsServices(engine);
+  // Each exporter goes with its api-proxy and the proxy's socket volume.
   await Promise.all(list.map((c) => removeWithAnonymousVolumes(engine, c.id)));
+  await removeOrphanApiProxies(engine, { role: 'metrics' });
   return list;
 }

@@ -2,3 +2,5 @@ export * from './procfs.js';
 export * from './probe.js';
 export * from './program.js';
 export * from './events.js';
+export * from './api-proxy.js';
+export * from './api-proxy-command.js';

@@ -1,11 +1,13 @@
 /**
- * Subcommand dispatch for in-container programs. Every image answers `version` and `probe`; a
+ * Subcommand dispatch for in-container programs. Every image answers `version`, `probe` and
+ * `api-proxy` (the filtering Docker API proxy a long-running sidecar reaches the engine through); a
  * sidecar adds its own subcommands (`probe` answers with a protocol `result` event). A failure is reported through the protocol as one `error` event
  * (message, hint, code, exit code) on stderr, which the CLI turns back into the same user error
  * (`EventReader.failure`); a person running the image by hand on a terminal also gets a plain line.
  */
 import { bugMessage, EXIT, formatError, isUserError, UsageError } from '@dockside/common';
 import { EventWriter, type EventOutput } from './events.js';
+import { apiProxyCommand } from './api-proxy-command.js';
 import { probe } from './probe.js';
 
 export type Subcommand = (args: string[]) => Promise<number | void>;
@@ -49,6 +51,7 @@ export async function runProgram(spec: ProgramSpec, argv: string[] = process.arg
       new EventWriter(out).result(await probe(spec.role, spec.version));
     },
     ...spec.commands,
+    'api-proxy': (args) => apiProxyCommand(args, spec.role),
   };
   const [name = spec.defaultCommand ?? 'help', ...rest] = argv;
   const cmd = commands[name];

@@ -1,6 +1,7 @@
 /**
- * A minimal Docker API client over the local unix socket, for in-container programs (the metrics
- * exporter). It only reads: GET /containers/json and GET /events. Kept apart from dockerode so a
+ * A minimal Docker API client over a unix socket, for in-container programs (the metrics
+ * exporter). It only reads: GET /containers/json, GET /containers/<id>/json and GET /events, which
+ * are exactly the calls the exporter's api-proxy allows (metrics EXPORTER_API_RULES). Kept apart from dockerode so a
  * sidecar bundle stays one small file; exported as `@dockside/engine/lite`, which loads no
  * dockerode.
  */
@@ -17,6 +18,20 @@ export interface LiteClient {
 
 export function liteClient(socketPath = '/var/run/docker.sock', apiVersion = 'v1.41'): LiteClient {
   return { socketPath, apiVersion };
+}
+
+/**
+ * The engine socket a sidecar is told about: DOCKER_HOST=unix:///path (how a service behind its
+ * api-proxy is pointed at the proxy's socket), else the default /var/run/docker.sock. Any other
+ * DOCKER_HOST scheme is refused: in-container programs speak only over a unix socket.
+ */
+export function liteSocketFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env['DOCKER_HOST']?.trim();
+  if (!host) return '/var/run/docker.sock';
+  if (!host.startsWith('unix://') || host.length <= 'unix://'.length) {
+    throw new Error(`DOCKER_HOST=${host} is not supported inside a sidecar: only unix:///path/to/docker.sock`);
+  }
+  return host.slice('unix://'.length);
 }
 
 function getJson<T>(client: LiteClient, path: string, timeoutMs = 10_000): Promise<T> {

@@ -7,6 +7,7 @@ import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError, statusOf } from '../connection/errors.js';
 import { listDocksideContainers, type DocksideContainer } from './listing.js';
+import { apiProxyVolumeOf, removeApiProxyPair } from '../api-proxy/remove.js';
 import { resolveContainer } from './resolve.js';
 
 /** Gone (404), or stopped / removal already in progress (409, e.g. AutoRemove). */
@@ -52,9 +53,12 @@ export function forceRemove(engine: Engine, id: string): Promise<void> {
 
 /**
  * Remove a container with its anonymous volumes (e.g. one that held a secret copied in before
- * start); a container already gone is fine.
+ * start), and its api-proxy with the proxy's socket volume when it has one (ServiceSpec.apiAccess);
+ * a container already gone is fine.
  */
-export function removeWithAnonymousVolumes(engine: Engine, id: string): Promise<void> {
+export async function removeWithAnonymousVolumes(engine: Engine, id: string): Promise<void> {
+  const proxyVolume = await apiProxyVolumeOf(engine, id);
+  if (proxyVolume) return removeApiProxyPair(engine, proxyVolume);
   return act(engine, id, 'removing', () => dockerOf(engine).getContainer(id).remove({ force: true, v: true }), GONE);
 }
 

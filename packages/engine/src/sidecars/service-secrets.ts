@@ -12,6 +12,7 @@ import { removeWithAnonymousVolumes } from '../containers/lifecycle.js';
 import { loadTarStream } from '../streams/tar.js';
 import { buildCreateOptions } from './create.js';
 import type { ServiceSpec } from './service.js';
+import { withApiProxy } from '../api-proxy/start.js';
 
 export interface SecretFile {
   /** File name inside secretDir. */
@@ -25,7 +26,8 @@ export async function startServiceWithSecrets(
   spec: ServiceSpec & { secretDir: string; secrets: SecretFile[] },
   ready?: (id: string) => Promise<void>,
 ): Promise<{ id: string }> {
-  const { secretDir, secrets, files: _files, ...rest } = spec;
+  if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startServiceWithSecrets(engine, s, ready));
+  const { secretDir, secrets, files: _files, apiAccess: _access, ...rest } = spec;
   const opts = await buildCreateOptions({
     ...rest,
     mounts: [...(rest.mounts ?? []), { type: 'volume', target: secretDir }],

@@ -3,10 +3,18 @@ import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
 import { forceRemove } from '../containers/lifecycle.js';
 import { createSidecar, type SidecarSpec } from './create.js';
+import type { ApiAccess } from '../api-proxy/types.js';
+import { withApiProxy } from '../api-proxy/start.js';
 
 export interface ServiceSpec extends SidecarSpec {
   /** Restart policy for the long-running service (default unless-stopped). */
   restart?: 'no' | 'on-failure' | 'unless-stopped' | 'always';
+  /**
+   * The Docker API calls the service may make. When set, it gets no engine socket: it reaches the
+   * engine through its own api-proxy (api-proxy/start.ts) that allows these calls and refuses
+   * everything else; removing the service (`removeWithAnonymousVolumes`) removes the proxy too.
+   */
+  apiAccess?: ApiAccess;
 }
 
 /**
@@ -18,6 +26,7 @@ export async function startService(
   spec: ServiceSpec,
   ready?: (id: string) => Promise<void>,
 ): Promise<{ id: string }> {
+  if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startService(engine, s, ready));
   const container = await createSidecar(engine, {
     ...spec,
     hostConfig: {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ROLE, UsageError } from '@dockside/common';
-import { liteClient, liteContainerPid, liteListRunning } from '@dockside/engine/lite';
+import { liteClient, liteContainerPid, liteListRunning, liteSocketFromEnv } from '@dockside/engine/lite';
 import { EventWriter, runProgram } from '@dockside/sidecar-kit';
 import type { CollectProgress } from '../remote.js';
 import { collect, createCollector, NoCgroupError, SIDECAR_PATHS, type HostPaths } from '../collector.js';
@@ -52,7 +52,7 @@ await runProgram({
         labelAllowList: (flag(args, '--labels') ?? '').split(',').filter(Boolean),
         ...(token ? { token } : {}),
         paths: hostPaths(args),
-        client: liteClient(flag(args, '--socket') ?? '/var/run/docker.sock'),
+        client: liteClient(flag(args, '--socket') ?? liteSocketFromEnv()),
         log,
       });
       await new Promise<void>((resolve) => {
@@ -68,7 +68,7 @@ await runProgram({
       const paths = hostPaths(args);
       const state = createCollector(paths, { hostPids: false });
       if (!state) throw new NoCgroupError(paths.cgroupRoot);
-      const client = liteClient(flag(args, '--socket') ?? '/var/run/docker.sock');
+      const client = liteClient(flag(args, '--socket') ?? liteSocketFromEnv());
       const samples = int(args, '--samples', 1, 1, 100);
       const intervalMs = int(args, '--interval', 1000, 100, 60_000);
       const only = new Set((flag(args, '--ids') ?? '').split(',').filter(Boolean));
