@@ -1,14 +1,19 @@
 /**
  * `dockside images build`: the shared base, then one image per sidecar on top of it. Each image is
  * labelled with a hash of its build context (and of its base), so a rebuild skips what is current.
+ * A sidecar image is built under a candidate tag and gets its real tag only once its program
+ * starts (image-startup.ts): an image that cannot run its program (e.g. a native addon built for
+ * another Node) is removed and the build fails, so it never replaces a working one.
  */
+import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@dockside/common';
-import { IMAGE_LABEL, buildImage, importRootfs, inspectImage, removeImage, type Engine } from '@dockside/engine';
+import { IMAGE_LABEL, buildImage, importRootfs, inspectImage, removeImage, tagImage, type Engine } from '@dockside/engine';
 import { hashDirectory } from './context-hash.js';
 import { imageRef, imagesDir, SIDECAR_ROLES, type SidecarRole } from '../lib/images-catalog.js';
+import { startupFailure, STARTUP_REMEDY } from './image-startup.js';
 import { ensureNodeBinary, ensureRootfsTarball } from './offline-base.js';
 
 export interface BuildImagesOptions {
@@ -131,13 +136,28 @@ async function buildSidecar(engine: Engine, dir: string, role: SidecarRole, base
   const current = await upToDate(engine, ref, hash, opts.force);
   if (current) return { role, ref, id: current, status: 'up-to-date', seconds: 0 };
   opts.log(`building ${ref}`);
-  const id = await replacing(engine, ref, () => buildImage(engine, {
+  const candidate = `${ref}-unchecked`;
+  const id = await buildImage(engine, {
     contextDir,
-    tag: ref,
+    tag: candidate,
     labels: labels(role, opts.version, hash),
     buildArgs: { BASE_IMAGE: imageRef('base', opts.version) },
     ...builder(opts),
-  }));
+  });
+  const failure = await startupFailure(engine, id, role, { version: opts.version, session: randomBytes(6).toString('hex') });
+  if (failure) {
+    await removeImage(engine, candidate, { force: true });
+    throw new UserError(`${ref} was built but its program does not start, so it was not kept: ${failure}`, {
+      hint: role === 'netdebug' ? 'the pcap addon in images/netdebug/build does not load in the image; `npm run build` rebuilds it for Node 22' : STARTUP_REMEDY,
+      code: 'EIMAGESTART',
+    });
+  }
+  await replacing(engine, ref, async () => {
+    const colon = ref.lastIndexOf(':');
+    await tagImage(engine, id, ref.slice(0, colon), ref.slice(colon + 1));
+    await removeImage(engine, candidate);
+    return id;
+  });
   return { role, ref, id, status: 'built', seconds: (Date.now() - t0) / 1000 };
 }
 
