@@ -14,7 +14,7 @@ import { IMAGE_LABEL, buildImage, importRootfs, inspectImage, removeImage, tagIm
 import { hashDirectory } from './context-hash.js';
 import { imageRef, imagesDir, SIDECAR_ROLES, type SidecarRole } from '../lib/images-catalog.js';
 import { startupFailure, STARTUP_REMEDY } from './image-startup.js';
-import { ensureNodeBinary, ensureRootfsTarball } from './offline-base.js';
+import { ensureNodeBinary, ensureRootfsTarball, rootfsTag } from './offline-base.js';
 
 export interface BuildImagesOptions {
   version: string;
@@ -36,7 +36,6 @@ export interface BuiltImage {
 }
 
 const ROOTFS_REPO = 'dockside/rootfs';
-const ROOTFS_TAG = 'bookworm';
 
 export async function buildImages(engine: Engine, opts: BuildImagesOptions): Promise<BuiltImage[]> {
   const dir = imagesDir();
@@ -100,17 +99,18 @@ async function buildBase(engine: Engine, dir: string, opts: BuildImagesOptions):
 
   // Offline: Debian root file system -> image, then Node on top (Dockerfile.offline).
   const rootfs = await ensureRootfsTarball(opts.log);
-  const rootfsRef = `${ROOTFS_REPO}:${ROOTFS_TAG}`;
+  const rootfsTagName = await rootfsTag(rootfs);
+  const rootfsRef = `${ROOTFS_REPO}:${rootfsTagName}`;
   if (!(await inspectImage(engine, rootfsRef)) || opts.force) {
     opts.log(`importing ${rootfsRef} from ${rootfs}`);
-    await importRootfs(engine, rootfs, ROOTFS_REPO, ROOTFS_TAG);
+    await importRootfs(engine, rootfs, ROOTFS_REPO, rootfsTagName);
   }
   const node = await ensureNodeBinary(opts.log);
   const ctx = await mkdtemp(join(tmpdir(), 'dockside-base-'));
   try {
     await cp(join(contextDir, 'Dockerfile.offline'), join(ctx, 'Dockerfile'));
     await cp(node, join(ctx, 'node'));
-    opts.log(`building ${ref} offline (Debian ${ROOTFS_TAG} + Node 22 from npm)`);
+    opts.log(`building ${ref} offline (Debian ${rootfsTagName} + Node 22 from npm)`);
     const id = await replacing(engine, ref, () => buildImage(engine, {
       contextDir: ctx,
       tag: ref,
