@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '@dockside/common';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The one list of roles (packages/common/src/roles.ts); `npm run build` compiles it before this runs.
@@ -39,10 +40,15 @@ await Promise.all(
   }),
 );
 // A role may add more to its image's build context (e.g. a native addon built for the image's Node).
+// Its script runs without the npm_config_* variables `npm run` exports (childEnv), so the build
+// is the same through npm or run directly. It reports its own failure in one line.
 for (const role of roles) {
   const extra = join(root, 'packages', role, 'scripts', 'prepare-image.mjs');
   if (!existsSync(extra)) continue;
-  const r = spawnSync(process.execPath, [extra, join(root, 'images', role, 'build')], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`${extra} failed (exit ${r.status})`);
+  const r = spawnSync(process.execPath, [extra, join(root, 'images', role, 'build')], { stdio: 'inherit', env: childEnv() });
+  if (r.status !== 0) {
+    process.stderr.write(`bundle-programs: preparing the ${role} image failed (exit ${r.status ?? r.signal})\n`);
+    process.exit(1);
+  }
 }
 console.log(`bundled ${roles.length} sidecar programs (version ${version})`);

@@ -4,3 +4,4 @@ export * from './text.js';
 export * from './protocol.js';
 export * from './roles.js';
 export * from './api-access.js';
+export * from './child-env.js';

@@ -2,6 +2,7 @@
 import { formatError, isUserError } from '@dockside/common';
 import { IMAGE_LABEL, engineInfo, inspectImage, type Engine, type EngineInfo } from '@dockside/engine';
 import { imageRef, SIDECAR_ROLES } from '../lib/images-catalog.js';
+import { startupFailure, STARTUP_REMEDY } from './image-startup.js';
 import { expectedHashes } from './images-build.js';
 
 export interface Check {
@@ -26,7 +27,7 @@ function apiAtLeast(v: string, min: string): boolean {
   return a > c || (a === c && b >= d);
 }
 
-export async function runDoctor(getEngine: () => Promise<Engine>, version: string): Promise<DoctorReport> {
+export async function runDoctor(getEngine: () => Promise<Engine>, version: string, session: string): Promise<DoctorReport> {
   const checks: Check[] = [];
   let engine: Engine;
   let info: EngineInfo;
@@ -54,21 +55,27 @@ export async function runDoctor(getEngine: () => Promise<Engine>, version: strin
   } catch (err) {
     if (!isUserError(err)) throw err;
   }
-  for (const role of ['base', ...SIDECAR_ROLES] as const) {
-    const ref = imageRef(role, version);
-    const img = await inspectImage(engine, ref);
-    if (!img) {
-      checks.push({ name: `image ${role}`, ok: false, detail: `${ref} is missing`, remedy: 'run `dockside images build` (add --offline without a registry)' });
-      continue;
-    }
-    const want = expected.get(role);
-    const have = img.labels[IMAGE_LABEL.contextHash];
-    if (img.labels[IMAGE_LABEL.version] !== version || (want && have !== want)) {
-      checks.push({ name: `image ${role}`, ok: false, detail: `${ref} is stale (built from other sources)`, remedy: 'run `dockside images build` to rebuild it' });
-      continue;
-    }
-    checks.push({ name: `image ${role}`, ok: true, detail: `${ref} ${img.id.replace('sha256:', '').slice(0, 12)}` });
-  }
+  // Each image present and current, then (all at once) its program started: existing is not enough.
+  const imageChecks = await Promise.all(
+    (['base', ...SIDECAR_ROLES] as const).map(async (role): Promise<Check> => {
+      const ref = imageRef(role, version);
+      const name = `image ${role}`;
+      const img = await inspectImage(engine, ref);
+      if (!img) return { name, ok: false, detail: `${ref} is missing`, remedy: 'run `dockside images build` (add --offline without a registry)' };
+      const want = expected.get(role);
+      const have = img.labels[IMAGE_LABEL.contextHash];
+      if (img.labels[IMAGE_LABEL.version] !== version || (want && have !== want)) {
+        return { name, ok: false, detail: `${ref} is stale (built from other sources)`, remedy: 'run `dockside images build` to rebuild it' };
+      }
+      const failure = await startupFailure(engine, ref, role, { version, session }).catch((err: unknown) => {
+        if (!isUserError(err)) throw err;
+        return err.message;
+      });
+      if (failure) return { name, ok: false, detail: `${ref} does not start: ${failure}`, remedy: STARTUP_REMEDY };
+      return { name, ok: true, detail: `${ref} ${img.id.replace('sha256:', '').slice(0, 12)}, starts` };
+    }),
+  );
+  checks.push(...imageChecks);
   return { ok: checks.every((c) => c.ok), version, engine: info, checks };
 }
 

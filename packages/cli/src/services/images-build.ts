@@ -1,15 +1,20 @@
 /**
  * `dockside images build`: the shared base, then one image per sidecar on top of it. Each image is
  * labelled with a hash of its build context (and of its base), so a rebuild skips what is current.
+ * A sidecar image is built under a candidate tag and gets its real tag only once its program
+ * starts (image-startup.ts): an image that cannot run its program (e.g. a native addon built for
+ * another Node) is removed and the build fails, so it never replaces a working one.
  */
+import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@dockside/common';
-import { IMAGE_LABEL, buildImage, importRootfs, inspectImage, removeImage, type Engine } from '@dockside/engine';
+import { IMAGE_LABEL, buildImage, importRootfs, inspectImage, removeImage, tagImage, type Engine } from '@dockside/engine';
 import { hashDirectory } from './context-hash.js';
 import { imageRef, imagesDir, SIDECAR_ROLES, type SidecarRole } from '../lib/images-catalog.js';
-import { ensureNodeBinary, ensureRootfsTarball } from './offline-base.js';
+import { startupFailure, STARTUP_REMEDY } from './image-startup.js';
+import { ensureNodeBinary, ensureRootfsTarball, rootfsTag } from './offline-base.js';
 
 export interface BuildImagesOptions {
   version: string;
@@ -31,7 +36,6 @@ export interface BuiltImage {
 }
 
 const ROOTFS_REPO = 'dockside/rootfs';
-const ROOTFS_TAG = 'bookworm';
 
 export async function buildImages(engine: Engine, opts: BuildImagesOptions): Promise<BuiltImage[]> {
   const dir = imagesDir();
@@ -95,17 +99,18 @@ async function buildBase(engine: Engine, dir: string, opts: BuildImagesOptions):
 
   // Offline: Debian root file system -> image, then Node on top (Dockerfile.offline).
   const rootfs = await ensureRootfsTarball(opts.log);
-  const rootfsRef = `${ROOTFS_REPO}:${ROOTFS_TAG}`;
+  const rootfsTagName = await rootfsTag(rootfs);
+  const rootfsRef = `${ROOTFS_REPO}:${rootfsTagName}`;
   if (!(await inspectImage(engine, rootfsRef)) || opts.force) {
     opts.log(`importing ${rootfsRef} from ${rootfs}`);
-    await importRootfs(engine, rootfs, ROOTFS_REPO, ROOTFS_TAG);
+    await importRootfs(engine, rootfs, ROOTFS_REPO, rootfsTagName);
   }
   const node = await ensureNodeBinary(opts.log);
   const ctx = await mkdtemp(join(tmpdir(), 'dockside-base-'));
   try {
     await cp(join(contextDir, 'Dockerfile.offline'), join(ctx, 'Dockerfile'));
     await cp(node, join(ctx, 'node'));
-    opts.log(`building ${ref} offline (Debian ${ROOTFS_TAG} + Node 22 from npm)`);
+    opts.log(`building ${ref} offline (Debian ${rootfsTagName} + Node 22 from npm)`);
     const id = await replacing(engine, ref, () => buildImage(engine, {
       contextDir: ctx,
       tag: ref,
@@ -131,13 +136,28 @@ async function buildSidecar(engine: Engine, dir: string, role: SidecarRole, base
   const current = await upToDate(engine, ref, hash, opts.force);
   if (current) return { role, ref, id: current, status: 'up-to-date', seconds: 0 };
   opts.log(`building ${ref}`);
-  const id = await replacing(engine, ref, () => buildImage(engine, {
+  const candidate = `${ref}-unchecked`;
+  const id = await buildImage(engine, {
     contextDir,
-    tag: ref,
+    tag: candidate,
     labels: labels(role, opts.version, hash),
     buildArgs: { BASE_IMAGE: imageRef('base', opts.version) },
     ...builder(opts),
-  }));
+  });
+  const failure = await startupFailure(engine, id, role, { version: opts.version, session: randomBytes(6).toString('hex') });
+  if (failure) {
+    await removeImage(engine, candidate, { force: true });
+    throw new UserError(`${ref} was built but its program does not start, so it was not kept: ${failure}`, {
+      hint: role === 'netdebug' ? 'the pcap addon in images/netdebug/build does not load in the image; `npm run build` rebuilds it for Node 22' : STARTUP_REMEDY,
+      code: 'EIMAGESTART',
+    });
+  }
+  await replacing(engine, ref, async () => {
+    const colon = ref.lastIndexOf(':');
+    await tagImage(engine, id, ref.slice(0, colon), ref.slice(colon + 1));
+    await removeImage(engine, candidate);
+    return id;
+  });
   return { role, ref, id, status: 'built', seconds: (Date.now() - t0) / 1000 };
 }
 

