@@ -13,6 +13,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decodeLine } from '@dockside/common';
 import { hashDirectory } from '../../packages/cli/src/services/context-hash.js';
 import { IMAGE_TAG, ROOT, RUN_ID, VERSION, docker, requireEngine, runCli } from '../support/engine.js';
 
@@ -170,7 +171,11 @@ describe('images: the netdebug addon, the startup check, doctor', { timeout: 600
 
     // The hint inside the image names the image, not npm.
     const inImage = spawnSync('docker', ['run', '--rm', '--network', 'none', `dockside/netdebug:${TAG}`, 'selftest'], { encoding: 'utf8' });
-    assert.match(inImage.stderr, /hint: the netdebug image carries a broken pcap addon: rebuild it with `dockside images build --force`/);
+    // Not on a terminal, the program reports through the sidecar protocol: one error event.
+    const decoded = inImage.stderr.trim().split('\n').map((l) => decodeLine(l));
+    const error = decoded.find((d) => d.kind === 'event' && d.event.type === 'error');
+    assert.ok(error?.kind === 'event' && error.event.type === 'error', inImage.stderr);
+    assert.match(error.event.hint ?? '', /the netdebug image carries a broken pcap addon: rebuild it with `dockside images build --force`/);
     assert.doesNotMatch(inImage.stderr, /npm rebuild/);
   });
 

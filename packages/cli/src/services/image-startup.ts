@@ -5,7 +5,7 @@
  * image's own Node; the base must run Node 22. Used after `dockside images build` builds an image
  * (a failing one is not kept) and by `dockside doctor`.
  */
-import { OutputBuffer, runSidecar, type Engine } from '@dockside/engine';
+import { EventReader, OutputBuffer, runSidecar, type Engine } from '@dockside/engine';
 import type { SidecarRole } from '../lib/images-catalog.js';
 
 interface StartupCheck {
@@ -34,16 +34,20 @@ export async function startupFailure(
 ): Promise<string | undefined> {
   const check = CHECKS[role];
   const stdout = new OutputBuffer(64 * 1024);
-  const stderr = new OutputBuffer(64 * 1024);
+  const stderr = new EventReader();
   const { exitCode } = await runSidecar(
     engine,
     { role, image, version: ctx.version, session: ctx.session, cmd: check.cmd, networkMode: 'none' },
     { stdout, stderr, handleSignals: true },
   );
+  await stderr.finish();
   const out = stdout.text().trim();
   if (exitCode === 0 && check.expect.test(out)) return undefined;
-  // The program's own error line (`dockside-<role>: ...`), without its hint line.
-  const lines = stderr.text().split('\n').map((l) => l.trim()).filter(Boolean);
-  const why = lines.find((l) => /^dockside-|Error/.test(l)) ?? lines.at(-1) ?? (out || 'no output');
+  // The program's own error (a protocol error event; its hint is the remedy the caller names), else
+  // the last line it printed (e.g. Node's own message when the program cannot even load).
+  const lines = stderr.textTail.map((l) => l.trim()).filter(Boolean);
+  const why = stderr.error
+    ? `dockside-${role}: ${stderr.error.message}`
+    : (lines.find((l) => /^dockside-|Error/.test(l)) ?? lines.at(-1) ?? (out || 'no output'));
   return `\`${check.cmd.join(' ')}\` ${exitCode === 0 ? 'printed something unexpected' : `exited ${exitCode}`}: ${why}`;
 }
