@@ -17,3 +17,6 @@ export * from './signal.js';
 export * from './removal.js';
 export * from './output.js';
 export * from './event-reader.js';
+export * from './events/stream.js';
+export * from './jobs/exec-job.js';
+export * from './jobs/run-job.js';

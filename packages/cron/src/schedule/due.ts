@@ -16,6 +16,8 @@ export interface DuePlan {
   missed: number[];
   /** How many were missed in all (more than missed.length when capped). */
   missedCount: number;
+  /** The newest missed slot, if any. */
+  newestMissed?: number;
   /** The newest slot <= now: the job's new last handled slot (unchanged when nothing is due). */
   handledUpTo: number;
 }
@@ -39,14 +41,19 @@ export function planDue(s: Schedule, lastHandled: number, now: number, opts: Due
   const listed: number[] = [];
   let count = 0;
   let latest: number | undefined;
+  let previous: number | undefined;
   let t: number | null = lastHandled;
   while ((t = nextSlot(s, t)) !== null && t <= now) {
     count++;
+    previous = latest;
     latest = t;
     if (listed.length < cap + 1) listed.push(t);
     if (count >= COUNT_LIMIT) {
       const near = slotsBetween(s, Math.max(t, now - Math.max(grace, opts.deadlineMs ?? 0) - 1000), now, COUNT_LIMIT);
-      latest = near[near.length - 1] ?? latest;
+      if (near.length) {
+        latest = near[near.length - 1] as number;
+        previous = near.length > 1 ? near[near.length - 2] : t;
+      }
       break;
     }
   }
@@ -54,5 +61,7 @@ export function planDue(s: Schedule, lastHandled: number, now: number, opts: Due
   const age = now - latest;
   const runIt = age <= grace || (opts.deadlineMs !== undefined && opts.deadlineMs > 0 && age <= opts.deadlineMs);
   const missed = listed.filter((x) => !(runIt && x === latest)).slice(0, cap);
-  return { ...(runIt ? { run: latest } : {}), missed, missedCount: runIt ? count - 1 : count, handledUpTo: latest };
+  const missedCount = runIt ? count - 1 : count;
+  const newestMissed = runIt ? previous : latest;
+  return { ...(runIt ? { run: latest } : {}), missed, missedCount, ...(missedCount > 0 && newestMissed !== undefined ? { newestMissed } : {}), handledUpTo: latest };
 }
