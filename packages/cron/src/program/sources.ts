@@ -36,7 +36,7 @@ export function watchJobs(opts: SourceOptions): { reconcile(): Promise<void>; st
       const list = await listRunningContainers(opts.engine);
       const entries: JobEntry[] = [];
       for (const c of list) {
-        if (!Object.keys(c.labels).some((k) => k.startsWith(LABEL_PREFIX) && k !== 'dockside.cron.job' && k !== 'dockside.cron.run')) continue;
+        if (!Object.keys(c.labels).some((k) => k.startsWith(LABEL_PREFIX))) continue;
         if (c.labels['dockside.role']) continue; // our own sidecars (and the scheduler) declare no jobs
         entries.push(...jobsFromLabels({ id: c.id, name: c.name, labels: c.labels }));
       }
