@@ -81,6 +81,8 @@ export interface StartOptions {
   session: string;
   config?: CronConfig;
   backupDirs: string[];
+  /** Named volume for the state (default dockside-cron-state). */
+  stateVolume?: string;
   readyTimeoutMs?: number;
 }
 
@@ -109,7 +111,7 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
       env: { DOCKER_HOST: 'unix:///var/run/docker.sock' },
       mounts: [
         { type: 'bind', source: socket, target: '/var/run/docker.sock' },
-        { type: 'volume', source: STATE_VOLUME, target: STATE_DIR },
+        { type: 'volume', source: opts.stateVolume ?? STATE_VOLUME, target: STATE_DIR },
         { type: 'tmpfs', target: '/tmp' },
         ...dirs.map((d) => ({ type: 'bind' as const, source: d, target: d })),
       ],
