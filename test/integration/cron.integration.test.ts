@@ -56,6 +56,8 @@ let app = '';
 let bad = '';
 let data = '';
 let dataVolume = '';
+let receiver = '';
+let pinged = '';
 let dest = '';
 let tmp = '';
 
@@ -79,6 +81,16 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
       '--label', 'dockside.cron.hang.schedule=0 0 1 1 *',
       '--label', 'dockside.cron.hang.exec=sleep 601; echo never',
       '--label', 'dockside.cron.hang.timeout=1500ms',
+      '--label', 'dockside.cron.oneoff.schedule=0 0 1 1 *',
+      '--label', `dockside.cron.oneoff.image=${BASE}`,
+      '--label', 'dockside.cron.oneoff.run=echo one-off in $(hostname)',
+      '--label', 'dockside.cron.oneoff-hang.schedule=0 0 1 1 *',
+      '--label', `dockside.cron.oneoff-hang.image=${BASE}`,
+      '--label', 'dockside.cron.oneoff-hang.run=sleep 600',
+      '--label', 'dockside.cron.oneoff-hang.timeout=1500ms',
+      '--label', 'dockside.cron.flaky.schedule=0 0 1 1 *',
+      '--label', 'dockside.cron.flaky.exec=echo trying; exit 3',
+      '--label', 'dockside.cron.flaky.retries=1',
       BASE, 'sleep', '3600',
     ]);
     bad = startFixture('bad', [
@@ -93,9 +105,12 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
       '--label', 'dockside.cron.zone.exec=true',
       BASE, 'sleep', '3600',
     ]);
+    receiver = startFixture('receiver', [BASE, 'node', '-e', "require('http').createServer((q,r)=>{console.log(q.method+' '+q.url);r.end('ok')}).listen(8080)"]);
+    const ip = docker('inspect', '--format', '{{.NetworkSettings.IPAddress}}', receiver);
+    pinged = startFixture('pinged', ['--label', 'dockside.cron.hc.schedule=0 0 1 1 *', '--label', 'dockside.cron.hc.exec=echo fine', '--label', `dockside.cron.hc.ping=http://${ip}:8080/hc-uuid`, BASE, 'sleep', '3600']);
     dataVolume = createVolume('data');
     data = startFixture('data', ['-v', `${dataVolume}:/data`, BASE, 'sh', '-c', 'echo hello > /data/file && sleep 3600']);
-    writeFileSync(join(tmp, 'jobs.yaml'), `jobs:\n  ${data}/backup:\n    schedule: "*/6 * * * * *"\n    dockside: backup --to ${dest} --keep-last 3\n    timeout: 60s\n`);
+    writeFileSync(join(tmp, 'jobs.yaml'), `jobs:\n  ${data}/backup:\n    schedule: "*/6 * * * * *"\n    dockside: backup --to ${dest} --keep-last 3\n    timeout: 20s\n`);
     const stateVolume = createVolume('cron-state');
     const r = await cli(['cron', 'start', '--config', join(tmp, 'jobs.yaml'), '--backup-dir', tmp, '--state-volume', stateVolume], 60_000);
     assert.equal(r.code, 0, r.stderr);
@@ -163,6 +178,34 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     assert.ok(Date.parse(t.end as string) - Date.parse(t.start as string) < 6000);
   });
 
+  it('run jobs: a one-off container, removed after; on timeout stopped and removed; retries with backoff', async () => {
+    const runContainers = () => docker('ps', '-aq', '--filter', 'label=dockside.role=cron-run');
+    const ok = await cli(['cron', 'run', `${app}/oneoff`]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /one-off in [0-9a-f]{12}/);
+    assert.equal(runContainers(), '');
+    const hang = cli(['cron', 'run', `${app}/oneoff-hang`]);
+    await waitFor(() => runContainers() !== '', 'the one-off container running', 10_000, 100);
+    const h = await hang;
+    assert.notEqual(h.code, 0);
+    assert.match(h.stderr, /timeout: timed out after 1500 ms; the container was stopped and removed/);
+    assert.equal(runContainers(), '');
+    const t0 = Date.now();
+    const flaky = await cli(['cron', 'run', `${app}/flaky`]);
+    assert.equal(flaky.code, 3);
+    assert.equal(flaky.stdout.match(/^trying$/gm)?.length, 2, flaky.stdout);
+    assert.ok(Date.now() - t0 >= 2000, 'a backoff between the attempts');
+    const last = (await history(`${app}/flaky`)).pop() as Run & { attempts?: number };
+    assert.equal(last.attempts, 2);
+  });
+
+  it('ping: start, then the exit code, to a healthchecks-style URL', async () => {
+    const r = await cli(['cron', 'run', `${pinged}/hc`]);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(() => /POST \/hc-uuid\/0/.test(docker('logs', receiver)), 'the success ping', 10_000, 200);
+    assert.match(docker('logs', receiver), /POST \/hc-uuid\/start\n[^]*POST \/hc-uuid\/0/);
+  });
+
   it('a new labelled container shows in cron ls within 5 s', async () => {
     const t0 = Date.now();
     const late = startFixture('late', ['--label', 'dockside.cron.hello.schedule=@hourly', '--label', 'dockside.cron.hello.exec=echo hi', BASE, 'sleep', '3600']);
@@ -216,11 +259,15 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded'), 'a first backup', 40_000, 500);
     assert.ok(readdirSync(dest).length >= 1);
     docker('rm', '-f', data);
-    const failed = await waitFor(async () => (await history(job)).find((r) => r.status === 'failed'), 'a failed backup', 20_000, 500);
-    assert.match(failed.reason ?? failed.tail ?? '', /no container named/);
+    const removedAt = Date.now();
+    // A run in flight at the removal may fail otherwise; the first one started after it finds no container.
+    const failed = await waitFor(async () => (await history(job)).find((r) => r.status === 'failed' && Date.parse(r.start as string) > removedAt), 'a failed backup', 20_000, 500);
+    assert.match(failed.reason ?? failed.tail ?? '', /no container named/, JSON.stringify(await history(job)));
     docker('run', '-d', '--name', data, '--label', `${RUN_LABEL}=${RUN_ID}`, '-v', `${dataVolume}:/data`, BASE, 'sleep', '3600');
     const failedAt = Date.parse(failed.end as string);
-    await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded' && Date.parse(r.start as string) > failedAt), 'a backup after the container came back', 30_000, 500);
+    await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded' && Date.parse(r.start as string) > failedAt), 'a backup after the container came back', 45_000, 500).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify((await history(job)).slice(-4))}`);
+    });
     const list = await runCli(['backup', 'ls', '--from', dest, '--json'], { env: ENV });
     assert.equal(list.code, 0, list.stderr);
     assert.ok((JSON.parse(list.stdout) as unknown[]).length >= 2);
@@ -231,5 +278,6 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     assert.match(text, new RegExp(`dockside_cron_job_runs_total\\{job="${app}/tick",status="succeeded"\\} \\d+`));
     assert.match(text, /# TYPE dockside_cron_job_last_success_timestamp_seconds gauge/);
     assert.match(text, /dockside_cron_jobs\{state="invalid"\} 4/);
+    assert.match(text, new RegExp(`dockside_cron_job_last_exit_code\\{job="${app}/flaky"\\} 3`));
   });
 });
