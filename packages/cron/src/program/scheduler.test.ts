@@ -92,6 +92,22 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     assert.equal(again.journal.filter((r) => r.t === 'start').length, 2);
   });
 
+  it('a clock stepped back runs nothing twice; stepped forward, the skipped slots are missed', async () => {
+    const h = harness(T0);
+    h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', overlap: 'allow' })]);
+    h.at(T0 + 10_000);
+    h.at(T0 - 3_600_000); // NTP steps the clock back an hour
+    h.at(T0 + 5_000);
+    assert.equal(h.pending.length, 1);
+    h.at(T0 + 20_000);
+    assert.equal(h.pending.length, 2);
+    h.at(T0 + 20_000 + 3_600_000); // and forward an hour: 359 slots missed, the newest on time runs
+    assert.equal(h.pending.length, 3);
+    const missed = h.journal.filter((r) => r.t === 'missed') as Array<Extract<JournalRecord, { t: 'missed' }>>;
+    assert.equal(missed.length, 1);
+    assert.equal(missed[0]?.count, 359);
+  });
+
   it('retries a failed run with backoff, within one run record', async () => {
     const h = harness(T0);
     h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', retries: '2' })]);

@@ -66,7 +66,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
   await sources.reconcile();
   scheduler.tick();
   const server = await startControlServer(scheduler, opts.port, () => clock.now());
-  const timer = setInterval(() => scheduler.tick(), opts.tickMs);
+  let ticks = 0;
+  const timer = setInterval(() => {
+    scheduler.tick();
+    if (++ticks % 600 === 0 && journal.maybeCompact()) opts.log('journal compacted');
+  }, opts.tickMs);
   opts.log(`scheduler ready (state ${opts.stateDir}, control on 127.0.0.1:${opts.port})`);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {

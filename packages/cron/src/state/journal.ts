@@ -28,14 +28,23 @@ export function readJournal(dir: string): JournalRecord[] {
   return out;
 }
 
+function compactFile(dir: string, state: Folded): JournalRecord[] {
+  const kept = compact(state, KEEP_PER_JOB);
+  writeFileAtomic(join(dir, JOURNAL_FILE), kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  return kept;
+}
+
 export class Journal {
   private fd: number;
+  private records: number;
 
   private constructor(
     readonly dir: string,
     fd: number,
+    records: number,
   ) {
     this.fd = fd;
+    this.records = records;
   }
 
   /** Open (creating the directory), compacting a long journal first. Returns the folded state too. */
@@ -43,18 +52,29 @@ export class Journal {
     mkdirSync(dir, { recursive: true });
     const records = readJournal(dir);
     let state = fold(records);
-    const path = join(dir, JOURNAL_FILE);
-    if (records.length > COMPACT_OVER) {
-      const kept = compact(state, KEEP_PER_JOB);
-      writeFileAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    let count = records.length;
+    if (count > COMPACT_OVER) {
+      const kept = compactFile(dir, state);
       state = fold(kept);
+      count = kept.length;
     }
-    return { journal: new Journal(dir, openSync(path, 'a', 0o600)), state };
+    return { journal: new Journal(dir, openSync(join(dir, JOURNAL_FILE), 'a', 0o600), count), state };
   }
 
   append(r: JournalRecord): void {
     writeSync(this.fd, `${JSON.stringify(r)}\n`);
     fdatasyncSync(this.fd);
+    this.records++;
+  }
+
+  /** While running: rewrite a journal grown past the limit (the scheduler is single-threaded: no append can interleave). */
+  maybeCompact(): boolean {
+    if (this.records <= COMPACT_OVER) return false;
+    closeSync(this.fd);
+    const kept = compactFile(this.dir, fold(readJournal(this.dir)));
+    this.records = kept.length;
+    this.fd = openSync(join(this.dir, JOURNAL_FILE), 'a', 0o600);
+    return true;
   }
 
   close(): void {
