@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { planDue, type DuePlan } from '../schedule/index.js';
 import type { Job, JobEntry } from '../jobs/model.js';
 import type { ActionResult, ActionRun } from '../actions/types.js';
@@ -54,13 +55,15 @@ export interface SchedulerOptions {
 
 const TAIL_CHARS = 2000;
 
+/** Keeps the tail of a run's output as text (decoded with a StringDecoder: a character split across chunks stays whole) and passes the bytes on. */
 class Tail extends Writable {
   text = '';
+  private readonly decoder = new StringDecoder('utf8');
   constructor(private readonly also: PassThrough) {
     super();
   }
   override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
-    this.text = (this.text + chunk.toString('utf8')).slice(-TAIL_CHARS * 2);
+    this.text = (this.text + this.decoder.write(chunk)).slice(-TAIL_CHARS * 2);
     this.also.write(chunk);
     cb();
   }

@@ -4,6 +4,7 @@
  * answers NDJSON: {"out": text} lines while the run goes, then {"result": {...}}.
  */
 import { createServer, type Server } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { renderCronMetrics } from './metrics.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -44,7 +45,11 @@ export function startControlServer(scheduler: Scheduler, port: number, now: () =
         send({ result: { status: 'skipped', error: r.skipped } });
         return void res.end();
       }
-      r.output.on('data', (c: Buffer) => send({ out: c.toString('utf8') }));
+      const decoder = new StringDecoder('utf8');
+      r.output.on('data', (c: Buffer) => {
+        const text = decoder.write(c);
+        if (text) send({ out: text });
+      });
       void r.done.then((result) => {
         send({ result: { run: r.runId, ...result } });
         res.end();

@@ -3,6 +3,7 @@
  * `onReconnect` fires after every (re)connection so the caller can re-list what it may have
  * missed while the stream was down (events are not replayed).
  */
+import { StringDecoder } from 'node:string_decoder';
 import createDebug from 'debug';
 import type { Engine } from '../engine.js';
 
@@ -55,8 +56,9 @@ export function followEvents(engine: Engine, opts: EventStreamOptions): EventStr
         failures = 0;
         opts.onConnect?.();
         let buf = '';
+        const decoder = new StringDecoder('utf8'); // a character split across chunks stays whole
         stream.on('data', (chunk: Buffer) => {
-          buf += chunk.toString('utf8');
+          buf += decoder.write(chunk);
           if (buf.length > 1 << 20) buf = '';
           let nl: number;
           while ((nl = buf.indexOf('\n')) >= 0) {
