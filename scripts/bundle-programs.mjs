@@ -13,6 +13,19 @@ import { childEnv } from '@dockside/common';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The one list of roles (packages/common/src/roles.ts); `npm run build` compiles it before this runs.
 const { SIDECAR_ROLES: roles } = await import(join(root, 'packages', 'common', 'dist', 'roles.js'));
+// dockerode's optional transports (ssh, gRPC sessions) as modules that load only when used (never in a sidecar).
+const lazyTransports = {
+  name: 'lazy-optional-transports',
+  setup(b) {
+    b.onResolve({ filter: /^(ssh2|cpu-features|@grpc\/grpc-js|@grpc\/proto-loader)$/ }, (a) => ({ path: a.path, namespace: 'lazy' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => ({
+      loader: 'js',
+      contents: `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
+        class Client { constructor(...args) { return new (load().Client)(...args); } }
+        module.exports = new Proxy({ Client }, { get: (t, k) => (k === 'Client' ? Client : load()[k]) });`,
+    }));
+  },
+};
 const { version } = JSON.parse(await readFile(join(root, 'packages/cli/package.json'), 'utf8'));
 
 await Promise.all(
@@ -32,8 +45,11 @@ await Promise.all(
       legalComments: 'none',
       logLevel: 'warning',
       define: { DOCKSIDE_VERSION: JSON.stringify(version) },
-      // Native addons are installed in the image, not bundled.
+      // Native addons are installed in the image, not bundled. The cron scheduler bundles dockerode
+      // (it drives the engine through its socket): its ssh and gRPC transports are never used
+      // there and stay out, loaded only if ever required.
       external: ['pcap'],
+      plugins: [lazyTransports],
       // CommonJS dependencies that call require() need it inside an ES module bundle.
       banner: { js: "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);" },
     });

@@ -97,7 +97,9 @@ try {
   docker('volume', 'create', '--label', 'dockside.demo=true', VOLUME);
   docker('run', '--rm', '-v', `${VOLUME}:/data`, `dockside/base:${TAG}`, 'sh', '-c',
     'mkdir -p /data/logs && echo "<h1>hello from the demo app</h1>" > /data/index.html && echo "{\\"feature\\": true}" > /data/config.json');
-  docker('run', '-d', '--name', APP, '--label', 'dockside.demo=true', '-v', `${VOLUME}:/srv/data`, '-p', `127.0.0.1:${port}:8080`,
+  // A routine backup every 10 seconds, declared on the app itself (the cron step starts the scheduler).
+  const cronLabels = ['--label', 'dockside.cron.backup.schedule=*/10 * * * * *', '--label', `dockside.cron.backup.dockside=backup --to ${join(tmp, 'cron-backups')} --keep-last 5`];
+  docker('run', '-d', '--name', APP, '--label', 'dockside.demo=true', ...cronLabels, '-v', `${VOLUME}:/srv/data`, '-p', `127.0.0.1:${port}:8080`,
     `dockside/base:${TAG}`, 'node', '-e', SERVER);
   for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 100));
 

@@ -1,2 +1,6 @@
 /** Host-side API of the cron sidecar, used by the CLI. */
-export {};
+export { CRON_API_ALLOW, type ApiEndpoint } from './api-access.js';
+export { startCron, stopCron, lsCron, historyCron, runCronJob, validateCron, readConfig, findScheduler, SERVICE_LABEL, STATE_VOLUME, type CronConfig, type RunOutcome, type StartOptions } from './service.js';
+export type { JobRow, HistoryRow } from './program/report.js';
+export type { JobEntry, Job, InvalidJob } from './jobs/model.js';
+export { createSchedule, nextSlots, planDue, ScheduleError } from './schedule/index.js';

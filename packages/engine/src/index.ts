@@ -28,3 +28,6 @@ export * from './streams/demux.js';
 export * from './streams/output.js';
 export * from './streams/event-reader.js';
 export * from './api-proxy/index.js';
+export * from './events/stream.js';
+export * from './exec/exec-job.js';
+export * from './sidecars/run-job.js';

@@ -1,0 +1,42 @@
+/**
+ * The Docker API endpoints the scheduler needs, and nothing more: the filtering proxy in front of
+ * its socket enforces this list. Paths are RegExp sources matched against the request path without
+ * the /v1.xx version prefix. What each serves:
+ *   - jobs: list running containers, inspect them, follow container events;
+ *   - exec jobs and the interrupted-run cleanup: exec create/start/inspect in the job's container;
+ *   - run jobs: create/attach/start/wait/stop/remove one-off containers (and inspect their image);
+ *   - the `dockside backup` action (the backup service): the same container calls for its sidecar,
+ *     archive PUT (credentials file), pause/unpause/stop/start of the target for --pause/--stop,
+ *     exec for --exec/--dump, and image inspect to check the backup image.
+ */
+export interface ApiEndpoint {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+  path: string;
+}
+
+const ID = '[A-Za-z0-9][A-Za-z0-9_.-]*';
+
+export const CRON_API_ALLOW: readonly ApiEndpoint[] = [
+  { method: 'GET', path: '^/_ping$' },
+  { method: 'HEAD', path: '^/_ping$' },
+  { method: 'GET', path: '^/version$' },
+  { method: 'GET', path: '^/events$' },
+  { method: 'GET', path: '^/containers/json$' },
+  { method: 'GET', path: `^/containers/${ID}/json$` },
+  { method: 'GET', path: `^/containers/${ID}/logs$` },
+  { method: 'POST', path: `^/containers/${ID}/exec$` },
+  { method: 'POST', path: `^/exec/${ID}/start$` },
+  { method: 'GET', path: `^/exec/${ID}/json$` },
+  { method: 'POST', path: '^/containers/create$' },
+  { method: 'POST', path: `^/containers/${ID}/attach$` },
+  { method: 'POST', path: `^/containers/${ID}/start$` },
+  { method: 'POST', path: `^/containers/${ID}/wait$` },
+  { method: 'POST', path: `^/containers/${ID}/stop$` },
+  { method: 'POST', path: `^/containers/${ID}/kill$` },
+  { method: 'POST', path: `^/containers/${ID}/pause$` },
+  { method: 'POST', path: `^/containers/${ID}/unpause$` },
+  { method: 'DELETE', path: `^/containers/${ID}$` },
+  { method: 'PUT', path: `^/containers/${ID}/archive$` },
+  { method: 'HEAD', path: `^/containers/${ID}/archive$` },
+  { method: 'GET', path: `^/images/${ID}(/${ID})*(:${ID})?/json$` },
+];

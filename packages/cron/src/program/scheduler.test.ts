@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ActionResult, ActionRun } from '../actions/types.js';
+import { jobsFromLabels } from '../jobs/from-labels.js';
+import type { Job } from '../jobs/model.js';
+import { fold, type JournalRecord } from '../state/records.js';
+import { backoffMs } from './backoff.js';
+import { Scheduler } from './scheduler.js';
+
+function job(options: Record<string, string>): Job {
+  const labels = Object.fromEntries(Object.entries(options).map(([k, v]) => [`dockside.cron.j.${k}`, v]));
+  const [j] = jobsFromLabels({ id: 'cid', name: 'app', labels });
+  assert.ok(j?.valid, JSON.stringify(j));
+  return j;
+}
+
+/** A fake clock, an in-memory journal and actions that end when the test says so. */
+function harness(start: number, records: JournalRecord[] = []) {
+  let now = start;
+  const journal: JournalRecord[] = [...records];
+  const pending: Array<{ run: ActionRun; finish: (r: ActionResult) => void }> = [];
+  const s = new Scheduler({
+    clock: { now: () => now },
+    journal: { append: (r) => void journal.push(r) },
+    state: fold(journal),
+    sleep: async () => undefined,
+    runAction: (run) =>
+      new Promise<ActionResult>((resolve) => {
+        pending.push({ run, finish: resolve });
+        void run.cancel.then((reason) => resolve({ status: 'interrupted', exitCode: null, error: reason }));
+      }),
+  });
+  return {
+    s,
+    journal,
+    pending,
+    at: (t: number) => {
+      now = t;
+      s.tick();
+    },
+  };
+}
+
+const T0 = Date.parse('2026-06-01T10:00:00Z');
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('scheduler: overlap, journal, retries (fake clock)', () => {
+  it('forbid: a slot that finds a run going is recorded skipped', async () => {
+    const h = harness(T0);
+    h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x' })]);
+    h.at(T0 + 10_000);
+    h.at(T0 + 20_000);
+    assert.equal(h.pending.length, 1);
+    assert.deepEqual(h.journal.filter((r) => r.t === 'skip').map((r) => (r as { slot: number }).slot), [T0 + 20_000]);
+    h.pending[0]?.finish({ status: 'succeeded', exitCode: 0 });
+    await flush();
+    h.at(T0 + 30_000);
+    assert.equal(h.pending.length, 2);
+  });
+
+  it('allow: runs side by side; replace: the running one is interrupted', async () => {
+    const a = harness(T0);
+    a.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', overlap: 'allow' })]);
+    a.at(T0 + 10_000);
+    a.at(T0 + 20_000);
+    assert.equal(a.s.running().length, 2);
+    const r = harness(T0);
+    r.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', overlap: 'replace' })]);
+    r.at(T0 + 10_000);
+    r.at(T0 + 20_000);
+    await flush();
+    await flush();
+    const ends = r.journal.filter((x) => x.t === 'end') as Array<Extract<JournalRecord, { t: 'end' }>>;
+    assert.equal(ends.length, 1);
+    assert.equal(ends[0]?.status, 'interrupted');
+    assert.match(ends[0]?.error ?? '', /replaced/);
+    assert.equal(r.s.running().length, 1);
+  });
+
+  it('a restart from the journal never runs a handled slot again; open runs show as such', () => {
+    const h = harness(T0);
+    h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x' })]);
+    h.at(T0 + 10_000);
+    // The scheduler dies here; a new one replays the journal at the same instant.
+    const again = harness(T0 + 10_500, h.journal);
+    const state = fold(again.journal);
+    assert.equal(state.open.size, 1);
+    again.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x' })]);
+    again.at(T0 + 10_500);
+    assert.equal(again.pending.length, 0);
+    again.at(T0 + 20_000);
+    assert.equal(again.journal.filter((r) => r.t === 'start').length, 2);
+  });
+
+  it('a clock stepped back runs nothing twice; stepped forward, the skipped slots are missed', async () => {
+    const h = harness(T0);
+    h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', overlap: 'allow' })]);
+    h.at(T0 + 10_000);
+    h.at(T0 - 3_600_000); // NTP steps the clock back an hour
+    h.at(T0 + 5_000);
+    assert.equal(h.pending.length, 1);
+    h.at(T0 + 20_000);
+    assert.equal(h.pending.length, 2);
+    h.at(T0 + 20_000 + 3_600_000); // and forward an hour: 359 slots missed, the newest on time runs
+    assert.equal(h.pending.length, 3);
+    const missed = h.journal.filter((r) => r.t === 'missed') as Array<Extract<JournalRecord, { t: 'missed' }>>;
+    assert.equal(missed.length, 1);
+    assert.equal(missed[0]?.count, 359);
+  });
+
+  it('retries a failed run with backoff, within one run record', async () => {
+    const h = harness(T0);
+    h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', retries: '2' })]);
+    h.at(T0 + 10_000);
+    for (let i = 0; i < 3; i++) {
+      await flush();
+      h.pending[i]?.finish({ status: 'failed', exitCode: 1 });
+      await flush();
+    }
+    await flush();
+    assert.equal(h.pending.length, 3);
+    const end = h.journal.find((r) => r.t === 'end') as Extract<JournalRecord, { t: 'end' }>;
+    assert.equal(end.attempts, 3);
+    assert.equal(end.status, 'failed');
+    assert.deepEqual([1, 2, 3, 20].map((n) => backoffMs(n)), [2000, 4000, 8000, 300_000]);
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * The scheduler loop: on every tick, for each valid job, what came due since its last handled slot
+ * (planDue) is recorded in the journal before anything runs, then at most one run starts per job
+ * and tick, under the job's overlap policy:
+ *   forbid (default) - a slot that finds a run still going is recorded `skipped` (with the run it
+ *                      waited on), never silently dropped; the job's timeout ends hung runs;
+ *   allow            - runs side by side;
+ *   replace          - the running one is ended (`interrupted`, "replaced") and the new one starts.
+ * Failed and timed-out attempts are retried `retries` times with backoff, within one run record.
+ * The clock is injected (tests step it); so is the action runner.
+ */
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { planDue, type DuePlan } from '../schedule/index.js';
+import type { Job, JobEntry } from '../jobs/model.js';
+import type { ActionResult, ActionRun } from '../actions/types.js';
+import type { Journal } from '../state/journal.js';
+import type { Folded, HistoryEntry, Trigger } from '../state/records.js';
+import { backoffMs } from './backoff.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export type ActionRunner = (run: ActionRun) => Promise<ActionResult>;
+
+export interface RunHandle {
+  runId: string;
+  job: string;
+  slot: number | null;
+  started: number;
+  cancel(reason: string): void;
+  done: Promise<ActionResult>;
+  /** Live output (for `cron run`). */
+  output: PassThrough;
+}
+
+export interface SchedulerOptions {
+  clock: Clock;
+  journal: Pick<Journal, 'append'>;
+  state: Folded;
+  runAction: ActionRunner;
+  /** Told of each finished run (metrics, pings). */
+  onEnd?: (job: Job, result: ActionResult, durationMs: number) => void;
+  onStart?: (job: Job) => void;
+  log?: (msg: string) => void;
+  /** Keep this many history entries in memory per job. */
+  keepHistory?: number;
+  /** For tests: waits between retries. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const TAIL_CHARS = 2000;
+
+/** Keeps the tail of a run's output as text (decoded with a StringDecoder: a character split across chunks stays whole) and passes the bytes on. */
+class Tail extends Writable {
+  text = '';
+  private readonly decoder = new StringDecoder('utf8');
+  constructor(private readonly also: PassThrough) {
+    super();
+  }
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
+    this.text = (this.text + this.decoder.write(chunk)).slice(-TAIL_CHARS * 2);
+    this.also.write(chunk);
+    cb();
+  }
+}
+
+export class Scheduler {
+  private jobs = new Map<string, JobEntry>();
+  private readonly lastHandled: Map<string, number>;
+  private readonly active = new Map<string, Set<RunHandle>>();
+  readonly history: HistoryEntry[];
+  private lastTick = 0;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.lastHandled = new Map(opts.state.lastHandled);
+    this.history = opts.state.history;
+  }
+
+  get tickedAt(): number {
+    return this.lastTick;
+  }
+
+  entries(): JobEntry[] {
+    return [...this.jobs.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  running(jobId?: string): RunHandle[] {
+    const all = [...this.active.values()].flatMap((s) => [...s]);
+    return jobId ? all.filter((r) => r.job === jobId) : all;
+  }
+
+  /** Replace the job set (after a reconcile). New jobs count their slots from now. */
+  setJobs(entries: JobEntry[]): void {
+    const now = this.opts.clock.now();
+    const next = new Map<string, JobEntry>();
+    for (const e of entries) {
+      next.set(e.id, e);
+      if (e.valid && !this.lastHandled.has(e.id)) {
+        this.lastHandled.set(e.id, now);
+        this.opts.journal.append({ t: 'seen', job: e.id, slot: now, at: now });
+      }
+    }
+    this.jobs = next;
+  }
+
+  /** One pass: record what came due, start what should run. */
+  tick(): void {
+    const now = this.opts.clock.now();
+    this.lastTick = now;
+    for (const e of this.jobs.values()) {
+      if (!e.valid) continue;
+      const last = this.lastHandled.get(e.id) ?? now;
+      const plan: DuePlan = planDue(e.compiled, last, now, { ...(e.deadlineMs ? { deadlineMs: e.deadlineMs } : {}), cap: 1 });
+      if (plan.handledUpTo === last) continue;
+      this.lastHandled.set(e.id, plan.handledUpTo);
+      if (plan.missedCount > 0) {
+        const first = plan.missed[0] as number;
+        const lastMissed = plan.newestMissed ?? first;
+        this.opts.journal.append({ t: 'missed', job: e.id, slot: first, last: lastMissed, count: plan.missedCount, at: now });
+        this.remember({ job: e.id, status: 'missed', scheduled: first, lastSlot: lastMissed, count: plan.missedCount, start: now, end: now });
+        this.opts.log?.(`${e.id}: ${plan.missedCount} slot(s) missed`);
+      }
+      if (plan.run !== undefined) {
+        const trigger: Trigger = now - plan.run > 10_000 ? 'catch-up' : 'schedule';
+        this.fire(e, plan.run, trigger, false);
+      }
+    }
+  }
+
+  /**
+   * Start a run of `job` for `slot` (null: manual) under its overlap policy. Returns the run, or a
+   * reason it was skipped. `force` ignores the policy (manual runs only).
+   */
+  fire(job: Job, slot: number | null, trigger: Trigger, force: boolean): RunHandle | { skipped: string } {
+    const now = this.opts.clock.now();
+    const running = [...(this.active.get(job.id) ?? [])];
+    if (running.length && !force) {
+      if (job.overlap === 'forbid') {
+        const r = running[0] as RunHandle;
+        const reason = `run ${r.runId} (started ${new Date(r.started).toISOString()}) still running; overlap=forbid`;
+        if (slot !== null) {
+          this.opts.journal.append({ t: 'skip', job: job.id, slot, at: now, reason });
+          this.remember({ job: job.id, status: 'skipped', scheduled: slot, start: now, end: now, reason });
+        }
+        return { skipped: reason };
+      }
+      if (job.overlap === 'replace') for (const r of running) r.cancel(`replaced by a newer run (overlap=replace)`);
+    }
+    return this.start(job, slot, trigger);
+  }
+
+  private start(job: Job, slot: number | null, trigger: Trigger): RunHandle {
+    const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const started = this.opts.clock.now();
+    this.opts.journal.append({ t: 'start', run: runId, job: job.id, slot, trigger, at: started });
+    const entry: HistoryEntry = { job: job.id, run: runId, status: 'running', scheduled: slot, trigger, start: started };
+    this.remember(entry);
+    let cancelWith: (reason: string) => void = () => undefined;
+    const cancel = new Promise<string>((resolve) => (cancelWith = resolve));
+    let cancelled: string | undefined;
+    const output = new PassThrough();
+    output.resume(); // nobody may listen; never let it fill
+    const tail = new Tail(output);
+    this.opts.onStart?.(job);
+    const done = (async (): Promise<ActionResult> => {
+      let result: ActionResult = { status: 'failed', exitCode: null };
+      let attempts = 0;
+      for (;;) {
+        attempts++;
+        result = await this.opts.runAction({
+          runId,
+          job,
+          stdout: tail,
+          stderr: tail,
+          cancel,
+          onProc: (p) => this.opts.journal.append({ t: 'proc', run: runId, ...p }),
+        });
+        if (result.status === 'succeeded' || result.status === 'interrupted' || cancelled || attempts > job.retries) break;
+        const wait = backoffMs(attempts);
+        tail.write(`attempt ${attempts} ${result.status}; retrying in ${Math.round(wait / 1000)} s\n`);
+        const stop = await Promise.race([(this.opts.sleep ?? delay)(wait).then(() => false), cancel.then(() => true)]);
+        if (stop) break;
+      }
+      if (cancelled && result.status !== 'interrupted') result = { ...result, status: 'interrupted', error: cancelled };
+      const end = this.opts.clock.now();
+      const text = tail.text.slice(-TAIL_CHARS);
+      this.opts.journal.append({ t: 'end', run: runId, job: job.id, at: end, status: result.status, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
+      Object.assign(entry, { status: result.status, end, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
+      return result;
+    })();
+    const handle: RunHandle = {
+      runId,
+      job: job.id,
+      slot,
+      started,
+      output,
+      done,
+      cancel: (reason) => {
+        cancelled ??= reason;
+        cancelWith(reason);
+      },
+    };
+    const set = this.active.get(job.id) ?? new Set<RunHandle>();
+    set.add(handle);
+    this.active.set(job.id, set);
+    void done.then(
+      (result) => {
+        set.delete(handle);
+        output.end();
+        this.opts.onEnd?.(job, result, this.opts.clock.now() - started);
+      },
+      (err: unknown) => {
+        set.delete(handle);
+        output.end();
+        this.opts.log?.(`${job.id}: run ${runId} failed unexpectedly: ${String(err)}`);
+      },
+    );
+    return handle;
+  }
+
+  private remember(e: HistoryEntry): void {
+    this.history.push(e);
+    const keep = (this.opts.keepHistory ?? 200) * Math.max(1, this.jobs.size);
+    if (this.history.length > keep * 2) this.history.splice(0, this.history.length - keep);
+  }
+
+  /** End every run (scheduler stopping): they are recorded `interrupted`. */
+  async stopAll(reason: string): Promise<void> {
+    const all = this.running();
+    for (const r of all) r.cancel(reason);
+    await Promise.allSettled(all.map((r) => r.done));
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,288 @@
+/**
+ * `dockside cron` against a real engine: the scheduler sidecar picks jobs from labels (and a YAML
+ * file), runs exec jobs under each overlap policy, ends a timed-out job's processes for real
+ * (`docker top` shows them gone), survives `docker kill` mid-job (history kept, no slot run twice,
+ * the cut run recorded interrupted and its process ended), sees a new labelled container within
+ * 5 s, reports bad expressions per job while the others run, and runs a YAML-declared backup
+ * whose container disappears (a clean failure) and comes back (the next run works).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+
+const BASE = `dockside/base:${IMAGE_TAG}`;
+const ENV = { DOCKSIDE_IMAGE_TAG: IMAGE_TAG };
+
+interface Run {
+  job: string;
+  run?: string;
+  status: string;
+  scheduled: string | null;
+  start: string | null;
+  end: string | null;
+  exitCode?: number | null;
+  reason?: string;
+  tail?: string;
+  trigger?: string;
+}
+interface Row {
+  id: string;
+  valid: boolean;
+  field?: string;
+  reason?: string;
+  next: string[];
+}
+
+async function cli(args: string[], timeoutMs = 30_000) {
+  return runCli(args, { env: ENV, timeoutMs });
+}
+async function history(job?: string): Promise<Run[]> {
+  const r = await cli(['cron', 'history', '--json', '--limit', '1000', ...(job ? ['--job', job] : [])]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Run[];
+}
+async function ls(): Promise<Row[]> {
+  const r = await cli(['cron', 'ls', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Row[];
+}
+const scheduler = () => docker('ps', '-aq', '--filter', 'label=dockside.scheduler=true', '--filter', `label=dockside.role=cron`);
+const procs = (c: string) => docker('top', c, '-o', 'pid,args');
+
+let app = '';
+let bad = '';
+let data = '';
+let dataVolume = '';
+let receiver = '';
+let pinged = '';
+let dest = '';
+let tmp = '';
+
+describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
+  before(async () => {
+    await requireEngine();
+    assert.equal(scheduler(), '', 'another scheduler runs on this engine; stop it first (dockside cron stop)');
+    tmp = mkdtempSync(join(tmpdir(), 'dockside-cron-'));
+    dest = join(tmp, 'backups');
+    app = startFixture('app', [
+      '--label', 'dockside.cron.tick.schedule=*/2 * * * * *',
+      '--label', 'dockside.cron.tick.exec=echo tick-$(date +%s)',
+      '--label', 'dockside.cron.forbid.schedule=*/2 * * * * *',
+      '--label', 'dockside.cron.forbid.exec=sleep 5',
+      '--label', 'dockside.cron.allow.schedule=*/2 * * * * *',
+      '--label', 'dockside.cron.allow.exec=sleep 5',
+      '--label', 'dockside.cron.allow.overlap=allow',
+      '--label', 'dockside.cron.replace.schedule=*/2 * * * * *',
+      '--label', 'dockside.cron.replace.exec=sleep 5',
+      '--label', 'dockside.cron.replace.overlap=replace',
+      '--label', 'dockside.cron.long.schedule=*/2 * * * * *',
+      '--label', 'dockside.cron.long.exec=sleep 30',
+      '--label', 'dockside.cron.hang.schedule=0 0 1 1 *',
+      '--label', 'dockside.cron.hang.exec=sleep 601; echo never',
+      '--label', 'dockside.cron.hang.timeout=1500ms',
+      '--label', 'dockside.cron.oneoff.schedule=0 0 1 1 *',
+      '--label', `dockside.cron.oneoff.image=${BASE}`,
+      '--label', 'dockside.cron.oneoff.run=echo one-off in $(hostname)',
+      '--label', 'dockside.cron.oneoff-hang.schedule=0 0 1 1 *',
+      '--label', `dockside.cron.oneoff-hang.image=${BASE}`,
+      '--label', 'dockside.cron.oneoff-hang.run=sleep 600',
+      '--label', 'dockside.cron.oneoff-hang.timeout=1500ms',
+      '--label', 'dockside.cron.flaky.schedule=0 0 1 1 *',
+      '--label', 'dockside.cron.flaky.exec=echo trying; exit 3',
+      '--label', 'dockside.cron.flaky.retries=1',
+      BASE, 'sleep', '3600',
+    ]);
+    bad = startFixture('bad', [
+      '--label', 'dockside.cron.m61.schedule=61 * * * *',
+      '--label', 'dockside.cron.m61.exec=true',
+      '--label', 'dockside.cron.feb30.schedule=0 2 30 2 *',
+      '--label', 'dockside.cron.feb30.exec=true',
+      '--label', 'dockside.cron.secs.schedule=* */10 * * * *',
+      '--label', 'dockside.cron.secs.exec=true',
+      '--label', 'dockside.cron.zone.schedule=0 3 * * *',
+      '--label', 'dockside.cron.zone.timezone=Mars/Olympus_Mons',
+      '--label', 'dockside.cron.zone.exec=true',
+      BASE, 'sleep', '3600',
+    ]);
+    receiver = startFixture('receiver', [BASE, 'node', '-e', "require('http').createServer((q,r)=>{console.log(q.method+' '+q.url);r.end('ok')}).listen(8080)"]);
+    const ip = docker('inspect', '--format', '{{.NetworkSettings.IPAddress}}', receiver);
+    pinged = startFixture('pinged', ['--label', 'dockside.cron.hc.schedule=0 0 1 1 *', '--label', 'dockside.cron.hc.exec=echo fine', '--label', `dockside.cron.hc.ping=http://${ip}:8080/hc-uuid`, BASE, 'sleep', '3600']);
+    dataVolume = createVolume('data');
+    data = startFixture('data', ['-v', `${dataVolume}:/data`, BASE, 'sh', '-c', 'echo hello > /data/file && sleep 3600']);
+    writeFileSync(join(tmp, 'jobs.yaml'), `jobs:\n  ${data}/backup:\n    schedule: "*/6 * * * * *"\n    dockside: backup --to ${dest} --keep-last 3\n    timeout: 20s\n`);
+    const stateVolume = createVolume('cron-state');
+    const r = await cli(['cron', 'start', '--config', join(tmp, 'jobs.yaml'), '--backup-dir', tmp, '--state-volume', stateVolume], 60_000);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  after(async () => {
+    await cli(['cron', 'stop']).catch(() => undefined);
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('runs as a long-lived, least-privilege sidecar with a health check', async () => {
+    const id = scheduler();
+    const info = JSON.parse(docker('inspect', id))[0];
+    assert.equal(info.HostConfig.RestartPolicy.Name, 'unless-stopped');
+    assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
+    assert.equal(info.HostConfig.ReadonlyRootfs, true);
+    assert.ok(info.Config.Healthcheck?.Test?.includes('health'));
+    assert.deepEqual(info.HostConfig.PortBindings ?? {}, {}, 'nothing published');
+    await waitFor(() => docker('inspect', '--format', '{{.State.Health.Status}}', id) === 'healthy', 'the scheduler to be healthy', 40_000, 500);
+  });
+
+  it('reports bad expressions per job, naming the field, while the other jobs keep running', async () => {
+    const rows = await ls();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    assert.match(byId.get(`${bad}/m61`)?.field ?? '', /minute/);
+    assert.match(byId.get(`${bad}/feb30`)?.field ?? '', /day of month/);
+    assert.match(byId.get(`${bad}/secs`)?.field ?? '', /second/);
+    assert.equal(byId.get(`${bad}/zone`)?.field, 'timezone');
+    for (const j of ['m61', 'feb30', 'secs', 'zone']) assert.equal(byId.get(`${bad}/${j}`)?.valid, false);
+    assert.equal(byId.get(`${app}/tick`)?.next.length, 3);
+    await waitFor(async () => (await history(`${app}/tick`)).filter((r) => r.status === 'succeeded').length >= 2, 'two tick runs', 15_000, 500);
+    const v = await cli(['cron', 'validate']);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /INVALID .*\/secs +schedule \(second\)/);
+  });
+
+  it('overlap forbid / allow / replace with a job longer than its interval', async () => {
+    await new Promise((r) => setTimeout(r, 9000));
+    const all = await history();
+    const of = (j: string) => all.filter((r) => r.job === `${app}/${j}`);
+    // forbid: never two at once; the slots that found one running are recorded skipped.
+    const forbid = of('forbid');
+    assert.ok(forbid.some((r) => r.status === 'skipped' && /overlap=forbid/.test(r.reason ?? '')), JSON.stringify(forbid));
+    const fr = forbid.filter((r) => r.run);
+    for (let i = 1; i < fr.length; i++) assert.ok(!fr[i - 1]?.end || Date.parse(fr[i]?.start as string) >= Date.parse(fr[i - 1]?.end as string), 'forbid runs never overlap');
+    // allow: runs side by side (a run starts before the previous one ended).
+    const al = of('allow').filter((r) => r.run);
+    assert.ok(al.some((r, i) => i > 0 && (al[i - 1]?.end === null || Date.parse(r.start as string) < Date.parse(al[i - 1]?.end as string))), JSON.stringify(al));
+    assert.ok(!of('allow').some((r) => r.status === 'skipped'));
+    // replace: the running one is ended when the next slot comes.
+    const rp = of('replace');
+    assert.ok(rp.some((r) => r.status === 'interrupted' && /replaced/.test(r.reason ?? '')), JSON.stringify(rp));
+  });
+
+  it('a timeout really ends the process (docker top shows it gone)', async () => {
+    const run = cli(['cron', 'run', `${app}/hang`]);
+    await waitFor(() => procs(app).includes('sleep 601'), 'the job running in the container', 10_000, 100);
+    const r = await run;
+    assert.equal(r.code, 143, r.stderr);
+    assert.match(r.stderr, /timeout: timed out after 1500 ms/);
+    assert.ok(!procs(app).includes('sleep 601'), procs(app));
+    const t = (await history(`${app}/hang`)).pop() as Run;
+    assert.equal(t.status, 'timeout');
+    assert.ok(Date.parse(t.end as string) - Date.parse(t.start as string) < 6000);
+  });
+
+  it('run jobs: a one-off container, removed after; on timeout stopped and removed; retries with backoff', async () => {
+    const runContainers = () => docker('ps', '-aq', '--filter', 'label=dockside.role=cron-run');
+    const ok = await cli(['cron', 'run', `${app}/oneoff`]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /one-off in [0-9a-f]{12}/);
+    assert.equal(runContainers(), '');
+    const hang = cli(['cron', 'run', `${app}/oneoff-hang`]);
+    await waitFor(() => runContainers() !== '', 'the one-off container running', 10_000, 100);
+    const h = await hang;
+    assert.notEqual(h.code, 0);
+    assert.match(h.stderr, /timeout: timed out after 1500 ms; the container was stopped and removed/);
+    assert.equal(runContainers(), '');
+    const t0 = Date.now();
+    const flaky = await cli(['cron', 'run', `${app}/flaky`]);
+    assert.equal(flaky.code, 3);
+    assert.equal(flaky.stdout.match(/^trying$/gm)?.length, 2, flaky.stdout);
+    assert.ok(Date.now() - t0 >= 2000, 'a backoff between the attempts');
+    const last = (await history(`${app}/flaky`)).pop() as Run & { attempts?: number };
+    assert.equal(last.attempts, 2);
+  });
+
+  it('ping: start, then the exit code, to a healthchecks-style URL', async () => {
+    const r = await cli(['cron', 'run', `${pinged}/hc`]);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(() => /POST \/hc-uuid\/0/.test(docker('logs', receiver)), 'the success ping', 10_000, 200);
+    assert.match(docker('logs', receiver), /POST \/hc-uuid\/start\n[^]*POST \/hc-uuid\/0/);
+  });
+
+  it('a new labelled container shows in cron ls within 5 s', async () => {
+    const t0 = Date.now();
+    const late = startFixture('late', ['--label', 'dockside.cron.hello.schedule=@hourly', '--label', 'dockside.cron.hello.exec=echo hi', BASE, 'sleep', '3600']);
+    await waitFor(async () => (await ls()).some((r) => r.id === `${late}/hello` && r.valid), 'the new job in cron ls', 5000, 200);
+    const took = Date.now() - t0;
+    assert.ok(took <= 5000, `${took} ms`);
+  });
+
+  it('cron run: output streamed, exit code relayed, overlap respected unless --force', async () => {
+    // tick runs every 2 s with overlap=forbid: --force runs it whatever is going.
+    const r = await cli(['cron', 'run', `${app}/tick`, '--force']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /tick-\d+/);
+    await waitFor(async () => (await history(`${app}/forbid`)).some((x) => x.status === 'running'), 'a forbid run in progress', 10_000, 200);
+    const skipped = await cli(['cron', 'run', `${app}/forbid`]);
+    assert.equal(skipped.code, 3, skipped.stderr);
+    const missing = await cli(['cron', 'run', `${app}/nope`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no job/);
+    const manual = (await history(`${app}/tick`)).filter((x) => x.trigger === 'manual');
+    assert.equal(manual.length, 1);
+  });
+
+  it('docker kill mid-job, then restart: history kept, no slot run twice, the cut run recorded interrupted', async () => {
+    const id = scheduler();
+    const cut = await waitFor(async () => (await history(`${app}/long`)).find((x) => x.status === 'running'), 'a long run in progress', 10_000, 200);
+    const before = await history();
+    docker('kill', id);
+    assert.ok(procs(app).includes('sleep 30'), 'the job outlives the scheduler until it restarts');
+    await new Promise((r) => setTimeout(r, 2500));
+    docker('start', id);
+    await waitFor(async () => (await cli(['cron', 'ls', '--json'])).code === 0, 'the scheduler back', 20_000, 300);
+    const afterKill = await history();
+    for (const b of before) if (b.run) assert.ok(afterKill.some((a) => a.run === b.run), `run ${b.run} kept in the history`);
+    const rec = afterKill.find((r) => r.run === cut.run);
+    assert.equal(rec?.status, 'interrupted', JSON.stringify(rec));
+    assert.match(rec?.reason ?? '', /scheduler stopped during this run; ended process group \d+/);
+    // Its process is gone: at most the one run started since the restart sleeps.
+    assert.ok(procs(app).split('\n').filter((l) => l.includes('sleep 30')).length <= 2, procs(app));
+    await new Promise((r) => setTimeout(r, 3000));
+    const final = await history();
+    const seen = new Map<string, number>();
+    for (const r of final) {
+      if (!r.scheduled || r.trigger === 'manual' || r.status === 'missed') continue;
+      const k = `${r.job} ${r.scheduled}`;
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    }
+    const dupes = [...seen].filter(([, n]) => n > 1);
+    assert.deepEqual(dupes, [], 'no slot handled twice');
+  });
+
+  it('a backup job (YAML) whose target container disappears fails cleanly, and the next run works', async () => {
+    const job = `${data}/backup`;
+    await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded'), 'a first backup', 40_000, 500);
+    assert.ok(readdirSync(dest).length >= 1);
+    docker('rm', '-f', data);
+    const removedAt = Date.now();
+    // A run in flight at the removal may fail otherwise; the first one started after it finds no container.
+    const failed = await waitFor(async () => (await history(job)).find((r) => r.status === 'failed' && Date.parse(r.start as string) > removedAt), 'a failed backup', 20_000, 500);
+    assert.match(failed.reason ?? failed.tail ?? '', /no container named/, JSON.stringify(await history(job)));
+    docker('run', '-d', '--name', data, '--label', `${RUN_LABEL}=${RUN_ID}`, '-v', `${dataVolume}:/data`, BASE, 'sleep', '3600');
+    const failedAt = Date.parse(failed.end as string);
+    await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded' && Date.parse(r.start as string) > failedAt), 'a backup after the container came back', 45_000, 500).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify((await history(job)).slice(-4))}`);
+    });
+    const list = await runCli(['backup', 'ls', '--from', dest, '--json'], { env: ENV });
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok((JSON.parse(list.stdout) as unknown[]).length >= 2);
+  });
+
+  it('/metrics on loopback in the exporter conventions', () => {
+    const text = docker('exec', scheduler(), 'node', '-e', "fetch('http://127.0.0.1:9325/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))");
+    assert.match(text, new RegExp(`dockside_cron_job_runs_total\\{job="${app}/tick",status="succeeded"\\} \\d+`));
+    assert.match(text, /# TYPE dockside_cron_job_last_success_timestamp_seconds gauge/);
+    assert.match(text, /dockside_cron_jobs\{state="invalid"\} 4/);
+    assert.match(text, new RegExp(`dockside_cron_job_last_exit_code\\{job="${app}/flaky"\\} 3`));
+  });
+});
