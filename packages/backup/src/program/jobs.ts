@@ -22,8 +22,10 @@ import {
 } from '../model.js';
 import type { BackupStore } from '../store/store.js';
 import { compressStream, decompressStream } from './compress.js';
+import { loadFsx } from './fsx.js';
 import { CorruptArchiveError, extractTar, type RootMeta } from './tar-read.js';
 import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
+import { setTimes } from './times.js';
 
 /** Byte streams with a small buffer (Readable.from defaults to 16 objects: 16 blocks of 4 MiB). */
 const BYTES = { objectMode: false, highWaterMark: 1024 * 1024 };
@@ -285,7 +287,7 @@ function applyRoot(path: string, m: RootMeta | undefined): void {
   if (!m) return;
   fs.chownSync(path, m.uid, m.gid);
   fs.chmodSync(path, m.mode);
-  fs.utimesSync(path, m.mtime, m.mtime);
+  setTimes(loadFsx(), Buffer.from(path), m.time, true);
 }
 
 export async function runRestore(job: RestoreJob, store: BackupStore): Promise<void> {

@@ -9,12 +9,17 @@ import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TarHeader as Headers } from '../model.js';
 import type { EntryCounts } from '../model.js';
+import { loadFsx } from './fsx.js';
+import { keepRawPax } from './pax.js';
+import { fromDate, parseMtime, setFdTimes, setTimes, type Mtime } from './times.js';
 
 export interface RootMeta {
   mode: number;
   uid: number;
   gid: number;
   mtime: Date;
+  /** mtime to the nanosecond. */
+  time: Mtime;
 }
 
 export interface ExtractResult {
@@ -72,11 +77,13 @@ function ensureParent(abs: Buffer): void {
 export async function extractTar(source: Readable, dest: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const { extract } = await import('tar-stream');
   const ex = extract();
+  keepRawPax(ex);
+  const fsx = loadFsx();
   source.on('error', (err) => ex.destroy(err));
   source.pipe(ex as unknown as NodeJS.WritableStream);
   const destBuf = Buffer.from(dest);
   const result: ExtractResult = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, skipped: 0 };
-  const dirs: Array<{ abs: Buffer; h: Headers }> = [];
+  const dirs: Array<{ abs: Buffer; h: Headers; time: Mtime }> = [];
   const dry = opts.dryRun ?? false;
   const myUid = process.getuid?.() ?? -1;
   const myGid = process.getgid?.() ?? -1;
@@ -89,9 +96,10 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
     const uid = h.uid ?? 0;
     const gid = h.gid ?? 0;
     const mtime = h.mtime ?? new Date();
+    const time = parseMtime(h.pax?.mtime) ?? fromDate(mtime);
     if (!rel) {
       if (h.type === 'directory') {
-        result.root = { mode, uid, gid, mtime };
+        result.root = { mode, uid, gid, mtime, time };
         result.entries.dirs++;
       }
       for await (const _ of e) void _;
@@ -109,7 +117,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
               fs.mkdirSync(abs, { mode: 0o700 });
             } else if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
           }
-          dirs.push({ abs, h: { ...h, mode, uid, gid, mtime } });
+          dirs.push({ abs, h: { ...h, mode, uid, gid, mtime }, time });
         }
         result.entries.dirs++;
         for await (const _ of e) void _;
@@ -151,7 +159,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
           if (fd >= 0) {
             if (uid !== myUid || gid !== myGid) fs.fchownSync(fd, uid, gid);
             if (mode !== createMode || umask !== 0) fs.fchmodSync(fd, mode);
-            fs.futimesSync(fd, mtime, mtime);
+            setFdTimes(fsx, fd, time);
           }
         } finally {
           if (fd >= 0) fs.closeSync(fd);
@@ -171,7 +179,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
             fs.symlinkSync(target, abs);
           }
           fs.lchownSync(abs, uid, gid);
-          fs.lutimesSync(abs, mtime, mtime);
+          setTimes(fsx, abs, time, false);
         }
         result.entries.symlinks++;
         for await (const _ of e) void _;
@@ -194,10 +202,10 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
   }
   // Directory metadata last, deepest first.
   for (let i = dirs.length - 1; i >= 0; i--) {
-    const { abs, h } = dirs[i] as { abs: Buffer; h: Headers };
+    const { abs, h, time } = dirs[i] as { abs: Buffer; h: Headers; time: Mtime };
     fs.chownSync(abs, h.uid ?? 0, h.gid ?? 0);
     fs.chmodSync(abs, h.mode ?? 0o755);
-    fs.utimesSync(abs, h.mtime ?? new Date(), h.mtime ?? new Date());
+    setTimes(fsx, abs, time, true);
   }
   return result;
 }

@@ -2,12 +2,13 @@
  * A backup target resolved for both sides: how the host opens it (ls, prune) and how the sidecar
  * sees it (a bind mount at /backup-target, or S3 with a credentials file copied in at start).
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { NotFoundError, UserError } from '@dockside/common';
 import type { SidecarFile, SidecarMount } from '@dockside/engine';
 import type { S3Credentials, StoreConfig } from '../model.js';
 import { openStore, type BackupStore } from '../store/store.js';
 import { describeTarget, parseTarget, type TargetSpec } from '../target.js';
+import { createDirectory } from './create-dir.js';
 import { resolveRegion, resolveS3Credentials } from './credentials.js';
 
 export interface LocationOptions {
@@ -44,11 +45,7 @@ export async function resolveLocation(opts: LocationOptions, env: NodeJS.Process
   if (spec.kind === 'dir') {
     let owner = 0;
     if (mode === 'write') {
-      try {
-        await mkdir(spec.path, { recursive: true });
-      } catch (err) {
-        throw new UserError(`cannot create backup directory ${spec.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'pick a directory you can create, or create it first' });
-      }
+      await createDirectory(spec.path);
     }
     try {
       const s = await stat(spec.path);
