@@ -244,7 +244,7 @@ async function openChecked(store: BackupStore, id: string, a: { file: string; sh
   }
   const stream = Readable.from(decompressStream(hashed(), c), BYTES);
   const check = () => {
-    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new UserError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`, { code: 'ECORRUPT' });
+    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new UserError(`archive ${id}/${a.file} fails its sha256 check (corrupt, truncated or altered); nothing was changed`, { code: 'ECORRUPT' });
   };
   const wrap = (err: unknown) =>
     err instanceof UserError ? err : new UserError(`archive ${id}/${a.file} cannot be read: ${(err as Error).message}`, { code: 'ECORRUPT', cause: err });
@@ -292,15 +292,15 @@ function applyRoot(path: string, m: RootMeta | undefined): void {
 
 export async function runRestore(job: RestoreJob, store: BackupStore): Promise<void> {
   await store.checkReadable();
-  // 1. Verify everything before touching anything.
-  for (const t of job.targets) await checkArchive(store, job.id, t);
+  // Each archive is verified while it is extracted into staging (sha256 and size of the stored
+  // bytes, checked at its end); the live tree is swapped only once every archive matched.
   emit({ t: 'plan', ...job.plan });
   const progress = new Progress();
   const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
   const staged: Array<{ path: string; staging: string; root?: RootMeta }> = [];
   try {
-    // 2. Extract each archive into a staging folder on its own volume (same file system: renames
-    //    are cheap), checking the sha256 again on the way.
+    // 1. Extract each archive into a staging folder on its own volume (same file system: renames
+    //    are cheap), hashing it on the way.
     for (const t of job.targets) {
       for (const n of listNames(t.path)) {
         if (RESERVED_ROOT.test(n.toString())) fs.rmSync(Buffer.concat([Buffer.from(`${t.path}/`), n]) as unknown as string, { recursive: true, force: true });
@@ -308,7 +308,7 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
       const staging = join(t.path, `.dockside-restore-${tag}`);
       fs.mkdirSync(staging, { mode: 0o700 });
       staged.push({ path: t.path, staging });
-      const o = await openChecked(store, job.id, t, job.compression, true);
+      const o = await openChecked(store, job.id, t, job.compression);
       const r = await extractTar(o.stream, staging, {
         onProgress: (f, b) => {
           progress.files += f;
@@ -325,7 +325,7 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
     for (const s of staged) fs.rmSync(s.staging, { recursive: true, force: true });
     throw err;
   }
-  // 3. Swap: move the current contents aside, the staged tree in, then drop the old one.
+  // 2. Swap: move the current contents aside, the staged tree in, then drop the old one.
   for (const s of staged) {
     const old = join(s.path, `.dockside-old-${tag}`);
     fs.mkdirSync(old, { mode: 0o700 });

@@ -11,6 +11,7 @@ import type { TarHeader as Headers } from '../model.js';
 import type { EntryCounts } from '../model.js';
 import { loadFsx } from './fsx.js';
 import { keepRawPax } from './pax.js';
+import { SparseRestorer } from './sparse.js';
 import { fromDate, parseMtime, setFdTimes, setTimes, type Mtime } from './times.js';
 
 export interface RootMeta {
@@ -42,6 +43,8 @@ export class CorruptArchiveError extends Error {
 
 function rawName(h: Headers, key: 'path' | 'linkpath', text: string): Buffer {
   const raw = h.pax?.[`DOCKSIDE.raw${key}`];
+  // GNU tar names a sparse member by GNU.sparse.name (its ustar name is GNUSparseFile.N/...).
+  if (!raw && key === 'path' && h.pax?.['GNU.sparse.name'] && !h.pax.path) return Buffer.from(h.pax['GNU.sparse.name'], 'utf8');
   return raw ? Buffer.from(raw, 'base64') : Buffer.from(text, 'utf8');
 }
 
@@ -144,9 +147,12 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
           }
         }
         let n = 0;
+        const sparse = h.pax?.['GNU.sparse.major'] === '1' ? new SparseRestorer(fd, Number(h.pax['GNU.sparse.realsize'] ?? 0)) : undefined;
+        if (h.pax?.['GNU.sparse.major'] && !sparse) throw new CorruptArchiveError(`${h.name}: GNU sparse format ${h.pax['GNU.sparse.major']}.${h.pax['GNU.sparse.minor']} is not supported (1.0 is)`);
         try {
           for await (const chunk of e as AsyncIterable<Buffer>) {
-            if (fd >= 0) {
+            if (sparse) sparse.write(chunk);
+            else if (fd >= 0) {
               let off = 0;
               while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
             }
@@ -156,6 +162,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
               n = 0;
             }
           }
+          sparse?.finish();
           if (fd >= 0) {
             if (uid !== myUid || gid !== myGid) fs.fchownSync(fd, uid, gid);
             if (mode !== createMode || umask !== 0) fs.fchmodSync(fd, mode);

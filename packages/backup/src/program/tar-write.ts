@@ -14,6 +14,7 @@ import type { Pack } from 'tar-stream';
 import type { EntryCounts, SkippedEntry } from '../model.js';
 import { loadFsx } from './fsx.js';
 import { writePax, type WriteHeader as Headers } from './pax.js';
+import { dataSegments, writeSparse } from './sparse.js';
 import { mtimeOf, mtimeRecord } from './times.js';
 
 export interface PackOptions {
@@ -178,6 +179,15 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
       }
       const size = Number(st.size);
       try {
+        const segs = dataSegments(fsx, fd, st);
+        if (segs) {
+          await throttle(pack);
+          const n = await writeSparse(pack, fd, base, size, segs, warn);
+          stats.contentBytes += n;
+          stats.entries.files++;
+          opts.onProgress?.(1, n);
+          continue;
+        }
         if (size <= smallFile) {
           const buf = Buffer.allocUnsafe(size + 1);
           let got = 0;
@@ -272,7 +282,8 @@ export function scanTree(root: string, exclude: (rel: string) => boolean, maxEnt
       if (st.isDirectory() && st.dev === rootDev) stack.push(rel);
       else if (st.isFile()) {
         files++;
-        bytes += st.size;
+        // Allocated bytes for sparse files: their holes are not read.
+        bytes += Math.min(st.size, st.blocks * 512);
       }
     }
   }
