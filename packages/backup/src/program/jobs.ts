@@ -25,7 +25,8 @@ import { compressStream, decompressStream } from './compress.js';
 import { loadFsx } from './fsx.js';
 import { CorruptArchiveError, extractTar, type RootMeta } from './tar-read.js';
 import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
-import { setTimes } from './times.js';
+import { mtimeOf, setTimes, type Mtime } from './times.js';
+import { applyXattrs } from './xattrs.js';
 
 /** Byte streams with a small buffer (Readable.from defaults to 16 objects: 16 blocks of 4 MiB). */
 const BYTES = { objectMode: false, highWaterMark: 1024 * 1024 };
@@ -247,7 +248,7 @@ async function openChecked(store: BackupStore, id: string, a: { file: string; sh
     if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new UserError(`archive ${id}/${a.file} fails its sha256 check (corrupt, truncated or altered); nothing was changed`, { code: 'ECORRUPT' });
   };
   const wrap = (err: unknown) =>
-    err instanceof UserError ? err : new UserError(`archive ${id}/${a.file} cannot be read: ${(err as Error).message}`, { code: 'ECORRUPT', cause: err });
+    err instanceof UserError ? err : new UserError(`archive ${id}/${a.file} cannot be read (corrupt or truncated): ${(err as Error).message}`, { code: 'ECORRUPT', cause: err });
   return { stream, check, wrap };
 }
 
@@ -287,6 +288,7 @@ function applyRoot(path: string, m: RootMeta | undefined): void {
   if (!m) return;
   fs.chownSync(path, m.uid, m.gid);
   fs.chmodSync(path, m.mode);
+  for (const w of applyXattrs(loadFsx(), Buffer.from(path), m.xattrs)) emit({ t: 'warning', message: `${path}: ${w}` });
   setTimes(loadFsx(), Buffer.from(path), m.time, true);
 }
 
@@ -297,7 +299,7 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
   emit({ t: 'plan', ...job.plan });
   const progress = new Progress();
   const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
-  const staged: Array<{ path: string; staging: string; root?: RootMeta }> = [];
+  const staged: Array<{ path: string; staging: string; root?: RootMeta; before: Mtime }> = [];
   try {
     // 1. Extract each archive into a staging folder on its own volume (same file system: renames
     //    are cheap), hashing it on the way.
@@ -306,8 +308,9 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
         if (RESERVED_ROOT.test(n.toString())) fs.rmSync(Buffer.concat([Buffer.from(`${t.path}/`), n]) as unknown as string, { recursive: true, force: true });
       }
       const staging = join(t.path, `.dockside-restore-${tag}`);
+      const before = mtimeOf(fs.statSync(t.path, { bigint: true }));
       fs.mkdirSync(staging, { mode: 0o700 });
-      staged.push({ path: t.path, staging });
+      staged.push({ path: t.path, staging, before });
       const o = await openChecked(store, job.id, t, job.compression);
       const r = await extractTar(o.stream, staging, {
         onProgress: (f, b) => {
@@ -319,10 +322,16 @@ export async function runRestore(job: RestoreJob, store: BackupStore): Promise<v
         throw o.wrap(err);
       });
       o.check();
+      for (const w of r.warnings) emit({ t: 'warning', message: `${t.path}/${w}` });
+      if (r.warningCount > r.warnings.length) emit({ t: 'warning', message: `${t.path}: ${r.warningCount - r.warnings.length} more attributes not restored` });
       (staged[staged.length - 1] as { root?: RootMeta }).root = r.root;
     }
   } catch (err) {
-    for (const s of staged) fs.rmSync(s.staging, { recursive: true, force: true });
+    // Nothing changed: the staging folders go, and the mount points get their times back.
+    for (const s of staged) {
+      fs.rmSync(s.staging, { recursive: true, force: true });
+      setTimes(loadFsx(), Buffer.from(s.path), s.before, true);
+    }
     throw err;
   }
   // 2. Swap: move the current contents aside, the staged tree in, then drop the old one.

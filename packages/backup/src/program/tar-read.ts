@@ -13,6 +13,7 @@ import { loadFsx } from './fsx.js';
 import { keepRawPax } from './pax.js';
 import { SparseRestorer } from './sparse.js';
 import { fromDate, parseMtime, setFdTimes, setTimes, type Mtime } from './times.js';
+import { applyXattrs, xattrsOf } from './xattrs.js';
 
 export interface RootMeta {
   mode: number;
@@ -21,12 +22,16 @@ export interface RootMeta {
   mtime: Date;
   /** mtime to the nanosecond. */
   time: Mtime;
+  xattrs: Array<[Buffer, Buffer]>;
 }
 
 export interface ExtractResult {
   entries: EntryCounts;
   root?: RootMeta;
   skipped: number;
+  /** What could not be restored as archived (xattrs the file system or capabilities refused). */
+  warnings: string[];
+  warningCount: number;
 }
 
 export interface ExtractOptions {
@@ -85,8 +90,14 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
   source.on('error', (err) => ex.destroy(err));
   source.pipe(ex as unknown as NodeJS.WritableStream);
   const destBuf = Buffer.from(dest);
-  const result: ExtractResult = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, skipped: 0 };
-  const dirs: Array<{ abs: Buffer; h: Headers; time: Mtime }> = [];
+  const result: ExtractResult = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, skipped: 0, warnings: [], warningCount: 0 };
+  const report = (rel: Buffer, messages: string[]) => {
+    for (const m of messages) {
+      result.warningCount++;
+      if (result.warnings.length < 100) result.warnings.push(`${rel.toString()}: ${m}`);
+    }
+  };
+  const dirs: Array<{ abs: Buffer; rel: Buffer; h: Headers; time: Mtime }> = [];
   const dry = opts.dryRun ?? false;
   const myUid = process.getuid?.() ?? -1;
   const myGid = process.getgid?.() ?? -1;
@@ -102,7 +113,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
     const time = parseMtime(h.pax?.mtime) ?? fromDate(mtime);
     if (!rel) {
       if (h.type === 'directory') {
-        result.root = { mode, uid, gid, mtime, time };
+        result.root = { mode, uid, gid, mtime, time, xattrs: xattrsOf(h) };
         result.entries.dirs++;
       }
       for await (const _ of e) void _;
@@ -120,7 +131,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
               fs.mkdirSync(abs, { mode: 0o700 });
             } else if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
           }
-          dirs.push({ abs, h: { ...h, mode, uid, gid, mtime }, time });
+          dirs.push({ abs, rel, h: { ...h, mode, uid, gid, mtime }, time });
         }
         result.entries.dirs++;
         for await (const _ of e) void _;
@@ -166,6 +177,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
           if (fd >= 0) {
             if (uid !== myUid || gid !== myGid) fs.fchownSync(fd, uid, gid);
             if (mode !== createMode || umask !== 0) fs.fchmodSync(fd, mode);
+            report(rel, applyXattrs(fsx, abs, xattrsOf(h)));
             setFdTimes(fsx, fd, time);
           }
         } finally {
@@ -186,6 +198,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
             fs.symlinkSync(target, abs);
           }
           fs.lchownSync(abs, uid, gid);
+          report(rel, applyXattrs(fsx, abs, xattrsOf(h)));
           setTimes(fsx, abs, time, false);
         }
         result.entries.symlinks++;
@@ -209,9 +222,10 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
   }
   // Directory metadata last, deepest first.
   for (let i = dirs.length - 1; i >= 0; i--) {
-    const { abs, h, time } = dirs[i] as { abs: Buffer; h: Headers; time: Mtime };
+    const { abs, rel, h, time } = dirs[i] as { abs: Buffer; rel: Buffer; h: Headers; time: Mtime };
     fs.chownSync(abs, h.uid ?? 0, h.gid ?? 0);
     fs.chmodSync(abs, h.mode ?? 0o755);
+    report(rel, applyXattrs(fsx, abs, xattrsOf(h)));
     setTimes(fsx, abs, time, true);
   }
   return result;

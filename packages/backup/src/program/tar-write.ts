@@ -16,6 +16,7 @@ import { loadFsx } from './fsx.js';
 import { writePax, type WriteHeader as Headers } from './pax.js';
 import { dataSegments, writeSparse } from './sparse.js';
 import { mtimeOf, mtimeRecord } from './times.js';
+import { readXattrs } from './xattrs.js';
 
 export interface PackOptions {
   exclude: (rel: string) => boolean;
@@ -72,10 +73,11 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
   const rootSt = fs.lstatSync(rootBuf, { bigint: true });
   const fsx = loadFsx();
   /** The header fields every entry has; sub-second mtimes in a PAX record. */
-  const baseOf = (name: string, st: fs.BigIntStats, pax?: Record<string, string>): Headers => {
+  const baseOf = (name: string, abs: Buffer, st: fs.BigIntStats, pax?: Record<string, string>): Headers => {
     const h: Headers = { name, mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid), mtime: st.mtime };
     const t = mtimeRecord(mtimeOf(st));
-    if (pax || t) h.pax = { ...pax, ...(t ? { mtime: t } : {}) };
+    const x = readXattrs(fsx, abs, (m) => warn(`${name}: ${m}`));
+    if (pax || t || x) h.pax = { ...pax, ...(t ? { mtime: t } : {}), ...x };
     return h;
   };
   const links = new Map<string, Buffer>();
@@ -88,7 +90,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
     if (stats.skipped.length < 100) stats.skipped.push({ path, type });
   };
 
-  await entry(pack, { ...baseOf('.', rootSt), type: 'directory' });
+  await entry(pack, { ...baseOf('.', rootBuf, rootSt), type: 'directory' });
   stats.entries.dirs++;
   // A directory's entry is written when its turn comes, right before its contents: GNU tar sets a
   // directory's times once an entry outside it follows, so contents must follow their directory.
@@ -124,7 +126,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
         continue;
       }
       const n = nameFields(rel, 'path');
-      const base = baseOf(n.text, st, n.pax);
+      const base = baseOf(n.text, abs, st, n.pax);
       if (st.isDirectory()) {
         if (st.dev === rootSt.dev) {
           subdirs.push({ dir: rel, header: { ...base, type: 'directory' } });
