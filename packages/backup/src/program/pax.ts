@@ -101,8 +101,13 @@ export function writePax(pack: Pack, h: WriteHeader): TarHeader {
     const { pax: _, ...plain } = h;
     return plain;
   }
-  const records: Array<[string, PaxValue]> = [['path', h.name]];
-  if (h.linkname) records.push(['linkpath', h.linkname]);
+  // Names that are not UTF-8 go as their raw bytes, marked hdrcharset=BINARY (as GNU tar writes
+  // them), so that GNU tar extracts the exact name; DOCKSIDE.raw* stays for older dockside readers.
+  const rawPath = h.pax['DOCKSIDE.rawpath'];
+  const rawLink = h.pax['DOCKSIDE.rawlinkpath'];
+  const records: Array<[string, PaxValue]> = rawPath || rawLink ? [['hdrcharset', 'BINARY']] : [];
+  records.push(['path', rawPath ? Buffer.from(rawPath.toString(), 'base64') : h.name]);
+  if (h.linkname) records.push(['linkpath', rawLink ? Buffer.from(rawLink.toString(), 'base64') : h.linkname]);
   for (const [k, v] of Object.entries(h.pax)) records.push([k, v]);
   // tar-stream has no way to write an 'x' block with a body of ours; the pack is idle here (the
   // previous entry was awaited), so the block goes straight into its output.
