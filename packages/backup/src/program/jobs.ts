@@ -20,6 +20,7 @@ import {
   type VerifyJob,
   type Compression,
 } from '../model.js';
+import { acquireLease, bootId, liveLease, type LocalWriters } from '../lease.js';
 import type { BackupStore } from '../store/store.js';
 import { compressStream, decompressStream } from './compress.js';
 import { loadFsx } from './fsx.js';
@@ -53,12 +54,13 @@ class Progress {
   }
 }
 
-/** Remove backups that never committed (no manifest), unless they are running now. */
-async function cleanLeftovers(store: BackupStore, keep: Set<string>): Promise<void> {
+/** Remove backups that never committed (no manifest), unless they are running now (here, or elsewhere with a live lease). */
+async function cleanLeftovers(store: BackupStore, keep: Set<string>, local: LocalWriters): Promise<void> {
   const removed: string[] = [];
   for (const id of await store.listIds()) {
     if (keep.has(id)) continue;
     if (await store.read(id, MANIFEST_FILE)) continue;
+    if (await liveLease(store, id, local)) continue;
     await store.removeBackup(id);
     removed.push(id);
   }
@@ -79,7 +81,20 @@ function hashing(hash: ReturnType<typeof createHash>, count: { n: number }, prog
 
 export async function runBackup(job: BackupJob, store: BackupStore): Promise<void> {
   await store.checkWritable();
-  await cleanLeftovers(store, new Set([...job.activeIds, job.id]));
+  const local: LocalWriters = { activeIds: new Set(job.activeIds), bootId: bootId() };
+  const lease = await acquireLease(store, job.id, job.manifest.startedAt, local, job.leaseTtlMs);
+  let ok = false;
+  try {
+    await backupUnderLease(job, store, local);
+    ok = true;
+  } finally {
+    // A dump step keeps the lease for the step that commits; a failed backup is a leftover now.
+    await lease.release(ok && !job.commit);
+  }
+}
+
+async function backupUnderLease(job: BackupJob, store: BackupStore, local: LocalWriters): Promise<void> {
+  await cleanLeftovers(store, new Set([...job.activeIds, job.id]), local);
   if (!(await store.read(job.id, IN_PROGRESS_FILE))) {
     await store.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, uploads: [] })));
   }

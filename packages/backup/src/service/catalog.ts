@@ -4,6 +4,7 @@ import { LABEL, runningLabelValues } from '@dockside/engine';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type Manifest, type SidecarEvent } from '../model.js';
 import { applyRetention, hasPolicy, type Decision, type RetentionPolicy } from '../retention.js';
 import type { BackupStore } from '../store/store.js';
+import { bootId, liveWriters } from '../lease.js';
 import { resolveLocation, type LocationOptions } from './location.js';
 import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './sidecar.js';
 import { ProgressRenderer } from './progress.js';
@@ -120,7 +121,9 @@ export async function pruneStore(
     policy,
   );
   const active = new Set([...(opts.keepIds ?? []), ...(await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL))]);
-  const leftovers = cat.incomplete.filter((id) => !active.has(id) && (!opts.container || id.startsWith(`${opts.container}-`)));
+  // Another writer's backup in progress (live lease) is never a leftover.
+  const live = new Set((await liveWriters(store, { activeIds: active, bootId: bootId() })).map((l) => l.id));
+  const leftovers = cat.incomplete.filter((id) => !active.has(id) && !live.has(id) && (!opts.container || id.startsWith(`${opts.container}-`)));
   const removed: string[] = [];
   if (!opts.dryRun) {
     for (const d of decisions) {

@@ -1,6 +1,6 @@
 /** Running the backup sidecar with a job: events parsed from its stderr, its result from stdout. */
 import { Writable, type Readable } from 'node:stream';
-import { UserError } from '@dockside/common';
+import { EXIT, UserError } from '@dockside/common';
 import { OutputBuffer, runSidecar, type Engine, type SidecarMount, type TargetContainer } from '@dockside/engine';
 import { decodeEvent, type Job, type SidecarEvent } from '../model.js';
 import type { Location } from './location.js';
@@ -104,7 +104,7 @@ export async function runJob(ctx: ServiceContext, run: JobRun): Promise<{ stdout
 function sidecarFailure(code: number, text: string[]): UserError {
   const last = [...text].reverse().find((l) => l.startsWith('dockside-backup:'));
   const hint = text.find((l) => l.trim().startsWith('hint:'));
-  if (last) return new UserError(last.replace(/^dockside-backup:\s*/, ''), { ...(hint ? { hint: hint.trim().replace(/^hint:\s*/, '') } : {}), exitCode: code === 2 ? 2 : 1 });
+  if (last) return new UserError(last.replace(/^dockside-backup:\s*/, ''), { ...(hint ? { hint: hint.trim().replace(/^hint:\s*/, '') } : {}), exitCode: code === EXIT.usage || code === EXIT.busy ? code : EXIT.failure });
   if (code === 137) return new UserError('the backup sidecar was killed (exit 137); nothing was committed', { hint: 'the next backup removes what it left behind' });
   const tail = text.slice(-3).join(' | ');
   return new UserError(`the backup sidecar failed with exit code ${code}${tail ? `: ${tail}` : ''}`);
