@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { TarHeader as Headers } from '../model.js';
 import type { EntryCounts } from '../model.js';
 import { loadFsx } from './fsx.js';
-import { keepRawPax } from './pax.js';
+import { keepRawPax, rawPax } from './pax.js';
 import { SparseRestorer } from './sparse.js';
 import { fromDate, parseMtime, setFdTimes, setTimes, type Mtime } from './times.js';
 import { applyXattrs, xattrsOf } from './xattrs.js';
@@ -47,6 +47,12 @@ export class CorruptArchiveError extends Error {
 }
 
 function rawName(h: Headers, key: 'path' | 'linkpath', text: string): Buffer {
+  // A PAX path/linkpath as its exact bytes: GNU tar writes names that are not UTF-8 as raw bytes
+  // (tar-stream decodes them as UTF-8, which would replace those bytes). A GNU sparse member is
+  // named by GNU.sparse.name.
+  const raws = rawPax(h);
+  const exact = (key === 'path' ? raws.get('GNU.sparse.name') : undefined) ?? raws.get(key);
+  if (exact) return exact;
   const raw = h.pax?.[`DOCKSIDE.raw${key}`];
   // GNU tar names a sparse member by GNU.sparse.name (its ustar name is GNUSparseFile.N/...).
   if (!raw && key === 'path' && h.pax?.['GNU.sparse.name'] && !h.pax.path) return Buffer.from(h.pax['GNU.sparse.name'], 'utf8');
