@@ -92,6 +92,19 @@ export function paxBlock(body: Buffer, mtime: Date): Buffer {
   return Buffer.concat([h, body, Buffer.alloc(pad)]);
 }
 
+/** path, linkpath and the header's own records, in that order. */
+function paxRecords(h: WriteHeader & { pax: Record<string, PaxValue> }): Array<[string, PaxValue]> {
+  // Names that are not UTF-8 go as their raw bytes, marked hdrcharset=BINARY (as GNU tar writes
+  // them), so that GNU tar extracts the exact name; DOCKSIDE.raw* stays for older dockside readers.
+  const rawPath = h.pax['DOCKSIDE.rawpath'];
+  const rawLink = h.pax['DOCKSIDE.rawlinkpath'];
+  const records: Array<[string, PaxValue]> = rawPath || rawLink ? [['hdrcharset', 'BINARY']] : [];
+  records.push(['path', rawPath ? Buffer.from(rawPath.toString(), 'base64') : h.name]);
+  if (h.linkname) records.push(['linkpath', rawLink ? Buffer.from(rawLink.toString(), 'base64') : h.linkname]);
+  for (const [k, v] of Object.entries(h.pax)) records.push([k, v]);
+  return records;
+}
+
 /**
  * Write the PAX block of `h` (if it has records) and return the header to give tar-stream for the
  * entry itself.
@@ -101,17 +114,74 @@ export function writePax(pack: Pack, h: WriteHeader): TarHeader {
     const { pax: _, ...plain } = h;
     return plain;
   }
-  // Names that are not UTF-8 go as their raw bytes, marked hdrcharset=BINARY (as GNU tar writes
-  // them), so that GNU tar extracts the exact name; DOCKSIDE.raw* stays for older dockside readers.
-  const rawPath = h.pax['DOCKSIDE.rawpath'];
-  const rawLink = h.pax['DOCKSIDE.rawlinkpath'];
-  const records: Array<[string, PaxValue]> = rawPath || rawLink ? [['hdrcharset', 'BINARY']] : [];
-  records.push(['path', rawPath ? Buffer.from(rawPath.toString(), 'base64') : h.name]);
-  if (h.linkname) records.push(['linkpath', rawLink ? Buffer.from(rawLink.toString(), 'base64') : h.linkname]);
-  for (const [k, v] of Object.entries(h.pax)) records.push([k, v]);
+  const records = paxRecords(h as WriteHeader & { pax: Record<string, PaxValue> });
   // tar-stream has no way to write an 'x' block with a body of ours; the pack is idle here (the
   // previous entry was awaited), so the block goes straight into its output.
   (pack as unknown as { push(b: Buffer): boolean }).push(paxBlock(encodePax(records), h.mtime ?? new Date(0)));
   const { pax: _, ...plain } = h;
   return { ...plain, name: standIn(h.name, 99), ...(h.linkname ? { linkname: standIn(h.linkname, 99) } : {}) };
+}
+
+const TYPEFLAG: Record<string, string> = { file: '0', link: '1', symlink: '2', directory: '5', 'contiguous-file': '7' };
+const MAX_ID = 0o7777777;
+const ASCII_NAME = /^[\x20-\x7e]{1,99}$/;
+
+/** A ustar header block for `h` (its name and link name must fit: ASCII, at most 99 bytes). */
+export function ustarHeader(h: TarHeader): Buffer {
+  const b = Buffer.alloc(512);
+  b.write(h.name, 0, 100, 'latin1');
+  octal(b, (h.mode ?? 0o644) & 0o7777, 100, 8);
+  octal(b, Math.min(h.uid ?? 0, MAX_ID), 108, 8);
+  octal(b, Math.min(h.gid ?? 0, MAX_ID), 116, 8);
+  const size = h.size ?? 0;
+  if (size > 0o77777777777) {
+    // base-256 for sizes of 8 GiB and more
+    b[124] = 0x80;
+    let n = size;
+    for (let i = 11; i > 0; i--) {
+      b[124 + i] = n % 256;
+      n = Math.floor(n / 256);
+    }
+  } else octal(b, size, 124, 12);
+  octal(b, Math.max(0, Math.min(0o77777777777, Math.floor((h.mtime ?? new Date(0)).getTime() / 1000))), 136, 12);
+  b.write(TYPEFLAG[h.type ?? 'file'] ?? '0', 156, 'latin1');
+  if (h.linkname) b.write(h.linkname, 157, 100, 'latin1');
+  b.write('ustar\x0000', 257, 'latin1');
+  b.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const x of b) sum += x;
+  b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  return b;
+}
+
+/**
+ * One whole entry as bytes: its PAX block when it needs one (records, a name that does not fit
+ * ustar, ids too large for octal), the ustar header, the body and its padding. Pushed into the
+ * pack in one piece: small files and header-only entries (most of a volume) skip tar-stream's
+ * per-entry machinery.
+ */
+export function encodeEntry(h: WriteHeader, body?: Buffer): Buffer {
+  const size = body?.length ?? 0;
+  const big = (h.uid ?? 0) > MAX_ID || (h.gid ?? 0) > MAX_ID;
+  const fits = ASCII_NAME.test(h.name) && (!h.linkname || ASCII_NAME.test(h.linkname));
+  const parts: Buffer[] = [];
+  let header: TarHeader;
+  if (!fits || big || (h.pax && Object.keys(h.pax).length)) {
+    const pax: Record<string, PaxValue> = { ...h.pax };
+    if (big) Object.assign(pax, { uid: String(h.uid ?? 0), gid: String(h.gid ?? 0) });
+    const records = paxRecords({ ...h, pax });
+    parts.push(paxBlock(encodePax(records), h.mtime ?? new Date(0)));
+    const { pax: _, ...plain } = h;
+    header = { ...plain, name: standIn(h.name, 99), ...(h.linkname ? { linkname: standIn(h.linkname, 99) } : {}) };
+  } else {
+    const { pax: _, ...plain } = h;
+    header = plain;
+  }
+  parts.push(ustarHeader({ ...header, size }));
+  if (body && size) {
+    parts.push(body);
+    const pad = (512 - (size % 512)) % 512;
+    if (pad) parts.push(Buffer.alloc(pad));
+  }
+  return Buffer.concat(parts);
 }

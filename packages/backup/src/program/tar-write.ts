@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import type { Pack } from 'tar-stream';
 import type { EntryCounts, SkippedEntry } from '../model.js';
 import { loadFsx } from './fsx.js';
-import { writePax, type WriteHeader as Headers } from './pax.js';
+import { encodeEntry, writePax, type WriteHeader as Headers } from './pax.js';
 import { dataSegments, writeSparse } from './sparse.js';
 import { mtimeOf, mtimeRecord } from './times.js';
 import { readXattrs } from './xattrs.js';
@@ -51,13 +51,9 @@ function nameFields(rel: Buffer, key: 'path' | 'linkpath'): { text: string; pax?
   return { text: rel.toString('utf8'), pax: { [`DOCKSIDE.raw${key}`]: rel.toString('base64') } };
 }
 
+/** A whole entry (PAX block, header, body) pushed in one piece; the caller throttles. */
 async function entry(pack: Pack, h: Headers, body?: Buffer): Promise<void> {
-  const header = writePax(pack, h);
-  return new Promise((resolve, reject) => {
-    const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (body) pack.entry(header as never, body, cb);
-    else pack.entry(header as never, cb);
-  });
+  (pack as unknown as { push(b: Buffer): boolean }).push(encodeEntry(h, body));
 }
 
 /** Header-only entries are not flow-controlled by tar-stream: wait while its buffer is full. */
@@ -201,6 +197,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
           }
           if (got !== size) warn(`${relText}: changed size while being read (${size} -> ${got > size ? 'more' : got} bytes)`);
           const body = buf.subarray(0, Math.min(got, size));
+          await throttle(pack);
           await entry(pack, { ...base, type: 'file', size: body.length }, body);
           stats.contentBytes += body.length;
         } else {
