@@ -190,3 +190,30 @@ test('we read what GNU tar writes (--posix --sparse --sparse-version=1.0 --xattr
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('without SEEK_HOLE, holes are found as runs of zero blocks and restored as holes', async () => {
+  const { base, src, dst } = scratch();
+  try {
+    // Zero blocks written as data (no holes on disk): what a file system without SEEK_HOLE reports.
+    const p = join(src, 'zeros.bin');
+    const fd = fs.openSync(p, 'w');
+    fs.writeSync(fd, Buffer.alloc(3 * 1024 * 1024), 0, 3 * 1024 * 1024, 0);
+    fs.writeSync(fd, Buffer.from('data'), 0, 4, 1024 * 1024 + 10);
+    fs.closeSync(fd);
+    const { zeroRunSegments, writeSparse } = await import('./sparse.js');
+    const rfd = fs.openSync(p, 'r');
+    const segs = zeroRunSegments(rfd, 3 * 1024 * 1024);
+    assert.deepEqual(segs, [[1024 * 1024, 4096]]);
+    const pack = makePack();
+    const writing = writeSparse(pack, rfd, { name: 'zeros.bin', mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }, 3 * 1024 * 1024, segs ?? [], () => undefined).then(() => pack.finalize());
+    const chunks: Buffer[] = [];
+    for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
+    await writing;
+    fs.closeSync(rfd);
+    await extractTar(Readable.from([Buffer.concat(chunks)]), dst);
+    assert.ok(fs.readFileSync(join(dst, 'zeros.bin')).equals(fs.readFileSync(p)));
+    assert.ok(fs.statSync(join(dst, 'zeros.bin')).blocks * 512 <= 16 * 1024, 'restored with holes');
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
