@@ -84,6 +84,8 @@ export interface BackupJob {
   dumpFile?: string;
   /** Write the manifest (false for the dump step, which a later step commits). */
   commit: boolean;
+  /** Time to live of the destination lease (default 60 s). */
+  leaseTtlMs?: number;
 }
 
 export interface RestoreItem {

@@ -19,6 +19,8 @@ export const EXIT = {
   engine: 3,
   /** A dockside image is missing or stale. */
   image: 4,
+  /** A destination is in use by another backup (its lease is live). */
+  busy: 5,
   /** Interrupted by SIGINT. */
   sigint: 130,
   /** Interrupted by SIGTERM. */

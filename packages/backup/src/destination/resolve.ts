@@ -3,12 +3,13 @@
  * sidecar sees it (a bind mount at /backup-destination, or S3 with a credentials file copied in at
  * start).
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { NotFoundError, UserError } from '@dockside/common';
 import type { SidecarFile, SidecarMount } from '@dockside/engine';
 import type { DestinationConfig, S3Credentials } from './config.js';
 import { openDestination, type Destination } from './destination.js';
 import { describeDestination, parseDestination, type DestinationSpec } from './parse.js';
+import { createDirectory } from './create-dir.js';
 import { resolveRegion, resolveS3Credentials } from './credentials.js';
 
 export interface DestinationOptions {
@@ -45,11 +46,7 @@ export async function resolveDestination(opts: DestinationOptions, env: NodeJS.P
   if (spec.kind === 'dir') {
     let owner = 0;
     if (mode === 'write') {
-      try {
-        await mkdir(spec.path, { recursive: true });
-      } catch (err) {
-        throw new UserError(`cannot create backup directory ${spec.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'pick a directory you can create, or create it first' });
-      }
+      await createDirectory(spec.path);
     }
     try {
       const s = await stat(spec.path);

@@ -22,9 +22,13 @@ import {
   type Compression,
 } from '../model.js';
 import type { Destination } from '../destination/destination.js';
+import { acquireLease, bootId, liveLease, type LocalWriters } from '../destination/lease.js';
 import { compressStream, decompressStream } from './compress.js';
+import { loadFsx } from './fsx.js';
 import { extractTar, type RootMeta } from './tar-read.js';
 import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
+import { mtimeOf, setTimes, type Mtime } from './times.js';
+import { applyXattrs } from './xattrs.js';
 
 /** Byte streams with a small buffer (Readable.from defaults to 16 objects: 16 blocks of 4 MiB). */
 const BYTES = { objectMode: false, highWaterMark: 1024 * 1024 };
@@ -54,12 +58,13 @@ class Progress {
   }
 }
 
-/** Remove backups that never committed (no manifest), unless they are running now. */
-async function cleanLeftovers(destination: Destination, keep: Set<string>, events: JobEvents): Promise<void> {
+/** Remove backups that never committed (no manifest), unless they are running now (here, or elsewhere with a live lease). */
+async function cleanLeftovers(destination: Destination, keep: Set<string>, local: LocalWriters, events: JobEvents): Promise<void> {
   const removed: string[] = [];
   for (const id of await destination.listIds()) {
     if (keep.has(id)) continue;
     if (await destination.read(id, MANIFEST_FILE)) continue;
+    if (await liveLease(destination, id, local)) continue;
     await destination.removeBackup(id);
     removed.push(id);
   }
@@ -80,7 +85,20 @@ function hashing(hash: ReturnType<typeof createHash>, count: { n: number }, prog
 
 export async function runBackup(job: BackupJob, destination: Destination, events: JobEvents): Promise<void> {
   await destination.checkWritable();
-  await cleanLeftovers(destination, new Set([...job.activeIds, job.id]), events);
+  const local: LocalWriters = { activeIds: new Set(job.activeIds), bootId: bootId() };
+  const lease = await acquireLease(destination, job.id, job.manifest.startedAt, local, job.leaseTtlMs);
+  let ok = false;
+  try {
+    await backupUnderLease(job, destination, local, events);
+    ok = true;
+  } finally {
+    // A dump step keeps the lease for the step that commits; a failed backup is a leftover now.
+    await lease.release(ok && !job.commit);
+  }
+}
+
+async function backupUnderLease(job: BackupJob, destination: Destination, local: LocalWriters, events: JobEvents): Promise<void> {
+  await cleanLeftovers(destination, new Set([...job.activeIds, job.id]), local, events);
   if (!(await destination.read(job.id, IN_PROGRESS_FILE))) {
     await destination.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, uploads: [] })));
   }
@@ -246,10 +264,10 @@ async function openChecked(destination: Destination, id: string, a: { file: stri
   }
   const stream = Readable.from(decompressStream(hashed(), c), BYTES);
   const check = () => {
-    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new CorruptArchiveError(`archive ${id}/${a.file} changed while being restored (sha256 mismatch)`);
+    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new CorruptArchiveError(`archive ${id}/${a.file} fails its sha256 check (corrupt, truncated or altered); nothing was changed`);
   };
   const wrap = (err: unknown) =>
-    err instanceof UserError ? err : new CorruptArchiveError(`archive ${id}/${a.file} cannot be read: ${(err as Error).message}`, { cause: err });
+    err instanceof UserError ? err : new CorruptArchiveError(`archive ${id}/${a.file} cannot be read (corrupt or truncated): ${(err as Error).message}`, { cause: err });
   return { stream, check, wrap };
 }
 
@@ -286,32 +304,35 @@ function listNames(dir: string): Buffer[] {
   return fs.readdirSync(dir, { encoding: 'buffer' });
 }
 
-function applyRoot(path: string, m: RootMeta | undefined): void {
+function applyRoot(path: string, m: RootMeta | undefined, events: JobEvents): void {
   if (!m) return;
   fs.chownSync(path, m.uid, m.gid);
   fs.chmodSync(path, m.mode);
-  fs.utimesSync(path, m.mtime, m.mtime);
+  for (const w of applyXattrs(loadFsx(), Buffer.from(path), m.xattrs)) events.warning(`${path}: ${w}`);
+  setTimes(loadFsx(), Buffer.from(path), m.time, true);
 }
 
 export async function runRestore(job: RestoreJob, destination: Destination, events: JobEvents): Promise<void> {
   await destination.checkReadable();
   // 1. Verify everything before touching anything.
-  for (const t of job.items) await checkArchive(destination, job.id, t);
+  // Each archive is verified while it is extracted into staging (sha256 and size of the stored
+  // bytes, checked at its end); the live tree is swapped only once every archive matched.
   events.progress('plan', job.plan);
   const progress = new Progress(events);
   const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
-  const staged: Array<{ path: string; staging: string; root?: RootMeta }> = [];
+  const staged: Array<{ path: string; staging: string; root?: RootMeta; before: Mtime }> = [];
   try {
-    // 2. Extract each archive into a staging folder on its own volume (same file system: renames
-    //    are cheap), checking the sha256 again on the way.
+    // 1. Extract each archive into a staging folder on its own volume (same file system: renames
+    //    are cheap), hashing it on the way.
     for (const t of job.items) {
       for (const n of listNames(t.path)) {
         if (RESERVED_ROOT.test(n.toString())) fs.rmSync(Buffer.concat([Buffer.from(`${t.path}/`), n]) as unknown as string, { recursive: true, force: true });
       }
       const staging = join(t.path, `.dockside-restore-${tag}`);
+      const before = mtimeOf(fs.statSync(t.path, { bigint: true }));
       fs.mkdirSync(staging, { mode: 0o700 });
-      staged.push({ path: t.path, staging });
-      const o = await openChecked(destination, job.id, t, job.compression, true);
+      staged.push({ path: t.path, staging, before });
+      const o = await openChecked(destination, job.id, t, job.compression);
       const r = await extractTar(o.stream, staging, {
         onProgress: (f, b) => {
           progress.files += f;
@@ -322,13 +343,19 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
         throw o.wrap(err);
       });
       o.check();
+      for (const w of r.warnings) events.warning(`${t.path}/${w}`);
+      if (r.warningCount > r.warnings.length) events.warning(`${t.path}: ${r.warningCount - r.warnings.length} more attributes not restored`);
       (staged[staged.length - 1] as { root?: RootMeta }).root = r.root;
     }
   } catch (err) {
-    for (const s of staged) fs.rmSync(s.staging, { recursive: true, force: true });
+    // Nothing changed: the staging folders go, and the mount points get their times back.
+    for (const s of staged) {
+      fs.rmSync(s.staging, { recursive: true, force: true });
+      setTimes(loadFsx(), Buffer.from(s.path), s.before, true);
+    }
     throw err;
   }
-  // 3. Swap: move the current contents aside, the staged tree in, then drop the old one.
+  // 2. Swap: move the current contents aside, the staged tree in, then drop the old one.
   for (const s of staged) {
     const old = join(s.path, `.dockside-old-${tag}`);
     fs.mkdirSync(old, { mode: 0o700 });
@@ -343,7 +370,7 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
     for (const n of listNames(s.staging)) fs.renameSync(Buffer.concat([Buffer.from(`${s.staging}/`), n]), Buffer.concat([pathBuf, n]));
     fs.rmdirSync(s.staging);
     fs.rmSync(old, { recursive: true, force: true });
-    applyRoot(s.path, s.root);
+    applyRoot(s.path, s.root, events);
   }
   progress.stop();
   events.result({ restored: job.items.map((t) => ({ file: t.file, path: t.path })) });

@@ -10,18 +10,29 @@ import type { Readable } from 'node:stream';
 import type { TarHeader as Headers } from '../model.js';
 import type { EntryCounts } from '../model.js';
 import { CorruptArchiveError } from '../errors.js';
+import { loadFsx } from './fsx.js';
+import { keepRawPax, rawPax } from './pax.js';
+import { SparseRestorer } from './sparse.js';
+import { fromDate, parseMtime, setFdTimes, setTimes, type Mtime } from './times.js';
+import { applyXattrs, xattrsOf } from './xattrs.js';
 
 export interface RootMeta {
   mode: number;
   uid: number;
   gid: number;
   mtime: Date;
+  /** mtime to the nanosecond. */
+  time: Mtime;
+  xattrs: Array<[Buffer, Buffer]>;
 }
 
 export interface ExtractResult {
   entries: EntryCounts;
   root?: RootMeta;
   skipped: number;
+  /** What could not be restored as archived (xattrs the file system or capabilities refused). */
+  warnings: string[];
+  warningCount: number;
 }
 
 export interface ExtractOptions {
@@ -33,7 +44,15 @@ export interface ExtractOptions {
 const SLASH = Buffer.from('/');
 
 function rawName(h: Headers, key: 'path' | 'linkpath', text: string): Buffer {
+  // A PAX path/linkpath as its exact bytes: GNU tar writes names that are not UTF-8 as raw bytes
+  // (tar-stream decodes them as UTF-8, which would replace those bytes). A GNU sparse member is
+  // named by GNU.sparse.name.
+  const raws = rawPax(h);
+  const exact = (key === 'path' ? raws.get('GNU.sparse.name') : undefined) ?? raws.get(key);
+  if (exact) return exact;
   const raw = h.pax?.[`DOCKSIDE.raw${key}`];
+  // GNU tar names a sparse member by GNU.sparse.name (its ustar name is GNUSparseFile.N/...).
+  if (!raw && key === 'path' && h.pax?.['GNU.sparse.name'] && !h.pax.path) return Buffer.from(h.pax['GNU.sparse.name'], 'utf8');
   return raw ? Buffer.from(raw, 'base64') : Buffer.from(text, 'utf8');
 }
 
@@ -69,11 +88,19 @@ function ensureParent(abs: Buffer): void {
 export async function extractTar(source: Readable, dest: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const { extract } = await import('tar-stream');
   const ex = extract();
+  keepRawPax(ex);
+  const fsx = loadFsx();
   source.on('error', (err) => ex.destroy(err));
   source.pipe(ex as unknown as NodeJS.WritableStream);
   const destBuf = Buffer.from(dest);
-  const result: ExtractResult = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, skipped: 0 };
-  const dirs: Array<{ abs: Buffer; h: Headers }> = [];
+  const result: ExtractResult = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, skipped: 0, warnings: [], warningCount: 0 };
+  const report = (rel: Buffer, messages: string[]) => {
+    for (const m of messages) {
+      result.warningCount++;
+      if (result.warnings.length < 100) result.warnings.push(`${rel.toString()}: ${m}`);
+    }
+  };
+  const dirs: Array<{ abs: Buffer; rel: Buffer; h: Headers; time: Mtime }> = [];
   const dry = opts.dryRun ?? false;
   const myUid = process.getuid?.() ?? -1;
   const myGid = process.getgid?.() ?? -1;
@@ -86,9 +113,10 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
     const uid = h.uid ?? 0;
     const gid = h.gid ?? 0;
     const mtime = h.mtime ?? new Date();
+    const time = parseMtime(h.pax?.mtime) ?? fromDate(mtime);
     if (!rel) {
       if (h.type === 'directory') {
-        result.root = { mode, uid, gid, mtime };
+        result.root = { mode, uid, gid, mtime, time, xattrs: xattrsOf(h) };
         result.entries.dirs++;
       }
       for await (const _ of e) void _;
@@ -106,7 +134,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
               fs.mkdirSync(abs, { mode: 0o700 });
             } else if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
           }
-          dirs.push({ abs, h: { ...h, mode, uid, gid, mtime } });
+          dirs.push({ abs, rel, h: { ...h, mode, uid, gid, mtime }, time });
         }
         result.entries.dirs++;
         for await (const _ of e) void _;
@@ -133,9 +161,12 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
           }
         }
         let n = 0;
+        const sparse = h.pax?.['GNU.sparse.major'] === '1' ? new SparseRestorer(fd, Number(h.pax['GNU.sparse.realsize'] ?? 0)) : undefined;
+        if (h.pax?.['GNU.sparse.major'] && !sparse) throw new CorruptArchiveError(`${h.name}: GNU sparse format ${h.pax['GNU.sparse.major']}.${h.pax['GNU.sparse.minor']} is not supported (1.0 is)`);
         try {
           for await (const chunk of e as AsyncIterable<Buffer>) {
-            if (fd >= 0) {
+            if (sparse) sparse.write(chunk);
+            else if (fd >= 0) {
               let off = 0;
               while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
             }
@@ -145,10 +176,12 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
               n = 0;
             }
           }
+          sparse?.finish();
           if (fd >= 0) {
             if (uid !== myUid || gid !== myGid) fs.fchownSync(fd, uid, gid);
             if (mode !== createMode || umask !== 0) fs.fchmodSync(fd, mode);
-            fs.futimesSync(fd, mtime, mtime);
+            report(rel, applyXattrs(fsx, abs, xattrsOf(h)));
+            setFdTimes(fsx, fd, time);
           }
         } finally {
           if (fd >= 0) fs.closeSync(fd);
@@ -168,7 +201,8 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
             fs.symlinkSync(target, abs);
           }
           fs.lchownSync(abs, uid, gid);
-          fs.lutimesSync(abs, mtime, mtime);
+          report(rel, applyXattrs(fsx, abs, xattrsOf(h)));
+          setTimes(fsx, abs, time, false);
         }
         result.entries.symlinks++;
         for await (const _ of e) void _;
@@ -191,10 +225,11 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
   }
   // Directory metadata last, deepest first.
   for (let i = dirs.length - 1; i >= 0; i--) {
-    const { abs, h } = dirs[i] as { abs: Buffer; h: Headers };
+    const { abs, rel, h, time } = dirs[i] as { abs: Buffer; rel: Buffer; h: Headers; time: Mtime };
     fs.chownSync(abs, h.uid ?? 0, h.gid ?? 0);
     fs.chmodSync(abs, h.mode ?? 0o755);
-    fs.utimesSync(abs, h.mtime ?? new Date(), h.mtime ?? new Date());
+    report(rel, applyXattrs(fsx, abs, xattrsOf(h)));
+    setTimes(fsx, abs, time, true);
   }
   return result;
 }

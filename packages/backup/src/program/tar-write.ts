@@ -11,8 +11,12 @@ import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { Pack } from 'tar-stream';
-import type { TarHeader as Headers } from '../model.js';
 import type { EntryCounts, SkippedEntry } from '../model.js';
+import { loadFsx } from './fsx.js';
+import { encodeEntry, writePax, type WriteHeader as Headers } from './pax.js';
+import { dataSegments, writeSparse } from './sparse.js';
+import { mtimeOf, mtimeRecord } from './times.js';
+import { readXattrs } from './xattrs.js';
 
 export interface PackOptions {
   exclude: (rel: string) => boolean;
@@ -34,7 +38,7 @@ const CHUNK = 1024 * 1024;
 /** Names the restore uses for its staging; never archived. */
 export const RESERVED_ROOT = /^\.dockside-(restore|old)-/;
 
-function typeOf(st: fs.BigIntStats | fs.Stats): string {
+function typeOf(st: fs.BigIntStats): string {
   if (st.isSocket()) return 'socket';
   if (st.isFIFO()) return 'fifo';
   if (st.isCharacterDevice()) return 'character-device';
@@ -47,12 +51,9 @@ function nameFields(rel: Buffer, key: 'path' | 'linkpath'): { text: string; pax?
   return { text: rel.toString('utf8'), pax: { [`DOCKSIDE.raw${key}`]: rel.toString('base64') } };
 }
 
-function entry(pack: Pack, header: Headers, body?: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (body) pack.entry(header as never, body, cb);
-    else pack.entry(header as never, cb);
-  });
+/** A whole entry (PAX block, header, body) pushed in one piece; the caller throttles. */
+async function entry(pack: Pack, h: Headers, body?: Buffer): Promise<void> {
+  (pack as unknown as { push(b: Buffer): boolean }).push(encodeEntry(h, body));
 }
 
 /** Header-only entries are not flow-controlled by tar-stream: wait while its buffer is full. */
@@ -65,21 +66,38 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
   const stats: PackStats = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, contentBytes: 0, skipped: [], skippedCount: 0, warnings: [] };
   const smallFile = opts.smallFile ?? CHUNK;
   const rootBuf = Buffer.from(root);
-  const rootSt = fs.lstatSync(rootBuf);
+  const rootSt = fs.lstatSync(rootBuf, { bigint: true });
+  const fsx = loadFsx();
+  /** The header fields every entry has; sub-second mtimes in a PAX record. */
+  const baseOf = (name: string, abs: Buffer, st: fs.BigIntStats, pax?: Record<string, string>): Headers => {
+    const h: Headers = { name, mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid), mtime: st.mtime };
+    const t = mtimeRecord(mtimeOf(st));
+    const x = readXattrs(fsx, abs, (m) => warn(`${name}: ${m}`));
+    if (pax || t || x) h.pax = { ...pax, ...(t ? { mtime: t } : {}), ...x };
+    return h;
+  };
   const links = new Map<string, Buffer>();
   const warn = (m: string) => {
     if (stats.warnings.length < 100) stats.warnings.push(m);
   };
+  if (!fsx) warn('the native addon is missing: sparse files archived dense, xattrs not archived');
   const skip = (path: string, type: string) => {
     stats.skippedCount++;
     if (stats.skipped.length < 100) stats.skipped.push({ path, type });
   };
 
-  await entry(pack, { name: '.', type: 'directory', mode: rootSt.mode, uid: rootSt.uid, gid: rootSt.gid, mtime: rootSt.mtime });
+  await entry(pack, { ...baseOf('.', rootBuf, rootSt), type: 'directory' });
   stats.entries.dirs++;
-  const stack: Buffer[] = [Buffer.alloc(0)];
+  // A directory's entry is written when its turn comes, right before its contents: GNU tar sets a
+  // directory's times once an entry outside it follows, so contents must follow their directory.
+  const stack: Array<{ dir: Buffer; header?: Headers }> = [{ dir: Buffer.alloc(0) }];
   while (stack.length) {
-    const dir = stack.pop() as Buffer;
+    const { dir, header: dirHeader } = stack.pop() as { dir: Buffer; header?: Headers };
+    if (dirHeader) {
+      await throttle(pack);
+      await entry(pack, dirHeader);
+      stats.entries.dirs++;
+    }
     const absDir = dir.length ? Buffer.concat([rootBuf, SLASH, dir]) : rootBuf;
     let names: Buffer[];
     try {
@@ -89,27 +107,28 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
       continue;
     }
     names.sort(Buffer.compare);
-    const subdirs: Buffer[] = [];
+    const subdirs: Array<{ dir: Buffer; header: Headers }> = [];
     for (const name of names) {
       const rel = dir.length ? Buffer.concat([dir, SLASH, name]) : name;
       const relText = rel.toString('utf8');
       if (!dir.length && RESERVED_ROOT.test(relText)) continue;
       if (opts.exclude(relText)) continue;
       const abs = Buffer.concat([rootBuf, SLASH, rel]);
-      let st: fs.Stats;
+      let st: fs.BigIntStats;
       try {
-        st = fs.lstatSync(abs);
+        st = fs.lstatSync(abs, { bigint: true });
       } catch (err) {
         warn(`${relText}: vanished during the backup (${(err as NodeJS.ErrnoException).code})`);
         continue;
       }
       const n = nameFields(rel, 'path');
-      const base: Headers = { name: n.text, mode: st.mode, uid: st.uid, gid: st.gid, mtime: st.mtime };
-      if (n.pax) base.pax = { ...n.pax };
+      const base = baseOf(n.text, abs, st, n.pax);
       if (st.isDirectory()) {
-        if (st.dev !== rootSt.dev) {
-          warn(`${relText}: another file system is mounted here; archived as an empty directory`);
-        } else subdirs.push(rel);
+        if (st.dev === rootSt.dev) {
+          subdirs.push({ dir: rel, header: { ...base, type: 'directory' } });
+          continue;
+        }
+        warn(`${relText}: another file system is mounted here; archived as an empty directory`);
         await throttle(pack);
         await entry(pack, { ...base, type: 'directory' });
         stats.entries.dirs++;
@@ -135,7 +154,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
         skip(relText, typeOf(st));
         continue;
       }
-      if (st.nlink > 1) {
+      if (st.nlink > 1n) {
         const key = `${st.dev}:${st.ino}`;
         const first = links.get(key);
         if (first) {
@@ -156,9 +175,19 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
         warn(`${relText}: cannot open (${(err as NodeJS.ErrnoException).code}); not archived`);
         continue;
       }
+      const size = Number(st.size);
       try {
-        if (st.size <= smallFile) {
-          const buf = Buffer.allocUnsafe(st.size + 1);
+        const segs = dataSegments(fsx, fd, st);
+        if (segs) {
+          await throttle(pack);
+          const n = await writeSparse(pack, fd, base, size, segs, warn);
+          stats.contentBytes += n;
+          stats.entries.files++;
+          opts.onProgress?.(1, n);
+          continue;
+        }
+        if (size <= smallFile) {
+          const buf = Buffer.allocUnsafe(size + 1);
           let got = 0;
           for (;;) {
             const r = fs.readSync(fd, buf, got, buf.length - got, null);
@@ -166,8 +195,9 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
             got += r;
             if (got === buf.length) break;
           }
-          if (got !== st.size) warn(`${relText}: changed size while being read (${st.size} -> ${got > st.size ? 'more' : got} bytes)`);
-          const body = buf.subarray(0, Math.min(got, st.size));
+          if (got !== size) warn(`${relText}: changed size while being read (${size} -> ${got > size ? 'more' : got} bytes)`);
+          const body = buf.subarray(0, Math.min(got, size));
+          await throttle(pack);
           await entry(pack, { ...base, type: 'file', size: body.length }, body);
           stats.contentBytes += body.length;
         } else {
@@ -177,8 +207,9 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
             done = res;
             failed = rej;
           });
-          const sink = pack.entry({ ...base, type: 'file', size: st.size } as never, (err?: Error | null) => (err ? failed(err) : done()));
-          let left = st.size;
+          const header = writePax(pack, { ...base, type: 'file', size });
+          const sink = pack.entry({ ...header } as never, (err?: Error | null) => (err ? failed(err) : done()));
+          let left = size;
           let short = false;
           while (left > 0) {
             const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
@@ -195,7 +226,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
             opts.onProgress?.(0, r);
             if (!sink.write(r === buf.length ? buf : buf.subarray(0, r))) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
           }
-          if (!short && fs.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) warn(`${relText}: grew while being read; archived its first ${st.size} bytes`);
+          if (!short && fs.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) warn(`${relText}: grew while being read; archived its first ${size} bytes`);
           (sink as unknown as { end(): void }).end();
           await finished;
           stats.entries.files++;
@@ -206,10 +237,10 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
         fs.closeSync(fd);
       }
       stats.entries.files++;
-      opts.onProgress?.(1, st.size);
+      opts.onProgress?.(1, size);
     }
     // Depth first, in name order.
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Buffer);
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as { dir: Buffer; header: Headers });
   }
   return stats;
 }
@@ -250,7 +281,8 @@ export function scanTree(root: string, exclude: (rel: string) => boolean, maxEnt
       if (st.isDirectory() && st.dev === rootDev) stack.push(rel);
       else if (st.isFile()) {
         files++;
-        bytes += st.size;
+        // Allocated bytes for sparse files: their holes are not read.
+        bytes += Math.min(st.size, st.blocks * 512);
       }
     }
   }

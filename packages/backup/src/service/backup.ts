@@ -74,6 +74,12 @@ function splitCommand(cmd: string): string[] {
   return ['sh', '-c', cmd];
 }
 
+/** DOCKSIDE_BACKUP_LEASE_TTL: seconds a killed writer's lease blocks the destination (default 60). */
+function leaseTtl(env: NodeJS.ProcessEnv): number | undefined {
+  const v = Number(env['DOCKSIDE_BACKUP_LEASE_TTL']);
+  return Number.isFinite(v) && v > 0 ? Math.round(v * 1000) : undefined;
+}
+
 export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promise<BackupResult> {
   if (opts.pause && opts.stop) throw new UsageError('--pause and --stop exclude each other');
   if (opts.dumpOnly && !opts.dump) throw new UsageError('--dump-only needs --dump "<command>"');
@@ -123,7 +129,8 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
       ...(opts.dump ? { dump: opts.dump } : {}),
     },
   };
-  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, manifest: manifestBase };
+  const leaseTtlMs = leaseTtl(ctx.env);
+  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, manifest: manifestBase, ...(leaseTtlMs ? { leaseTtlMs } : {}) };
   const progress = new ProgressRenderer(ctx.progress, 'backing up');
   const capAdd = ['DAC_READ_SEARCH', ...dest.writeCaps];
   let started = false;

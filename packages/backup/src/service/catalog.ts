@@ -7,6 +7,7 @@ import { applyRetention, hasPolicy, type Decision, type RetentionPolicy } from '
 import type { Destination } from '../destination/destination.js';
 import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './job-runner.js';
+import { bootId, liveWriters } from '../destination/lease.js';
 import { ProgressRenderer } from './progress.js';
 
 export interface Catalog {
@@ -121,7 +122,9 @@ export async function pruneDestination(
     policy,
   );
   const active = new Set([...(opts.keepIds ?? []), ...(await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL))]);
-  const leftovers = cat.incomplete.filter((id) => !active.has(id) && (!opts.container || id.startsWith(`${opts.container}-`)));
+  // Another writer's backup in progress (live lease) is never a leftover.
+  const live = new Set((await liveWriters(destination, { activeIds: active, bootId: bootId() })).map((l) => l.id));
+  const leftovers = cat.incomplete.filter((id) => !active.has(id) && !live.has(id) && (!opts.container || id.startsWith(`${opts.container}-`)));
   const removed: string[] = [];
   if (!opts.dryRun) {
     for (const d of decisions) {

@@ -43,7 +43,9 @@ export interface RestoreResult {
   stopped: boolean;
 }
 
-const RESTORE_CAPS = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE', 'FSETID'];
+// CHOWN: owners; FOWNER: times, modes and ACLs of files it does not own; DAC_OVERRIDE: writing into
+// read-only directories; FSETID: keeping setgid bits; SETFCAP: restoring security.capability.
+const RESTORE_CAPS = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE', 'FSETID', 'SETFCAP'];
 const INTO_PATH = '/restore/volume';
 
 function pickArchives(m: Manifest, wanted: string[], kind: 'data' | 'dump'): ArchiveInfo[] {
