@@ -117,7 +117,7 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.match(r.stderr, /sha256/);
     assert.ok(oneLine(r.stderr), r.stderr);
     // The sidecar's typed error (CorruptArchiveError) crosses the protocol whole: message, hint, code.
-    assert.match(r.stderr, /^dockside: archive .* fails its sha256 check \(corrupt or altered\)\n  hint: this backup cannot be used/);
+    assert.match(r.stderr, /^dockside: archive .* fails its sha256 check \(corrupt, truncated or altered\); nothing was changed\n  hint: this backup cannot be used/);
     assert.deepEqual(snapshotVolume(vol, label), before);
     assert.equal(snapshotVolume(vol, label)[0]?.mtime, rootMtime);
     assert.equal(docker('inspect', '--format', '{{.State.Running}}', app), 'true');
