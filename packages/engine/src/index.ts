@@ -17,3 +17,5 @@ export * from './signal.js';
 export * from './removal.js';
 export * from './output.js';
 export * from './event-reader.js';
+export * from './logs/index.js';
+export * from './events/index.js';
