@@ -19,3 +19,4 @@ export * from './output.js';
 export * from './event-reader.js';
 export * from './logs/index.js';
 export * from './events/index.js';
+export * from './logs/labels-of.js';

@@ -1,10 +1,12 @@
 /**
- * Entry point of the logship sidecar image (bundled to images/logship/build/logship.js).
- * Answers `version` and `probe` (what it sees of its target); its own work arrives with its issue.
+ * Entry point of the logship sidecar image (bundled to images/logship/build/logship.mjs).
+ *   ship --config FILE   the shipper (see ship.ts)
+ * plus `version` and `probe` from sidecar-kit.
  */
 import { runProgram } from '@dockside/sidecar-kit';
+import { ship } from './ship.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
 
-await runProgram({ role: 'logship', version, defaultCommand: 'probe' });
+await runProgram({ role: 'logship', version, defaultCommand: 'probe', commands: { ship } });

@@ -1,0 +1,23 @@
+/** What every sink does: check the destination at start, deliver a batch and say when it is acknowledged. */
+import type { ShipRecord } from '../record.js';
+
+export interface Sink {
+  readonly kind: string;
+  /** Check the destination (reachable, writable) and take back the commit state from the checkpoint. */
+  open(state: unknown): Promise<void>;
+  /** Deliver a batch; resolves once the destination acknowledged it, with the state to commit. */
+  send(records: ShipRecord[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** The destination refused the batch for good (e.g. HTTP 400): retrying cannot help. */
+export class PermanentSinkError extends Error {
+  override readonly name = 'PermanentSinkError';
+}
+
+/** The NDJSON object for one record (file and http sinks). */
+export function ndjsonLine(r: ShipRecord): string {
+  const o: Record<string, unknown> = { time: r.time, container: r.container, container_id: r.container_id, stream: r.stream, message: r.message };
+  if (r.truncated) o['truncated'] = true;
+  return `${JSON.stringify(o)}\n`;
+}
