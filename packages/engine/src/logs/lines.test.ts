@@ -65,6 +65,12 @@ describe('log entries and lines', () => {
     assert.deepEqual(lines.map((l) => l.message.toString()), ['hi', long, 'end']);
   });
 
+  it('ends a split line where the time changes (local driver: no newline on the last entry)', () => {
+    const bytes = Buffer.concat([frame(1, `${T1} ${'y'.repeat(16384)}`), frame(1, `${T1} tail`), frame(1, `${T2} next\n`)]);
+    const r = new LogLineAssembler({ maxLine: 1 << 20 }).push(new LogEntryDecoder(false).push(bytes));
+    assert.deepEqual(r.lines.map((l) => [l.message.length, l.position]), [[16388, { ts: T1, n: 2 }], [4, { ts: T2, n: 1 }]]);
+  });
+
   it('since is SECONDS.NANOSECONDS', () => {
     assert.equal(sinceParam(T1), '1795321227.044610233');
   });

@@ -3,6 +3,8 @@
  * bytes (the rest is dropped and the line marked truncated, cut on a character boundary); a line's
  * position is the time of its last entry plus how many entries of that stream carried that exact
  * time up to it (so a resume with the inclusive `since` can skip exactly what was delivered).
+ * Entries of one split line share one time, so an open line also ends where the time changes (the
+ * `local` driver of engine 20.10 drops the newline of a split line's last entry).
  * Resuming: entries at or before a stream's position are skipped; if the first entry at or after it
  * is later than the position although entries at that time had been delivered, those entries are
  * gone from the engine's log (rotated away) and the range is reported as a gap.
@@ -37,6 +39,8 @@ interface StreamState {
   lastTs: string;
   atTs: number;
   resume: LogPosition | undefined;
+  /** A line has begun (a partial entry was taken) and not ended. */
+  open: boolean;
 }
 
 export interface LineAssemblerOptions {
@@ -52,13 +56,16 @@ export class LogLineAssembler {
   private readonly streams: Record<LogStream, StreamState>;
 
   constructor(private readonly opts: LineAssemblerOptions) {
-    const mk = (s: LogStream): StreamState => ({ parts: [], bytes: 0, truncated: false, lastTs: '', atTs: 0, resume: opts.resume?.[s] });
+    const mk = (s: LogStream): StreamState => ({ parts: [], bytes: 0, truncated: false, lastTs: '', atTs: 0, resume: opts.resume?.[s], open: false });
     this.streams = { stdout: mk('stdout'), stderr: mk('stderr') };
   }
 
   push(entries: LogEntry[], out: { lines: LogLine[]; gaps: LogGap[] } = { lines: [], gaps: [] }): { lines: LogLine[]; gaps: LogGap[] } {
     for (const e of entries) {
       const st = this.streams[e.stream];
+      // The engine gives every entry of a split line the time of its first entry; the `local`
+      // driver (engine 20.10) also drops the last entry's newline. A new time ends the open line.
+      if (st.open && e.ts !== st.lastTs) out.lines.push(this.finish(e.stream));
       if (e.ts === st.lastTs) st.atTs++;
       else {
         st.lastTs = e.ts;
@@ -83,6 +90,7 @@ export class LogLineAssembler {
         st.bytes += body.length;
       }
       if (e.last) out.lines.push(this.finish(e.stream));
+      else st.open = true;
     }
     return out;
   }
@@ -90,7 +98,7 @@ export class LogLineAssembler {
   /** A stream that ended (the target stopped) may leave a last line without newline: take it. */
   flush(): LogLine[] {
     const out: LogLine[] = [];
-    for (const s of ['stdout', 'stderr'] as const) if (this.streams[s].parts.length) out.push(this.finish(s));
+    for (const s of ['stdout', 'stderr'] as const) if (this.streams[s].open) out.push(this.finish(s));
     return out;
   }
 
@@ -102,6 +110,7 @@ export class LogLineAssembler {
     st.parts = [];
     st.bytes = 0;
     st.truncated = false;
+    st.open = false;
     return line;
   }
 }
