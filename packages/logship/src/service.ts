@@ -93,7 +93,8 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
     await removeWithAnonymousVolumes(engine, old.id);
   }
   const volume = stateVolumeName(cfg.name);
-  if (!(await inspectVolume(engine, volume))) {
+  const newVolume = !(await inspectVolume(engine, volume));
+  if (newVolume) {
     await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: 'logship', [NAME_LABEL]: cfg.name });
   }
   const socket = engine.endpoint.kind === 'unix' ? (engine.endpoint.socketPath ?? DEFAULT_SOCKET) : DEFAULT_SOCKET;
@@ -108,7 +109,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
   const network = opts.network ?? (cfg.sink.kind === 'file' && !opts.metricsPort ? 'none' : undefined);
   const hostNet = network === 'host';
   const config: ShipConfig = { ...cfg, ...(opts.metricsPort ? { metricsPort: hostNet ? opts.metricsPort : METRICS_CONTAINER_PORT } : {}) };
-  const { id } = await startServiceWithSecrets(
+  const started = startServiceWithSecrets(
     engine,
     {
       role: 'logship',
@@ -147,6 +148,11 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
       }
     },
   );
+  // A shipper that never started leaves no volume behind (an existing one keeps its positions).
+  const { id } = await started.catch(async (err: unknown) => {
+    if (newVolume) await removeNamedVolume(engine, volume).catch(() => undefined);
+    throw err;
+  });
   const me = (await listShippers(engine, cfg.name)).find((c) => c.id === id);
   return { id, name: cfg.name, container: me?.name ?? id.slice(0, 12), sink: opts.sinkDisplay, state: me?.state ?? 'running', volume };
 }
@@ -180,5 +186,6 @@ export async function stopShipper(engine: Engine, name: string | undefined, forg
     if (forget && n) await removeNamedVolume(engine, stateVolumeName(n));
     out.push({ id: c.id, name: n, container: c.name, sink: labels[SINK_LABEL] ?? '', state: 'removed', volume: stateVolumeName(n) });
   }
+  if (forget && name) await removeNamedVolume(engine, stateVolumeName(name));
   return out;
 }

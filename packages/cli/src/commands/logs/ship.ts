@@ -25,6 +25,7 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
     'max-line': Flags.string({ description: 'Longest line kept whole; longer lines are cut there and marked "truncated".', default: '1MiB', env: 'DOCKSIDE_LOGS_MAX_LINE' }),
     'multiline-start': Flags.string({ description: 'Regular expression that starts a record; following lines that do not match join it. Presets: java, python, go.', env: 'DOCKSIDE_LOGS_MULTILINE_START' }),
     network: Flags.string({ description: 'Network of the shipper (host reaches a receiver on this host\'s 127.0.0.1). Default: none for file destinations, the default bridge otherwise.', env: 'DOCKSIDE_LOGS_NETWORK' }),
+    'tls-ca': Flags.string({ description: 'CA certificate (PEM file) that signed the syslog+tls receiver\'s certificate (default: the system CAs).', env: 'DOCKSIDE_LOGS_TLS_CA' }),
     'metrics-port': Flags.integer({ description: 'Serve /metrics of the shipper on 127.0.0.1:<port> of the host.', min: 1, max: 65535, env: 'DOCKSIDE_LOGS_METRICS_PORT' }),
     json: jsonFlag,
   };
@@ -43,6 +44,13 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
       ...(flags['multiline-start'] ? { multilineStart: flags['multiline-start'] } : {}),
       files: [],
     });
+    if (flags['tls-ca']) {
+      if (config.sink.kind !== 'syslog' || config.sink.transport !== 'tls') throw new UsageError('--tls-ca goes with a syslog+tls:// destination');
+      const { readFile } = await import('node:fs/promises');
+      config.sink.ca = await readFile(flags['tls-ca'], 'utf8').catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read --tls-ca ${flags['tls-ca']}: ${err.code ?? err.message}`);
+      });
+    }
     const display = flags.to.replace(/\/\/[^/@]*@/, '//***@');
     const info = await startShipper(await this.engine(), {
       image: imageRef('logship', this.config.version),

@@ -20,7 +20,7 @@ export interface SyslogOptions {
   insecure: boolean;
   /** HOSTNAME field (default: this host's name). */
   hostname?: string;
-  ca?: Buffer;
+  ca?: string;
 }
 
 const UDP_MAX = 65_000;
