@@ -77,6 +77,10 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.equal(firstDiff(out, want.stdout), 'none', 'stdout exactly once, in order');
     assert.equal(firstDiff(err, want.stderr), 'none', 'stderr exactly once, in order');
     for (const r of got.slice(0, 50)) assert.match(r.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    // Nothing was rotated away: resuming after the kills must not report a gap.
+    const st = await runCli(['logs', 'status', '--name', name, '--json']);
+    const status = JSON.parse(st.stdout)[0]?.status as { gaps: unknown[]; targets: Array<{ lines: number }> } | undefined;
+    assert.deepEqual(status?.gaps ?? [], [], 'no false gap after kills');
   });
 
   it('merges 16 KiB frames of a 1 MiB multi-byte line intact, keeps stderr apart, truncates past --max-line, handles TTY and --rm containers picked up later by label', async () => {

@@ -54,6 +54,9 @@ describe('log entries and lines', () => {
     const r = new LogLineAssembler({ maxLine: 100, resume: { stdout: { ts: T1, n: 1 } } }).push(new LogEntryDecoder(false).push(bytes));
     assert.deepEqual(r.lines.map((l) => l.message.toString()), ['b', 'c']);
     assert.deepEqual(r.gaps, []);
+    const next = new LogLineAssembler({ maxLine: 100, resume: { stdout: { ts: T1, n: 1 } } }).push(new LogEntryDecoder(false).push(Buffer.concat([frame(1, `${T1} a\n`), frame(1, `${T2} c\n`)])));
+    assert.deepEqual(next.lines.map((l) => l.message.toString()), ['c']);
+    assert.deepEqual(next.gaps, [], 'the delivered entry is still there: no gap');
     const g = new LogLineAssembler({ maxLine: 100, resume: { stdout: { ts: T1, n: 2 } } }).push(new LogEntryDecoder(false).push(frame(1, `${T2} c\n`)));
     assert.deepEqual(g.gaps, [{ stream: 'stdout', from: T1, to: T2 }]);
   });

@@ -39,6 +39,8 @@ interface StreamState {
   lastTs: string;
   atTs: number;
   resume: LogPosition | undefined;
+  /** Entries seen at exactly the resume position's time. */
+  resumeSeen: number;
   /** A line has begun (a partial entry was taken) and not ended. */
   open: boolean;
 }
@@ -56,7 +58,7 @@ export class LogLineAssembler {
   private readonly streams: Record<LogStream, StreamState>;
 
   constructor(private readonly opts: LineAssemblerOptions) {
-    const mk = (s: LogStream): StreamState => ({ parts: [], bytes: 0, truncated: false, lastTs: '', atTs: 0, resume: opts.resume?.[s], open: false });
+    const mk = (s: LogStream): StreamState => ({ parts: [], bytes: 0, truncated: false, lastTs: '', atTs: 0, resume: opts.resume?.[s], resumeSeen: 0, open: false });
     this.streams = { stdout: mk('stdout'), stderr: mk('stderr') };
   }
 
@@ -73,9 +75,11 @@ export class LogLineAssembler {
       }
       const r = st.resume;
       if (r) {
+        if (e.ts === r.ts) st.resumeSeen = st.atTs;
         if (e.ts < r.ts || (e.ts === r.ts && st.atTs <= r.n)) continue;
         st.resume = undefined;
-        if (e.ts > r.ts && r.n > 0) out.gaps.push({ stream: e.stream, from: r.ts, to: e.ts });
+        // Fewer entries at the position's time than were delivered: the log no longer holds them.
+        if (e.ts > r.ts && st.resumeSeen < r.n) out.gaps.push({ stream: e.stream, from: r.ts, to: e.ts });
       }
       let body = e.payload;
       if (e.last) body = body.subarray(0, body.length - 1);

@@ -23,7 +23,7 @@ export interface ShipProgress extends Record<string, unknown> {
   status: StatusSnapshot;
 }
 
-const STATUS_EVERY_MS = 2000;
+const STATUS_EVERY_MS = 1000;
 
 export async function ship(args: string[]): Promise<number> {
   const i = args.indexOf('--config');
@@ -80,6 +80,7 @@ async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: 
     if (text !== last) events.progress('status', s);
     last = text;
   };
+  report();
   const timer = setInterval(report, STATUS_EVERY_MS);
   const sig = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

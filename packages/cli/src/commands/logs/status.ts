@@ -3,7 +3,7 @@ import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 
 export default class LogsStatus extends DocksideCommand {
   static override summary = 'Show what the log shippers shipped: lines, bytes, lag, last position, errors and gaps per container.';
-  static override description = 'Reads the figures each shipper reports (every 2 s while they change) through the sidecar protocol. Lag is the time between the newest line read and the newest line the destination acknowledged. A gap is a time range of lines that were rotated away by Docker before they could be shipped.';
+  static override description = 'Reads the figures each shipper reports (every second while they change) through the sidecar protocol. Lag is the time between the newest line read and the newest line the destination acknowledged. A gap is a time range of lines that were rotated away by Docker before they could be shipped.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --name shop --json'];
   static override flags = {
     name: Flags.string({ description: 'Only this shipper.', env: 'DOCKSIDE_LOGS_NAME' }),
