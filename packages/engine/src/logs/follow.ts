@@ -13,7 +13,7 @@ export interface FollowOptions {
   follow: boolean;
   maxLine: number;
   resume?: Partial<Record<LogStream, LogPosition>>;
-  /** Receives the lines of each chunk; the stream waits for it. */
+  /** Receives the lines of each chunk; when it returns a promise, reading waits for it. */
   onLines: (lines: LogLine[], gaps: LogGap[]) => Promise<void> | void;
   /** Abort signal: ends the follow (resolves as `aborted`). */
   signal?: AbortSignal;
@@ -40,44 +40,41 @@ export async function followLogs(client: SocketClient, id: string, opts: FollowO
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await new Promise<void>((resolve, reject) => {
-      let busy = false;
       let ended = false;
-      const queue: Buffer[] = [];
-      const pump = async () => {
-        if (busy) return;
-        busy = true;
-        try {
-          while (queue.length) {
-            const chunk = queue.shift() as Buffer;
-            const { lines, gaps } = assembler.push(decoder.push(chunk));
-            if (lines.length || gaps.length) await opts.onLines(lines, gaps);
-          }
-        } catch (err) {
-          res.destroy();
-          return reject(err as Error);
-        } finally {
-          busy = false;
-        }
-        if (ended) resolve();
-        else res.resume();
+      let waiting = false;
+      const fail = (err: Error) => {
+        res.destroy();
+        reject(err);
       };
-      res.on('data', (c: Buffer) => {
-        queue.push(c);
-        res.pause();
-        void pump();
-      });
-      res.on('end', () => {
-        ended = true;
-        if (!busy && !queue.length) resolve();
-      });
-      res.on('error', (e) => (aborted ? resolve() : reject(e)));
-      res.on('close', () => {
-        if (aborted) resolve();
-        else if (!ended) {
-          ended = true;
-          if (!busy && !queue.length) resolve();
+      res.on('data', (chunk: Buffer) => {
+        let pending: Promise<void> | void = undefined;
+        try {
+          const { lines, gaps } = assembler.push(decoder.push(chunk));
+          if (lines.length || gaps.length) pending = opts.onLines(lines, gaps);
+        } catch (err) {
+          return fail(err as Error);
         }
+        if (!pending) return;
+        // Only when the consumer is full: stop reading until it has room (backpressure).
+        res.pause();
+        waiting = true;
+        pending.then(
+          () => {
+            waiting = false;
+            if (ended) resolve();
+            else res.resume();
+          },
+          (err: Error) => fail(err),
+        );
       });
+      const finish = () => {
+        if (ended) return;
+        ended = true;
+        if (!waiting) resolve();
+      };
+      res.on('end', finish);
+      res.on('close', () => (aborted ? resolve() : finish()));
+      res.on('error', (e) => (aborted ? resolve() : reject(e)));
     });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

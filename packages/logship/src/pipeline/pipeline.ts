@@ -19,8 +19,8 @@ export interface PipelineOptions {
 }
 
 export const PIPELINE_DEFAULTS: Omit<PipelineOptions, 'warn'> = {
-  maxBatchLines: 5000,
-  maxBatchBytes: 2 * 1024 * 1024,
+  maxBatchLines: 20_000,
+  maxBatchBytes: 8 * 1024 * 1024,
   lingerMs: 100,
   maxQueueBytes: 16 * 1024 * 1024,
   maxBackoffMs: 5000,
@@ -40,8 +40,11 @@ export class Pipeline {
     private readonly opts: PipelineOptions,
   ) {}
 
-  /** Queue lines (synchronously, in order); resolves once the queue has room again. */
-  async push(items: Positioned[]): Promise<void> {
+  /**
+   * Queue lines (synchronously, in order). Returns nothing while the queue has room (the hot path
+   * stays synchronous), else a promise that resolves once it has room again.
+   */
+  push(items: Positioned[]): Promise<void> | undefined {
     for (const it of items) {
       this.queue.push(it);
       this.queuedBytes += it.bytes;
@@ -49,7 +52,10 @@ export class Pipeline {
     this.stats.queued = this.queue.length;
     this.stats.source.received += items.length;
     this.wake?.();
-    while (this.queuedBytes > this.opts.maxQueueBytes && !this.stopping) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.queuedBytes <= this.opts.maxQueueBytes || this.stopping) return undefined;
+    return (async () => {
+      while (this.queuedBytes > this.opts.maxQueueBytes && !this.stopping) await new Promise<void>((r) => this.waiters.push(r));
+    })();
   }
 
   /** Deliver until stopped; `stop` lets it drain what is queued first. */

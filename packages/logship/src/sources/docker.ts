@@ -122,10 +122,9 @@ export class DockerSource {
       let quiet: NodeJS.Timeout | undefined;
       const toItems = (lines: LogLine[]): Positioned[] =>
         lines.map((l) => {
-          const message = l.message.toString('utf8');
-          const record = { time: l.ts, ...meta, stream: l.stream, message } as Positioned['record'];
-          if (!record.project) delete record.project;
-          if (!record.service) delete record.service;
+          const record: Positioned['record'] = { time: l.ts, container: meta.container, container_id: id, stream: l.stream, message: l.message.toString('utf8') };
+          if (meta.project) record.project = meta.project;
+          if (meta.service) record.service = meta.service;
           if (l.truncated) record.truncated = true;
           const key = positionKey(id, l.stream);
           this.handed.set(key, l.position);
@@ -143,14 +142,14 @@ export class DockerSource {
         return out;
       };
       const flushGroups = (): LogLine[] => [...groupers.values()].map((g) => g.flush()).filter((l): l is LogLine => Boolean(l));
-      const onLines = async (lines: LogLine[], gaps: LogGap[]) => {
+      const onLines = (lines: LogLine[], gaps: LogGap[]): Promise<void> | undefined => {
         for (const g of gaps) this.gap(id, target.name, g);
         if (quiet) clearTimeout(quiet);
         const items = toItems(group(lines));
         if (this.o.multilineStart && [...groupers.values()].some((g) => g.hasPending)) {
           quiet = setTimeout(() => void this.o.pipeline.push(toItems(flushGroups())), MULTILINE_QUIET_MS);
         }
-        if (items.length) await this.o.pipeline.push(items);
+        return items.length ? this.o.pipeline.push(items) : undefined;
       };
       const resume: Partial<Record<LogStream, LogPosition>> = {};
       for (const s of ['stdout', 'stderr'] as const) {

@@ -8,12 +8,13 @@ import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '@dockside/common';
 import type { ShipRecord } from '../../record.js';
-import { ndjsonLine, type Sink } from '../sink.js';
+import { NdjsonEncoder, type Sink } from '../sink.js';
 
 export const FILE_SINK_NAME = 'logs.ndjson';
 
 export class FileSink implements Sink {
   readonly kind = 'file';
+  private readonly encoder = new NdjsonEncoder();
   private fh: FileHandle | undefined;
   private committed = 0;
   /** Bytes cut off at start (an uncommitted tail). */
@@ -40,7 +41,7 @@ export class FileSink implements Sink {
 
   async send(records: ShipRecord[]): Promise<unknown> {
     if (!this.fh) throw new Error('file sink not open');
-    const buf = Buffer.from(records.map(ndjsonLine).join(''));
+    const buf = Buffer.from(this.encoder.lines(records));
     let off = 0;
     while (off < buf.length) {
       const { bytesWritten } = await this.fh.write(buf, off, buf.length - off, this.committed + off);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { ShipRecord } from '../../record.js';
-import { ndjsonLine, type Sink } from '../sink.js';
+import { NdjsonEncoder, type Sink } from '../sink.js';
 import { post } from './post.js';
 
 const gz = promisify(gzip);
@@ -21,12 +21,13 @@ export function batchId(records: ShipRecord[]): string {
 
 export class HttpSink implements Sink {
   readonly kind = 'http';
+  private readonly encoder = new NdjsonEncoder();
   constructor(private readonly url: string) {}
 
   async open(): Promise<void> {}
 
   async send(records: ShipRecord[]): Promise<unknown> {
-    const body = await gz(Buffer.from(records.map(ndjsonLine).join('')));
+    const body = await gz(Buffer.from(this.encoder.lines(records)));
     await post(this.url, body, { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'x-dockside-batch': batchId(records) });
     return undefined;
   }
