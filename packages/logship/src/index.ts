@@ -5,3 +5,4 @@ export * from './config.js';
 export * from './sinks/url.js';
 export * from './service.js';
 export type { StatusSnapshot, TargetStats } from './stats.js';
+export * from './tail-service.js';
