@@ -4,7 +4,8 @@
  * line in the file sink exactly once and in order per stream; a 1 MiB line of multi-byte text with
  * characters on the 16 KiB frame boundaries, interleaved with stderr, and a longer line truncated;
  * a TTY container; a --rm container started later and picked up by label; 20 restarts of the app;
- * json-file rotation while the shipper is stopped, reported as a gap; bad input.
+ * json-file rotation while the shipper is stopped, reported as a gap; log files in a volume (--files)
+ * across rename+create and copytruncate rotation and a kill, and `logs tail`; bad input.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RUN_ID, RUN_LABEL, cleanupRun, docker, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
 import { dockerLogs, expectedSeq, firstDiff, messages, numberedLinesCmd, readShipped } from '../support/logship-fixtures.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
@@ -157,6 +158,39 @@ describe('logs ship', { timeout: 300_000 }, () => {
     }, 'a gap in logs status', 20_000, 500);
     assert.equal(status.gaps[0]?.container, app);
     assert.ok((status.gaps[0]?.from ?? '') < (status.gaps[0]?.to ?? ''));
+  });
+
+  it('ships log files from the volume (--files) across rename+create and copytruncate rotation and a kill, once each; logs tail reads them', async () => {
+    const vol = createVolume('files');
+    const script = [
+      'while [ ! -e /logs/go ]; do sleep 0.1; done',
+      'w() { i=$1; while [ $i -le $2 ]; do echo "n $i" >> /logs/app.log; i=$((i+1)); [ $((i % 50)) = 0 ] && sleep 0.05; done; }',
+      'w 1 300; sleep 1; mv /logs/app.log /logs/app.log.1',
+      'w 301 600; sleep 1.5; cp /logs/app.log /logs/app.log.2; : > /logs/app.log',
+      'w 601 900; printf "no newline yet" >> /logs/app.log; sleep 1000',
+    ].join('\n');
+    const app = startFixture('files', ['-v', `${vol}:/logs`, BASE, 'sh', '-c', script]);
+    const dir = join(tmp, 'files');
+    const name = shipperName('files');
+    await ship([app, '--files', '/logs/app.log', '--to', `file://${dir}`, '--name', name]);
+    docker('exec', app, 'touch', '/logs/go');
+    const fileLines = () => messages(readShipped(dir), app, '/logs/app.log');
+    await waitFor(() => fileLines().length >= 100, 'the first file lines', 20_000, 100);
+    const [id] = shipperIds(name);
+    if (id) spawnSync('docker', ['kill', id], { stdio: 'ignore' });
+    await ship([app, '--files', '/logs/app.log', '--to', `file://${dir}`, '--name', name]);
+    await waitFor(() => fileLines().length >= 900, 'every file line', 60_000, 300);
+    await sleep(1500);
+    assert.equal(firstDiff(fileLines(), Array.from({ length: 900 }, (_, i) => `n ${i + 1}`)), 'none', 'each line once, in order; the unfinished last line waits');
+
+    const t = await runCli(['logs', 'tail', app, '/logs/app.log.1', '-n', '2']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(t.stdout, 'n 299\nn 300\n');
+    const g = await runCli(['logs', 'tail', app, '/logs/*.log*', '-n', '1']);
+    assert.match(g.stdout, /==> \/logs\/app\.log <==\nno newline yet\n/);
+    const none = await runCli(['logs', 'tail', app, '/nowhere/*.log']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^dockside: no file matches \/nowhere\/\*\.log/);
   });
 
   it('rejects bad input with one clear line and a non-zero exit', async () => {

@@ -4,6 +4,7 @@
  */
 import { UsageError } from '@dockside/common';
 import { parseSinkUrl, type SinkConfig } from './sinks/url.js';
+import { checkGlob } from './sources/glob.js';
 
 export interface Selection {
   /** Container names or ids (prefixes of ids allowed). */
@@ -20,8 +21,10 @@ export interface ShipConfig {
   maxLine: number;
   /** Regular expression source: a line matching it starts a new record (multi-line grouping). */
   multilineStart?: string;
-  /** Globs of log files in the targets' volumes (not yet shipped by this version). */
+  /** Globs of log files in the target's volumes (--files; one named target, joined read-only). */
   files: string[];
+  /** The target whose volumes the files are in (set by the service). */
+  filesTarget?: { id: string; name: string };
   metricsPort?: number;
   /** Where positions live inside the sidecar. */
   stateDir: string;
@@ -56,6 +59,10 @@ export function validateShipConfig(input: Omit<ShipConfig, 'sink' | 'stateDir'> 
     throw new UsageError('nothing to ship: name containers, or give --all or --label', { hint: 'e.g. `dockside logs ship web --to file:///var/log/shipped`' });
   }
   if (sel.all && sel.containers.length) throw new UsageError('give either container names or --all, not both');
+  if (input.files.length && sel.containers.length !== 1) {
+    throw new UsageError('--files needs exactly one named container (the shipper joins its volumes)', { hint: 'e.g. `dockside logs ship web --files \'/var/log/app/*.log\' --to ...`; run one shipper (--name) per container' });
+  }
+  for (const g of input.files) checkGlob(g);
   for (const l of sel.labels) if (!/^[^=\s]+(=.*)?$/.test(l)) throw new UsageError(`--label must be key or key=value (got "${l}")`);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,40}$/.test(input.name)) throw new UsageError(`--name must be letters, digits, _ . - (got "${input.name}")`);
   const { to: _to, ...rest } = input;

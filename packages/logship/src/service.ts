@@ -86,7 +86,9 @@ async function readReports(engine: Engine, id: string, lines = 60): Promise<{ re
 
 export async function startShipper(engine: Engine, opts: ShipServiceOptions): Promise<ShipperInfo> {
   const cfg = opts.config;
-  for (const c of cfg.selection.containers) await resolveContainer(engine, c);
+  const targets = [];
+  for (const c of cfg.selection.containers) targets.push(await resolveContainer(engine, c));
+  const filesTarget = cfg.files.length ? targets[0] : undefined;
   // Same name again: the old shipper goes, its volume (positions) stays.
   for (const old of await listShippers(engine, cfg.name)) {
     await stopContainer(engine, old.id, 10).catch(() => undefined);
@@ -108,7 +110,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
   }
   const network = opts.network ?? (cfg.sink.kind === 'file' && !opts.metricsPort ? 'none' : undefined);
   const hostNet = network === 'host';
-  const config: ShipConfig = { ...cfg, ...(opts.metricsPort ? { metricsPort: hostNet ? opts.metricsPort : METRICS_CONTAINER_PORT } : {}) };
+  const config: ShipConfig = { ...cfg, ...(filesTarget ? { filesTarget: { id: filesTarget.id, name: filesTarget.name } } : {}), ...(opts.metricsPort ? { metricsPort: hostNet ? opts.metricsPort : METRICS_CONTAINER_PORT } : {}) };
   const started = startServiceWithSecrets(
     engine,
     {
@@ -120,7 +122,8 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
       mounts,
       secretDir: CONFIG_DIR,
       secrets: [{ name: 'logship.json', content: JSON.stringify(config), mode: 0o400 }],
-      capAdd: [],
+      // Reading the target's files (its user may own them) needs CAP_DAC_READ_SEARCH, nothing more.
+      capAdd: filesTarget ? ['DAC_READ_SEARCH'] : [],
       readonlyRootfs: true,
       ...(network ? { networkMode: network } : {}),
       ...(opts.metricsPort && !hostNet ? { ports: [{ containerPort: METRICS_CONTAINER_PORT, hostPort: opts.metricsPort, hostIp: '127.0.0.1' }] } : {}),
@@ -129,6 +132,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
         Memory: 256 * 1024 * 1024,
         PidsLimit: 64,
         LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } },
+        ...(filesTarget ? { VolumesFrom: [`${filesTarget.id}:ro`] } : {}),
       },
       restart: 'unless-stopped',
     },

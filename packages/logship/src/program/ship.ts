@@ -16,6 +16,7 @@ import { PIPELINE_DEFAULTS, Pipeline } from '../pipeline/pipeline.js';
 import { checkReachable, createSink } from '../sinks/create.js';
 import { FileSink } from '../sinks/file/sink.js';
 import { DockerSource } from '../sources/docker.js';
+import { FilesSource } from '../sources/files.js';
 import { ShipStats, type StatusSnapshot } from '../stats.js';
 
 export interface ShipProgress extends Record<string, unknown> {
@@ -71,6 +72,11 @@ async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: 
   const snapshot = () => stats.snapshot(cfg.name, sink.kind, checkpoint.data.gaps);
   const metrics = cfg.metricsPort ? await serveMetrics('0.0.0.0', cfg.metricsPort, snapshot) : undefined;
   await source.start();
+  const files =
+    cfg.files.length && cfg.filesTarget
+      ? new FilesSource({ globs: cfg.files, target: cfg.filesTarget, maxLine: cfg.maxLine, pipeline, checkpoint, stats, warn })
+      : undefined;
+  await files?.start();
   const truncatedBytes = sink instanceof FileSink ? sink.truncatedAtStart : 0;
   events.progress('ready', { containers: stats.targets.size, resumed: Object.keys(checkpoint.data.positions).length, truncatedBytes });
   let last = '';
@@ -89,6 +95,7 @@ async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: 
   log(`got ${sig}: delivering what is queued, then stopping`);
   clearInterval(timer);
   await source.stop();
+  await files?.stop();
   pipeline.stop();
   await running;
   await sink.close();

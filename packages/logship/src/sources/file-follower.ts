@@ -62,12 +62,10 @@ export class FileFollower {
       await this.openCurrent(st.ino, st.size);
       if (!this.fh) return out;
     }
-    await this.drain(out);
-    if (!st) return out; // removed: keep reading the open file (done above) until it reappears
-    if (st.ino !== this.ino) {
-      // Renamed away and re-created: the old file was read to its end above; now the new one.
+    if (st && st.ino !== this.ino) {
+      // Renamed away and re-created: read the old file to its end, then the new one from its start.
       await this.drain(out);
-      await this.fh?.close();
+      await this.fh.close();
       this.fh = undefined;
       this.rotations++;
       this.resetLine();
@@ -75,15 +73,18 @@ export class FileFollower {
       if (this.fh) await this.drain(out);
       return out;
     }
-    const fp = this.fingerprint ?? (await fingerprintOf(this.fh));
-    if (st.size < this.offset || (this.fingerprint && fp && fp !== this.fingerprint)) {
-      // Truncated in place (copytruncate): read it again from the start.
-      this.rotations++;
-      this.offset = 0;
-      this.resetLine();
-      this.fingerprint = await fingerprintOf(this.fh);
-      await this.drain(out);
-    } else if (!this.fingerprint) this.fingerprint = fp;
+    if (st) {
+      // Same file: truncated in place (copytruncate) if it is shorter than what was read, or if its
+      // first line changed; then it is read again from its start.
+      const fp = await fingerprintOf(this.fh);
+      if (st.size < this.offset + this.partialBytesRead || (this.fingerprint && fp && fp !== this.fingerprint)) {
+        this.rotations++;
+        this.offset = 0;
+        this.resetLine();
+        this.fingerprint = fp;
+      } else if (!this.fingerprint) this.fingerprint = fp;
+    }
+    await this.drain(out); // a removed file is read to its end too
     return out;
   }
 

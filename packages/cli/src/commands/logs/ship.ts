@@ -14,6 +14,7 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
     '<%= config.bin %> <%= command.id %> --all --to syslog+tcp://127.0.0.1:514 --network host',
     '<%= config.bin %> <%= command.id %> --label com.docker.compose.project=shop --to loki://loki.internal:3100 --name shop',
     '<%= config.bin %> <%= command.id %> api --to https://logs.example.com/ingest --multiline-start java',
+    "<%= config.bin %> <%= command.id %> legacy --files '/var/log/app/*.log' --to file:///var/log/shipped --name legacy",
   ];
   static override strict = false;
   static override args = { container: Args.string({ description: 'Containers to ship (names or ids); more may follow.' }) };
@@ -24,6 +25,7 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
     name: Flags.string({ description: 'Name of this shipper (several can run side by side); its positions are kept under this name.', default: 'default', env: 'DOCKSIDE_LOGS_NAME' }),
     'max-line': Flags.string({ description: 'Longest line kept whole; longer lines are cut there and marked "truncated".', default: '1MiB', env: 'DOCKSIDE_LOGS_MAX_LINE' }),
     'multiline-start': Flags.string({ description: 'Regular expression that starts a record; following lines that do not match join it. Presets: java, python, go.', env: 'DOCKSIDE_LOGS_MULTILINE_START' }),
+    files: Flags.string({ description: "Also ship log files the container writes into its volumes (glob as the container sees it; repeatable; one named container).", multiple: true, env: 'DOCKSIDE_LOGS_FILES' }),
     network: Flags.string({ description: 'Network of the shipper (host reaches a receiver on this host\'s 127.0.0.1). Default: none for file destinations, the default bridge otherwise.', env: 'DOCKSIDE_LOGS_NETWORK' }),
     'tls-ca': Flags.string({ description: 'CA certificate (PEM file) that signed the syslog+tls receiver\'s certificate (default: the system CAs).', env: 'DOCKSIDE_LOGS_TLS_CA' }),
     'metrics-port': Flags.integer({ description: 'Serve /metrics of the shipper on 127.0.0.1:<port> of the host.', min: 1, max: 65535, env: 'DOCKSIDE_LOGS_METRICS_PORT' }),
@@ -42,7 +44,7 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
       selection: { containers: argv as string[], all: flags.all, labels: flags.label ?? [] },
       maxLine,
       ...(flags['multiline-start'] ? { multilineStart: flags['multiline-start'] } : {}),
-      files: [],
+      files: flags.files ?? [],
     });
     if (flags['tls-ca']) {
       if (config.sink.kind !== 'syslog' || config.sink.transport !== 'tls') throw new UsageError('--tls-ca goes with a syslog+tls:// destination');
