@@ -193,6 +193,45 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.match(none.stderr, /^dockside: no file matches \/nowhere\/\*\.log/);
   });
 
+  it('groups Java stack traces with --multiline-start java and serves /metrics on loopback with the same figures as logs status', async () => {
+    const trace = [
+      'Exception in thread "main" java.lang.IllegalStateException: boom',
+      '\tat com.example.App.run(App.java:10)',
+      '\tat com.example.App.main(App.java:5)',
+      'Caused by: java.io.IOException: disk full',
+      '\tat com.example.Store.write(Store.java:42)',
+      '\t... 2 more',
+    ];
+    const js = `process.stdout.write(${JSON.stringify(['starting', ...trace, 'recovered', ''].join('\n'))});setInterval(()=>{},1e9)`;
+    const app = startFixture('java', [BASE, 'node', '-e', js]);
+    const dir = join(tmp, 'java');
+    const name = shipperName('java');
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const a = s.address() as { port: number };
+        s.close(() => resolve(a.port));
+      });
+    });
+    await ship([app, '--to', `file://${dir}`, '--name', name, '--multiline-start', 'java', '--metrics-port', String(port)]);
+    await waitFor(() => messages(readShipped(dir), app, 'stdout').length >= 3, 'three records', 20_000, 200);
+    await sleep(1500); // the quiet time after which a pending record is complete
+    assert.deepEqual(messages(readShipped(dir), app, 'stdout'), ['starting', trace.join('\n'), 'recovered']);
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const text = await res.text();
+    const id = docker('inspect', '--format', '{{.Id}}', app);
+    assert.match(text, new RegExp(`^dockside_logship_lines_total\\{id="/docker/${id}",name="${app}"\\} 3$`, 'm'));
+    assert.match(text, /^# TYPE dockside_logship_lag_seconds gauge$/m);
+    const published = docker('port', shipperIds(name)[0] as string);
+    assert.match(published, /^9324\/tcp -> 127\.0\.0\.1:\d+$/, 'published on loopback only');
+    const st = await waitFor(async () => {
+      const r = await runCli(['logs', 'status', '--name', name, '--json']);
+      const t = (JSON.parse(r.stdout)[0]?.status?.targets ?? []) as Array<{ name: string; lines: number }>;
+      return t.find((x) => x.name === app && x.lines === 3);
+    }, 'logs status with the same count', 10_000, 300);
+    assert.equal(st.lines, 3);
+  });
+
   it('rejects bad input with one clear line and a non-zero exit', async () => {
     const app = startFixture('bad', [BASE, 'sleep', '1000']);
     const cases: Array<[string[], RegExp]> = [

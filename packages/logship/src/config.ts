@@ -33,8 +33,8 @@ export interface ShipConfig {
 export const MULTILINE_PRESETS: Record<string, string> = {
   // A Java record starts with anything but whitespace-led "at ..."/"... N more"/"Caused by:".
   java: '^(?![\\t ]+(at |\\.\\.\\.)|Caused by:)',
-  // Python: a traceback's indented lines and its final "XError: ..." belong to the line before.
-  python: '^(?![\\t ]|Traceback|[A-Za-z_.]*(Error|Exception)\\b)',
+  // Python: "Traceback ..." starts a record; its indented lines and its final "XError: ..." join it.
+  python: '^(?![\\t ]|[A-Za-z_.]*(Error|Exception)\\b)',
   // Go: "goroutine N [...]" blocks and their indented frames follow a "panic:" line.
   go: '^(?![\\t ]|goroutine \\d+|$|\\[signal |created by )',
 };
