@@ -19,6 +19,8 @@ export interface CheckpointData {
   v: 1;
   positions: Record<string, unknown>;
   names: Record<string, string>;
+  /** Lines and bytes shipped per container, across shipper restarts (for status). */
+  counts?: Record<string, { lines: number; bytes: number }>;
   sink?: unknown;
   gaps: GapRecord[];
 }

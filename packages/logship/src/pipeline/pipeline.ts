@@ -129,6 +129,14 @@ export class Pipeline {
       } else t.errors++;
       if (b.record.time > t.shippedTime) t.shippedTime = b.record.time;
     }
+    if (!dropped) {
+      d.counts ??= {};
+      for (const b of batch) {
+        const c = (d.counts[b.record.container_id] ??= { lines: 0, bytes: 0 });
+        c.lines++;
+        c.bytes += b.bytes;
+      }
+    }
     if (state !== undefined) d.sink = state;
     await this.cp.save();
     if (!dropped) {

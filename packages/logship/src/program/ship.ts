@@ -51,7 +51,11 @@ async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: 
   const checkpoint = new CheckpointStore(cfg.stateDir);
   await checkpoint.load();
   const stats = new ShipStats();
-  for (const [id, name] of Object.entries(checkpoint.data.names)) stats.target(id, name);
+  for (const [id, name] of Object.entries(checkpoint.data.names)) {
+    const t = stats.target(id, name);
+    const c = checkpoint.data.counts?.[id];
+    if (c) Object.assign(t, { lines: c.lines, bytes: c.bytes });
+  }
   for (const g of checkpoint.data.gaps) stats.target(g.container_id, g.container).gaps++;
   await checkReachable(cfg.sink);
   const sink = createSink(cfg.sink);

@@ -19,7 +19,7 @@ export default class LogsStatus extends DocksideCommand {
     if (!list.length) return this.log(flags.name ? `no log shipper named "${flags.name}"` : 'no log shipper running');
     for (const s of list) {
       const st = s.status;
-      this.log(`shipper "${s.name}" (${s.container}, ${s.state}) -> ${s.sink}${st ? `: ${st.sinkStats.sent} lines sent, ${st.sinkStats.retries} retries, ${st.queued} queued` : ': no figures yet'}`);
+      this.log(`shipper "${s.name}" (${s.container}, ${s.state}) -> ${s.sink}${st ? `: ${st.sinkStats.sent} lines sent since it started, ${st.sinkStats.retries} retries, ${st.queued} queued` : ': no figures yet'}`);
       if (st?.targets.length) {
         const rows = st.targets.map((t) => [t.name, String(t.lines), formatBytes(t.bytes), `${t.lagSeconds.toFixed(1)}s`, t.shippedTime || '-', String(t.errors), String(t.gaps)]);
         this.log(renderTable(['CONTAINER', 'LINES', 'BYTES', 'LAG', 'LAST SHIPPED', 'ERRORS', 'GAPS'], rows, [1, 2, 3, 5, 6]));
