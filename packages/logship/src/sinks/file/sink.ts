@@ -4,7 +4,7 @@
  * checkpoint); on start, anything past the committed length (a batch written but not committed, a
  * torn tail) is truncated away, and those lines are read and written again.
  */
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '@dockside/common';
 import type { ShipRecord } from '../../record.js';
@@ -56,8 +56,4 @@ export class FileSink implements Sink {
     await this.fh?.close();
     this.fh = undefined;
   }
-}
-
-export async function fileSize(path: string): Promise<number> {
-  return (await stat(path)).size;
 }
