@@ -31,3 +31,6 @@ export * from './api-proxy/index.js';
 export * from './events/stream.js';
 export * from './exec/exec-job.js';
 export * from './sidecars/run-job.js';
+export * from './logs/index.js';
+export * from './events/index.js';
+export * from './logs/labels-of.js';

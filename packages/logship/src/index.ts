@@ -1,2 +1,7 @@
 /** Host-side API of the logship sidecar, used by the CLI. */
-export {};
+export * from './api-access.js';
+export * from './config.js';
+export * from './sinks/url.js';
+export * from './service.js';
+export type { StatusSnapshot, TargetStats } from './stats.js';
+export * from './tail-service.js';

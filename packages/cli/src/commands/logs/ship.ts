@@ -1,0 +1,71 @@
+import { Args, Flags } from '@oclif/core';
+import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { imageRef } from '../../lib/images-catalog.js';
+
+export default class LogsShip extends DocksideCommand {
+  static override summary = 'Ship every line of the selected containers to a destination, once, across restarts and kills.';
+  static override description = `Starts a long-running log shipper sidecar (restarted with the engine unless stopped) that follows the stdout and stderr of the selected containers through the Docker API and sends each line to the destination in --to. Containers that start later and match are picked up within a second or two; a full reconcile follows a dropped event stream.
+
+Positions (per container and stream: the nanosecond time of the last delivered line and how many lines at that instant were delivered) advance only once the destination acknowledged a batch, and are kept on the shipper's own volume (dockside-logship-<name>), written atomically. After a kill or a restart nothing is lost while Docker still holds the lines; the file sink never repeats a line (it records its committed length), syslog may repeat the last unacknowledged batch. Lines rotated away before they could be shipped are reported as gaps (see \`dockside logs status\`). Running the same command again replaces the shipper, which resumes where the old one stopped.
+
+Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, container, container_id, stream, message), syslog+tcp://host:port (RFC 5424, octet-counted), syslog+udp://, syslog+tls:// (add ?insecure=1 to skip certificate checks), http(s)://host/path (gzipped NDJSON batches, retried on 429/5xx), loki://host:port (Loki push API). A receiver on this host's 127.0.0.1 needs --network host.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> web worker --to file:///var/log/shipped',
+    '<%= config.bin %> <%= command.id %> --all --to syslog+tcp://127.0.0.1:514 --network host',
+    '<%= config.bin %> <%= command.id %> --label com.docker.compose.project=shop --to loki://loki.internal:3100 --name shop',
+    '<%= config.bin %> <%= command.id %> api --to https://logs.example.com/ingest --multiline-start java',
+    "<%= config.bin %> <%= command.id %> legacy --files '/var/log/app/*.log' --to file:///var/log/shipped --name legacy",
+  ];
+  static override strict = false;
+  static override args = { container: Args.string({ description: 'Containers to ship (names or ids); more may follow.' }) };
+  static override flags = {
+    to: Flags.string({ description: 'Destination URL: file:///dir, syslog+tcp|udp|tls://host:port, http(s)://..., loki://host:port.', required: true, env: 'DOCKSIDE_LOGS_TO' }),
+    all: Flags.boolean({ description: 'Ship every container (dockside\'s own sidecars excepted), including ones started later.', default: false, env: 'DOCKSIDE_LOGS_ALL' }),
+    label: Flags.string({ description: 'Ship containers carrying this label (key or key=value); repeatable, all must match.', multiple: true, env: 'DOCKSIDE_LOGS_LABEL' }),
+    name: Flags.string({ description: 'Name of this shipper (several can run side by side); its positions are kept under this name.', default: 'default', env: 'DOCKSIDE_LOGS_NAME' }),
+    'max-line': Flags.string({ description: 'Longest line kept whole; longer lines are cut there and marked "truncated".', default: '1MiB', env: 'DOCKSIDE_LOGS_MAX_LINE' }),
+    'multiline-start': Flags.string({ description: 'Regular expression that starts a record; following lines that do not match join it. Presets: java, python, go.', env: 'DOCKSIDE_LOGS_MULTILINE_START' }),
+    files: Flags.string({ description: "Also ship log files the container writes into its volumes (glob as the container sees it; repeatable; one named container).", multiple: true, env: 'DOCKSIDE_LOGS_FILES' }),
+    network: Flags.string({ description: 'Network of the shipper (host reaches a receiver on this host\'s 127.0.0.1). Default: none for file destinations, the default bridge otherwise.', env: 'DOCKSIDE_LOGS_NETWORK' }),
+    'tls-ca': Flags.string({ description: 'CA certificate (PEM file) that signed the syslog+tls receiver\'s certificate (default: the system CAs).', env: 'DOCKSIDE_LOGS_TLS_CA' }),
+    'metrics-port': Flags.integer({ description: 'Serve /metrics of the shipper on 127.0.0.1:<port> of the host.', min: 1, max: 65535, env: 'DOCKSIDE_LOGS_METRICS_PORT' }),
+    json: jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(LogsShip);
+    const { parseSize, UsageError } = await import('@dockside/common');
+    const maxLine = parseSize(flags['max-line']);
+    if (maxLine < 1024 || maxLine > 64 * 1024 * 1024) throw new UsageError(`--max-line must be between 1KiB and 64MiB (got ${flags['max-line']})`);
+    const { validateShipConfig, startShipper } = await import('@dockside/logship');
+    const config = validateShipConfig({
+      name: flags.name,
+      to: flags.to,
+      selection: { containers: argv as string[], all: flags.all, labels: flags.label ?? [] },
+      maxLine,
+      ...(flags['multiline-start'] ? { multilineStart: flags['multiline-start'] } : {}),
+      files: flags.files ?? [],
+    });
+    if (flags['tls-ca']) {
+      if (config.sink.kind !== 'syslog' || config.sink.transport !== 'tls') throw new UsageError('--tls-ca goes with a syslog+tls:// destination');
+      const { readFile } = await import('node:fs/promises');
+      config.sink.ca = await readFile(flags['tls-ca'], 'utf8').catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read --tls-ca ${flags['tls-ca']}: ${err.code ?? err.message}`);
+      });
+    }
+    const display = flags.to.replace(/\/\/[^/@]*@/, '//***@');
+    const info = await startShipper(await this.engine(), {
+      image: imageRef('logship', this.config.version),
+      version: this.config.version,
+      session: this.session,
+      config,
+      sinkDisplay: display,
+      ...(flags.network ? { network: flags.network } : {}),
+      ...(flags['metrics-port'] ? { metricsPort: flags['metrics-port'] } : {}),
+    });
+    if (flags.json) return this.printJson(info);
+    this.log(`log shipper "${info.name}" (${info.container}) shipping to ${info.sink}`);
+    if (flags['metrics-port']) this.log(`metrics: http://127.0.0.1:${flags['metrics-port']}/metrics`);
+    this.log(`see it with: dockside logs status${info.name === 'default' ? '' : ` --name ${info.name}`}`);
+  }
+}

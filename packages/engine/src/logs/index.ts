@@ -1,0 +1,6 @@
+export * from './request.js';
+export * from './timestamp.js';
+export * from './entries.js';
+export * from './lines.js';
+export * from './containers.js';
+export * from './follow.js';

@@ -1,0 +1,75 @@
+/**
+ * Raw HTTP over the engine's unix socket, for in-container streaming (the log shipper): a JSON GET
+ * and a streaming GET whose response the caller reads (and pauses) itself. No dockerode, so a
+ * sidecar bundle stays small and the bytes reach the caller without copies.
+ */
+import { request, type IncomingMessage } from 'node:http';
+
+export interface SocketClient {
+  socketPath: string;
+  /** API version prefix, e.g. v1.41 (the oldest this project supports). */
+  apiVersion: string;
+}
+
+/** The engine socket named by DOCKER_HOST (unix:///path), else /var/run/docker.sock. */
+export function socketClientFromEnv(env: NodeJS.ProcessEnv = process.env, apiVersion = 'v1.41'): SocketClient {
+  const raw = env['DOCKER_HOST']?.trim();
+  const socketPath = raw?.startsWith('unix://') ? raw.slice('unix://'.length) : raw?.startsWith('/') ? raw : '/var/run/docker.sock';
+  return { socketPath, apiVersion };
+}
+
+export class EngineHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly path: string,
+    body: string,
+  ) {
+    super(`engine answered ${status} for ${path}: ${body.trim().slice(0, 300)}`);
+  }
+}
+
+export function getJson<T>(client: SocketClient, path: string, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET', timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > 64 * 1024 * 1024) req.destroy(new Error('engine answer too large'));
+        else chunks.push(c);
+      });
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, path, body));
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`engine did not answer ${path} in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Open a streaming GET; resolves with the response once headers arrived (status < 400), and an abort. */
+export function openStream(client: SocketClient, path: string): Promise<{ res: IncomingMessage; abort: () => void }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET' }, (res) => {
+      if ((res.statusCode ?? 500) >= 400) {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c.slice(0, 1000)));
+        res.on('end', () => reject(new EngineHttpError(res.statusCode ?? 500, path, body)));
+        res.on('error', reject);
+        return;
+      }
+      resolve({ res, abort: () => req.destroy() });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

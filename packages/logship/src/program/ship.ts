@@ -1,0 +1,109 @@
+/**
+ * `ship --config FILE`: the long-running shipper inside its sidecar. Reads its config (copied in
+ * before start), takes back its checkpoint from /state, opens the destination (an unreachable one
+ * fails the start with one error event), follows the selected containers, and reports through the
+ * sidecar protocol: `ready` once it runs, `status` figures every few seconds while they change,
+ * warnings for gaps and delivery trouble. SIGTERM drains the queue before exit.
+ */
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '@dockside/common';
+import { socketClientFromEnv, pingSocket } from '@dockside/engine/logs';
+import { EventWriter } from '@dockside/sidecar-kit';
+import { CheckpointStore } from '../checkpoint/store.js';
+import type { ShipConfig } from '../config.js';
+import { serveMetrics } from '../metrics.js';
+import { PIPELINE_DEFAULTS, Pipeline } from '../pipeline/pipeline.js';
+import { checkReachable, createSink } from '../sinks/create.js';
+import { FileSink } from '../sinks/file/sink.js';
+import { DockerSource } from '../sources/docker.js';
+import { FilesSource } from '../sources/files.js';
+import { ShipStats, type StatusSnapshot } from '../stats.js';
+
+export interface ShipProgress extends Record<string, unknown> {
+  ready: { containers: number; resumed: number; truncatedBytes: number };
+  status: StatusSnapshot;
+}
+
+const STATUS_EVERY_MS = 1000;
+
+export async function ship(args: string[]): Promise<number> {
+  const i = args.indexOf('--config');
+  const file = i >= 0 ? args[i + 1] : undefined;
+  if (!file) throw new UsageError('ship needs --config FILE');
+  const cfg = JSON.parse(await readFile(file, 'utf8')) as ShipConfig;
+  const events = new EventWriter<ShipProgress>();
+  const log = (m: string) => process.stderr.write(`dockside-logship: ${m}\n`);
+  const warn = (m: string) => events.warning(m);
+  try {
+    return await run(cfg, events, log, warn);
+  } catch (err) {
+    const e = err as { message: string; hint?: string; code?: string; exitCode?: number };
+    events.error({ message: e.message, hint: e.hint, code: e.code ?? 'EFAIL', exitCode: e.exitCode ?? 1 });
+    throw err;
+  }
+}
+
+async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: string) => void, warn: (m: string) => void): Promise<number> {
+  const client = socketClientFromEnv();
+  await pingSocket(client).catch((err: Error) => {
+    throw new UsageError(`the engine socket ${client.socketPath} does not answer: ${err.message}`);
+  });
+  const checkpoint = new CheckpointStore(cfg.stateDir);
+  await checkpoint.load();
+  const stats = new ShipStats();
+  for (const [id, name] of Object.entries(checkpoint.data.names)) {
+    const t = stats.target(id, name);
+    const c = checkpoint.data.counts?.[id];
+    if (c) Object.assign(t, { lines: c.lines, bytes: c.bytes });
+  }
+  for (const g of checkpoint.data.gaps) stats.target(g.container_id, g.container).gaps++;
+  await checkReachable(cfg.sink);
+  const sink = createSink(cfg.sink);
+  await sink.open(checkpoint.data.sink);
+  const pipeline = new Pipeline(sink, checkpoint, stats, { ...PIPELINE_DEFAULTS, warn });
+  const running = pipeline.run();
+  const source = new DockerSource({
+    client,
+    selection: cfg.selection,
+    maxLine: cfg.maxLine,
+    ...(cfg.multilineStart ? { multilineStart: cfg.multilineStart } : {}),
+    pipeline,
+    checkpoint,
+    stats,
+    log,
+    warn,
+  });
+  const snapshot = () => stats.snapshot(cfg.name, sink.kind, checkpoint.data.gaps);
+  const metrics = cfg.metricsPort ? await serveMetrics('0.0.0.0', cfg.metricsPort, snapshot) : undefined;
+  await source.start();
+  const files =
+    cfg.files.length && cfg.filesTarget
+      ? new FilesSource({ globs: cfg.files, target: cfg.filesTarget, maxLine: cfg.maxLine, pipeline, checkpoint, stats, warn })
+      : undefined;
+  await files?.start();
+  const truncatedBytes = sink instanceof FileSink ? sink.truncatedAtStart : 0;
+  events.progress('ready', { containers: stats.targets.size, resumed: Object.keys(checkpoint.data.positions).length, truncatedBytes });
+  let last = '';
+  const report = () => {
+    const s = snapshot();
+    const text = JSON.stringify({ ...s, since: '' });
+    if (text !== last) events.progress('status', s);
+    last = text;
+  };
+  report();
+  const timer = setInterval(report, STATUS_EVERY_MS);
+  const sig = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log(`got ${sig}: delivering what is queued, then stopping`);
+  clearInterval(timer);
+  await source.stop();
+  await files?.stop();
+  pipeline.stop();
+  await running;
+  await sink.close();
+  metrics?.close();
+  report();
+  return 0;
+}

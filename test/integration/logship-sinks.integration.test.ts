@@ -1,0 +1,253 @@
+/**
+ * The network sinks against real receivers: Debian's rsyslog over syslog+tcp (RFC 5424 in RFC 6587
+ * octet-counted frames), syslog+udp and syslog+tls (rsyslog's gtls driver, certificate checked
+ * against a CA given with --tls-ca); an HTTP receiver in this test that is down (503) for a while
+ * and then takes gzipped NDJSON batches (no line lost, repeats recognisable by X-Dockside-Batch);
+ * one that answers 400 (never retried); and a receiver that checks Loki's documented push schema
+ * (no Loki server is available here).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { RUN_ID, cleanupRun, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { expectedSeq, firstDiff, numberedLinesCmd } from '../support/logship-fixtures.js';
+
+const BASE = `dockside/base:${IMAGE_TAG}`;
+const names: string[] = [];
+const servers: Server[] = [];
+const daemons: ChildProcess[] = [];
+let tmp = '';
+
+function shipperName(n: string): string {
+  const full = `t${RUN_ID.replace(/[^a-z0-9]/g, '')}-${n}`;
+  names.push(full);
+  return full;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function ship(args: string[]) {
+  const r = await runCli(['logs', 'ship', ...args]);
+  assert.equal(r.code, 0, `logs ship failed: ${r.stderr}`);
+}
+
+/** rsyslog with one template that shows the parsed RFC 5424 fields. */
+function startRsyslog(dir: string, inputs: string, globals = ''): string {
+  const out = join(dir, 'out.log');
+  const conf = join(dir, 'rsyslog.conf');
+  writeFileSync(
+    conf,
+    `${globals}
+${inputs}
+template(name="m" type="string" string="%inputname%|%hostname%|%app-name%|%msgid%|%pri%|%timereported:::date-rfc3339%|%structured-data%|%msg%\\n")
+*.* action(type="omfile" file="${out}" template="m")
+`,
+  );
+  const chk = spawnSync('rsyslogd', ['-N1', '-f', conf], { encoding: 'utf8' });
+  assert.equal(chk.status, 0, `rsyslog config: ${chk.stderr}`);
+  const d = spawn('rsyslogd', ['-n', '-iNONE', '-f', conf], { stdio: 'ignore' });
+  daemons.push(d);
+  return out;
+}
+
+function syslogMessages(file: string, app: string): Array<{ input: string; msgid: string; pri: string; sd: string; msg: string }> {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [input = '', , appName = '', msgid = '', pri = '', , sd = '', ...rest] = l.split('|');
+      return { input, app: appName, msgid, pri, sd, msg: rest.join('|') };
+    })
+    .filter((m) => m.app === app);
+}
+
+async function waitListening(port: number): Promise<void> {
+  const { connect } = await import('node:net');
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = connect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      }),
+    `a receiver on 127.0.0.1:${port}`,
+    10_000,
+  );
+}
+
+function body(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+before(async () => {
+  await requireEngine();
+  tmp = mkdtempSync(join(tmpdir(), 'dockside-logship-sinks-'));
+});
+
+after(async () => {
+  for (const n of names) await runCli(['logs', 'stop', '--name', n, '--forget']).catch(() => undefined);
+  for (const d of daemons) d.kill('SIGTERM');
+  for (const s of servers) s.close();
+  cleanupRun();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('logs ship to network receivers', { timeout: 240_000 }, () => {
+  it('delivers to a real rsyslog over syslog+tcp (octet-counted RFC 5424) and syslog+udp', async () => {
+    const tcp = await freePort();
+    const udp = await freePort();
+    const dir = mkdtempSync(join(tmp, 'rs-'));
+    const out = startRsyslog(dir, `module(load="imtcp")\nmodule(load="imudp")\ninput(type="imtcp" port="${tcp}" address="127.0.0.1")\ninput(type="imudp" port="${udp}" address="127.0.0.1")`);
+    await waitListening(tcp);
+    const total = 3000;
+    const app = startFixture('syslog', [BASE, ...numberedLinesCmd(total, 5000)]);
+    await ship([app, '--to', `syslog+tcp://127.0.0.1:${tcp}`, '--network', 'host', '--name', shipperName('tcp')]);
+    const small = startFixture('syslog-udp', [BASE, 'sh', '-c', 'echo "über udp"; echo "auf stderr" >&2; sleep 1000']);
+    await ship([small, '--to', `syslog+udp://127.0.0.1:${udp}`, '--network', 'host', '--name', shipperName('udp')]);
+    const want = expectedSeq(total);
+    await waitFor(() => syslogMessages(out, app).length >= total + want.stderr.length && syslogMessages(out, small).length >= 2, 'rsyslog got every line', 60_000, 300);
+    const got = syslogMessages(out, app);
+    assert.ok(got.every((m) => m.input === 'imtcp'));
+    assert.equal(firstDiff(got.filter((m) => m.msgid === 'stdout').map((m) => m.msg), want.stdout), 'none');
+    assert.equal(firstDiff(got.filter((m) => m.msgid === 'stderr').map((m) => m.msg), want.stderr), 'none');
+    assert.equal(got.find((m) => m.msgid === 'stderr')?.pri, '11', 'stderr is user.err');
+    assert.equal(got.find((m) => m.msgid === 'stdout')?.pri, '14', 'stdout is user.info');
+    assert.match(got[0]?.sd ?? '', /^\[dockside@32473 container_id="[0-9a-f]{64}" stream="std(out|err)"\]$/);
+    const u = syslogMessages(out, small);
+    assert.deepEqual(u.map((m) => [m.input, m.msgid, m.msg]).sort(), [['imudp', 'stderr', 'auf stderr'], ['imudp', 'stdout', 'über udp']]);
+  });
+
+  it('delivers over syslog+tls to rsyslog (gtls), checking its certificate against --tls-ca', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmp, 'tls-'));
+    const ca = join(dir, 'ca.pem');
+    const caKey = join(dir, 'ca.key');
+    const key = join(dir, 'key.pem');
+    const csr = join(dir, 'req.csr');
+    const cert = join(dir, 'cert.pem');
+    const ext = join(dir, 'ext.cnf');
+    writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\n');
+    const ossl = (...a: string[]) => assert.equal(spawnSync('openssl', a, { stdio: 'ignore' }).status, 0, `openssl ${a[0]}`);
+    ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=dockside test CA');
+    ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1');
+    ossl('x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext);
+    const out = startRsyslog(
+      dir,
+      `module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.Authmode="anon")\ninput(type="imtcp" port="${port}" address="127.0.0.1")`,
+      `global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${ca}" DefaultNetstreamDriverCertFile="${cert}" DefaultNetstreamDriverKeyFile="${key}")`,
+    );
+    await waitListening(port);
+    const app = startFixture('tls', [BASE, 'sh', '-c', 'seq 1 200; sleep 1000']);
+    await ship([app, '--to', `syslog+tls://127.0.0.1:${port}`, '--tls-ca', ca, '--network', 'host', '--name', shipperName('tls')]);
+    await waitFor(() => syslogMessages(out, app).length >= 200, 'rsyslog got every line over TLS', 30_000, 300);
+    assert.deepEqual(syslogMessages(out, app).map((m) => m.msg), Array.from({ length: 200 }, (_, i) => String(i + 1)));
+    // Without the CA the receiver's certificate is not trusted: the start fails, in one line.
+    const r = await runCli(['logs', 'ship', app, '--to', `syslog+tls://127.0.0.1:${port}`, '--network', 'host', '--name', shipperName('tls-untrusted')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /cannot reach the syslog receiver .*(certificate|self.signed|issuer)/i);
+  });
+
+  it('http: keeps every line through a receiver outage (503) and retries; a 400 is never retried', async () => {
+    const batches = new Map<string, string[]>();
+    let down = true;
+    let refused = 0;
+    let requests400 = 0;
+    const srv = createHttpServer(async (req, res) => {
+      const raw = await body(req);
+      if (req.url === '/bad') {
+        requests400++;
+        return res.writeHead(400).end('bad batch');
+      }
+      if (down) {
+        refused++;
+        return res.writeHead(503).end('down');
+      }
+      assert.equal(req.headers['content-encoding'], 'gzip');
+      assert.equal(req.headers['content-type'], 'application/x-ndjson');
+      const lines = gunzipSync(raw).toString('utf8').split('\n').filter(Boolean);
+      batches.set(String(req.headers['x-dockside-batch']), lines);
+      res.writeHead(200).end();
+    });
+    servers.push(srv);
+    const port = await new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as { port: number }).port)));
+    const total = 5000;
+    const app = startFixture('http', [BASE, ...numberedLinesCmd(total, 5000)]);
+    const name = shipperName('http');
+    await ship([app, '--to', `http://127.0.0.1:${port}/ingest`, '--network', 'host', '--name', name]);
+    // The receiver is down for 8 s (a short outage, to keep the suite quick): lines wait in Docker.
+    await new Promise((r) => setTimeout(r, 8000));
+    assert.ok(refused >= 3, `the shipper kept retrying (${refused} refused)`);
+    down = false;
+    const want = expectedSeq(total);
+    const shipped = () => [...batches.values()].flat().map((l) => JSON.parse(l) as { stream: string; message: string; container: string });
+    await waitFor(() => shipped().filter((r) => r.stream === 'stdout').length >= total, 'every line after the outage', 60_000, 300);
+    const got = shipped();
+    assert.equal(firstDiff(got.filter((r) => r.stream === 'stdout').map((r) => r.message), want.stdout), 'none');
+    assert.equal(firstDiff(got.filter((r) => r.stream === 'stderr').map((r) => r.message), want.stderr), 'none');
+    const st = await runCli(['logs', 'status', '--name', name, '--json']);
+    const status = JSON.parse(st.stdout)[0]?.status as { sinkStats: { retries: number } } | undefined;
+    assert.ok((status?.sinkStats.retries ?? 0) >= 3, 'retries are counted in logs status');
+
+    const small = startFixture('http400', [BASE, 'sh', '-c', 'seq 1 10; sleep 1000']);
+    await ship([small, '--to', `http://127.0.0.1:${port}/bad`, '--network', 'host', '--name', shipperName('http400')]);
+    await waitFor(() => requests400 >= 1, 'a request to the 400 receiver', 20_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(requests400, 1, 'a batch answered with 400 is not sent again');
+  });
+
+  it('loki: pushes in the documented schema (JSON, streams with labels, [unix ns string, line] values)', async () => {
+    const pushes: unknown[] = [];
+    const problems: string[] = [];
+    const srv = createHttpServer(async (req, res) => {
+      const raw = await body(req);
+      if (req.method !== 'POST' || req.url !== '/loki/api/v1/push') problems.push(`${req.method} ${req.url}`);
+      if (req.headers['content-type'] !== 'application/json') problems.push(`content-type ${req.headers['content-type']}`);
+      const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+      pushes.push(JSON.parse(text));
+      res.writeHead(204).end();
+    });
+    servers.push(srv);
+    const port = await new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as { port: number }).port)));
+    const app = startFixture('loki', ['--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=web', BASE, 'sh', '-c', 'seq 1 300; echo oops >&2; sleep 1000']);
+    await ship([app, '--to', `loki://127.0.0.1:${port}`, '--network', 'host', '--name', shipperName('loki')]);
+    type Push = { streams: Array<{ stream: Record<string, string>; values: Array<[string, string]> }> };
+    const all = () => (pushes as Push[]).flatMap((p) => p.streams);
+    await waitFor(() => all().flatMap((s) => s.values).length >= 301, 'every line pushed', 30_000, 300);
+    assert.deepEqual(problems, []);
+    for (const s of all()) {
+      assert.deepEqual(Object.keys(s.stream).sort(), ['compose_project', 'compose_service', 'container', 'stream']);
+      assert.equal(s.stream['container'], app);
+      assert.equal(s.stream['compose_project'], 'shop');
+      for (const [ts, line] of s.values) {
+        assert.match(ts, /^\d{19}$/, 'a unix epoch in nanoseconds, as a string');
+        assert.equal(typeof line, 'string');
+      }
+      const times = s.values.map((v) => BigInt(v[0]));
+      assert.ok(times.every((t, i) => i === 0 || t >= (times[i - 1] as bigint)), 'values in time order within a stream');
+    }
+    const out = all().filter((s) => s.stream['stream'] === 'stdout').flatMap((s) => s.values.map((v) => v[1]));
+    assert.deepEqual(out, Array.from({ length: 300 }, (_, i) => String(i + 1)));
+    assert.deepEqual(all().filter((s) => s.stream['stream'] === 'stderr').flatMap((s) => s.values.map((v) => v[1])), ['oops']);
+  });
+});
