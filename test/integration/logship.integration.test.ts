@@ -232,6 +232,42 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.equal(st.lines, 3);
   });
 
+  it('reaches the engine only through its api-proxy: no socket mount, list and logs allowed, a container create refused', async () => {
+    const app = startFixture('proxy', [BASE, 'node', '-e', "console.log('hello');setInterval(()=>{},1e9)"]);
+    const dir = join(tmp, 'proxy');
+    const name = shipperName('proxy');
+    await ship([app, '--to', `file://${dir}`, '--name', name]);
+    await waitFor(() => messages(readShipped(dir), app, 'stdout').length >= 1, 'the line shipped through the proxy', 20_000, 200);
+    const [id] = shipperIds(name);
+    const [c] = JSON.parse(docker('inspect', id as string)) as Array<{ Mounts: Array<{ Destination: string }>; Config: { Env: string[] } }>;
+    assert.ok(!c?.Mounts.some((m) => m.Destination.endsWith('docker.sock')), 'no docker.sock mount in the shipper');
+    assert.ok(c?.Config.Env.includes('DOCKER_HOST=unix:///run/dockside-api/docker.sock'), 'the shipper is pointed at its proxy');
+    const created = `dstest-logship-escape-${Date.now().toString(36)}`;
+    const script = `
+const http = require('http');
+const sock = process.env.DOCKER_HOST.replace(/^unix:\\/\\//, '');
+const call = (method, path, body) => new Promise((resolve) => {
+  const req = http.request({ socketPath: sock, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+    let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve({ status: res.statusCode, body: b }));
+  });
+  req.on('error', (e) => resolve({ status: 0, body: e.code }));
+  req.end(body);
+});
+(async () => {
+  const out = [];
+  out.push(await call('GET', '/v1.41/containers/json'));
+  out.push(await call('GET', '/v1.41/containers/${app}/logs?stdout=1&tail=1'));
+  out.push(await call('POST', '/v1.41/containers/create?name=${created}', JSON.stringify({ Image: '${BASE}', Cmd: ['true'] })));
+  out.push(await call('POST', '/v1.41/containers/${app}/kill'));
+  process.stdout.write(JSON.stringify(out.map((o) => o.status)) + '\\n' + out[2].body);
+})();`;
+    const [statuses, refusal] = docker('exec', id as string, 'node', '-e', script).split('\n');
+    assert.deepEqual(JSON.parse(statuses ?? ''), [200, 200, 403, 403]);
+    assert.match(refusal ?? '', /POST \/v1\.41\/containers\/create is not allowed for logship/);
+    assert.equal(docker('ps', '-aq', '--filter', `name=${created}`), '', 'nothing was created');
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', app), 'true', 'the app was not killed through the proxy');
+  });
+
   it('rejects bad input with one clear line and a non-zero exit', async () => {
     const app = startFixture('bad', [BASE, 'sleep', '1000']);
     const cases: Array<[string[], RegExp]> = [
