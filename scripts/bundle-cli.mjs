@@ -2,8 +2,8 @@
 // Bundles the CLI for a lean start-up (`dockside --help` is run by people and scripts all day).
 // oclif is told about the commands explicitly (strategy "explicit") so that @oclif/core, every command
 // class and their flags load from one file instead of ~150; services and dockerode sit in chunks that a
-// command imports only when it runs. ssh2 and gRPC (dockerode's ssh transport and BuildKit sessions) are
-// loaded only if used. Output: packages/cli/dist-bundle/.
+// command imports only when it runs (and the engine's hot paths do not load dockerode at all). ssh2,
+// gRPC and the parts of oclif no command reaches are loaded only if used (LAZY below). Output: packages/cli/dist-bundle/.
 import { build } from 'esbuild';
 import { readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -39,10 +39,16 @@ writeFileSync(
   ].join('\n'),
 );
 
+// Loaded on first use from node_modules instead of parsed at every start (--cpu-prof showed the
+// compile of the main bundle as the largest single cost of a start): dockerode's optional transports
+// (ssh2, gRPC), and parts of oclif no dockside command reaches on its way (the spinner's frames, and
+// the globbing behind the "pattern" command strategy and plugin lists: this CLI lists its commands
+// explicitly and has no plugins). A module is required the first time one of its properties is read.
+const LAZY = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|cli-spinners|minimatch|tinyglobby)$/;
 const lazy = {
-  name: 'lazy-optional-transports',
+  name: 'lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader)$/ }, (a) => ({ path: a.path, namespace: 'lazy' }));
+    b.onResolve({ filter: LAZY }, (a) => ({ path: a.path, namespace: 'lazy' }));
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => ({
       loader: 'js',
       contents:
@@ -50,8 +56,10 @@ const lazy = {
           ? `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
              class Client { constructor(...args) { return new (load().Client)(...args); } }
              module.exports = new Proxy({ Client }, { get: (t, k) => (k === 'Client' ? Client : load()[k]) });`
-          : `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
-             module.exports = new Proxy({}, { get: (_, k) => load()[k] });`,
+          : // __esModule is read by the CommonJS interop helpers as the module is imported: answering
+            // it from the real module would load it at once.
+            `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
+             module.exports = new Proxy({}, { get: (_, k) => (k === '__esModule' && !real ? undefined : load()[k]), has: (_, k) => k in load() });`,
     }));
   },
 };
@@ -76,7 +84,7 @@ const result = await build({
   // Native addons and the real optional transports stay in node_modules.
   // typescript: @oclif/core loads it only to run TypeScript sources in development. The AWS SDK is
   // large CommonJS that only backup/restore to S3 need: Node's own loader gives it its named exports.
-  external: ['pcap', 'cpu-features', 'ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
+  external: ['pcap', 'cpu-features', 'ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'cli-spinners', 'minimatch', 'tinyglobby', 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
   banner: { js: "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);" },
 });
 rmSync(gen);
