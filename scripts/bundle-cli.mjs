@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Bundles the CLI for a lean start-up (`dockside --help` is run by people and scripts all day).
+// Bundles the CLI for a lean start-up (`dockside --help` is run by people and scripts all day), with a
+// V8 code cache for it.
 // oclif is told about the commands explicitly (strategy "explicit") so that @oclif/core, every command
 // class and their flags load from one file instead of ~150; services and dockerode sit in chunks that a
-// command imports only when it runs. ssh2 and gRPC (dockerode's ssh transport and BuildKit sessions) are
-// loaded only if used. Output: packages/cli/dist-bundle/.
+// command imports only when it runs (and the engine's hot paths do not load dockerode at all). ssh2,
+// gRPC and the parts of oclif no command reaches are loaded only if used (LAZY below). Output: packages/cli/dist-bundle/dockside.cjs and its
+// code cache dockside.cjs.v8cache.
 import { build } from 'esbuild';
-import { readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,10 +42,16 @@ writeFileSync(
   ].join('\n'),
 );
 
+// Loaded on first use from node_modules instead of parsed at every start (--cpu-prof showed the
+// compile of the main bundle as the largest single cost of a start): dockerode's optional transports
+// (ssh2, gRPC), and parts of oclif no dockside command reaches on its way (the spinner's frames, and
+// the globbing behind the "pattern" command strategy and plugin lists: this CLI lists its commands
+// explicitly and has no plugins). A module is required the first time one of its properties is read.
+const LAZY = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|cli-spinners|minimatch|tinyglobby)$/;
 const lazy = {
-  name: 'lazy-optional-transports',
+  name: 'lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader)$/ }, (a) => ({ path: a.path, namespace: 'lazy' }));
+    b.onResolve({ filter: LAZY }, (a) => ({ path: a.path, namespace: 'lazy' }));
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => ({
       loader: 'js',
       contents:
@@ -50,9 +59,22 @@ const lazy = {
           ? `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
              class Client { constructor(...args) { return new (load().Client)(...args); } }
              module.exports = new Proxy({ Client }, { get: (t, k) => (k === 'Client' ? Client : load()[k]) });`
-          : `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
-             module.exports = new Proxy({}, { get: (_, k) => load()[k] });`,
+          : // __esModule is read by the CommonJS interop helpers as the module is imported: answering
+            // it from the real module would load it at once.
+            `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
+             module.exports = new Proxy({}, { get: (_, k) => (k === '__esModule' && !real ? undefined : load()[k]), has: (_, k) => k in load() });`,
     }));
+  },
+};
+
+// A script compiled through vm.Script (bin/run.js, for its code cache) may not call import() on
+// Node 20 without --experimental-vm-modules: an import() of a module left outside the bundle (Node's
+// own, the AWS SDK) becomes a require() of it, which gives the same named exports for CommonJS.
+const requireExternals = {
+  name: 'dynamic-import-as-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:|@aws-sdk\/|@smithy\/)/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, namespace: 'require-external' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'require-external' }, (a) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(a.path)});` }));
   },
 };
 
@@ -60,25 +82,43 @@ const result = await build({
   metafile: true,
   entryPoints: { dockside: gen },
   outdir: join(cli, 'dist-bundle'),
-  outExtension: { '.js': '.mjs' },
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  // One CommonJS file rather than ESM chunks: Node 20 can start a CommonJS script from a V8 code
+  // cache (vm.Script cachedData; there is no such cache for ES modules before Node 22's
+  // module.enableCompileCache), and compiling the bundle was the largest single cost of a start.
+  // A command's services are still evaluated only when it runs (esbuild wraps lazily imported
+  // modules in init functions), and functions that never run are never compiled.
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   minify: true,
   keepNames: true,
+  // The bundle stands where the ESM chunks stood: import.meta.url is its own file's URL.
+  define: { 'import.meta.url': '__dsImportMetaUrl' },
+  banner: { js: "const __dsImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // Read only when DEBUG=dockside* turns source maps on (bin/run.js), so stack traces name our sources.
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lazy],
+  plugins: [lazy, requireExternals],
   // Native addons and the real optional transports stay in node_modules.
   // typescript: @oclif/core loads it only to run TypeScript sources in development. The AWS SDK is
   // large CommonJS that only backup/restore to S3 need: Node's own loader gives it its named exports.
-  external: ['pcap', 'cpu-features', 'ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
-  banner: { js: "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);" },
+  external: ['pcap', 'cpu-features', 'ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'cli-spinners', 'minimatch', 'tinyglobby', 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
 });
 rmSync(gen);
 if (process.env.DOCKSIDE_BUNDLE_REPORT) writeFileSync(process.env.DOCKSIDE_BUNDLE_REPORT, JSON.stringify(result.metafile));
+const literalImports = readFileSync(join(cli, 'dist-bundle', 'dockside.cjs'), 'utf8').match(/\bimport\("[^"]*"\)/g);
+if (literalImports) throw new Error(`the CLI bundle still calls import() (fails under vm.Script on Node 20): ${literalImports.join(', ')}`);
+
+// The V8 code cache (bin/run.js reads it): written by one real start of the CLI, so that it holds the
+// functions a start compiles (oclif's config and command lookup, flag parsing, help), not only the
+// top level. A cache made by another Node (V8) version or for another bundle is rejected by V8 and
+// the bundle compiles as it would without one.
+const made = spawnSync(process.execPath, [join(cli, 'bin', 'run.js'), 'debug', '--help'], {
+  env: { ...process.env, DOCKSIDE_WRITE_CODE_CACHE: '1' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+if (made.status !== 0) throw new Error(`writing the code cache: dockside debug --help exited ${made.status}`);
 console.log(`bundled the CLI: ${entries.length} commands`);

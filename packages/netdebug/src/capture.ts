@@ -185,6 +185,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
       },
     );
     exitCode = r.exitCode;
+    if (r.removed) sidecarId = undefined; // the engine has removed it already
   } catch (err) {
     if (err instanceof InterruptedError && events.result) signal = err.signal;
     else throw err;

@@ -43,7 +43,7 @@ export async function runDebug(engine: Engine, opts: DebugOptions): Promise<{ ex
   if (raw) opts.stdin.setRawMode(true);
   let id: string | undefined;
   try {
-    const { exitCode } = await runSidecar(
+    const { exitCode, removed } = await runSidecar(
       engine,
       {
         role: ROLE.netdebug,
@@ -62,6 +62,7 @@ export async function runDebug(engine: Engine, opts: DebugOptions): Promise<{ ex
       },
       { stdout: opts.stdout, stderr: opts.stderr, onStarted: (started) => (id = started), ...(opts.interactive ? { stdin: opts.stdin } : {}) },
     );
+    if (removed) id = undefined; // the engine has removed it already
     return { exitCode, target: target.name };
   } finally {
     // The engine removes the sidecar just after it exits: return once it is really gone.

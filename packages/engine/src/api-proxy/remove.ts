@@ -17,7 +17,7 @@ export interface ApiProxyInfo {
 
 async function listByLabel(engine: Engine, labels: string[]) {
   try {
-    return await dockerOf(engine).listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`, ...labels] } });
+    return await (await dockerOf(engine)).listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`, ...labels] } });
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: 'listing api-proxies' });
   }
@@ -44,7 +44,7 @@ export async function listApiProxies(engine: Engine, sel: { service?: string; vo
 
 async function removeContainer(engine: Engine, id: string): Promise<void> {
   try {
-    await dockerOf(engine).getContainer(id).remove({ force: true, v: true });
+    await (await dockerOf(engine)).getContainer(id).remove({ force: true, v: true });
   } catch (err) {
     const s = statusOf(err);
     if (s === 404 || s === 409) return;
@@ -65,7 +65,7 @@ export async function removeApiProxyPair(engine: Engine, volume: string): Promis
  */
 export async function apiProxyVolumeOf(engine: Engine, id: string): Promise<string | undefined> {
   try {
-    const info = await dockerOf(engine).getContainer(id).inspect();
+    const info = await (await dockerOf(engine)).getContainer(id).inspect();
     return info.Config?.Labels?.[API_PROXY_LABEL.volume] || undefined;
   } catch {
     return undefined;

@@ -48,7 +48,7 @@ async function waitListening(engine: Engine, id: string, role: string, timeoutMs
       const d = decodeLine(line.trim());
       if (d.kind === 'event' && d.event.type === 'progress' && d.event.name === 'listening') return;
     }
-    const state = (await dockerOf(engine).getContainer(id).inspect().catch(() => undefined))?.State;
+    const state = (await (await dockerOf(engine)).getContainer(id).inspect().catch(() => undefined))?.State;
     if (!state || (!state.Running && !state.Restarting && state.Status !== 'created')) {
       throw new UserError(`the api-proxy for ${role} exited before listening${tail ? `; it said: ${tail.split('\n').pop()}` : ''}`, {
         hint: 'rebuild the images (`dockside images build`): every dockside image must answer `api-proxy`',

@@ -1,21 +1,44 @@
 /**
- * The dockerode client behind an Engine. Engine-internal: index.ts does not export this module, so
- * other packages hold an Engine they can pass around but cannot reach Docker through ("only the
- * engine package talks to Docker", enforced by types).
+ * The clients behind an Engine. Engine-internal: index.ts does not export this module, so other
+ * packages hold an Engine they can pass around but cannot reach Docker through ("only the engine
+ * package talks to Docker", enforced by types).
+ *
+ * Two clients, one engine: dockerode, loaded on first use (about 150 KB of JavaScript with its
+ * stream and tar dependencies), and, when the engine is on a unix socket, EngineHttp, raw HTTP on
+ * that socket, which the hot paths (resolve a target, list, create/attach/start/wait/remove a
+ * sidecar) use so that `dockside debug`/`run`/`capture`/`ps` never load dockerode.
  */
 import type Dockerode from 'dockerode';
 import type { Engine } from './engine.js';
+import type { EngineHttp } from './http.js';
 
-const clients = new WeakMap<Engine, Dockerode>();
+interface Clients {
+  load: () => Promise<Dockerode>;
+  docker?: Promise<Dockerode>;
+  http?: EngineHttp;
+}
 
-export function bindClient(engine: Engine, docker: Dockerode): Engine {
-  clients.set(engine, docker);
+const clients = new WeakMap<Engine, Clients>();
+
+export function bindClient(engine: Engine, load: () => Promise<Dockerode>, http?: EngineHttp): Engine {
+  clients.set(engine, http ? { load, http } : { load });
   return engine;
 }
 
-/** The dockerode client of an engine made by connectEngine. */
-export function dockerOf(engine: Engine): Dockerode {
-  const docker = clients.get(engine);
-  if (!docker) throw new Error('bug: this Engine was not made by connectEngine()');
-  return docker;
+function clientsOf(engine: Engine): Clients {
+  const c = clients.get(engine);
+  if (!c) throw new Error('bug: this Engine was not made by connectEngine()');
+  return c;
+}
+
+/** The dockerode client of an engine made by connectEngine (dockerode is loaded on the first call). */
+export function dockerOf(engine: Engine): Promise<Dockerode> {
+  const c = clientsOf(engine);
+  c.docker ??= c.load();
+  return c.docker;
+}
+
+/** Raw HTTP on the engine's unix socket; undefined for tcp and ssh engines (dockerode serves those). */
+export function httpOf(engine: Engine): EngineHttp | undefined {
+  return clientsOf(engine).http;
 }

@@ -7,9 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
-import { bindClient, dockerOf } from './client.js';
+import { bindClient, dockerOf, httpOf } from './client.js';
 import { endpointFromEnv, type EngineEndpoint } from './endpoint.js';
 import { connectionError } from './errors.js';
+import { EngineHttp } from './http.js';
 
 const debug = createDebug('dockside:engine');
 
@@ -30,7 +31,6 @@ export interface ConnectOptions {
 
 export async function connectEngine(opts: ConnectOptions = {}): Promise<Engine> {
   const endpoint = endpointFromEnv(opts.env ?? process.env);
-  const { default: Docker } = await import('dockerode');
   const options: Dockerode.DockerOptions = {};
   if (endpoint.kind === 'unix') options.socketPath = endpoint.socketPath ?? '/var/run/docker.sock';
   if (endpoint.kind === 'tcp') {
@@ -57,13 +57,17 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<Engine> 
     if (agent) (options as Record<string, unknown>)['sshOptions'] = { agent };
   }
   debug('connecting to %s', endpoint.display);
-  return bindClient({ endpoint } as Engine, new Docker(options));
+  // dockerode only when something needs it; a unix socket also gets the raw HTTP client (client.ts).
+  const load = () => import('dockerode').then(({ default: Docker }) => new Docker(options));
+  return bindClient({ endpoint } as Engine, load, endpoint.kind === 'unix' ? new EngineHttp(options.socketPath ?? '/var/run/docker.sock') : undefined);
 }
 
 /** Ping the engine; throws a typed, one-line error when it is not reachable. */
 export async function pingEngine(engine: Engine): Promise<void> {
   try {
-    await dockerOf(engine).ping();
+    const http = httpOf(engine);
+    if (http) await http.text('GET', '/_ping');
+    else await (await dockerOf(engine)).ping();
   } catch (err) {
     throw connectionError(err, engine.endpoint) ?? err;
   }

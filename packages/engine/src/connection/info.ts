@@ -22,7 +22,7 @@ export interface EngineInfo {
 
 export async function engineInfo(engine: Engine): Promise<EngineInfo> {
   try {
-    const [version, info] = await Promise.all([dockerOf(engine).version(), dockerOf(engine).info()]);
+    const [version, info] = await Promise.all([(await dockerOf(engine)).version(), (await dockerOf(engine)).info()]);
     const security: string[] = (info as { SecurityOptions?: string[] }).SecurityOptions ?? [];
     return {
       endpoint: engine.endpoint.display,

@@ -4,6 +4,7 @@
  */
 import { UserError } from '@dockside/common';
 import { dockerOf } from '../connection/client.js';
+import { containerApi } from './api.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError, statusOf } from '../connection/errors.js';
 import { listDocksideContainers, type DocksideContainer } from './listing.js';
@@ -24,31 +25,31 @@ async function act(engine: Engine, id: string, doing: string, f: () => Promise<u
 }
 
 export function pauseContainer(engine: Engine, id: string): Promise<void> {
-  return act(engine, id, 'pausing', () => dockerOf(engine).getContainer(id).pause());
+  return act(engine, id, 'pausing', async () => (await dockerOf(engine)).getContainer(id).pause());
 }
 
 export function unpauseContainer(engine: Engine, id: string): Promise<void> {
-  return act(engine, id, 'unpausing', () => dockerOf(engine).getContainer(id).unpause());
+  return act(engine, id, 'unpausing', async () => (await dockerOf(engine)).getContainer(id).unpause());
 }
 
 /** Stop (SIGTERM, then SIGKILL after `timeoutS`); a container already stopped is fine (304). */
 export function stopContainer(engine: Engine, id: string, timeoutS = 10): Promise<void> {
-  return act(engine, id, 'stopping', () => dockerOf(engine).getContainer(id).stop({ t: timeoutS }), [304]);
+  return act(engine, id, 'stopping', async () => (await dockerOf(engine)).getContainer(id).stop({ t: timeoutS }), [304]);
 }
 
 /** Start; a container already running is fine (304). */
 export function startContainer(engine: Engine, id: string): Promise<void> {
-  return act(engine, id, 'starting', () => dockerOf(engine).getContainer(id).start(), [304]);
+  return act(engine, id, 'starting', async () => (await dockerOf(engine)).getContainer(id).start(), [304]);
 }
 
 /** Signal a container's main process (e.g. asking a sidecar to finish early); one already gone or stopped is fine. */
 export function signalContainer(engine: Engine, id: string, signal: NodeJS.Signals): Promise<void> {
-  return act(engine, id, 'signalling', () => dockerOf(engine).getContainer(id).kill({ signal }), GONE);
+  return act(engine, id, 'signalling', () => containerApi(engine).kill(id, signal), GONE);
 }
 
 /** Remove a container, whatever state it is in; a container already gone is fine. */
 export function forceRemove(engine: Engine, id: string): Promise<void> {
-  return act(engine, id, 'removing', () => dockerOf(engine).getContainer(id).remove({ force: true, v: false }), GONE);
+  return act(engine, id, 'removing', () => containerApi(engine).remove(id, { force: true, v: false }), GONE);
 }
 
 /**
@@ -59,7 +60,7 @@ export function forceRemove(engine: Engine, id: string): Promise<void> {
 export async function removeWithAnonymousVolumes(engine: Engine, id: string): Promise<void> {
   const proxyVolume = await apiProxyVolumeOf(engine, id);
   if (proxyVolume) return removeApiProxyPair(engine, proxyVolume);
-  return act(engine, id, 'removing', () => dockerOf(engine).getContainer(id).remove({ force: true, v: true }), GONE);
+  return act(engine, id, 'removing', async () => (await dockerOf(engine)).getContainer(id).remove({ force: true, v: true }), GONE);
 }
 
 /** Resolves true once the container no longer exists (404), false after `timeoutMs` (AutoRemove finishes shortly after exit). */
@@ -67,7 +68,7 @@ export async function waitUntilRemoved(engine: Engine, id: string, timeoutMs = 3
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await dockerOf(engine).getContainer(id).inspect();
+      await containerApi(engine).inspect(id);
     } catch (err) {
       if (statusOf(err) === 404) return true;
     }

@@ -3,7 +3,7 @@
  * filters. Engine-internal (not exported from index.ts); listing.ts and resolve.ts shape the answer.
  */
 import type Dockerode from 'dockerode';
-import { dockerOf } from '../connection/client.js';
+import { containerApi } from './api.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
 
@@ -16,7 +16,7 @@ export interface ContainerQuery {
 
 export async function queryContainers(engine: Engine, query: ContainerQuery, doing: string): Promise<Dockerode.ContainerInfo[]> {
   try {
-    return await dockerOf(engine).listContainers({ all: query.all ?? false, ...(query.labels?.length ? { filters: { label: query.labels } } : {}) });
+    return await containerApi(engine).list(query);
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing });
   }

@@ -1,7 +1,7 @@
 /** Finding a target container by name, full id or unique id prefix. */
 import type Dockerode from 'dockerode';
 import { NotFoundError, UserError, closestNames } from '@dockside/common';
-import { dockerOf } from '../connection/client.js';
+import { containerApi } from './api.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError, statusOf } from '../connection/errors.js';
 import { queryContainers } from './query.js';
@@ -38,7 +38,7 @@ export async function resolveContainer(engine: Engine, ref: string): Promise<Tar
     throw new NotFoundError(`no container named "${ref}"`, { hint: 'give a container name or id, as `docker ps` shows them' });
   }
   try {
-    const info = await dockerOf(engine).getContainer(ref).inspect();
+    const info = await containerApi(engine).inspect(ref);
     return toTarget(info);
   } catch (err) {
     if (statusOf(err) !== 404) throw mapEngineError(err, { endpoint: engine.endpoint, doing: `looking up container "${ref}"` });

@@ -18,7 +18,7 @@ export interface EngineStats {
 /** One sample from the Engine stats API (GET /containers/<id>/stats?stream=false&one-shot=true). */
 export async function engineStatsOnce(engine: Engine, id: string): Promise<EngineStats> {
   try {
-    const c = dockerOf(engine).getContainer(id);
+    const c = (await dockerOf(engine)).getContainer(id);
     return (await c.stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as EngineStats;
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `reading stats of ${id.slice(0, 12)}`, subject: `container ${id.slice(0, 12)}` });

@@ -25,7 +25,7 @@ export interface ExecOptions {
 
 /** Run `cmd` in the container and resolve with its exit code once it exits and its output is drained. */
 export async function execInContainer(engine: Engine, containerId: string, cmd: string[], io: ExecIO, opts: ExecOptions = {}): Promise<number> {
-  const container = dockerOf(engine).getContainer(containerId);
+  const container = (await dockerOf(engine)).getContainer(containerId);
   const doing = `running "${cmd.join(' ')}" in container ${containerId.slice(0, 12)}`;
   let exec;
   try {

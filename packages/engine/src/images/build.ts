@@ -62,7 +62,7 @@ export async function buildImage(engine: Engine, opts: BuildOptions): Promise<st
   const context = await packDirectory(opts.contextDir);
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await dockerOf(engine).buildImage(context as never, {
+    stream = (await (await dockerOf(engine)).buildImage(context as never, {
       t: opts.tag,
       labels: opts.labels ?? {},
       buildargs: opts.buildArgs ?? {},
@@ -85,7 +85,7 @@ export async function buildImage(engine: Engine, opts: BuildOptions): Promise<st
 export async function importRootfs(engine: Engine, tarball: string, repo: string, tag: string): Promise<void> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await dockerOf(engine).importImage(createReadStream(tarball) as never, { repo, tag } as never)) as unknown as NodeJS.ReadableStream;
+    stream = (await (await dockerOf(engine)).importImage(createReadStream(tarball) as never, { repo, tag } as never)) as unknown as NodeJS.ReadableStream;
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `importing ${repo}:${tag}` });
   }
@@ -93,9 +93,10 @@ export async function importRootfs(engine: Engine, tarball: string, repo: string
 }
 
 /** Follow a JSON-lines progress stream (build, import, pull); reject on its first error record. */
-function followJsonStream(engine: Engine, stream: NodeJS.ReadableStream, doing: string, onLog?: (line: string) => void): Promise<void> {
+async function followJsonStream(engine: Engine, stream: NodeJS.ReadableStream, doing: string, onLog?: (line: string) => void): Promise<void> {
+  const docker = await dockerOf(engine);
   return new Promise((resolve, reject) => {
-    dockerOf(engine).modem.followProgress(
+    docker.modem.followProgress(
       stream,
       (err: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
         if (err) return reject(mapEngineError(err, { endpoint: engine.endpoint, doing }));

@@ -25,7 +25,7 @@ export interface ImageDetails {
 /** Inspect an image; undefined when it is not on the engine. */
 export async function inspectImage(engine: Engine, ref: string): Promise<ImageDetails | undefined> {
   try {
-    const info = await dockerOf(engine).getImage(ref).inspect();
+    const info = await (await dockerOf(engine)).getImage(ref).inspect();
     return {
       id: info.Id,
       tags: info.RepoTags ?? [],
@@ -41,7 +41,7 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageDe
 
 export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]> {
   try {
-    const list = await dockerOf(engine).listImages({ filters: { label: [`${IMAGE_LABEL.managed}=true`] } });
+    const list = await (await dockerOf(engine)).listImages({ filters: { label: [`${IMAGE_LABEL.managed}=true`] } });
     return list.map((i) => ({
       id: i.Id,
       tags: i.RepoTags ?? [],
@@ -58,7 +58,7 @@ export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]
 
 export async function tagImage(engine: Engine, ref: string, repo: string, tag: string): Promise<void> {
   try {
-    await dockerOf(engine).getImage(ref).tag({ repo, tag });
+    await (await dockerOf(engine)).getImage(ref).tag({ repo, tag });
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `tagging ${ref} as ${repo}:${tag}` });
   }
@@ -67,7 +67,7 @@ export async function tagImage(engine: Engine, ref: string, repo: string, tag: s
 /** Remove an image. Without `force`, an image still used by a container is kept (returns false). */
 export async function removeImage(engine: Engine, ref: string, opts: { force?: boolean } = {}): Promise<boolean> {
   try {
-    await dockerOf(engine).getImage(ref).remove({ force: opts.force ?? false });
+    await (await dockerOf(engine)).getImage(ref).remove({ force: opts.force ?? false });
     return true;
   } catch (err) {
     const s = statusOf(err);

@@ -10,6 +10,7 @@ import { BugError, UserError } from '@dockside/common';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
+import { containerApi } from '../containers/api.js';
 import { createLabels } from '../containers/labels.js';
 import { forceRemove } from '../containers/lifecycle.js';
 import type { TargetContainer } from '../containers/resolve.js';
@@ -148,25 +149,28 @@ export function sidecarName(role: string, targetName?: string): string {
   return `${base}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Create the container and copy spec.files into it. Removes it again if the copy fails. */
-export async function createSidecar(engine: Engine, spec: SidecarSpec): Promise<Dockerode.Container> {
+/**
+ * Create the container and copy spec.files into it. Removes it again if the copy fails. Resolves
+ * with its id, and whether the engine removes it by itself once it exits (AutoRemove).
+ */
+export async function createSidecar(engine: Engine, spec: SidecarSpec): Promise<{ id: string; autoRemove: boolean }> {
   const opts = await buildCreateOptions(spec);
   // AutoRemove would delete a container that never starts only on daemon restart; we remove it ourselves.
-  let container: Dockerode.Container;
+  let id: string;
   try {
-    container = await dockerOf(engine).createContainer(opts);
+    id = await containerApi(engine).create(opts);
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating the ${spec.role} sidecar`, image: spec.image });
   }
   if (spec.files?.length) {
     try {
-      await container.putArchive(await packFiles(spec.files), { path: '/' });
+      await (await dockerOf(engine)).getContainer(id).putArchive(await packFiles(spec.files), { path: '/' });
     } catch (err) {
-      await forceRemove(engine, container.id).catch(() => undefined);
+      await forceRemove(engine, id).catch(() => undefined);
       throw mapEngineError(err, { endpoint: engine.endpoint, doing: `preparing the ${spec.role} sidecar` });
     }
   }
-  return container;
+  return { id, autoRemove: opts.HostConfig?.AutoRemove === true };
 }
 
 async function packFiles(files: SidecarFile[]): Promise<NodeJS.ReadableStream> {

@@ -12,10 +12,10 @@
  */
 import { PassThrough } from 'node:stream';
 import createDebug from 'debug';
-import type Dockerode from 'dockerode';
 import { InterruptedError } from '@dockside/common';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
+import { containerApi } from '../containers/api.js';
 import { forceRemove } from '../containers/lifecycle.js';
 import { demuxTo } from '../streams/demux.js';
 import { createSidecar, type SidecarSpec } from './create.js';
@@ -38,6 +38,8 @@ export interface RunIO {
 export interface RunResult {
   id: string;
   exitCode: number;
+  /** The sidecar is already gone (the engine removed it, and the wait lasted until it had). */
+  removed: boolean;
 }
 
 /**
@@ -46,14 +48,16 @@ export interface RunResult {
  * after a forwarded signal.
  */
 export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): Promise<RunResult> {
+  const api = containerApi(engine);
   let interrupted: NodeJS.Signals | undefined;
-  let container: Dockerode.Container | undefined;
+  let id: string | undefined;
   let started = false;
+  let removed = false;
   const cleanups: Array<() => void> = [];
   const cleanup = () => cleanups.splice(0).forEach((f) => f());
-  const stopForSignal = (c: Dockerode.Container, sig: NodeJS.Signals) => {
-    c.kill({ signal: sig }).catch(() => undefined);
-    const t = setTimeout(() => void forceRemove(engine, c.id), io.stopGraceMs ?? 10_000);
+  const stopForSignal = (cid: string, sig: NodeJS.Signals) => {
+    api.kill(cid, sig).catch(() => undefined);
+    const t = setTimeout(() => void forceRemove(engine, cid), io.stopGraceMs ?? 10_000);
     t.unref();
   };
 
@@ -61,12 +65,12 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
   if (io.handleSignals !== false) {
     const onSignal = (sig: NodeJS.Signals) => {
       if (interrupted) {
-        if (container) void forceRemove(engine, container.id); // second signal: remove now
+        if (id) void forceRemove(engine, id); // second signal: remove now
         return;
       }
       interrupted = sig;
       debug('got %s', sig);
-      if (container && started) stopForSignal(container, sig);
+      if (id && started) stopForSignal(id, sig);
     };
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.on(sig, onSignal);
@@ -75,19 +79,16 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
   }
 
   try {
-    container = await createSidecar(engine, spec);
-    const c = container;
-    const id = c.id;
-    debug('created %s sidecar %s', spec.role, id.slice(0, 12));
+    const created = await createSidecar(engine, spec);
+    const cid = created.id;
+    id = cid;
+    debug('created %s sidecar %s', spec.role, cid.slice(0, 12));
     if (interrupted) throw new InterruptedError(interrupted);
 
-    const stream = (await c.attach({
-      stream: true,
-      stdout: true,
-      stderr: true,
-      stdin: spec.stdin ?? false,
-      hijack: spec.stdin ?? false,
-    })) as unknown as NodeJS.ReadWriteStream;
+    // As `docker run` does: attach and register the wait (both at once), then start. A sidecar the
+    // engine removes by itself is waited for until it is gone, so no remove and no polling follow.
+    const condition = created.autoRemove ? 'removed' : 'next-exit';
+    const [stream, waiting] = await Promise.all([api.attach(cid, spec.stdin ?? false), api.wait(cid, condition)]);
 
     const outputDone = new Promise<void>((resolve, reject) => {
       const sink = spec.tty ? passTo(io.stdout) : demuxTo(io.stdout, io.stderr);
@@ -99,9 +100,6 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
     });
     outputDone.catch(() => undefined);
 
-    const exited = c.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
-    exited.catch(() => undefined);
-
     if (spec.stdin && io.stdin) {
       io.stdin.pipe(stream as unknown as NodeJS.WritableStream);
       io.stdin.on('end', () => {
@@ -110,12 +108,14 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
       });
       cleanups.push(() => io.stdin?.unpipe(stream as unknown as NodeJS.WritableStream));
     }
+    // The attach connection is ours to close once the sidecar is done (a hijacked socket stays open).
+    cleanups.push(() => (stream as unknown as { destroy?: () => void }).destroy?.());
 
     // A TTY is sized once the container runs (a resize before start is refused), then on every change.
     let resizeNow: (() => void) | undefined;
     if (spec.tty && process.stdout.isTTY) {
       const resize = () => {
-        c.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch((err: unknown) => debug('resize failed: %s', (err as Error).message));
+        api.resize(cid, process.stdout.rows, process.stdout.columns).catch((err: unknown) => debug('resize failed: %s', (err as Error).message));
       };
       process.stdout.on('resize', resize);
       cleanups.push(() => process.stdout.off('resize', resize));
@@ -124,7 +124,7 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
 
     if (interrupted) throw new InterruptedError(interrupted);
     try {
-      await c.start();
+      await api.start(cid);
     } catch (err) {
       throw mapEngineError(err, { endpoint: engine.endpoint, doing: `starting the ${spec.role} sidecar` });
     }
@@ -135,12 +135,13 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
       resizeNow();
       for (const ms of [100, 400]) setTimeout(resizeNow, ms).unref();
     }
-    if (interrupted) stopForSignal(c, interrupted); // the signal came while it was starting
-    io.onStarted?.(id);
+    if (interrupted) stopForSignal(cid, interrupted); // the signal came while it was starting
+    io.onStarted?.(cid);
 
     let exitCode: number;
     try {
-      exitCode = (await exited).StatusCode;
+      exitCode = (await waiting.exited).StatusCode;
+      removed = condition === 'removed';
     } catch (err) {
       if (interrupted) throw new InterruptedError(interrupted);
       throw mapEngineError(err, { endpoint: engine.endpoint, doing: `waiting for the ${spec.role} sidecar` });
@@ -148,11 +149,11 @@ export async function runSidecar(engine: Engine, spec: SidecarSpec, io: RunIO): 
     // Let the tail of the output through; a stream that never ends must not hang us.
     await Promise.race([outputDone, delay(3000)]);
     if (interrupted) throw new InterruptedError(interrupted);
-    debug('%s sidecar %s exited %d', spec.role, id.slice(0, 12), exitCode);
-    return { id, exitCode };
+    debug('%s sidecar %s exited %d', spec.role, cid.slice(0, 12), exitCode);
+    return { id: cid, exitCode, removed };
   } finally {
     cleanup();
-    if (container) await forceRemove(engine, container.id).catch((err) => debug('remove failed: %O', err));
+    if (id && !removed) await forceRemove(engine, id).catch((err) => debug('remove failed: %O', err));
   }
 }
 

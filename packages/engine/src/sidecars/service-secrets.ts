@@ -35,7 +35,7 @@ export async function startServiceWithSecrets(
   });
   let container: Dockerode.Container;
   try {
-    container = await dockerOf(engine).createContainer(opts);
+    container = await (await dockerOf(engine)).createContainer(opts);
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating the ${spec.role} service`, image: spec.image });
   }

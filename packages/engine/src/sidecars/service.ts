@@ -1,6 +1,7 @@
 /** Starting a long-running sidecar (a service) detached, restarted by the engine until stopped. */
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
+import { containerApi } from '../containers/api.js';
 import { forceRemove } from '../containers/lifecycle.js';
 import { createSidecar, type SidecarSpec } from './create.js';
 import type { ApiAccess } from '../api-proxy/types.js';
@@ -36,7 +37,7 @@ export async function startService(
     },
   });
   try {
-    await container.start();
+    await containerApi(engine).start(container.id);
     if (ready) await ready(container.id);
     return { id: container.id };
   } catch (err) {

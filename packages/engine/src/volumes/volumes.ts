@@ -12,7 +12,7 @@ export interface VolumeInfo {
 
 export async function inspectVolume(engine: Engine, name: string): Promise<VolumeInfo | undefined> {
   try {
-    const v = (await dockerOf(engine).getVolume(name).inspect()) as { Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> | null };
+    const v = (await (await dockerOf(engine)).getVolume(name).inspect()) as { Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> | null };
     return { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, labels: v.Labels ?? {} };
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
@@ -22,7 +22,7 @@ export async function inspectVolume(engine: Engine, name: string): Promise<Volum
 
 export async function createNamedVolume(engine: Engine, name: string, labels: Record<string, string> = {}): Promise<VolumeInfo> {
   try {
-    await dockerOf(engine).createVolume({ Name: name, Labels: labels });
+    await (await dockerOf(engine)).createVolume({ Name: name, Labels: labels });
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating volume "${name}"` });
   }
@@ -33,7 +33,7 @@ export async function createNamedVolume(engine: Engine, name: string, labels: Re
 
 export async function removeNamedVolume(engine: Engine, name: string): Promise<void> {
   try {
-    await dockerOf(engine).getVolume(name).remove();
+    await (await dockerOf(engine)).getVolume(name).remove();
   } catch (err) {
     if (statusOf(err) === 404) return;
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `removing volume "${name}"` });
