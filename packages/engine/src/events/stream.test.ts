@@ -19,7 +19,7 @@ describe('followEvents', () => {
         return s;
       },
     };
-    const engine = bindClient({ endpoint: { kind: 'unix', display: 'test' } } as unknown as Engine, standIn as unknown as Dockerode);
+    const engine = bindClient({ endpoint: { kind: 'unix', display: 'test' } } as unknown as Engine, async () => standIn as unknown as Dockerode);
     const got: EngineEvent[] = [];
     let connects = 0;
     let drops = 0;

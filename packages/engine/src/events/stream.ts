@@ -50,7 +50,7 @@ export function followEvents(engine: Engine, opts: EventStreamOptions): EventStr
 
   const connect = () => {
     if (stopped) return;
-    dockerOf(engine).getEvents({ filters: opts.filters } as object).then(
+    dockerOf(engine).then((docker) => docker.getEvents({ filters: opts.filters } as object)).then(
       (stream) => {
         if (stopped) return void (stream as unknown as { destroy?: () => void }).destroy?.();
         current = stream;

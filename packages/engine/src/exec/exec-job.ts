@@ -68,7 +68,7 @@ class MarkerFilter extends Writable {
 }
 
 export async function startExecJob(engine: Engine, containerId: string, command: string, io: ExecJobIO): Promise<ExecJob> {
-  const container = dockerOf(engine).getContainer(containerId);
+  const container = (await dockerOf(engine)).getContainer(containerId);
   const doing = `running a job in container ${containerId.slice(0, 12)}`;
   // `exec sh -c "$1"` keeps the pid (and so the process group) of the shell that printed it.
   const cmd = ['sh', '-c', `printf '${PID_MARK}%s\\n' $$ >&2; exec sh -c "$1"`, 'sh', command];
@@ -119,7 +119,7 @@ export async function startExecJob(engine: Engine, containerId: string, command:
 /** Whether an exec is still running (false when it or its container is gone). */
 export async function execRunning(engine: Engine, execId: string): Promise<boolean> {
   try {
-    const info = await dockerOf(engine).getExec(execId).inspect();
+    const info = await (await dockerOf(engine)).getExec(execId).inspect();
     return Boolean(info.Running);
   } catch (err) {
     if (statusOf(err) === 404) return false;
@@ -128,7 +128,7 @@ export async function execRunning(engine: Engine, execId: string): Promise<boole
 }
 
 async function signalGroup(engine: Engine, containerId: string, pid: number, signal: 'TERM' | 'KILL'): Promise<void> {
-  const c = dockerOf(engine).getContainer(containerId);
+  const c = (await dockerOf(engine)).getContainer(containerId);
   const exec = await c.exec({ Cmd: ['sh', '-c', `kill -s ${signal} -- -${pid} 2>/dev/null || kill -s ${signal} ${pid} 2>/dev/null; true`], AttachStdout: true, AttachStderr: true });
   const s = (await exec.start({ hijack: true, stdin: false })) as unknown as NodeJS.ReadableStream;
   await new Promise<void>((resolve) => {

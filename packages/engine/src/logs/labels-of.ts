@@ -4,7 +4,7 @@ import type { Engine } from '../connection/engine.js';
 
 export async function containerLabels(engine: Engine, id: string): Promise<Record<string, string>> {
   try {
-    return (await dockerOf(engine).getContainer(id).inspect()).Config.Labels ?? {};
+    return (await (await dockerOf(engine)).getContainer(id).inspect()).Config.Labels ?? {};
   } catch {
     return {};
   }
