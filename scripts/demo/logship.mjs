@@ -15,9 +15,18 @@ function shipped(dir, app, stream = 'stdout') {
   return readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.container === app && r.stream === stream).map((r) => r.message);
 }
 
+// Counted as multisets: an app can write the same line twice (same millisecond, same request).
 function check(what, want, got) {
-  const dup = got.length - new Set(got).size;
-  const missing = want.filter((l) => !got.includes(l)).length;
+  const count = new Map();
+  for (const l of want) count.set(l, (count.get(l) ?? 0) + 1);
+  let dup = 0;
+  for (const l of got) {
+    const n = count.get(l) ?? 0;
+    if (n > 0) count.set(l, n - 1);
+    else dup++;
+  }
+  let missing = 0;
+  for (const n of count.values()) missing += n;
   const inOrder = got.length === want.length && got.every((l, i) => l === want[i]);
   console.log(`${what}: ${want.length} lines written, ${got.length} shipped: ${missing} missing, ${dup} duplicated, ${inOrder ? 'in order' : 'NOT the same sequence'}`);
   return !missing && !dup && inOrder;
