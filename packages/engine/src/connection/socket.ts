@@ -1,7 +1,8 @@
 /**
- * Raw HTTP over the engine's unix socket, for in-container streaming (the log shipper): a JSON GET
- * and a streaming GET whose response the caller reads (and pauses) itself. No dockerode, so a
- * sidecar bundle stays small and the bytes reach the caller without copies.
+ * The one raw HTTP client on the engine's unix socket for in-container programs (the metrics
+ * exporter, the log shipper): a JSON GET and a streaming GET whose response the caller reads (and
+ * pauses) itself. No dockerode, so a sidecar bundle stays one small file and the bytes reach the
+ * caller without copies. (The CLI's own raw path, with dockerode-shaped errors, is http.ts.)
  */
 import { request, type IncomingMessage } from 'node:http';
 
@@ -11,11 +12,29 @@ export interface SocketClient {
   apiVersion: string;
 }
 
-/** The engine socket named by DOCKER_HOST (unix:///path), else /var/run/docker.sock. */
-export function socketClientFromEnv(env: NodeJS.ProcessEnv = process.env, apiVersion = 'v1.41'): SocketClient {
-  const raw = env['DOCKER_HOST']?.trim();
-  const socketPath = raw?.startsWith('unix://') ? raw.slice('unix://'.length) : raw?.startsWith('/') ? raw : '/var/run/docker.sock';
+export function socketClient(socketPath = '/var/run/docker.sock', apiVersion = 'v1.41'): SocketClient {
   return { socketPath, apiVersion };
+}
+
+/**
+ * The engine socket a sidecar is told about: DOCKER_HOST=unix:///path (how a service behind its
+ * api-proxy is pointed at the proxy's socket) or a bare /path, else the default
+ * /var/run/docker.sock. Any other DOCKER_HOST scheme is refused: in-container programs speak only
+ * over a unix socket.
+ */
+export function socketPathFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env['DOCKER_HOST']?.trim();
+  if (!host) return '/var/run/docker.sock';
+  if (host.startsWith('/')) return host;
+  if (!host.startsWith('unix://') || host.length <= 'unix://'.length) {
+    throw new Error(`DOCKER_HOST=${host} is not supported inside a sidecar: only unix:///path/to/docker.sock`);
+  }
+  return host.slice('unix://'.length);
+}
+
+/** The engine socket named by DOCKER_HOST (see socketPathFromEnv). */
+export function socketClientFromEnv(env: NodeJS.ProcessEnv = process.env, apiVersion = 'v1.41'): SocketClient {
+  return socketClient(socketPathFromEnv(env), apiVersion);
 }
 
 export class EngineHttpError extends Error {
