@@ -5,6 +5,7 @@
  * caller without copies. (The CLI's own raw path, with dockerode-shaped errors, is http.ts.)
  */
 import { request, type IncomingMessage } from 'node:http';
+import { readAll } from './http.js';
 
 export interface SocketClient {
   socketPath: string;
@@ -50,23 +51,15 @@ export class EngineHttpError extends Error {
 export function getJson<T>(client: SocketClient, path: string, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET', timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > 64 * 1024 * 1024) req.destroy(new Error('engine answer too large'));
-        else chunks.push(c);
-      });
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
+      readAll(res).then((b) => {
+        const body = b.toString('utf8');
         if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, path, body));
         try {
           resolve(JSON.parse(body) as T);
         } catch (err) {
           reject(err as Error);
         }
-      });
+      }, reject);
     });
     req.on('timeout', () => req.destroy(new Error(`engine did not answer ${path} in ${timeoutMs} ms`)));
     req.on('error', reject);
@@ -78,14 +71,8 @@ export function getJson<T>(client: SocketClient, path: string, timeoutMs = 10_00
 export function openStream(client: SocketClient, path: string): Promise<{ res: IncomingMessage; abort: () => void }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET' }, (res) => {
-      if ((res.statusCode ?? 500) >= 400) {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c.slice(0, 1000)));
-        res.on('end', () => reject(new EngineHttpError(res.statusCode ?? 500, path, body)));
-        res.on('error', reject);
-        return;
-      }
+      const status = res.statusCode ?? 500;
+      if (status >= 400) return void readAll(res).then((b) => reject(new EngineHttpError(status, path, b.toString('utf8'))), reject);
       resolve({ res, abort: () => req.destroy() });
     });
     req.on('error', reject);
