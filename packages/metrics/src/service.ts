@@ -34,7 +34,7 @@ export const LISTEN_LABEL = 'dockside.metrics.listen';
 export const CONTAINER_PORT = 9323;
 export const TOKEN_DIR = '/run/dockside';
 export const TOKEN_PATH = `${TOKEN_DIR}/metrics-token`;
-/** The Docker API calls the exporter makes (engine/lite: liteListRunning, liteInspect, liteWatchEvents). */
+/** The Docker API calls the exporter makes (engine/lite: liteListRunning, liteInspect; engine/events: watchContainerEvents). */
 export const EXPORTER_API_RULES: ApiRule[] = [
   { method: 'GET', path: '/containers/json' },
   { method: 'GET', path: `/containers/${CONTAINER_REF}/json` },

@@ -12,20 +12,13 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError, parseApiRules, type ApiRule } from '@dockside/common';
 import { startApiProxy } from './api-proxy.js';
+import { flag } from './args.js';
 import { EventWriter } from './events.js';
 
 export const API_PROXY_DEFAULTS = {
   listen: '/run/dockside-api/docker.sock',
   upstream: '/var/run/docker.sock',
 } as const;
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  return v;
-}
 
 async function loadRules(args: string[], env: NodeJS.ProcessEnv): Promise<ApiRule[]> {
   const file = flag(args, '--rules-file');

@@ -4,3 +4,4 @@ export * from './program.js';
 export * from './events.js';
 export * from './api-proxy.js';
 export * from './api-proxy-command.js';
+export * from './args.js';

@@ -72,6 +72,14 @@ async function cleanLeftovers(destination: Destination, keep: Set<string>, local
 }
 
 /** Hash and count what flows through, on its way to the destination. */
+/** Passes the chunks of `src` through, telling `count` each one's size (the raw bytes read). */
+async function* counted(src: AsyncIterable<Buffer>, count: (bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of src) {
+    count(c.length);
+    yield c;
+  }
+}
+
 function hashing(hash: ReturnType<typeof createHash>, count: { n: number }, progress?: Progress) {
   return async function* (src: AsyncIterable<Buffer>) {
     for await (const c of src) {
@@ -111,14 +119,11 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
     const hash = createHash('sha256');
     const stored = { n: 0 };
     let raw = 0;
-    async function* countRaw(src: AsyncIterable<Buffer>) {
-      for await (const c of src) {
-        raw += c.length;
-        progress.bytes += c.length;
-        yield c;
-      }
-    }
-    const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(process.stdin), job.compression, job.level)), BYTES);
+    const read = (n: number) => {
+      raw += n;
+      progress.bytes += n;
+    };
+    const body = Readable.from(hashing(hash, stored, progress)(compressStream(counted(process.stdin, read), job.compression, job.level)), BYTES);
     await destination.writeStream(job.id, file, body);
     if (raw === 0) throw new UserError('the --dump command wrote nothing on its stdout', { hint: 'check the command by hand: docker exec <container> <command>' });
     archives.push({
@@ -160,12 +165,6 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
       const hash = createHash('sha256');
       const stored = { n: 0 };
       let raw = 0;
-      async function* countRaw(src: AsyncIterable<Buffer>) {
-        for await (const c of src) {
-          raw += c.length;
-          yield c;
-        }
-      }
       const walking = packTree(pack, s.mountPoint, {
         exclude: excluder,
         onProgress: (f, b) => {
@@ -183,7 +182,7 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
         },
       );
       walking.catch(() => undefined);
-      const body = Readable.from(hashing(hash, stored, progress)(compressStream(countRaw(pack as unknown as AsyncIterable<Buffer>), job.compression, job.level)), BYTES);
+      const body = Readable.from(hashing(hash, stored, progress)(compressStream(counted(pack as unknown as AsyncIterable<Buffer>, (n) => (raw += n)), job.compression, job.level)), BYTES);
       const writing = destination.writeStream(job.id, s.file, body).catch((err: Error) => {
         pack.destroy(err);
         throw err;

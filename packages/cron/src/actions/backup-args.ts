@@ -3,26 +3,10 @@
  * parsed into the backup service's options (the same flags as `dockside backup`, minus the
  * container: it is the job's container). Pure, so `cron validate` can check it on the host.
  */
-export interface BackupArgs {
-  destination: string;
-  volumes: string[];
-  excludes: string[];
-  compression: 'zstd' | 'gzip' | 'none';
-  level?: number;
-  pause: boolean;
-  stop: boolean;
-  exec?: string;
-  dump?: string;
-  dumpAs?: string;
-  dumpOnly: boolean;
-  keepLast?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  s3Endpoint?: string;
-  s3Region?: string;
-  s3PathStyle: boolean;
-  network?: string;
-}
+import type { BackupOptions } from '@dockside/backup';
+
+/** The backup service's options minus the container (the job's own) and an S3 profile (none in the scheduler). */
+export type BackupArgs = Omit<BackupOptions, 'container' | 's3Profile'>;
 
 const VALUE = new Set(['--to', '--volume', '--exclude', '--compress', '--level', '--exec', '--dump', '--dump-as', '--keep-last', '--keep-daily', '--keep-weekly', '--s3-endpoint', '--s3-region', '--network']);
 const BOOL = new Set(['--pause', '--stop', '--dump-only', '--s3-path-style']);

@@ -37,27 +37,7 @@ export async function runDockside(ctx: ActionContext, run: ActionRun, action: Ex
   });
   const backup = runBackup(
     { engine: ctx.engine, version: ctx.version, session: run.runId, image: ctx.backupImage, env: process.env, progress: progress as unknown as { write(s: string): unknown } },
-    {
-      destination: args.destination,
-      s3PathStyle: args.s3PathStyle,
-      ...(args.s3Endpoint ? { s3Endpoint: args.s3Endpoint } : {}),
-      ...(args.s3Region ? { s3Region: args.s3Region } : {}),
-      ...(args.network ? { network: args.network } : {}),
-      container: run.job.container.id,
-      volumes: args.volumes,
-      excludes: args.excludes,
-      compression: args.compression,
-      ...(args.level !== undefined ? { level: args.level } : {}),
-      pause: args.pause,
-      stop: args.stop,
-      ...(args.exec ? { exec: args.exec } : {}),
-      ...(args.dump ? { dump: args.dump } : {}),
-      ...(args.dumpAs ? { dumpAs: args.dumpAs } : {}),
-      dumpOnly: args.dumpOnly,
-      ...(args.keepLast ? { keepLast: args.keepLast } : {}),
-      ...(args.keepDaily ? { keepDaily: args.keepDaily } : {}),
-      ...(args.keepWeekly ? { keepWeekly: args.keepWeekly } : {}),
-    },
+    { ...args, container: run.job.container.id },
   ).then(
     (r) => ({ ok: true as const, id: r.manifest.id }),
     (err: unknown) => ({ ok: false as const, message: err instanceof Error ? err.message : String(err) }),

@@ -9,7 +9,7 @@
  */
 import { request } from 'node:http';
 import { ROLE, UsageError } from '@dockside/common';
-import { EventWriter, runProgram } from '@dockside/sidecar-kit';
+import { EventWriter, flag, flags, runProgram } from '@dockside/sidecar-kit';
 import { listHistory, listJobs } from './report.js';
 import { serve } from './serve.js';
 import { CONTROL_PORT } from './server.js';
@@ -17,20 +17,6 @@ import { CONTROL_PORT } from './server.js';
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
 export const STATE_DIR = '/var/lib/dockside-cron';
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  return v;
-}
-
-function flags(args: string[], name: string): string[] {
-  const out: string[] = [];
-  args.forEach((a, i) => a === name && args[i + 1] !== undefined && out.push(args[i + 1] as string));
-  return out;
-}
 
 const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} dockside-cron: ${msg}\n`);
 

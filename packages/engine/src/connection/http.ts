@@ -39,7 +39,8 @@ function pathOf(path: string, query?: Query): string {
   return q ? `${path}?${q}` : path;
 }
 
-function readAll(res: IncomingMessage): Promise<Buffer> {
+/** A whole answer, bounded (also the in-container client's, socket.ts). */
+export function readAll(res: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

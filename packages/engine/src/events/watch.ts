@@ -1,17 +1,12 @@
 /**
- * Following the engine's container events (GET /events with filters) with reconnects: when the
- * stream drops (engine restart, socket hiccup) it is opened again with a growing delay, and
- * `onReconnect` tells the caller to reconcile (events sent while we were away are not replayed).
+ * Following the engine's container events over the raw socket (the log shipper, the metrics
+ * exporter), with reconnects; the loop and the decoding are follow.ts's. `onReconnect` tells the
+ * caller to reconcile (events sent while we were away are not replayed).
  */
-import { openStream, type SocketClient } from '../logs/request.js';
+import { openStream, type SocketClient } from '../connection/socket.js';
+import { followEventStream, type EngineEvent } from './follow.js';
 
-export interface ContainerEvent {
-  Type: string;
-  Action: string;
-  id?: string;
-  time?: number;
-  Actor?: { ID: string; Attributes?: Record<string, string> };
-}
+export type ContainerEvent = EngineEvent;
 
 export interface WatchOptions {
   /** Engine event filters, e.g. { type: ['container'], event: ['start'] }. */
@@ -21,60 +16,23 @@ export interface WatchOptions {
   onReconnect?: () => void;
   /** Called each time the stream drops. */
   onDrop?: (err?: Error) => void;
+  /** First delay before a reconnect (default 250 ms). */
+  minDelayMs?: number;
   maxDelayMs?: number;
 }
 
 /** Returns a stop function. */
 export function watchContainerEvents(client: SocketClient, opts: WatchOptions): () => void {
-  let stopped = false;
-  let abort: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let delay = 250;
-  let connects = 0;
   const path = `/events?filters=${encodeURIComponent(JSON.stringify(opts.filters))}`;
-
-  const connect = async () => {
-    if (stopped) return;
-    try {
-      const s = await openStream(client, path);
-      if (stopped) return s.abort();
-      abort = s.abort;
-      delay = 250;
-      if (connects++ > 0) opts.onReconnect?.();
-      let buf = '';
-      s.res.setEncoding('utf8');
-      s.res.on('data', (c: string) => {
-        buf += c;
-        if (buf.length > 1024 * 1024) buf = '';
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (!line) continue;
-          try {
-            opts.onEvent(JSON.parse(line) as ContainerEvent);
-          } catch {
-            /* not JSON: ignore */
-          }
-        }
-      });
-      await new Promise<void>((resolve) => {
-        s.res.on('end', resolve);
-        s.res.on('error', () => resolve());
-        s.res.on('close', resolve);
-      });
-      if (!stopped) opts.onDrop?.();
-    } catch (err) {
-      if (!stopped) opts.onDrop?.(err as Error);
-    }
-    if (stopped) return;
-    timer = setTimeout(() => void connect(), delay);
-    delay = Math.min(delay * 2, opts.maxDelayMs ?? 5000);
+  const open = async () => {
+    const s = await openStream(client, path);
+    return { stream: s.res, close: s.abort };
   };
-  void connect();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    abort?.();
-  };
+  return followEventStream(open, {
+    onEvent: opts.onEvent,
+    ...(opts.onReconnect ? { onReconnect: opts.onReconnect } : {}),
+    ...(opts.onDrop ? { onDrop: opts.onDrop } : {}),
+    ...(opts.minDelayMs !== undefined ? { minBackoffMs: opts.minDelayMs } : {}),
+    maxBackoffMs: opts.maxDelayMs ?? 5000,
+  });
 }

@@ -1,5 +1,5 @@
 /** What the log shipper asks the engine about containers (list and inspect), over the raw socket. */
-import { EngineHttpError, getJson, type SocketClient } from './request.js';
+import { EngineHttpError, getJson, type SocketClient } from '../connection/socket.js';
 
 export interface LogTarget {
   id: string;

@@ -5,7 +5,7 @@
  */
 import { LogEntryDecoder, type LogStream } from './entries.js';
 import { LogLineAssembler, type LogGap, type LogLine, type LogPosition } from './lines.js';
-import { openStream, type SocketClient } from './request.js';
+import { openStream, type SocketClient } from '../connection/socket.js';
 import { sinceParam } from './timestamp.js';
 
 export interface FollowOptions {

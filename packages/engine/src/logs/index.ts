@@ -1,4 +1,4 @@
-export * from './request.js';
+export { EngineHttpError, getJson, openStream, socketClientFromEnv, type SocketClient } from '../connection/socket.js';
 export * from './timestamp.js';
 export * from './entries.js';
 export * from './lines.js';

@@ -9,6 +9,7 @@
  */
 import { Writable } from 'node:stream';
 import { decodeLine, UserError, type ErrorEvent, type ProgressMap, type SidecarEvent } from '@dockside/common';
+import { LineSplitter } from './line-splitter.js';
 
 export interface EventReaderOptions<M extends ProgressMap, R> {
   onEvent?: (e: SidecarEvent<M, R>) => void;
@@ -19,12 +20,8 @@ export interface EventReaderOptions<M extends ProgressMap, R> {
   keepText?: number;
 }
 
-const NL = 0x0a;
-
 export class EventReader<M extends ProgressMap = ProgressMap, R = unknown> extends Writable {
-  private parts: Buffer[] = [];
-  private partBytes = 0;
-  private skipping = false;
+  private readonly lines: LineSplitter;
   readonly textTail: string[] = [];
   truncatedLines = 0;
   invalidLines = 0;
@@ -40,21 +37,12 @@ export class EventReader<M extends ProgressMap = ProgressMap, R = unknown> exten
     super();
     this.maxLine = opts.maxLineBytes ?? 4 * 1024 * 1024;
     this.keepText = opts.keepText ?? 50;
+    this.lines = new LineSplitter((line, truncated) => this.onLine(line, truncated), this.maxLine);
   }
 
   override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
     try {
-      let start = 0;
-      for (;;) {
-        const nl = chunk.indexOf(NL, start);
-        if (nl === -1) {
-          this.append(chunk.subarray(start));
-          break;
-        }
-        this.append(chunk.subarray(start, nl));
-        this.flushLine();
-        start = nl + 1;
-      }
+      this.lines.write(chunk);
       cb();
     } catch (err) {
       cb(err as Error);
@@ -63,35 +51,16 @@ export class EventReader<M extends ProgressMap = ProgressMap, R = unknown> exten
 
   override _final(cb: (err?: Error | null) => void): void {
     try {
-      if (this.partBytes > 0 || this.skipping) this.flushLine();
+      this.lines.end();
       cb();
     } catch (err) {
       cb(err as Error);
     }
   }
 
-  private append(b: Buffer): void {
-    if (b.length === 0 || this.skipping) return;
-    const room = this.maxLine - this.partBytes;
-    if (b.length > room) {
-      if (room > 0) this.parts.push(Buffer.from(b.subarray(0, room)));
-      this.partBytes = this.maxLine;
-      this.skipping = true;
-      this.truncatedLines++;
-      return;
-    }
-    // Copy: the caller may reuse its buffer.
-    this.parts.push(Buffer.from(b));
-    this.partBytes += b.length;
-  }
-
-  private flushLine(): void {
-    const buf = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partBytes);
-    this.parts = [];
-    this.partBytes = 0;
-    const truncated = this.skipping;
-    this.skipping = false;
-    let line = buf.toString('utf8');
+  private onLine(text: string, truncated: boolean): void {
+    if (truncated) this.truncatedLines++;
+    let line = text;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     const d = truncated ? ({ kind: 'text', text: line } as const) : decodeLine(line);
     if (d.kind === 'event') {

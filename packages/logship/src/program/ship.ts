@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '@dockside/common';
 import { socketClientFromEnv, pingSocket } from '@dockside/engine/logs';
-import { EventWriter } from '@dockside/sidecar-kit';
+import { EventWriter, flag } from '@dockside/sidecar-kit';
 import { CheckpointStore } from '../checkpoint/store.js';
 import type { ShipConfig } from '../config.js';
 import { serveMetrics } from '../metrics.js';
@@ -27,8 +27,7 @@ export interface ShipProgress extends Record<string, unknown> {
 const STATUS_EVERY_MS = 1000;
 
 export async function ship(args: string[]): Promise<number> {
-  const i = args.indexOf('--config');
-  const file = i >= 0 ? args[i + 1] : undefined;
+  const file = flag(args, '--config');
   if (!file) throw new UsageError('ship needs --config FILE');
   const cfg = JSON.parse(await readFile(file, 'utf8')) as ShipConfig;
   const events = new EventWriter<ShipProgress>();

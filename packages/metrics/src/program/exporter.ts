@@ -6,7 +6,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { liteContainerPid, liteInspect, liteListRunning, liteWatchEvents, type ContainerBrief, type LiteClient } from '@dockside/engine/lite';
+import { watchContainerEvents } from '@dockside/engine/events';
+import { liteContainerPid, liteInspect, liteListRunning, type ContainerBrief, type LiteClient } from '@dockside/engine/lite';
 import { collect, createCollector, NoCgroupError, type CollectTarget, type CollectorState, type HostPaths } from '../collector.js';
 import { renderExposition } from '../exposition.js';
 
@@ -96,21 +97,19 @@ export async function startExporter(opts: ExporterOptions): Promise<Exporter> {
   };
   const watch = () => {
     if (closed) return;
-    stopEvents = liteWatchEvents(
-      opts.client,
-      (e) => {
+    stopEvents = watchContainerEvents(opts.client, {
+      filters: { type: ['container'], event: ['start', 'die', 'destroy', 'rename', 'update', 'pause', 'unpause'] },
+      onEvent: (e) => {
         const id = e.Actor?.ID ?? e.id;
         if (id) void applyEvent(id, e.Action);
       },
-      (err) => {
-        if (closed) return;
-        if (err) opts.log(`event stream ended: ${err.message}; reconnecting`);
-        setTimeout(() => {
-          void relist();
-          watch();
-        }, 2000).unref();
+      onReconnect: () => void relist(),
+      onDrop: (err) => {
+        if (err && !closed) opts.log(`event stream ended: ${err.message}; reconnecting`);
       },
-    );
+      minDelayMs: 2000,
+      maxDelayMs: 2000,
+    });
   };
 
   const selfMetrics = () => {

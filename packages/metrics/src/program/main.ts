@@ -5,31 +5,15 @@
  * plus `version` and `probe` from sidecar-kit.
  */
 import { readFileSync } from 'node:fs';
-import { ROLE, UsageError } from '@dockside/common';
+import { ROLE } from '@dockside/common';
 import { liteClient, liteContainerPid, liteListRunning, liteSocketFromEnv } from '@dockside/engine/lite';
-import { EventWriter, runProgram } from '@dockside/sidecar-kit';
+import { EventWriter, flag, intFlag, runProgram } from '@dockside/sidecar-kit';
 import type { CollectProgress } from '../remote.js';
 import { collect, createCollector, NoCgroupError, SIDECAR_PATHS, type HostPaths } from '../collector.js';
 import { startExporter } from './exporter.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  return v;
-}
-
-function int(args: string[], name: string, def: number, min: number, max: number): number {
-  const raw = flag(args, name);
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-  return n;
-}
 
 function hostPaths(args: string[]): HostPaths {
   return { cgroupRoot: flag(args, '--cgroup-root') ?? SIDECAR_PATHS.cgroupRoot, procRoot: flag(args, '--proc-root') ?? SIDECAR_PATHS.procRoot };
@@ -46,9 +30,9 @@ await runProgram({
       const tokenFile = flag(args, '--token-file');
       const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined;
       const exporter = await startExporter({
-        port: int(args, '--port', 9323, 1, 65535),
+        port: intFlag(args, '--port', 9323, 1, 65535),
         host: flag(args, '--host') ?? '0.0.0.0',
-        intervalMs: int(args, '--interval', 10_000, 200, 3_600_000),
+        intervalMs: intFlag(args, '--interval', 10_000, 200, 3_600_000),
         labelAllowList: (flag(args, '--labels') ?? '').split(',').filter(Boolean),
         ...(token ? { token } : {}),
         paths: hostPaths(args),
@@ -69,8 +53,8 @@ await runProgram({
       const state = createCollector(paths, { hostPids: false });
       if (!state) throw new NoCgroupError(paths.cgroupRoot);
       const client = liteClient(flag(args, '--socket') ?? liteSocketFromEnv());
-      const samples = int(args, '--samples', 1, 1, 100);
-      const intervalMs = int(args, '--interval', 1000, 100, 60_000);
+      const samples = intFlag(args, '--samples', 1, 1, 100);
+      const intervalMs = intFlag(args, '--interval', 1000, 100, 60_000);
       const only = new Set((flag(args, '--ids') ?? '').split(',').filter(Boolean));
       const list = (await liteListRunning(client)).filter((c) => only.size === 0 || only.has(c.id));
       const targets = await Promise.all(

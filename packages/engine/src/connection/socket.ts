@@ -1,0 +1,81 @@
+/**
+ * The one raw HTTP client on the engine's unix socket for in-container programs (the metrics
+ * exporter, the log shipper): a JSON GET and a streaming GET whose response the caller reads (and
+ * pauses) itself. No dockerode, so a sidecar bundle stays one small file and the bytes reach the
+ * caller without copies. (The CLI's own raw path, with dockerode-shaped errors, is http.ts.)
+ */
+import { request, type IncomingMessage } from 'node:http';
+import { readAll } from './http.js';
+
+export interface SocketClient {
+  socketPath: string;
+  /** API version prefix, e.g. v1.41 (the oldest this project supports). */
+  apiVersion: string;
+}
+
+export function socketClient(socketPath = '/var/run/docker.sock', apiVersion = 'v1.41'): SocketClient {
+  return { socketPath, apiVersion };
+}
+
+/**
+ * The engine socket a sidecar is told about: DOCKER_HOST=unix:///path (how a service behind its
+ * api-proxy is pointed at the proxy's socket) or a bare /path, else the default
+ * /var/run/docker.sock. Any other DOCKER_HOST scheme is refused: in-container programs speak only
+ * over a unix socket.
+ */
+export function socketPathFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env['DOCKER_HOST']?.trim();
+  if (!host) return '/var/run/docker.sock';
+  if (host.startsWith('/')) return host;
+  if (!host.startsWith('unix://') || host.length <= 'unix://'.length) {
+    throw new Error(`DOCKER_HOST=${host} is not supported inside a sidecar: only unix:///path/to/docker.sock`);
+  }
+  return host.slice('unix://'.length);
+}
+
+/** The engine socket named by DOCKER_HOST (see socketPathFromEnv). */
+export function socketClientFromEnv(env: NodeJS.ProcessEnv = process.env, apiVersion = 'v1.41'): SocketClient {
+  return socketClient(socketPathFromEnv(env), apiVersion);
+}
+
+export class EngineHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly path: string,
+    body: string,
+  ) {
+    super(`engine answered ${status} for ${path}: ${body.trim().slice(0, 300)}`);
+  }
+}
+
+export function getJson<T>(client: SocketClient, path: string, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET', timeout: timeoutMs }, (res) => {
+      readAll(res).then((b) => {
+        const body = b.toString('utf8');
+        if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, path, body));
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch (err) {
+          reject(err as Error);
+        }
+      }, reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`engine did not answer ${path} in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Open a streaming GET; resolves with the response once headers arrived (status < 400), and an abort. */
+export function openStream(client: SocketClient, path: string): Promise<{ res: IncomingMessage; abort: () => void }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET' }, (res) => {
+      const status = res.statusCode ?? 500;
+      if (status >= 400) return void readAll(res).then((b) => reject(new EngineHttpError(status, path, b.toString('utf8'))), reject);
+      resolve({ res, abort: () => req.destroy() });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
