@@ -3,16 +3,19 @@
  * joins read-only (--volumes-from). Every 250 ms the globs are expanded again; each file is
  * followed by a FileFollower from its position (fingerprint + offset, advanced only after the sink
  * acknowledged). A file whose fingerprint no longer matches its saved position was rotated while
- * the shipper was away: it is read from its start and the unread rest of the old one is reported
- * as a gap.
+ * the shipper was away: the old file is looked for among its rotated siblings (`app.log.1`,
+ * `app.log-20261122`, not compressed ones) by fingerprint and read from the saved offset to its
+ * end first; only when it is gone (deleted, compressed, truncated by copytruncate) is the unread
+ * rest reported as a gap. Then the new file is read from its start.
  */
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Positioned } from '../record.js';
 import type { ShipStats } from '../stats.js';
-import { FileFollower, fingerprintOf, type FilePosition } from './file-follower.js';
+import { FileFollower, fingerprintOf, type FileLine, type FilePosition } from './file-follower.js';
 import { expandGlob } from './glob.js';
-import { open } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 export interface FilesSourceOptions {
   globs: string[];
@@ -58,37 +61,42 @@ export class FilesSource {
   }
 
   private async tick(): Promise<void> {
-    const { id, name } = this.o.target;
-    for (const g of this.o.globs) {
-      for (const path of await expandGlob(g)) {
-        if (this.followers.has(path)) continue;
-        const key = fileKey(id, path);
-        const saved = this.o.checkpoint.data.positions[key] as FilePosition | undefined;
-        if (saved?.offset) await this.checkRotatedAway(path, saved);
-        this.followers.set(path, new FileFollower(path, saved, this.o.maxLine));
-      }
+    const { id } = this.o.target;
+    const matched = new Set<string>();
+    for (const g of this.o.globs) for (const path of await expandGlob(g)) matched.add(path);
+    for (const path of matched) {
+      if (this.followers.has(path)) continue;
+      const saved = this.o.checkpoint.data.positions[fileKey(id, path)] as FilePosition | undefined;
+      if (saved?.offset) await this.checkRotatedAway(path, saved, matched);
+      this.followers.set(path, new FileFollower(path, saved, this.o.maxLine));
     }
     for (const [path, ff] of this.followers) {
       const lines = await ff.poll();
-      if (!lines.length) continue;
-      const key = fileKey(id, path);
-      const items: Positioned[] = lines.map((l) => {
-        const record: Positioned['record'] = { time: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z'), container: name, container_id: id, stream: path, message: l.message.toString('utf8') };
-        if (l.truncated) record.truncated = true;
-        return { record, key, position: l.position, bytes: l.message.length };
-      });
-      const t = this.o.stats.target(id, name);
-      t.readTime = items[items.length - 1]?.record.time ?? t.readTime;
-      const wait = this.o.pipeline.push(items);
-      if (wait) await wait;
+      if (lines.length) await this.push(path, lines);
     }
   }
 
-  private async checkRotatedAway(path: string, saved: FilePosition): Promise<void> {
+  /** Lines of the file followed as `path` into the pipeline (positions under that path's key). */
+  private async push(path: string, lines: FileLine[]): Promise<void> {
+    const { id, name } = this.o.target;
+    const key = fileKey(id, path);
+    const items: Positioned[] = lines.map((l) => {
+      const record: Positioned['record'] = { time: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z'), container: name, container_id: id, stream: path, message: l.message.toString('utf8') };
+      if (l.truncated) record.truncated = true;
+      return { record, key, position: l.position, bytes: l.message.length };
+    });
+    const t = this.o.stats.target(id, name);
+    t.readTime = items[items.length - 1]?.record.time ?? t.readTime;
+    const wait = this.o.pipeline.push(items);
+    if (wait) await wait;
+  }
+
+  private async checkRotatedAway(path: string, saved: FilePosition, matched: Set<string>): Promise<void> {
     const fh = await open(path, 'r').catch(() => undefined);
     if (!fh) return;
     const fp = await fingerprintOf(fh).finally(() => fh.close());
     if (fp && fp !== saved.fingerprint) {
+      if (await this.drainRotated(path, saved, matched)) return;
       const now = new Date().toISOString();
       const { id, name } = this.o.target;
       this.o.checkpoint.data.gaps.push({ container: name, container_id: id, stream: path, from: `offset ${saved.offset} of the previous ${path}`, to: now });
@@ -96,4 +104,40 @@ export class FilesSource {
       this.o.warn(`gap: ${path} of ${name} was rotated while the shipper was away; what was written to the old file after offset ${saved.offset} is not shipped`);
     }
   }
+
+  /**
+   * The file last followed as `path`, renamed away while the shipper was down: found among the
+   * siblings named `<name>.*` or `<name>-*` by its fingerprint and read from the saved offset to its
+   * end. A sibling the globs match itself is followed on its own and is not drained here.
+   */
+  private async drainRotated(path: string, saved: FilePosition, matched: Set<string>): Promise<boolean> {
+    const dir = dirname(path);
+    const base = basename(path);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const candidates = names
+      .filter((n) => n !== base && (n.startsWith(`${base}.`) || n.startsWith(`${base}-`)) && !COMPRESSED.test(n))
+      .map((n) => join(dir, n))
+      .filter((p) => !matched.has(p));
+    for (const p of candidates) {
+      const fh = await open(p, 'r').catch(() => undefined);
+      if (!fh) continue;
+      const fp = await fingerprintOf(fh).finally(() => fh.close());
+      if (fp !== saved.fingerprint) continue;
+      const old = new FileFollower(p, saved, this.o.maxLine);
+      try {
+        for (;;) {
+          const lines = await old.poll();
+          if (!lines.length) break;
+          await this.push(path, lines);
+        }
+      } finally {
+        await old.close();
+      }
+      this.o.warn(`${path} of ${this.o.target.name} was rotated to ${p} while the shipper was away; its unshipped rest was read from there`);
+      return true;
+    }
+    return false;
+  }
 }
+
+const COMPRESSED = /\.(gz|zst|bz2|xz|zip|lz4)$/;
