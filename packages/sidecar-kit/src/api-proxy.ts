@@ -117,7 +117,17 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
     const rule = req.headers.upgrade ? undefined : matchRule(opts.rules, method, url);
     if (!rule) return answer403(req, res, refuse(method, url, req.headers.upgrade ? ' (connection upgrade)' : ''));
     const isCreate = method === 'POST' && normaliseApiPath(url) === '/containers/create';
-    if (!isCreate) return forward(req, res);
+    if (!isCreate) {
+      // A small body with a length (exec create, start, wait...) goes in one write with its headers:
+      // piped, the engine (20.10) sometimes closes before the body arrives (EPIPE).
+      const len = Number(req.headers['content-length'] ?? 'x');
+      if (method !== 'POST' || !Number.isInteger(len) || len > 64 * 1024 || req.headers['transfer-encoding']) return forward(req, res);
+      void readBody(req, 64 * 1024).then(
+        (body) => forward(req, res, body ?? Buffer.alloc(0)),
+        () => res.destroy(),
+      );
+      return;
+    }
     // A create goes through only after its body is checked: a path rule alone would allow a privileged container.
     const policy = opts.createPolicy;
     if (rule.body !== 'container-create' || !policy) return answer403(req, res, refuse(method, url, '', 'creating containers needs a create policy'));
@@ -161,7 +171,7 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
     });
     up.on('error', (err) => {
       upstreamErrors++;
-      opts.log(`engine socket ${opts.upstream}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+      opts.log(`engine socket ${opts.upstream}: ${(err as NodeJS.ErrnoException).code ?? err.message} (${method} ${shown(url)})`);
       if (!res.headersSent) {
         const body = `${JSON.stringify({ message: `dockside api-proxy: the engine is not reachable (${(err as NodeJS.ErrnoException).code ?? err.message})` })}\n`;
         res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
