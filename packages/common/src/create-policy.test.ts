@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkCreate, parseCreatePolicy, type CreatePolicy } from './create-policy.js';
+import { checkCreate, checkVolumesFromMounts, parseCreatePolicy, volumesFromRefs, type CreatePolicy } from './create-policy.js';
 
 const POLICY: CreatePolicy = { allowedCaps: ['DAC_READ_SEARCH', 'DAC_OVERRIDE'], bindSources: ['/srv/backups'], allowVolumesFrom: true, allowVolumes: false };
 
@@ -116,5 +116,17 @@ describe('parseCreatePolicy', () => {
     assert.throws(() => parseCreatePolicy('{"privileged":true}'), /unknown keys: privileged/);
     assert.throws(() => parseCreatePolicy('{"bindSources":["rel"]}'), /not an absolute path/);
     assert.throws(() => parseCreatePolicy('{"allowedCaps":"ALL"}'), /list of strings/);
+  });
+});
+
+describe('VolumesFrom sources', () => {
+  it('lists the referenced containers', () => {
+    assert.deepEqual(volumesFromRefs(backupSidecar({ VolumesFrom: ['abc:ro', 'def'] })), ['abc', 'def']);
+    assert.deepEqual(volumesFromRefs({ Image: 'x' }), []);
+  });
+  it('refuses a container that binds the Docker socket, or /', () => {
+    assert.match(checkVolumesFromMounts('proxy', [{ Type: 'bind', Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock' }]) ?? '', /VolumesFrom proxy would expose the Docker socket/);
+    assert.match(checkVolumesFromMounts('x', [{ Type: 'bind', Source: '/', Destination: '/host' }]) ?? '', /Docker socket/);
+    assert.equal(checkVolumesFromMounts('app', [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data' }, { Type: 'bind', Source: '/srv/app/conf' }]), null);
   });
 });

@@ -141,6 +141,32 @@ export function checkCreate(body: unknown, policy: CreatePolicy): string | null 
   return null;
 }
 
+/** The container names VolumesFrom lists (`ref` or `ref:ro`), for the proxy to look at. */
+export function volumesFromRefs(body: unknown): string[] {
+  const hc = (body as { HostConfig?: { VolumesFrom?: unknown } } | null)?.HostConfig;
+  const vf = hc?.VolumesFrom;
+  if (!Array.isArray(vf)) return [];
+  return vf.filter((v): v is string => typeof v === 'string').map((v) => v.split(':')[0] ?? '');
+}
+
+/**
+ * Why taking the volumes of a container with these mounts (its inspect `Mounts`) is refused, or
+ * null: VolumesFrom copies its binds too, so a container holding the Docker socket (the api-proxy
+ * itself, or any app given the socket) would hand it over.
+ */
+export function checkVolumesFromMounts(ref: string, mounts: unknown): string | null {
+  if (!Array.isArray(mounts)) return null;
+  for (const m of mounts) {
+    const mm = (m ?? {}) as Record<string, unknown>;
+    if (mm['Type'] !== 'bind') continue;
+    const p = normaliseHostPath(mm['Source']);
+    if (p === null || /docker\.sock$/.test(p) || SOCKET_PATHS.some((s) => under(s, p) || under(p, s))) {
+      return `VolumesFrom ${ref} would expose the Docker socket (it binds ${String(mm['Source'])})`;
+    }
+  }
+  return null;
+}
+
 /** Parse a policy from JSON (the proxy's env). Throws an Error naming what is wrong. */
 export function parseCreatePolicy(json: string): CreatePolicy {
   let raw: unknown;

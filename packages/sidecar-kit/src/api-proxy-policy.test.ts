@@ -75,6 +75,12 @@ describe('api-proxy create policy and hijacks', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
+        if (req.method === 'GET' && req.url?.endsWith('/json')) {
+          // inspect, as the proxy asks about VolumesFrom: 'proxyc' holds the socket.
+          if (req.url.includes('/nosuch/')) return void res.writeHead(404).end('{}');
+          const mounts = req.url.includes('/proxyc/') ? [{ Type: 'bind', Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock' }] : [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data' }];
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ Mounts: mounts }));
+        }
         seen.push(`${req.method} ${req.url} ${body}`);
         if (req.url?.includes('/exec/missing/')) {
           res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"no such exec"}');
@@ -142,6 +148,8 @@ describe('api-proxy create policy and hijacks', () => {
       [{ Mounts: [{ Type: 'bind', Source: '/srv/backups/../../etc', Target: '/e' }] }, /\/etc is outside/],
       [{ CapAdd: ['SYS_ADMIN'] }, /capability SYS_ADMIN/],
       [{ PidMode: 'host' }, /PidMode host/],
+      [{ VolumesFrom: ['proxyc'] }, /VolumesFrom proxyc would expose the Docker socket/],
+      [{ VolumesFrom: ['x', 'nosuch:ro'] }, /VolumesFrom nosuch: no such container/],
     ] as const) {
       const r = await post('/containers/create', { Image: 'alpine', HostConfig: hc });
       assert.equal(r.status, 403);

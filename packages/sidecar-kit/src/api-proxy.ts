@@ -20,7 +20,7 @@
 import { chmod, chown, unlink } from 'node:fs/promises';
 import { STATUS_CODES, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { MAX_CREATE_BODY, checkCreate, isHijackPath, matchRule, normaliseApiPath, type ApiRule, type CreatePolicy } from '@dockside/common';
+import { MAX_CREATE_BODY, checkCreate, checkVolumesFromMounts, volumesFromRefs, isHijackPath, matchRule, normaliseApiPath, type ApiRule, type CreatePolicy } from '@dockside/common';
 
 export interface ApiProxyOptions {
   /** Unix socket the service connects to. */
@@ -144,11 +144,40 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
         }
         const why = checkCreate(parsed, policy);
         if (why) return answer403(req, res, refuse(method, url, '', why));
-        forward(req, res, body);
+        // VolumesFrom copies the other container's binds too: look at them before forwarding.
+        void Promise.all(volumesFromRefs(parsed).map((ref) => mountsOf(ref).then((m) => (m === undefined ? `VolumesFrom ${ref}: no such container` : checkVolumesFromMounts(ref, m))))).then(
+          (reasons) => {
+            const bad = reasons.find((r) => r);
+            if (bad) return answer403(req, res, refuse(method, url, '', bad));
+            forward(req, res, body);
+          },
+          () => answer403(req, res, refuse(method, url, '', 'VolumesFrom could not be checked')),
+        );
       },
       () => res.destroy(),
     );
   };
+
+  /** A container's inspect Mounts, asked of the engine directly (undefined: no such container). */
+  const mountsOf = (ref: string): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref)) return resolve(undefined);
+      const r = request({ socketPath: opts.upstream, method: 'GET', path: `/containers/${ref}/json`, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return resolve(undefined);
+          try {
+            resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Mounts?: unknown }).Mounts ?? []);
+          } catch (err) {
+            reject(err);
+          }
+        });
+        res.on('error', reject);
+      });
+      r.on('error', reject);
+      r.end();
+    });
 
   const forward = (req: IncomingMessage, res: ServerResponse, body?: Buffer) => {
     const method = req.method ?? '';
