@@ -157,6 +157,12 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     assert.match(root.body, /bind of \/ would expose the Docker socket/);
     const caps = create({ CapAdd: ['SYS_ADMIN'] });
     assert.equal(caps.status, 403, caps.body);
+    // VolumesFrom copies binds: taking the proxy's own volumes would hand over the socket.
+    const proxy = docker('ps', '-q', '--filter', 'label=dockside.role=cron-api-proxy');
+    assert.notEqual(proxy, '', 'the scheduler has its api-proxy');
+    const stolen = create({ VolumesFrom: [proxy] });
+    assert.equal(stolen.status, 403, stolen.body);
+    assert.match(stolen.body, /would expose the Docker socket/);
     // ...while its jobs still run: exec jobs (hijacked exec start), run jobs (create + attach), backups.
     await waitFor(async () => (await history(`${app}/tick`)).some((r) => r.status === 'succeeded'), 'an exec job run through the proxy', 20_000, 500);
   });
