@@ -135,6 +135,38 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     await waitFor(() => docker('inspect', '--format', '{{.State.Health.Status}}', id) === 'healthy', 'the scheduler to be healthy', 40_000, 500);
   });
 
+  it('reaches the engine only through its api-proxy: no socket, privileged or host-root creates refused, jobs still run', async () => {
+    const id = scheduler();
+    const info = JSON.parse(docker('inspect', id))[0];
+    const sources: string[] = (info.Mounts ?? []).map((m: { Source: string }) => m.Source);
+    assert.ok(!sources.some((s) => s.endsWith('docker.sock') || s === '/var/run' || s === '/run'), `no engine socket: ${sources.join(', ')}`);
+    assert.ok((info.Config.Env as string[]).includes('DOCKER_HOST=unix:///run/dockside-api/docker.sock'), info.Config.Env.join(' '));
+    // From inside: the create the scheduler may make is filtered on its body.
+    const create = (hostConfig: object) =>
+      JSON.parse(
+        docker(
+          'exec', id, 'node', '-e',
+          `const r=require('node:http').request({socketPath:'/run/dockside-api/docker.sock',method:'POST',path:'/v1.41/containers/create',headers:{'content-type':'application/json'}},(res)=>{let b='';res.on('data',c=>b+=c);res.on('end',()=>console.log(JSON.stringify({status:res.statusCode,body:b})))});r.end(JSON.stringify({Image:'${BASE}',Cmd:['true'],Labels:{'${RUN_LABEL}':'${RUN_ID}'},HostConfig:${JSON.stringify(hostConfig)}}))`,
+        ),
+      ) as { status: number; body: string };
+    const privileged = create({ Privileged: true });
+    assert.equal(privileged.status, 403, privileged.body);
+    assert.match(privileged.body, /not allowed for cron: Privileged containers are not allowed/);
+    const root = create({ Binds: ['/:/host'] });
+    assert.equal(root.status, 403, root.body);
+    assert.match(root.body, /bind of \/ would expose the Docker socket/);
+    const caps = create({ CapAdd: ['SYS_ADMIN'] });
+    assert.equal(caps.status, 403, caps.body);
+    // VolumesFrom copies binds: taking the proxy's own volumes would hand over the socket.
+    const proxy = docker('ps', '-q', '--filter', 'label=dockside.role=cron-api-proxy');
+    assert.notEqual(proxy, '', 'the scheduler has its api-proxy');
+    const stolen = create({ VolumesFrom: [proxy] });
+    assert.equal(stolen.status, 403, stolen.body);
+    assert.match(stolen.body, /would expose the Docker socket/);
+    // ...while its jobs still run: exec jobs (hijacked exec start), run jobs (create + attach), backups.
+    await waitFor(async () => (await history(`${app}/tick`)).some((r) => r.status === 'succeeded'), 'an exec job run through the proxy', 20_000, 500);
+  });
+
   it('reports bad expressions per job, naming the field, while the other jobs keep running', async () => {
     const rows = await ls();
     const byId = new Map(rows.map((r) => [r.id, r]));

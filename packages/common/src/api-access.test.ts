@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONTAINER_REF, isAllowed, normaliseApiPath, parseApiRules, type ApiRule } from './api-access.js';
+import { CONTAINER_REF, isAllowed, isHijackPath, normaliseApiPath, parseApiRules, type ApiRule } from './api-access.js';
 
 const READ_ONLY: ApiRule[] = [
   { method: 'GET', path: '/_ping' },
@@ -118,5 +118,27 @@ describe('parseApiRules', () => {
     assert.throws(() => parseApiRules('[{"method":"GET","path":""}]'), /empty path/);
     assert.throws(() => parseApiRules('[{"method":"GET","path":"("}]'), /rule 0/);
     assert.throws(() => parseApiRules('[{"method":"GET","path":"/x","query":"y"}]'), /unknown keys: query/);
+  });
+});
+
+describe('rule extensions (body, upgrade)', () => {
+  it('parses body and upgrade, and refuses them in the wrong place', () => {
+    const r = parseApiRules('[{"method":"POST","path":"/containers/create","body":"container-create"},{"method":"POST","path":"/exec/x/start","upgrade":true}]');
+    assert.deepEqual(r, [
+      { method: 'POST', path: '/containers/create', body: 'container-create' },
+      { method: 'POST', path: '/exec/x/start', upgrade: true },
+    ]);
+    assert.throws(() => parseApiRules('[{"method":"GET","path":"/x","body":"container-create"}]'), /body must be/);
+    assert.throws(() => parseApiRules('[{"method":"POST","path":"/x","body":"anything"}]'), /body must be/);
+    assert.throws(() => parseApiRules('[{"method":"POST","path":"/x","upgrade":"yes"}]'), /upgrade must be/);
+  });
+  it('isHijackPath names only exec start and attach', () => {
+    assert.equal(isHijackPath('POST', `/v1.41/exec/${ID}/start`), true);
+    assert.equal(isHijackPath('POST', `/containers/${ID}/attach?stream=1&stdout=1`), true);
+    assert.equal(isHijackPath('GET', `/containers/${ID}/attach`), false);
+    assert.equal(isHijackPath('POST', `/containers/${ID}/start`), false);
+    assert.equal(isHijackPath('POST', '/containers/create'), false);
+    assert.equal(isHijackPath('POST', `/exec/${ID}/start/../../containers/create`), false);
+    assert.equal(isHijackPath('POST', '/session'), false);
   });
 });

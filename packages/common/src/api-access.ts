@@ -14,6 +14,23 @@ export interface ApiRule {
   method: ApiMethod;
   /** RegExp source matched against the normalised path, anchored (`^(?:...)$`). */
   path: string;
+  /**
+   * `container-create`: the request's JSON body is buffered and checked against the proxy's
+   * CreatePolicy (create-policy.ts) before it is forwarded. Only on POST /containers/create.
+   */
+  body?: 'container-create';
+  /**
+   * The request may upgrade the connection (a hijacked exec or attach stream). Only on the
+   * hijack endpoints (`isHijackPath`): every other upgrade is refused whatever the rules say.
+   */
+  upgrade?: boolean;
+}
+
+/** The only requests that may be upgraded: exec start and attach (docker's hijacked streams). */
+export function isHijackPath(method: string, rawPath: string): boolean {
+  const path = normaliseApiPath(rawPath);
+  if (path === null || method !== 'POST') return false;
+  return new RegExp(`^/(?:exec/${CONTAINER_REF}/start|containers/${CONTAINER_REF}/attach)$`).test(path);
 }
 
 const METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
@@ -57,10 +74,10 @@ function compile(rule: ApiRule): RegExp {
 
 const cache = new WeakMap<ApiRule, RegExp>();
 
-/** True when `method rawPath` matches one of the rules after normalisation. */
-export function isAllowed(rules: readonly ApiRule[], method: string, rawPath: string): boolean {
+/** The first rule `method rawPath` matches after normalisation, or undefined. */
+export function matchRule(rules: readonly ApiRule[], method: string, rawPath: string): ApiRule | undefined {
   const path = normaliseApiPath(rawPath);
-  if (path === null) return false;
+  if (path === null) return undefined;
   for (const rule of rules) {
     if (rule.method !== method) continue;
     let re = cache.get(rule);
@@ -68,9 +85,14 @@ export function isAllowed(rules: readonly ApiRule[], method: string, rawPath: st
       re = compile(rule);
       cache.set(rule, re);
     }
-    if (re.test(path)) return true;
+    if (re.test(path)) return rule;
   }
-  return false;
+  return undefined;
+}
+
+/** True when `method rawPath` matches one of the rules after normalisation. */
+export function isAllowed(rules: readonly ApiRule[], method: string, rawPath: string): boolean {
+  return matchRule(rules, method, rawPath) !== undefined;
 }
 
 /**
@@ -88,7 +110,7 @@ export function parseApiRules(json: string): ApiRule[] {
   return raw.map((r: unknown, i) => {
     if (!r || typeof r !== 'object') throw new Error(`api rule ${i} is not an object`);
     const keys = Object.keys(r);
-    const extra = keys.filter((k) => k !== 'method' && k !== 'path');
+    const extra = keys.filter((k) => !['method', 'path', 'body', 'upgrade'].includes(k));
     if (extra.length) throw new Error(`api rule ${i} has unknown keys: ${extra.join(', ')}`);
     const rule = r as ApiRule;
     try {
@@ -96,6 +118,10 @@ export function parseApiRules(json: string): ApiRule[] {
     } catch (err) {
       throw new Error(`api rule ${i}: ${(err as Error).message}`);
     }
-    return { method: rule.method, path: rule.path };
+    if (rule.body !== undefined && (rule.body !== 'container-create' || rule.method !== 'POST')) {
+      throw new Error(`api rule ${i}: body must be "container-create" on a POST rule`);
+    }
+    if (rule.upgrade !== undefined && typeof rule.upgrade !== 'boolean') throw new Error(`api rule ${i}: upgrade must be true or false`);
+    return { method: rule.method, path: rule.path, ...(rule.body ? { body: rule.body } : {}), ...(rule.upgrade ? { upgrade: true } : {}) };
   });
 }

@@ -9,6 +9,8 @@
  *     archive PUT (credentials file), pause/unpause/stop/start of the target for --pause/--stop,
  *     exec for --exec/--dump, and image inspect to check the backup image.
  */
+import type { ApiRule, CreatePolicy } from '@dockside/common';
+
 export interface ApiEndpoint {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
   path: string;
@@ -40,3 +42,33 @@ export const CRON_API_ALLOW: readonly ApiEndpoint[] = [
   { method: 'HEAD', path: `^/containers/${ID}/archive$` },
   { method: 'GET', path: `^/images/${ID}(/${ID})*(:${ID})?/json$` },
 ];
+
+/**
+ * Capabilities the scheduler may give what it creates: the backup sidecar reads every file of the
+ * target's volumes (DAC_READ_SEARCH) and writes into a --backup-dir owned by someone else
+ * (DAC_OVERRIDE). Run jobs get none (the engine's sidecar create drops ALL).
+ */
+export const CRON_CREATE_CAPS: readonly string[] = ['DAC_READ_SEARCH', 'DAC_OVERRIDE'];
+
+/**
+ * CRON_API_ALLOW as the proxy's rules: the create carries the body policy, exec start and attach
+ * may be upgraded (hijacked streams: exec jobs, run jobs' output, --exec/--dump).
+ */
+export function cronApiRules(): ApiRule[] {
+  return CRON_API_ALLOW.map((e) => {
+    // isAllowed anchors the pattern itself (`^(?:...)$`).
+    const rule: ApiRule = { method: e.method, path: e.path.replace(/^\^/, '').replace(/\$$/, '') };
+    if (e.method === 'POST' && rule.path === '/containers/create') rule.body = 'container-create';
+    if (e.method === 'POST' && ((rule.path.startsWith('/exec/') && rule.path.endsWith('/start')) || rule.path.endsWith('/attach'))) rule.upgrade = true;
+    return rule;
+  });
+}
+
+/**
+ * What the scheduler may create: binds only under its --backup-dir directories (the backup
+ * sidecar's destination), the target's volumes through VolumesFrom, the caps above; no volume
+ * mounts, nothing privileged (checkCreate refuses the rest).
+ */
+export function cronCreatePolicy(backupDirs: readonly string[]): CreatePolicy {
+  return { allowedCaps: [...CRON_CREATE_CAPS], bindSources: [...backupDirs], allowVolumesFrom: true, allowVolumes: false };
+}

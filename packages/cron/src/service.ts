@@ -2,8 +2,12 @@
  * `dockside cron start/stop/ls/history/run/validate` on the host.
  *
  * The scheduler is a long-running sidecar (restart unless-stopped) given:
- *   - the Docker socket (DOCKER_HOST=unix:///var/run/docker.sock inside), for what CRON_API_ALLOW
- *     lists; every capability dropped, read-only root file system, no-new-privileges, small limits;
+ *   - no Docker socket: it reaches the engine through its own api-proxy (engine `apiAccess`), which
+ *     allows what CRON_API_ALLOW lists and nothing more; its container creates (run jobs, backup
+ *     sidecars) are checked against a create policy (no privileged container, caps limited to
+ *     what the backup sidecar needs, host binds only under the --backup-dir directories, no
+ *     socket, no host namespaces); exec start and attach may be hijacked. Every capability
+ *     dropped, read-only root file system, no-new-privileges, small limits;
  *   - a named volume it owns (`dockside-cron-state`) for its journal and job list: history and the
  *     last handled slot per job survive `docker kill`, restarts, and `cron stop` + `cron start`;
  *   - each `--backup-dir` bind-mounted at the same path (the backup service's own checks of a
@@ -19,19 +23,20 @@ import { isAbsolute } from 'node:path';
 import { Writable } from 'node:stream';
 import { NotFoundError, ROLE, UsageError, UserError } from '@dockside/common';
 import {
-  DEFAULT_SOCKET,
   EventReader,
   LABEL,
   OutputTail,
   execInContainer,
   listDocksideContainers,
   listRunningContainers,
+  removeOrphanApiProxies,
   removeWithAnonymousVolumes,
   startServiceWithSecrets,
   stopContainer,
   type DocksideContainer,
   type Engine,
 } from '@dockside/engine';
+import { cronApiRules, cronCreatePolicy } from './api-access.js';
 import { ConfigError, parseJobsYaml, type ConfigJob } from './jobs/from-config.js';
 import { jobsFromLabels } from './jobs/from-labels.js';
 import { LABEL_PREFIX, type JobEntry } from './jobs/model.js';
@@ -96,7 +101,6 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
     if (!isAbsolute(d)) throw new UsageError(`--backup-dir ${d} must be an absolute path`);
     if (engine.endpoint.kind === 'unix' && !existsSync(d)) mkdirSync(d, { recursive: true });
   }
-  const socket = engine.endpoint.kind === 'unix' ? (engine.endpoint.socketPath ?? DEFAULT_SOCKET) : DEFAULT_SOCKET;
   const dirs = [...new Set(opts.backupDirs.map((d) => d.replace(/\/+$/, '') || '/'))];
   const cmd = ['serve', '--state', STATE_DIR, '--backup-image', opts.backupImage, ...dirs.flatMap((d) => ['--backup-dir', d])];
   if (opts.config) cmd.push('--config', `${CONFIG_DIR}/jobs.json`);
@@ -108,9 +112,8 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
       version: opts.version,
       session: opts.session,
       cmd,
-      env: { DOCKER_HOST: 'unix:///var/run/docker.sock' },
+      apiAccess: { rules: cronApiRules(), createPolicy: cronCreatePolicy(dirs) },
       mounts: [
-        { type: 'bind', source: socket, target: '/var/run/docker.sock' },
         { type: 'volume', source: opts.stateVolume ?? STATE_VOLUME, target: STATE_DIR },
         { type: 'tmpfs', target: '/tmp' },
         ...dirs.map((d) => ({ type: 'bind' as const, source: d, target: d })),
@@ -149,9 +152,11 @@ export async function stopCron(engine: Engine): Promise<DocksideContainer[]> {
   await Promise.all(
     list.map(async (c) => {
       if (c.state === 'running') await stopContainer(engine, c.id, 20).catch(() => undefined);
+      // The scheduler goes with its api-proxy and the proxy's socket volume.
       await removeWithAnonymousVolumes(engine, c.id);
     }),
   );
+  await removeOrphanApiProxies(engine, { role: ROLE.cron });
   return list;
 }
 

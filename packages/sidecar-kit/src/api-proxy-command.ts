@@ -4,13 +4,13 @@
  *
  *   api-proxy [--listen /run/dockside-api/docker.sock] [--upstream /var/run/docker.sock]
  *             [--rules-file F | env DOCKSIDE_API_RULES=<json>] [--role R | env DOCKSIDE_API_ROLE]
- *             [--gid G | env DOCKSIDE_API_SOCKET_GID]
+ *             [--gid G | env DOCKSIDE_API_SOCKET_GID] [env DOCKSIDE_API_CREATE_POLICY=<json>]
  *
  * Once listening it reports a `listening` progress event (the engine waits for it before starting
  * the service), then runs until SIGTERM/SIGINT.
  */
 import { readFile } from 'node:fs/promises';
-import { UsageError, parseApiRules, type ApiRule } from '@dockside/common';
+import { UsageError, parseApiRules, parseCreatePolicy, type ApiRule, type CreatePolicy } from '@dockside/common';
 import { startApiProxy } from './api-proxy.js';
 import { flag } from './args.js';
 import { EventWriter } from './events.js';
@@ -38,8 +38,19 @@ async function loadRules(args: string[], env: NodeJS.ProcessEnv): Promise<ApiRul
   }
 }
 
+function loadCreatePolicy(env: NodeJS.ProcessEnv): CreatePolicy | undefined {
+  const json = env['DOCKSIDE_API_CREATE_POLICY'];
+  if (!json) return undefined;
+  try {
+    return parseCreatePolicy(json);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 export async function apiProxyCommand(args: string[], defaultRole: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const rules = await loadRules(args, env);
+  const createPolicy = loadCreatePolicy(env);
   const role = flag(args, '--role') ?? env['DOCKSIDE_API_ROLE'] ?? defaultRole;
   const gidRaw = flag(args, '--gid') ?? env['DOCKSIDE_API_SOCKET_GID'];
   const gid = gidRaw === undefined || gidRaw === '' ? undefined : Number(gidRaw);
@@ -50,6 +61,7 @@ export async function apiProxyCommand(args: string[], defaultRole: string, env: 
     listen,
     upstream: flag(args, '--upstream') ?? API_PROXY_DEFAULTS.upstream,
     rules,
+    ...(createPolicy ? { createPolicy } : {}),
     role,
     ...(gid !== undefined ? { socketGid: gid } : {}),
     log,

@@ -88,7 +88,10 @@ export async function startApiProxy(
       ...(service.target ? { target: service.target } : {}),
       name: `${service.name}-api-proxy`.slice(0, 63),
       cmd: ['api-proxy', '--role', service.role, '--gid', String(API_SOCKET_GID)],
-      env: { DOCKSIDE_API_RULES: JSON.stringify(access.rules) },
+      env: {
+        DOCKSIDE_API_RULES: JSON.stringify(access.rules),
+        ...(access.createPolicy ? { DOCKSIDE_API_CREATE_POLICY: JSON.stringify(access.createPolicy) } : {}),
+      },
       mounts: [
         { type: 'bind', source: engineSocketSource(engine), target: PROXY_UPSTREAM, readOnly: true },
         { type: 'volume', source: volume, target: API_SOCKET_DIR },
