@@ -29,7 +29,7 @@ function walk(dir, out = []) {
 const unit = walk(join(root, 'packages')).filter((f) => f.endsWith('.test.ts') && !f.endsWith('.integration.test.ts'));
 const integration = walk(join(root, 'test')).filter((f) => f.endsWith('.integration.test.ts'));
 let files = only === 'unit' ? unit : only === 'integration' ? integration : [...unit, ...integration];
-if (filter) files = files.filter((f) => f.includes(filter));
+if (filter) files = files.filter((f) => relative(root, f).includes(filter)); // not the checkout's own path
 if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(1);

@@ -1,8 +1,8 @@
 /**
  * The network sinks against real receivers: Debian's rsyslog over syslog+tcp (RFC 5424 in RFC 6587
  * octet-counted frames), syslog+udp and syslog+tls (rsyslog's gtls driver, certificate checked
- * against a CA given with --tls-ca); an HTTP receiver in this test that is down (503) for a while
- * and then takes gzipped NDJSON batches (no line lost, repeats recognisable by X-Dockside-Batch);
+ * against a CA given with --tls-ca); an HTTP receiver in this test that is down (503) for 60 s
+ * while the shipper's memory stays flat, and then takes gzipped NDJSON batches (every line once);
  * one that answers 400 (never retried); and a receiver that checks Loki's documented push schema
  * (no Loki server is available here).
  */
@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { RUN_ID, cleanupRun, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
-import { expectedSeq, firstDiff, numberedLinesCmd } from '../support/logship-fixtures.js';
+import { PIPELINE_DEFAULTS } from '@dockside/logship';
+import { RUN_ID, cleanupRun, docker, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { containerWorkingSet, expectedSeq, expectedWide, firstDiff, numberedLinesCmd, wideLinesCmd } from '../support/logship-fixtures.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
 const names: string[] = [];
@@ -113,7 +114,7 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('logs ship to network receivers', { timeout: 240_000 }, () => {
+describe('logs ship to network receivers', { timeout: 300_000 }, () => {
   it('delivers to a real rsyslog over syslog+tcp (octet-counted RFC 5424) and syslog+udp', async () => {
     const tcp = await freePort();
     const udp = await freePort();
@@ -136,6 +137,47 @@ describe('logs ship to network receivers', { timeout: 240_000 }, () => {
     assert.match(got[0]?.sd ?? '', /^\[dockside@32473 container_id="[0-9a-f]{64}" stream="std(out|err)"\]$/);
     const u = syslogMessages(out, small);
     assert.deepEqual(u.map((m) => [m.input, m.msgid, m.msg]).sort(), [['imudp', 'stderr', 'auf stderr'], ['imudp', 'stdout', 'über udp']]);
+  });
+
+  it('syslog+tcp: docker kill of the shipper mid-stream, then ship again: no line lost, at most the last batch repeated', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmp, 'rs-kill-'));
+    const out = startRsyslog(dir, `module(load="imtcp")\ninput(type="imtcp" port="${port}" address="127.0.0.1")`);
+    await waitListening(port);
+    // 10,000 lines/s for 5 s; the kill comes after about 3.5 s, when ~35,000 lines (more than one
+    // whole batch of PIPELINE_DEFAULTS.maxBatchLines) went out: a shipper that forgot its
+    // checkpoint would repeat them all.
+    const total = 50_000;
+    const app = startFixture('syslog-kill', [BASE, ...numberedLinesCmd(total, 10_000)]);
+    const name = shipperName('syslog-kill');
+    const url = `syslog+tcp://127.0.0.1:${port}`;
+    await ship([app, '--to', url, '--network', 'host', '--name', name]);
+    await waitFor(() => syslogMessages(out, app).length >= 30_000, 'rsyslog got 30,000 lines before the kill', 30_000, 100);
+    const [id] = docker('ps', '-q', '--filter', `label=dockside.logship.name=${name}`).split('\n');
+    assert.ok(id, 'the shipper runs');
+    assert.equal(spawnSync('docker', ['kill', id], { stdio: 'ignore' }).status, 0, 'docker kill');
+    const beforeRestart = syslogMessages(out, app).length;
+    await ship([app, '--to', url, '--network', 'host', '--name', name]);
+    const want = expectedSeq(total);
+    const all = want.stdout.length + want.stderr.length;
+    await waitFor(() => new Set(syslogMessages(out, app).map((m) => m.msg)).size >= all, 'rsyslog got every line after the restart', 60_000, 300);
+    await new Promise((r) => setTimeout(r, 1500)); // nothing more may arrive
+    const got = syslogMessages(out, app).map((m) => m.msg);
+    const count = new Map<string, number>();
+    for (const m of got) count.set(m, (count.get(m) ?? 0) + 1);
+    const unknown = [...count.keys()].filter((m) => !/^(seq|err) \d+$/.test(m));
+    assert.deepEqual(unknown, [], 'every message is a whole line');
+    const lost = [...want.stdout, ...want.stderr].filter((m) => !count.has(m));
+    assert.deepEqual(lost.slice(0, 10), [], `${lost.length} lines lost`);
+    const repeated = [...count.entries()].filter(([, c]) => c > 1);
+    const duplicates = repeated.reduce((n, [, c]) => n + c - 1, 0);
+    assert.ok(repeated.every(([, c]) => c === 2), 'a line repeats at most once');
+    assert.ok(duplicates <= PIPELINE_DEFAULTS.maxBatchLines, `${duplicates} lines repeated: more than one batch (${PIPELINE_DEFAULTS.maxBatchLines} lines)`);
+    // The repeats are one batch: consecutive stdout numbers, right where the first shipper stopped.
+    const nums = repeated.map(([m]) => m).filter((m) => m.startsWith('seq ')).map((m) => Number(m.slice(4))).sort((a, b) => a - b);
+    assert.ok(nums.every((n, i) => i === 0 || n === (nums[i - 1] as number) + 1), `repeated stdout lines are not one run: ${nums.slice(0, 5).join(',')}...`);
+    assert.ok(nums.length === 0 || (nums.at(-1) as number) <= beforeRestart, 'repeats come from before the kill');
+    process.stderr.write(`syslog kill: ${beforeRestart} lines before the restart, ${duplicates} repeated\n`);
   });
 
   it('delivers over syslog+tls to rsyslog (gtls), checking its certificate against --tls-ca', async () => {
@@ -168,8 +210,9 @@ describe('logs ship to network receivers', { timeout: 240_000 }, () => {
     assert.match(r.stderr, /cannot reach the syslog receiver .*(certificate|self.signed|issuer)/i);
   });
 
-  it('http: keeps every line through a receiver outage (503) and retries; a 400 is never retried', async () => {
+  it('http: a 60 s receiver outage (503): lines wait in Docker, memory stays bounded, every line arrives once after; a 400 is never retried', async () => {
     const batches = new Map<string, string[]>();
+    let received = 0;
     let down = true;
     let refused = 0;
     let requests400 = 0;
@@ -186,28 +229,51 @@ describe('logs ship to network receivers', { timeout: 240_000 }, () => {
       assert.equal(req.headers['content-encoding'], 'gzip');
       assert.equal(req.headers['content-type'], 'application/x-ndjson');
       const lines = gunzipSync(raw).toString('utf8').split('\n').filter(Boolean);
+      received += lines.length;
       batches.set(String(req.headers['x-dockside-batch']), lines);
       res.writeHead(200).end();
     });
     servers.push(srv);
     const port = await new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as { port: number }).port)));
-    const total = 5000;
-    const app = startFixture('http', [BASE, ...numberedLinesCmd(total, 5000)]);
+    // 3,000 lines/s of 200 characters (600 KB/s) for 62 s: more than the shipper's 16 MiB queue
+    // within the first 30 s of the outage, so a shipper without back-pressure would keep growing.
+    const width = 200;
+    const rate = 3000;
+    const total = rate * 62;
+    const app = startFixture('http', [BASE, ...wideLinesCmd(total, rate, width)]);
     const name = shipperName('http');
     await ship([app, '--to', `http://127.0.0.1:${port}/ingest`, '--network', 'host', '--name', name]);
-    // The receiver is down for 8 s (a short outage, to keep the suite quick): lines wait in Docker.
-    await new Promise((r) => setTimeout(r, 8000));
-    assert.ok(refused >= 3, `the shipper kept retrying (${refused} refused)`);
+    const [shipperId] = docker('ps', '-q', '--no-trunc', '--filter', `label=dockside.logship.name=${name}`).split('\n');
+    assert.ok(shipperId, 'the shipper runs');
+    // The receiver is down for 60 s; the shipper's working set is sampled every second from the host.
+    const t0 = Date.now();
+    const samples: Array<{ s: number; bytes: number }> = [];
+    while (Date.now() - t0 < 60_000) {
+      samples.push({ s: (Date.now() - t0) / 1000, bytes: containerWorkingSet(shipperId) });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const mib = (b: number) => +(b / 1024 ** 2).toFixed(1);
+    const peak = (from: number, to: number) => Math.max(...samples.filter((x) => x.s >= from && x.s < to).map((x) => x.bytes));
+    const early = peak(25, 35);
+    const late = peak(35, 60);
+    assert.ok(refused >= 10, `the shipper kept retrying through the outage (${refused} refused)`);
+    assert.equal(received, 0, 'nothing accepted during the outage');
+    // By 35 s the queue is full and the source paused: the last 25 s (15 MB more written by the
+    // app) must not grow the shipper. Peak under half its 256 MiB limit.
+    assert.ok(late - early < 8 * 1024 ** 2, `memory grew during the outage: peak ${mib(early)} MiB at 25-35 s, ${mib(late)} MiB at 35-60 s`);
+    assert.ok(late < 128 * 1024 ** 2, `the shipper used ${mib(late)} MiB during the outage`);
+    process.stderr.write(`http outage: shipper working set peak ${mib(early)} MiB at 25-35 s, ${mib(late)} MiB at 35-60 s (${samples.length} samples)\n`);
     down = false;
-    const want = expectedSeq(total);
+    const want = expectedWide(total, width);
     const shipped = () => [...batches.values()].flat().map((l) => JSON.parse(l) as { stream: string; message: string; container: string });
-    await waitFor(() => shipped().filter((r) => r.stream === 'stdout').length >= total, 'every line after the outage', 60_000, 300);
-    const got = shipped();
-    assert.equal(firstDiff(got.filter((r) => r.stream === 'stdout').map((r) => r.message), want.stdout), 'none');
-    assert.equal(firstDiff(got.filter((r) => r.stream === 'stderr').map((r) => r.message), want.stderr), 'none');
+    await waitFor(() => received >= total, 'every line after the outage', 60_000, 300);
+    await new Promise((r) => setTimeout(r, 1000)); // nothing more may arrive
+    assert.equal(received, total, 'every line accepted exactly once (no batch repeated)');
+    assert.equal(firstDiff(shipped().map((r) => r.message), want), 'none');
     const st = await runCli(['logs', 'status', '--name', name, '--json']);
     const status = JSON.parse(st.stdout)[0]?.status as { sinkStats: { retries: number } } | undefined;
-    assert.ok((status?.sinkStats.retries ?? 0) >= 3, 'retries are counted in logs status');
+    assert.ok((status?.sinkStats.retries ?? 0) >= 10, 'retries are counted in logs status');
+    await runCli(['logs', 'stop', '--name', name, '--forget']);
 
     const small = startFixture('http400', [BASE, 'sh', '-c', 'seq 1 10; sleep 1000']);
     await ship([small, '--to', `http://127.0.0.1:${port}/bad`, '--network', 'host', '--name', shipperName('http400')]);

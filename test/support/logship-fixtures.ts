@@ -59,3 +59,35 @@ export function firstDiff(a: string[], b: string[]): string {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return `at #${i}: got ${JSON.stringify(a[i]?.slice(0, 80))}, want ${JSON.stringify(b[i]?.slice(0, 80))} (got ${a.length}, want ${b.length})`;
   return 'none';
 }
+
+/** `seq N` padded with dots to `width` characters, at about `perSecond` lines/s on stdout, then idling. */
+export function wideLinesCmd(total: number, perSecond: number, width: number): string[] {
+  const js = `const R=${perSecond},T=${total},W=${width};const t0=Date.now();let i=0;const t=setInterval(()=>{const due=Math.min(T,Math.floor((Date.now()-t0)*R/1000));const b=[];while(i<due){i++;b.push(('seq '+i+' ').padEnd(W,'.'))}if(b.length)process.stdout.write(b.join('\\n')+'\\n');if(i>=T){clearInterval(t);setInterval(()=>{},1e9)}},10)`;
+  return ['node', '-e', js];
+}
+
+export function expectedWide(total: number, width: number): string[] {
+  return Array.from({ length: total }, (_, k) => `seq ${k + 1} `.padEnd(width, '.'));
+}
+
+/**
+ * A container's working set in bytes, read from the host: cgroup v1 (`memory.usage_in_bytes` minus
+ * `total_inactive_file`) or v2 (`memory.current` minus `inactive_file`), else `docker stats --no-stream`.
+ */
+export function containerWorkingSet(id: string): number {
+  const dirs = [
+    [`/sys/fs/cgroup/memory/docker/${id}`, 'memory.usage_in_bytes', 'total_inactive_file'],
+    [`/sys/fs/cgroup/system.slice/docker-${id}.scope`, 'memory.current', 'inactive_file'],
+    [`/sys/fs/cgroup/docker/${id}`, 'memory.current', 'inactive_file'],
+  ] as const;
+  for (const [dir, usageFile, inactiveKey] of dirs) {
+    if (!existsSync(join(dir, usageFile))) continue;
+    const usage = Number(readFileSync(join(dir, usageFile), 'utf8'));
+    const m = new RegExp(`^${inactiveKey} (\\d+)$`, 'm').exec(readFileSync(join(dir, 'memory.stat'), 'utf8'));
+    return usage - (m ? Number(m[1]) : 0);
+  }
+  const r = spawnSync('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', id], { encoding: 'utf8' });
+  const m = /^([\d.]+)\s*(B|KiB|MiB|GiB)/.exec(r.stdout.trim());
+  if (!m) throw new Error(`no memory figure for container ${id}: ${r.stderr.trim()}`);
+  return Number(m[1]) * ({ B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as Record<string, number>)[m[2] as string]!;
+}

@@ -5,3 +5,5 @@ export * from './sinks/url.js';
 export * from './service.js';
 export type { StatusSnapshot, TargetStats } from './stats.js';
 export * from './tail-service.js';
+/** Batch and queue limits: after a kill at most one batch (maxBatchLines) is delivered again. */
+export { PIPELINE_DEFAULTS } from './pipeline/pipeline.js';

@@ -59,6 +59,13 @@ async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: 
   await checkReachable(cfg.sink);
   const sink = createSink(cfg.sink);
   await sink.open(checkpoint.data.sink);
+  // A first start: the file's length now is checkpointed before any batch, so a kill after the first
+  // batch was written but before its checkpoint cuts that batch off on restart instead of keeping
+  // it and shipping its lines again (seen as "seq 1" after 2,270 lines in the kill test).
+  if (sink instanceof FileSink && checkpoint.data.sink === undefined) {
+    checkpoint.data.sink = sink.state;
+    await checkpoint.save();
+  }
   const pipeline = new Pipeline(sink, checkpoint, stats, { ...PIPELINE_DEFAULTS, warn });
   const running = pipeline.run();
   const source = new DockerSource({

@@ -22,6 +22,11 @@ export class FileSink implements Sink {
 
   constructor(private readonly dir: string) {}
 
+  /** The commit state to checkpoint (also before the first batch, see program/ship.ts). */
+  get state(): { committed: number } {
+    return { committed: this.committed };
+  }
+
   async open(state: unknown): Promise<void> {
     try {
       await mkdir(this.dir, { recursive: true });
