@@ -18,7 +18,7 @@ import {
   startServiceWithSecrets,
   type Engine,
 } from '@dockside/engine';
-import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine } from '../support/engine.js';
+import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine, runCli } from '../support/engine.js';
 
 // Any dockside image answers `api-proxy`; the metrics image stands in for "the service's image".
 const IMAGE = `dockside/metrics:${IMAGE_TAG}`;
@@ -196,5 +196,19 @@ describe('api-proxy: a service reaches the engine only through its filtering pro
     assert.equal(docker('ps', '-aq', '--filter', `id=${proxyId}`), '');
     assert.equal(docker('volume', 'ls', '-q', '--filter', `name=${volume}`), '');
     assert.deepEqual(await listApiProxies(engine, { volume }), []);
+  });
+
+  it('`dockside rm <service>` removes its proxy and the socket volume too', async () => {
+    const { id } = await startService(engine, spec());
+    const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', id)) as Record<string, string>;
+    const vol = labels[API_PROXY_LABEL.volume] ?? '';
+    const [proxy] = await listApiProxies(engine, { volume: vol });
+    assert.ok(proxy, 'the service has its proxy');
+    const name = docker('inspect', '--format', '{{.Name}}', id).replace(/^\//, '');
+    const r = await runCli(['rm', name]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(docker('ps', '-aq', '--filter', `id=${id}`), '');
+    assert.equal(docker('ps', '-aq', '--filter', `id=${proxy.id}`), '', 'the proxy went with its service');
+    assert.equal(docker('volume', 'ls', '-q', '--filter', `name=${vol}`), '', 'and so did the socket volume');
   });
 });

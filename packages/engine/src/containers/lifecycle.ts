@@ -104,6 +104,8 @@ export async function removeDocksideContainers(
       chosen.push(hit);
     }
   }
-  await Promise.all(chosen.map((c) => forceRemove(engine, c.id)));
+  // One at a time: removing a service takes its api-proxy (and their volumes) along, and `--all`
+  // lists both.
+  for (const c of chosen) await removeWithAnonymousVolumes(engine, c.id);
   return chosen;
 }
