@@ -18,6 +18,7 @@ import {
   startServiceWithSecrets,
   type Engine,
 } from '@dockside/engine';
+import { apiCallsFromInside, type ApiAnswer, type ApiCall } from '../support/api-calls.js';
 import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine, runCli } from '../support/engine.js';
 
 // Any dockside image answers `api-proxy`; the metrics image stands in for "the service's image".
@@ -34,35 +35,8 @@ let serviceId = '';
 let volume = '';
 let proxyId = '';
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
 /** HTTP calls made by node inside the service container, over the socket DOCKER_HOST names. */
-function fromInside(calls: Array<{ method: string; path: string; body?: string; headers?: Record<string, string> }>): Answer[] {
-  const script = `
-const http = require('http');
-const calls = ${JSON.stringify(calls)};
-const sock = process.env.DOCKER_HOST.replace(/^unix:\\/\\//, '');
-(async () => {
-  const out = [];
-  for (const c of calls) {
-    out.push(await new Promise((resolve) => {
-      const req = http.request({ socketPath: sock, method: c.method, path: c.path, headers: { 'content-type': 'application/json', ...(c.headers || {}) } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-      });
-      req.on('error', (e) => resolve({ status: 0, body: e.code || e.message }));
-      req.end(c.body);
-    }));
-  }
-  process.stdout.write(JSON.stringify(out));
-})();`;
-  return JSON.parse(docker('exec', serviceId, 'node', '-e', script)) as Answer[];
-}
+const fromInside = (calls: ApiCall[]): ApiAnswer[] => apiCallsFromInside(serviceId, calls);
 
 const session = `api-proxy-test-${RUN_ID}`;
 const spec = () => ({

@@ -10,13 +10,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { PIPELINE_DEFAULTS } from '@dockside/logship';
-import { RUN_ID, cleanupRun, docker, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { RUN_ID, cleanupRun, docker, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor, freePort } from '../support/engine.js';
 import { containerWorkingSet, expectedSeq, expectedWide, firstDiff, numberedLinesCmd, wideLinesCmd } from '../support/logship-fixtures.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
@@ -29,17 +28,6 @@ function shipperName(n: string): string {
   const full = `t${RUN_ID.replace(/[^a-z0-9]/g, '')}-${n}`;
   names.push(full);
   return full;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 async function ship(args: string[]) {

@@ -8,12 +8,13 @@
  * across rename+create and copytruncate rotation and a kill, and `logs tail`; bad input.
  */
 import assert from 'node:assert/strict';
+import { apiCallsFromInside } from '../support/api-calls.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor, freePort } from '../support/engine.js';
 import { dockerLogs, expectedSeq, firstDiff, messages, numberedLinesCmd, readShipped } from '../support/logship-fixtures.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
@@ -206,13 +207,7 @@ describe('logs ship', { timeout: 300_000 }, () => {
     const app = startFixture('java', [BASE, 'node', '-e', js]);
     const dir = join(tmp, 'java');
     const name = shipperName('java');
-    const { createServer } = await import('node:net');
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const a = s.address() as { port: number };
-        s.close(() => resolve(a.port));
-      });
-    });
+    const port = await freePort();
     await ship([app, '--to', `file://${dir}`, '--name', name, '--multiline-start', 'java', '--metrics-port', String(port)]);
     await waitFor(() => messages(readShipped(dir), app, 'stdout').length >= 3, 'three records', 20_000, 200);
     await sleep(1500); // the quiet time after which a pending record is complete
@@ -243,25 +238,14 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.ok(!c?.Mounts.some((m) => m.Destination.endsWith('docker.sock')), 'no docker.sock mount in the shipper');
     assert.ok(c?.Config.Env.includes('DOCKER_HOST=unix:///run/dockside-api/docker.sock'), 'the shipper is pointed at its proxy');
     const created = `dstest-logship-escape-${Date.now().toString(36)}`;
-    const script = `
-const http = require('http');
-const sock = process.env.DOCKER_HOST.replace(/^unix:\\/\\//, '');
-const call = (method, path, body) => new Promise((resolve) => {
-  const req = http.request({ socketPath: sock, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
-    let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve({ status: res.statusCode, body: b }));
-  });
-  req.on('error', (e) => resolve({ status: 0, body: e.code }));
-  req.end(body);
-});
-(async () => {
-  const out = [];
-  out.push(await call('GET', '/v1.41/containers/json'));
-  out.push(await call('GET', '/v1.41/containers/${app}/logs?stdout=1&tail=1'));
-  out.push(await call('POST', '/v1.41/containers/create?name=${created}', JSON.stringify({ Image: '${BASE}', Cmd: ['true'] })));
-  out.push(await call('POST', '/v1.41/containers/${app}/kill'));
-  process.stdout.write(JSON.stringify(out.map((o) => o.status)) + '\\n' + out[2].body);
-})();`;
-    const [statuses, refusal] = docker('exec', id as string, 'node', '-e', script).split('\n');
+    const out = apiCallsFromInside(id as string, [
+      { method: 'GET', path: '/v1.41/containers/json' },
+      { method: 'GET', path: `/v1.41/containers/${app}/logs?stdout=1&tail=1` },
+      { method: 'POST', path: `/v1.41/containers/create?name=${created}`, body: JSON.stringify({ Image: BASE, Cmd: ['true'] }) },
+      { method: 'POST', path: `/v1.41/containers/${app}/kill` },
+    ]);
+    const statuses = JSON.stringify(out.map((o) => o.status));
+    const refusal = out[2]?.body;
     assert.deepEqual(JSON.parse(statuses ?? ''), [200, 200, 403, 403]);
     assert.match(refusal ?? '', /POST \/v1\.41\/containers\/create is not allowed for logship/);
     assert.equal(docker('ps', '-aq', '--filter', `name=${created}`), '', 'nothing was created');

@@ -7,14 +7,14 @@
  * no series behind after the next interval.
  */
 import assert from 'node:assert/strict';
+import { apiCallsFromInside } from '../support/api-calls.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IMAGE_TAG, ROOT, cleanupRun, docker, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { IMAGE_TAG, ROOT, cleanupRun, docker, requireEngine, runCli, startFixture, waitFor, freePort } from '../support/engine.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
 const TOKEN = `tok-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
@@ -61,17 +61,6 @@ let secretVolume = '';
 let apiVolume = '';
 let proxyId = '';
 let exporterId = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -167,25 +156,14 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
 
   it('its api-proxy allows the calls it makes and refuses a container create', () => {
     const name = `dstest-metrics-escape-${Date.now().toString(36)}`;
-    const script = `
-const http = require('http');
-const sock = process.env.DOCKER_HOST.replace(/^unix:\\/\\//, '');
-const call = (method, path, body) => new Promise((resolve) => {
-  const req = http.request({ socketPath: sock, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
-    let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve({ status: res.statusCode, body: b }));
-  });
-  req.on('error', (e) => resolve({ status: 0, body: e.code }));
-  req.end(body);
-});
-(async () => {
-  const out = [];
-  out.push(await call('GET', '/v1.41/containers/json'));
-  out.push(await call('GET', '/v1.41/events?since=0&until=1'));
-  out.push(await call('POST', '/v1.41/containers/create?name=${name}', JSON.stringify({ Image: '${BASE}', Cmd: ['true'] })));
-  out.push(await call('GET', '/v1.41/images/json'));
-  process.stdout.write(JSON.stringify(out.map((o) => o.status)) + '\\n' + out[2].body);
-})();`;
-    const [statuses, refusal] = docker('exec', exporterId, 'node', '-e', script).split('\n');
+    const out = apiCallsFromInside(exporterId, [
+      { method: 'GET', path: '/v1.41/containers/json' },
+      { method: 'GET', path: '/v1.41/events?since=0&until=1' },
+      { method: 'POST', path: `/v1.41/containers/create?name=${name}`, body: JSON.stringify({ Image: BASE, Cmd: ['true'] }) },
+      { method: 'GET', path: '/v1.41/images/json' },
+    ]);
+    const statuses = JSON.stringify(out.map((o) => o.status));
+    const refusal = out[2]?.body;
     assert.deepEqual(JSON.parse(statuses ?? ''), [200, 200, 403, 403]);
     assert.match(refusal ?? '', /POST \/v1\.41\/containers\/create is not allowed for metrics/);
     assert.equal(docker('ps', '-aq', '--filter', `name=${name}`), '', 'nothing was created');
