@@ -15,6 +15,8 @@ export class EngineHttpError extends Error {
   constructor(
     readonly statusCode: number,
     body: string,
+    /** The request that failed, when the caller wants it in the message (the sidecars' client). */
+    readonly path?: string,
   ) {
     let json: { message?: string } | null = null;
     try {
@@ -22,7 +24,7 @@ export class EngineHttpError extends Error {
     } catch {
       /* plain text */
     }
-    super(`(HTTP code ${statusCode}) unexpected - ${json?.message ?? body.trim()}`);
+    super(`(HTTP code ${statusCode}) unexpected - ${json?.message ?? body.trim().slice(0, 300)}${path ? ` (GET ${path})` : ''}`);
     this.json = json ?? { message: body.trim() };
   }
 }

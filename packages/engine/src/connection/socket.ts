@@ -2,10 +2,13 @@
  * The one raw HTTP client on the engine's unix socket for in-container programs (the metrics
  * exporter, the log shipper): a JSON GET and a streaming GET whose response the caller reads (and
  * pauses) itself. No dockerode, so a sidecar bundle stays one small file and the bytes reach the
- * caller without copies. (The CLI's own raw path, with dockerode-shaped errors, is http.ts.)
+ * caller without copies. Failures are http.ts's dockerode-shaped EngineHttpError (one error type for
+ * both raw paths), naming the request.
  */
 import { request, type IncomingMessage } from 'node:http';
-import { readAll } from './http.js';
+import { EngineHttpError, readAll } from './http.js';
+
+export { EngineHttpError };
 
 export interface SocketClient {
   socketPath: string;
@@ -38,22 +41,12 @@ export function socketClientFromEnv(env: NodeJS.ProcessEnv = process.env, apiVer
   return socketClient(socketPathFromEnv(env), apiVersion);
 }
 
-export class EngineHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly path: string,
-    body: string,
-  ) {
-    super(`engine answered ${status} for ${path}: ${body.trim().slice(0, 300)}`);
-  }
-}
-
 export function getJson<T>(client: SocketClient, path: string, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET', timeout: timeoutMs }, (res) => {
       readAll(res).then((b) => {
         const body = b.toString('utf8');
-        if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, path, body));
+        if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, body, path));
         try {
           resolve(JSON.parse(body) as T);
         } catch (err) {
@@ -72,7 +65,7 @@ export function openStream(client: SocketClient, path: string): Promise<{ res: I
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET' }, (res) => {
       const status = res.statusCode ?? 500;
-      if (status >= 400) return void readAll(res).then((b) => reject(new EngineHttpError(status, path, b.toString('utf8'))), reject);
+      if (status >= 400) return void readAll(res).then((b) => reject(new EngineHttpError(status, b.toString('utf8'), path)), reject);
       resolve({ res, abort: () => req.destroy() });
     });
     req.on('error', reject);

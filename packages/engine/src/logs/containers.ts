@@ -1,5 +1,6 @@
 /** What the log shipper asks the engine about containers (list and inspect), over the raw socket. */
-import { EngineHttpError, getJson, type SocketClient } from '../connection/socket.js';
+import { statusOf } from '../connection/errors.js';
+import { getJson, type SocketClient } from '../connection/socket.js';
 
 export interface LogTarget {
   id: string;
@@ -41,7 +42,7 @@ export async function inspectLogTarget(client: SocketClient, idOrName: string): 
   try {
     c = await getJson<InspectEntry>(client, `/containers/${encodeURIComponent(idOrName)}/json`);
   } catch (err) {
-    if (err instanceof EngineHttpError && err.status === 404) return null;
+    if (statusOf(err) === 404) return null;
     throw err;
   }
   return {
