@@ -7,6 +7,7 @@
 // gRPC and the parts of oclif no command reaches are loaded only if used (LAZY below). Output: packages/cli/dist-bundle/dockside.cjs and its
 // code cache dockside.cjs.v8cache.
 import { build } from 'esbuild';
+import { lazyModules } from './esbuild-lazy.mjs';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -48,24 +49,7 @@ writeFileSync(
 // the globbing behind the "pattern" command strategy and plugin lists: this CLI lists its commands
 // explicitly and has no plugins). A module is required the first time one of its properties is read.
 const LAZY = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|cli-spinners|minimatch|tinyglobby)$/;
-const lazy = {
-  name: 'lazy-modules',
-  setup(b) {
-    b.onResolve({ filter: LAZY }, (a) => ({ path: a.path, namespace: 'lazy' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => ({
-      loader: 'js',
-      contents:
-        a.path === 'ssh2'
-          ? `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
-             class Client { constructor(...args) { return new (load().Client)(...args); } }
-             module.exports = new Proxy({ Client }, { get: (t, k) => (k === 'Client' ? Client : load()[k]) });`
-          : // __esModule is read by the CommonJS interop helpers as the module is imported: answering
-            // it from the real module would load it at once.
-            `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
-             module.exports = new Proxy({}, { get: (_, k) => (k === '__esModule' && !real ? undefined : load()[k]), has: (_, k) => k in load() });`,
-    }));
-  },
-};
+const lazy = lazyModules(LAZY);
 
 // A script compiled through vm.Script (bin/run.js, for its code cache) may not call import() on
 // Node 20 without --experimental-vm-modules: an import() of a module left outside the bundle (Node's

@@ -3,6 +3,7 @@
 // images/<role>/build/<role>.mjs, which its Dockerfile copies onto the shared base. esbuild is used
 // because each image should carry one small file rather than a node_modules tree.
 import { build } from 'esbuild';
+import { lazyModules } from './esbuild-lazy.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -13,19 +14,8 @@ import { childEnv } from '@dockside/common';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The one list of roles (packages/common/src/roles.ts); `npm run build` compiles it before this runs.
 const { SIDECAR_ROLES: roles } = await import(join(root, 'packages', 'common', 'dist', 'roles.js'));
-// dockerode's optional transports (ssh, gRPC sessions) as modules that load only when used (never in a sidecar).
-const lazyTransports = {
-  name: 'lazy-optional-transports',
-  setup(b) {
-    b.onResolve({ filter: /^(ssh2|cpu-features|@grpc\/grpc-js|@grpc\/proto-loader)$/ }, (a) => ({ path: a.path, namespace: 'lazy' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => ({
-      loader: 'js',
-      contents: `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
-        class Client { constructor(...args) { return new (load().Client)(...args); } }
-        module.exports = new Proxy({ Client }, { get: (t, k) => (k === 'Client' ? Client : load()[k]) });`,
-    }));
-  },
-};
+// dockerode's optional transports (ssh, gRPC sessions) load only when used (never in a sidecar).
+const lazyTransports = lazyModules(/^(ssh2|cpu-features|@grpc\/grpc-js|@grpc\/proto-loader)$/);
 const { version } = JSON.parse(await readFile(join(root, 'packages/cli/package.json'), 'utf8'));
 
 await Promise.all(

@@ -1,0 +1,24 @@
+// An esbuild plugin shared by the bundlers (bundle-cli.mjs, bundle-programs.mjs): modules matched by
+// `pattern` stay out of the bundle and are require()d from node_modules the first time one of their
+// properties is read, instead of being parsed at every start. Used for dockerode's optional
+// transports (ssh2, gRPC: never needed on a unix socket) and for parts of oclif no command reaches.
+export function lazyModules(pattern) {
+  return {
+    name: 'lazy-modules',
+    setup(b) {
+      b.onResolve({ filter: pattern }, (a) => ({ path: a.path, namespace: 'lazy' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => ({
+        loader: 'js',
+        contents:
+          a.path === 'ssh2'
+            ? `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
+               class Client { constructor(...args) { return new (load().Client)(...args); } }
+               module.exports = new Proxy({ Client }, { get: (t, k) => (k === 'Client' ? Client : load()[k]) });`
+            : // __esModule is read by the CommonJS interop helpers as the module is imported: answering
+              // it from the real module would load it at once.
+              `let real; const load = () => (real ??= require(${JSON.stringify(a.path)}));
+               module.exports = new Proxy({}, { get: (_, k) => (k === '__esModule' && !real ? undefined : load()[k]), has: (_, k) => k in load() });`,
+      }));
+    },
+  };
+}
