@@ -253,7 +253,13 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     const r = await cli(['cron', 'run', `${app}/tick`, '--force']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /tick-\d+/);
-    await waitFor(async () => (await history(`${app}/forbid`)).some((x) => x.status === 'running'), 'a forbid run in progress', 10_000, 200);
+    // A run that started just now (the job sleeps 5 s), so it is still going when `cron run` arrives.
+    await waitFor(
+      async () => (await history(`${app}/forbid`)).some((x) => x.status === 'running' && Date.now() - Date.parse(x.start as string) < 1500),
+      'a forbid run that has just started',
+      15_000,
+      100,
+    );
     const skipped = await cli(['cron', 'run', `${app}/forbid`]);
     assert.equal(skipped.code, 3, skipped.stderr);
     const missing = await cli(['cron', 'run', `${app}/nope`]);
