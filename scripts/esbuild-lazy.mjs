@@ -6,7 +6,9 @@ export function lazyModules(pattern) {
   return {
     name: 'lazy-modules',
     setup(b) {
-      b.onResolve({ filter: pattern }, (a) => ({ path: a.path, namespace: 'lazy' }));
+      // The stub's own require() of the module must reach node_modules, not the stub again (it did:
+      // every property read recursed until the stack overflowed, in a terminal and over ssh).
+      b.onResolve({ filter: pattern }, (a) => (a.namespace === 'lazy' ? { path: a.path, external: true } : { path: a.path, namespace: 'lazy' }));
       b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => ({
         loader: 'js',
         contents:
