@@ -38,7 +38,7 @@ export function dockerOf(engine: Engine): Promise<Dockerode> {
   return c.docker;
 }
 
-/** Raw HTTP on the engine's unix socket; undefined for tcp and ssh engines (dockerode serves those). */
+/** Raw HTTP on the engine's unix socket or over ssh; undefined for tcp engines (dockerode serves those). */
 export function httpOf(engine: Engine): EngineHttp | undefined {
   return clientsOf(engine).http;
 }

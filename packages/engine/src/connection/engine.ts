@@ -11,6 +11,7 @@ import { bindClient, dockerOf, httpOf } from './client.js';
 import { endpointFromEnv, type EngineEndpoint } from './endpoint.js';
 import { connectionError } from './errors.js';
 import { EngineHttp } from './http.js';
+import { SshAgent } from './ssh.js';
 
 const debug = createDebug('dockside:engine');
 
@@ -48,18 +49,22 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<Engine> 
       (options as Record<string, unknown>)['rejectUnauthorized'] = endpoint.tls.verify;
     }
   }
+  let http: EngineHttp | undefined;
+  if (endpoint.kind === 'unix') http = new EngineHttp(options.socketPath ?? '/var/run/docker.sock');
   if (endpoint.kind === 'ssh') {
-    options.protocol = 'ssh';
-    options.host = endpoint.host ?? 'localhost';
-    options.port = endpoint.port ?? 22;
-    if (endpoint.username) options.username = endpoint.username;
-    const agent = (opts.env ?? process.env)['SSH_AUTH_SOCK'];
-    if (agent) (options as Record<string, unknown>)['sshOptions'] = { agent };
+    // As the docker CLI does it: `ssh <host> docker system dial-stdio` per connection (ssh.ts), for
+    // the raw client and dockerode alike (dockerode's own ssh transport skips known_hosts and
+    // ~/.ssh/config, and parses an ssh URL with a deprecated API that warns on every start).
+    const agent = new SshAgent(endpoint, opts.env ?? process.env);
+    http = new EngineHttp({ agent });
+    options.protocol = 'http';
+    options.host = 'docker';
+    (options as Record<string, unknown>)['agent'] = agent;
   }
   debug('connecting to %s', endpoint.display);
-  // dockerode only when something needs it; a unix socket also gets the raw HTTP client (client.ts).
+  // dockerode only when something needs it; unix and ssh engines also get the raw HTTP client (client.ts).
   const load = () => import('dockerode').then(({ default: Docker }) => new Docker(options));
-  return bindClient({ endpoint } as Engine, load, endpoint.kind === 'unix' ? new EngineHttp(options.socketPath ?? '/var/run/docker.sock') : undefined);
+  return bindClient({ endpoint } as Engine, load, http);
 }
 
 /** Ping the engine; throws a typed, one-line error when it is not reachable. */

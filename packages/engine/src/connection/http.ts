@@ -4,7 +4,7 @@
  * `code`), so mapEngineError and statusOf treat both clients alike. Paths carry no API version,
  * as dockerode's do: the engine answers with its own.
  */
-import { request, type IncomingMessage } from 'node:http';
+import { request, type Agent, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -63,8 +63,15 @@ export function readAll(res: IncomingMessage): Promise<Buffer> {
  */
 const NO_SERVERNAME = { servername: '' } as const;
 
+/** Where requests go: the engine's unix socket, or connections an agent makes (ssh: ssh.ts). */
+export type EngineDial = { socketPath: string } | { agent: Agent };
+
 export class EngineHttp {
-  constructor(readonly socketPath: string) {}
+  private readonly dial: { socketPath: string } | { agent: Agent; host: string };
+  constructor(dial: string | EngineDial) {
+    // With an agent the host only names the engine in the Host header (as docker's own client does).
+    this.dial = typeof dial === 'string' ? { socketPath: dial } : 'agent' in dial ? { agent: dial.agent, host: 'docker' } : dial;
+  }
 
   /** Send a request; resolves with the response once its headers arrive (status >= 400 rejects, with the body read). */
   open(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<IncomingMessage> {
@@ -73,7 +80,7 @@ export class EngineHttp {
       const req = request(
         {
           ...NO_SERVERNAME,
-          socketPath: this.socketPath,
+          ...this.dial,
           method,
           path: pathOf(path, opts.query),
           headers: body ? { 'Content-Type': 'application/json', 'Content-Length': body.length } : {},
@@ -110,7 +117,7 @@ export class EngineHttp {
     return new Promise((resolve, reject) => {
       const req = request({
         ...NO_SERVERNAME,
-        socketPath: this.socketPath,
+        ...this.dial,
         method: 'POST',
         path: pathOf(path, query),
         headers: { Connection: 'Upgrade', Upgrade: 'tcp' },
