@@ -20,14 +20,15 @@ export default class ImagesLs extends DocksideCommand {
     this.log(
       renderTable(
         ['IMAGE', 'ROLE', 'VERSION', 'ID', 'SIZE', 'CREATED'],
-        rows.map((i) => [
-          i.tags.join(',') || '<none>',
+        // One row per tag, as `docker images` lists them: a row stays as wide as one name.
+        rows.flatMap((i) => (i.tags.length ? i.tags : ['<none>']).map((tag) => [
+          tag,
           i.role,
           i.current ? i.version : `${i.version} (stale)`,
           i.id.replace('sha256:', '').slice(0, 12),
           formatBytes(i.size),
           `${formatDuration(Date.now() - i.created.getTime())} ago`,
-        ]),
+        ])),
         [4],
       ),
     );
