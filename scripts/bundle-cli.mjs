@@ -7,7 +7,7 @@
 // gRPC and the parts of oclif no command reaches are loaded only if used (LAZY below). Output: packages/cli/dist-bundle/dockside.cjs and its
 // code cache dockside.cjs.v8cache.
 import { build } from 'esbuild';
-import { lazyModules } from './esbuild-lazy.mjs';
+import { CLI_LAZY, lazyModules, namesPattern } from './esbuild-lazy.mjs';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -43,13 +43,7 @@ writeFileSync(
   ].join('\n'),
 );
 
-// Loaded on first use from node_modules instead of parsed at every start (--cpu-prof showed the
-// compile of the main bundle as the largest single cost of a start): dockerode's optional transports
-// (ssh2, gRPC), and parts of oclif no dockside command reaches on its way (the spinner's frames, and
-// the globbing behind the "pattern" command strategy and plugin lists: this CLI lists its commands
-// explicitly and has no plugins). A module is required the first time one of its properties is read.
-const LAZY = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|cli-spinners|minimatch|tinyglobby)$/;
-const lazy = lazyModules(LAZY);
+const lazy = lazyModules(namesPattern(CLI_LAZY));
 
 // A script compiled through vm.Script (bin/run.js, for its code cache) may not call import() on
 // Node 20 without --experimental-vm-modules: an import() of a module left outside the bundle (Node's
@@ -89,7 +83,7 @@ const result = await build({
   // Native addons and the real optional transports stay in node_modules.
   // typescript: @oclif/core loads it only to run TypeScript sources in development. The AWS SDK is
   // large CommonJS that only backup/restore to S3 need: Node's own loader gives it its named exports.
-  external: ['pcap', 'cpu-features', 'ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'cli-spinners', 'minimatch', 'tinyglobby', 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
+  external: ['pcap', 'cpu-features', ...CLI_LAZY, 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
 });
 rmSync(gen);
 if (process.env.DOCKSIDE_BUNDLE_REPORT) writeFileSync(process.env.DOCKSIDE_BUNDLE_REPORT, JSON.stringify(result.metafile));

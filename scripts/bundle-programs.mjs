@@ -3,7 +3,7 @@
 // images/<role>/build/<role>.mjs, which its Dockerfile copies onto the shared base. esbuild is used
 // because each image should carry one small file rather than a node_modules tree.
 import { build } from 'esbuild';
-import { lazyModules } from './esbuild-lazy.mjs';
+import { PROGRAM_LAZY, lazyModules, namesPattern } from './esbuild-lazy.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The one list of roles (packages/common/src/roles.ts); `npm run build` compiles it before this runs.
 const { SIDECAR_ROLES: roles } = await import(join(root, 'packages', 'common', 'dist', 'roles.js'));
 // dockerode's optional transports (ssh, gRPC sessions) load only when used (never in a sidecar).
-const lazyTransports = lazyModules(/^(ssh2|cpu-features|@grpc\/grpc-js|@grpc\/proto-loader)$/);
+const lazyTransports = lazyModules(namesPattern(PROGRAM_LAZY));
 const { version } = JSON.parse(await readFile(join(root, 'packages/cli/package.json'), 'utf8'));
 
 await Promise.all(

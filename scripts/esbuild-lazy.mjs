@@ -24,3 +24,16 @@ export function lazyModules(pattern) {
     },
   };
 }
+
+// Loaded on first use from node_modules instead of parsed at every start of the CLI (--cpu-prof
+// showed the compile of the main bundle as the largest single cost of a start): dockerode's optional
+// transports (ssh2, gRPC), and parts of oclif no dockside command reaches on its way (the spinner's
+// frames, and the globbing behind the "pattern" command strategy and plugin lists: this CLI lists its
+// commands explicitly and has no plugins). test/integration/bundle.integration.test.ts loads each.
+export const CLI_LAZY = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'cli-spinners', 'minimatch', 'tinyglobby'];
+// In the sidecars' programs: dockerode's optional transports (ssh, gRPC sessions), never used there.
+export const PROGRAM_LAZY = ['ssh2', 'cpu-features', '@grpc/grpc-js', '@grpc/proto-loader'];
+/** A pattern that matches exactly these module names. */
+export function namesPattern(names) {
+  return new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+}
