@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { IMAGE_TAG, cleanupRun, createVolume, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
+import { IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
 let app = '';
@@ -148,6 +148,72 @@ describe('foundation: bad input gets one clear line', { timeout: 120_000 }, () =
     const r = await runCli(['run', target, '--net', '--', 'true']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /is not running \(exited\)/);
+  });
+
+  it('a name with a leading / resolves as `docker inspect /name` does, in every command that takes one', async () => {
+    const target = startFixture('slash', [BASE, 'sleep', '300']);
+    const runs = await Promise.all([
+      runCli(['probe', `/${target}`, '--role', 'backup', '--json']),
+      runCli(['run', `/${target}`, '--net', '--', 'true']),
+      runCli(['debug', `/${target}`, '--', 'true']),
+      runCli(['metrics', `/${target}`, '--json', '--sample', '200ms']),
+      runCli(['capture', `/${target}`, '-d', '1s']),
+      runCli(['rm', `/${target}`]),
+    ]);
+    const [probe, run, debug, metrics, capture, rm] = runs;
+    for (const r of runs) noStack(r.stderr);
+    for (const [what, r] of Object.entries({ probe, run, debug, metrics, capture })) assert.equal(r?.code, 0, `${what} /name: ${r?.stderr}`);
+    assert.equal((JSON.parse(metrics!.stdout) as { containers: Array<{ name: string }> }).containers[0]?.name, target);
+    // rm resolves it too, and refuses it as it refuses the plain name (not dockside's).
+    assert.equal(rm?.code, 2);
+    assert.match(rm!.stderr, /was not started by dockside; refusing to remove it/);
+    const miss = await runCli(['probe', `/${target}x`]);
+    assert.equal(miss.code, 2);
+    assert.match(miss.stderr, new RegExp(`^dockside: no container named "/${target}x"\n  hint: did you mean .*"${target}"`));
+  });
+
+  it('a target in the wrong state is bad input (exit 2) with a remedy, in every command that joins it', async () => {
+    const stopped = startFixture('state-stopped', [BASE, 'sleep', '300']);
+    docker('stop', '-t', '0', stopped);
+    const paused = startFixture('state-paused', [BASE, 'sleep', '300']);
+    docker('pause', paused);
+    const cases: Array<[string, string[]]> = [
+      ['debug (stopped)', ['debug', stopped, '--', 'true']],
+      ['probe (stopped)', ['probe', stopped, '--role', 'backup']],
+      ['capture (stopped)', ['capture', stopped, '-d', '1s']],
+      ['metrics (stopped)', ['metrics', stopped, '--sample', '200ms']],
+      ['run --net (stopped)', ['run', stopped, '--net', '--', 'true']],
+      ['capture (paused)', ['capture', paused, '-d', '1s']],
+    ];
+    const results = await Promise.all(cases.map(([, argv]) => runCli(argv)));
+    cases.forEach(([what], i) => {
+      const r = results[i]!;
+      assert.equal(r.code, 2, `${what}: exit ${r.code}: ${r.stderr}`);
+      assert.match(r.stderr, /^dockside: container ".*" is (not running \(exited\)|paused)[^\n]*\n  hint: \S/, `${what}: ${r.stderr}`);
+      noStack(r.stderr);
+    });
+  });
+
+  it('an ambiguous id prefix lists the candidates, exit 2', async () => {
+    // Containers (created, not started) until two of this run's share an id's first character.
+    const byFirst = new Map<string, string[]>();
+    let shared: string[] | undefined;
+    for (let i = 0; !shared && i < 17; i++) {
+      const name = `dstest-${RUN_ID}-amb${i}`;
+      const id = docker('create', '--name', name, '--label', `${RUN_LABEL}=${RUN_ID}`, BASE, 'true');
+      const list = [...(byFirst.get(id[0]!) ?? []), name];
+      byFirst.set(id[0]!, list);
+      if (list.length === 2) shared = list;
+    }
+    assert.ok(shared, 'two of 17 ids share a first character');
+    const prefix = docker('inspect', '-f', '{{.Id}}', shared[0]!)[0]!;
+    const r = await runCli(['probe', prefix]);
+    assert.equal(r.code, 2, r.stderr);
+    const [first, hint, ...rest] = r.stderr.trim().split('\n');
+    assert.match(first ?? '', new RegExp(`^dockside: "${prefix}" matches several containers: .*`));
+    for (const name of shared) assert.ok(first!.includes(name), `${name} listed: ${first}`);
+    assert.match(hint ?? '', /^  hint: give more of the id, or the container's name/);
+    assert.deepEqual(rest, []);
   });
 
   it('rm refuses containers dockside did not start', async () => {
