@@ -231,6 +231,37 @@ describe('foundation: bad input gets one clear line', { timeout: 120_000 }, () =
     noStack(r.stderr);
   });
 
+  it('unknown command: one line naming the nearest command, exit 2; `help <command>` and -h show its help', async () => {
+    for (const [argv, asked, near] of [
+      [['debg', 'web'], 'debg', 'dockside debug'],
+      [['logs', 'shp', '--to', 'file:///tmp/x'], 'logs shp', 'dockside logs ship'],
+      [['help', 'bakup'], 'bakup', 'dockside backup'],
+    ] as const) {
+      const r = await runCli([...argv]);
+      assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      const [first, hint, ...rest] = r.stderr.trim().split('\n');
+      assert.equal(first, `dockside: unknown command "${asked}"`);
+      assert.match(hint ?? '', new RegExp(`^  hint: did you mean "${near}"\\?`));
+      assert.deepEqual(rest, [], r.stderr);
+    }
+    const reference = await runCli(['logs', 'ship', '--help']);
+    assert.equal(reference.code, 0, reference.stderr);
+    assert.match(reference.stdout, /^USAGE\n  \$ dockside logs ship/m);
+    for (const argv of [['help', 'logs', 'ship'], ['logs', 'ship', '-h']]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, reference.stdout, argv.join(' '));
+    }
+    const root = await runCli(['help']);
+    assert.equal(root.code, 0, root.stderr);
+    assert.match(root.stdout, /^COMMANDS$/m);
+    // After `--`, -h belongs to the command run in the sidecar, not to dockside.
+    const passed = await runCli(['run', 'no-such-container-xyz', '--', 'ls', '-h']);
+    assert.equal(passed.code, 2);
+    assert.match(passed.stderr, /^dockside: no container named "no-such-container-xyz"/);
+  });
+
   it('doctor reports a ready host as JSON', async () => {
     const r = await runCli(['doctor', '--json']);
     const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean }> };
