@@ -3,8 +3,12 @@
  * dockside's labels, relay exit codes, clean up after SIGINT/SIGTERM, and bad input gets one line.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
+import { IMAGE_TAG, ROOT, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
 let app = '';
@@ -49,6 +53,25 @@ describe('foundation: sidecars against a real target', { timeout: 240_000 }, () 
     const allowed = await runCli(['run', app, '--volumes', '--cap-add', 'DAC_READ_SEARCH', '--', 'cat', '/srv/data/private']);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal(allowed.stdout, 'secret\n');
+  });
+
+  it('run --env-file, from the installed command: a missing file is a dockside error (exit 2), not Node\'s', () => {
+    // As a person runs it: the bin through the symlink npm made, so its #! line starts Node.
+    const bin = join(ROOT, 'node_modules', '.bin', 'dockside');
+    const dir = mkdtempSync(join(tmpdir(), 'dockside-envfile-'));
+    try {
+      const missing = spawnSync(bin, ['run', app, '--env-file', join(dir, 'missing.env'), '--', 'true'], { encoding: 'utf8' });
+      assert.equal(missing.status, 2, missing.stderr);
+      assert.equal(missing.stderr, `dockside: cannot read env file ${join(dir, 'missing.env')}: no such file\n  hint: give a file of KEY=VALUE lines (--env-file, repeatable)\n`);
+      // A file that exists goes to the sidecar.
+      writeFileSync(join(dir, 'app.env'), 'GREETING=hello from the file\n');
+      const ok = spawnSync(bin, ['run', app, '--env-file', join(dir, 'app.env'), '--', 'sh', '-c', 'echo "$GREETING"'], { encoding: 'utf8' });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.stdout, 'hello from the file\n');
+      assert.equal(ok.stderr, '');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('resolves the target by full id and by unique id prefix', async () => {

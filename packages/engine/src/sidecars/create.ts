@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
-import { BugError, UserError } from '@dockside/common';
+import { BugError, UsageError } from '@dockside/common';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
@@ -75,7 +75,9 @@ export async function buildCreateOptions(spec: SidecarSpec): Promise<Dockerode.C
     try {
       text = await readFile(f, 'utf8');
     } catch (err) {
-      throw new UserError(`cannot read env file ${f}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { exitCode: 2 });
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(err));
+      throw new UsageError(`cannot read env file ${f}: ${why}`, { hint: 'give a file of KEY=VALUE lines (--env-file, repeatable)' });
     }
     Object.assign(env, parseEnvFile(text, f));
   }
