@@ -16,6 +16,7 @@ import { ROLE, UserError } from '@dockside/common';
 import { LOGSHIP_API_RULES } from './api-access.js';
 import {
   EventReader,
+  checkHostPath,
   LABEL,
   containerLabels,
   containerLogTail,
@@ -86,6 +87,8 @@ async function readReports(engine: Engine, id: string, lines = 60): Promise<{ re
 
 export async function startShipper(engine: Engine, opts: ShipServiceOptions): Promise<ShipperInfo> {
   const cfg = opts.config;
+  // Before the old shipper goes and before any mkdir (one under /proc never returns).
+  if (cfg.sink.kind === 'file') await checkHostPath(engine, cfg.sink.dir, `--to file://${cfg.sink.dir}`);
   const targets = [];
   for (const c of cfg.selection.containers) targets.push(await resolveContainer(engine, c));
   const filesTarget = cfg.files.length ? targets[0] : undefined;

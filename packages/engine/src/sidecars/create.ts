@@ -16,12 +16,19 @@ import { forceRemove } from '../containers/lifecycle.js';
 import type { TargetContainer } from '../containers/resolve.js';
 import { loadTarStream } from '../streams/tar.js';
 import { parseEnvFile } from './env-file.js';
+import { checkHostBinds } from './host-paths.js';
 
 export interface SidecarMount {
   type: 'bind' | 'volume' | 'tmpfs';
   source?: string;
   target: string;
   readOnly?: boolean;
+  /**
+   * dockside's own bind of a host interface it means to hand over (the engine socket to the
+   * api-proxy, /proc and /sys/fs/cgroup read-only to the metrics reader): exempt from the host-path
+   * rule (sidecars/host-paths.ts) every other bind is checked against. Never for a path a user gave.
+   */
+  hostInterface?: boolean;
 }
 
 export interface SidecarFile {
@@ -156,6 +163,7 @@ export function sidecarName(role: string, targetName?: string): string {
  * with its id, and whether the engine removes it by itself once it exits (AutoRemove).
  */
 export async function createSidecar(engine: Engine, spec: SidecarSpec): Promise<{ id: string; autoRemove: boolean }> {
+  await checkHostBinds(engine, spec.role, spec.mounts);
   const opts = await buildCreateOptions(spec);
   // AutoRemove would delete a container that never starts only on daemon restart; we remove it ourselves.
   let id: string;
