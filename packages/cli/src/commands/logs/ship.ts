@@ -38,7 +38,7 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
     const { parseSize, UsageError } = await import('@dockside/common');
     const maxLine = parseSize(flags['max-line']);
     if (maxLine < 1024 || maxLine > 64 * 1024 * 1024) throw new UsageError(`--max-line must be between 1KiB and 64MiB (got ${flags['max-line']})`);
-    const { validateShipConfig, startShipper } = await import('@dockside/logship');
+    const { validateShipConfig, startShipper, displaySinkUrl } = await import('@dockside/logship');
     const config = validateShipConfig({
       name: flags.name,
       to: flags.to,
@@ -54,13 +54,12 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
         throw new UsageError(`cannot read --tls-ca ${flags['tls-ca']}: ${err.code ?? err.message}`);
       });
     }
-    const display = flags.to.replace(/\/\/[^/@]*@/, '//***@');
     const info = await startShipper(await this.engine(), {
       image: imageRef('logship', this.config.version),
       version: this.config.version,
       session: this.session,
       config,
-      sinkDisplay: display,
+      sinkDisplay: displaySinkUrl(flags.to),
       ...(flags.network ? { network: flags.network } : {}),
       ...(flags['metrics-port'] ? { metricsPort: flags['metrics-port'] } : {}),
     });
