@@ -38,6 +38,8 @@ writeFileSync(
   gen,
   [
     "export { execute } from '@oclif/core/execute';",
+    // oclif's command_not_found hook (package.json oclif.hooks names this export of the bundle).
+    `export { commandNotFound as COMMAND_NOT_FOUND } from ${JSON.stringify(join(cli, 'src', 'lib', 'unknown-command.ts'))};`,
     ...entries.map((e) => `import ${e.name} from ${JSON.stringify(e.file)};`),
     `export const COMMANDS = { ${entries.map((e) => `${JSON.stringify(e.id)}: ${e.name}`).join(', ')} };`,
   ].join('\n'),

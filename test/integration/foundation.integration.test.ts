@@ -3,8 +3,12 @@
  * dockside's labels, relay exit codes, clean up after SIGINT/SIGTERM, and bad input gets one line.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IMAGE_TAG, cleanupRun, createVolume, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
+import { IMAGE_TAG, ROOT, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
 let app = '';
@@ -49,6 +53,25 @@ describe('foundation: sidecars against a real target', { timeout: 240_000 }, () 
     const allowed = await runCli(['run', app, '--volumes', '--cap-add', 'DAC_READ_SEARCH', '--', 'cat', '/srv/data/private']);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal(allowed.stdout, 'secret\n');
+  });
+
+  it('run --env-file, from the installed command: a missing file is a dockside error (exit 2), not Node\'s', () => {
+    // As a person runs it: the bin through the symlink npm made, so its #! line starts Node.
+    const bin = join(ROOT, 'node_modules', '.bin', 'dockside');
+    const dir = mkdtempSync(join(tmpdir(), 'dockside-envfile-'));
+    try {
+      const missing = spawnSync(bin, ['run', app, '--env-file', join(dir, 'missing.env'), '--', 'true'], { encoding: 'utf8' });
+      assert.equal(missing.status, 2, missing.stderr);
+      assert.equal(missing.stderr, `dockside: cannot read env file ${join(dir, 'missing.env')}: no such file\n  hint: give a file of KEY=VALUE lines (--env-file, repeatable)\n`);
+      // A file that exists goes to the sidecar.
+      writeFileSync(join(dir, 'app.env'), 'GREETING=hello from the file\n');
+      const ok = spawnSync(bin, ['run', app, '--env-file', join(dir, 'app.env'), '--', 'sh', '-c', 'echo "$GREETING"'], { encoding: 'utf8' });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.stdout, 'hello from the file\n');
+      assert.equal(ok.stderr, '');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('resolves the target by full id and by unique id prefix', async () => {
@@ -150,6 +173,72 @@ describe('foundation: bad input gets one clear line', { timeout: 120_000 }, () =
     assert.match(r.stderr, /is not running \(exited\)/);
   });
 
+  it('a name with a leading / resolves as `docker inspect /name` does, in every command that takes one', async () => {
+    const target = startFixture('slash', [BASE, 'sleep', '300']);
+    const runs = await Promise.all([
+      runCli(['probe', `/${target}`, '--role', 'backup', '--json']),
+      runCli(['run', `/${target}`, '--net', '--', 'true']),
+      runCli(['debug', `/${target}`, '--', 'true']),
+      runCli(['metrics', `/${target}`, '--json', '--sample', '200ms']),
+      runCli(['capture', `/${target}`, '-d', '1s']),
+      runCli(['rm', `/${target}`]),
+    ]);
+    const [probe, run, debug, metrics, capture, rm] = runs;
+    for (const r of runs) noStack(r.stderr);
+    for (const [what, r] of Object.entries({ probe, run, debug, metrics, capture })) assert.equal(r?.code, 0, `${what} /name: ${r?.stderr}`);
+    assert.equal((JSON.parse(metrics!.stdout) as { containers: Array<{ name: string }> }).containers[0]?.name, target);
+    // rm resolves it too, and refuses it as it refuses the plain name (not dockside's).
+    assert.equal(rm?.code, 2);
+    assert.match(rm!.stderr, /was not started by dockside; refusing to remove it/);
+    const miss = await runCli(['probe', `/${target}x`]);
+    assert.equal(miss.code, 2);
+    assert.match(miss.stderr, new RegExp(`^dockside: no container named "/${target}x"\n  hint: did you mean .*"${target}"`));
+  });
+
+  it('a target in the wrong state is bad input (exit 2) with a remedy, in every command that joins it', async () => {
+    const stopped = startFixture('state-stopped', [BASE, 'sleep', '300']);
+    docker('stop', '-t', '0', stopped);
+    const paused = startFixture('state-paused', [BASE, 'sleep', '300']);
+    docker('pause', paused);
+    const cases: Array<[string, string[]]> = [
+      ['debug (stopped)', ['debug', stopped, '--', 'true']],
+      ['probe (stopped)', ['probe', stopped, '--role', 'backup']],
+      ['capture (stopped)', ['capture', stopped, '-d', '1s']],
+      ['metrics (stopped)', ['metrics', stopped, '--sample', '200ms']],
+      ['run --net (stopped)', ['run', stopped, '--net', '--', 'true']],
+      ['capture (paused)', ['capture', paused, '-d', '1s']],
+    ];
+    const results = await Promise.all(cases.map(([, argv]) => runCli(argv)));
+    cases.forEach(([what], i) => {
+      const r = results[i]!;
+      assert.equal(r.code, 2, `${what}: exit ${r.code}: ${r.stderr}`);
+      assert.match(r.stderr, /^dockside: container ".*" is (not running \(exited\)|paused)[^\n]*\n  hint: \S/, `${what}: ${r.stderr}`);
+      noStack(r.stderr);
+    });
+  });
+
+  it('an ambiguous id prefix lists the candidates, exit 2', async () => {
+    // Containers (created, not started) until two of this run's share an id's first character.
+    const byFirst = new Map<string, string[]>();
+    let shared: string[] | undefined;
+    for (let i = 0; !shared && i < 17; i++) {
+      const name = `dstest-${RUN_ID}-amb${i}`;
+      const id = docker('create', '--name', name, '--label', `${RUN_LABEL}=${RUN_ID}`, BASE, 'true');
+      const list = [...(byFirst.get(id[0]!) ?? []), name];
+      byFirst.set(id[0]!, list);
+      if (list.length === 2) shared = list;
+    }
+    assert.ok(shared, 'two of 17 ids share a first character');
+    const prefix = docker('inspect', '-f', '{{.Id}}', shared[0]!)[0]!;
+    const r = await runCli(['probe', prefix]);
+    assert.equal(r.code, 2, r.stderr);
+    const [first, hint, ...rest] = r.stderr.trim().split('\n');
+    assert.match(first ?? '', new RegExp(`^dockside: "${prefix}" matches several containers: .*`));
+    for (const name of shared) assert.ok(first!.includes(name), `${name} listed: ${first}`);
+    assert.match(hint ?? '', /^  hint: give more of the id, or the container's name/);
+    assert.deepEqual(rest, []);
+  });
+
   it('rm refuses containers dockside did not start', async () => {
     const target = startFixture('not-ours', [BASE, 'sleep', '300']);
     const r = await runCli(['rm', target]);
@@ -163,6 +252,37 @@ describe('foundation: bad input gets one clear line', { timeout: 120_000 }, () =
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^dockside: .*bogus/);
     noStack(r.stderr);
+  });
+
+  it('unknown command: one line naming the nearest command, exit 2; `help <command>` and -h show its help', async () => {
+    for (const [argv, asked, near] of [
+      [['debg', 'web'], 'debg', 'dockside debug'],
+      [['logs', 'shp', '--to', 'file:///tmp/x'], 'logs shp', 'dockside logs ship'],
+      [['help', 'bakup'], 'bakup', 'dockside backup'],
+    ] as const) {
+      const r = await runCli([...argv]);
+      assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      const [first, hint, ...rest] = r.stderr.trim().split('\n');
+      assert.equal(first, `dockside: unknown command "${asked}"`);
+      assert.match(hint ?? '', new RegExp(`^  hint: did you mean "${near}"\\?`));
+      assert.deepEqual(rest, [], r.stderr);
+    }
+    const reference = await runCli(['logs', 'ship', '--help']);
+    assert.equal(reference.code, 0, reference.stderr);
+    assert.match(reference.stdout, /^USAGE\n  \$ dockside logs ship/m);
+    for (const argv of [['help', 'logs', 'ship'], ['logs', 'ship', '-h']]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, reference.stdout, argv.join(' '));
+    }
+    const root = await runCli(['help']);
+    assert.equal(root.code, 0, root.stderr);
+    assert.match(root.stdout, /^COMMANDS$/m);
+    // After `--`, -h belongs to the command run in the sidecar, not to dockside.
+    const passed = await runCli(['run', 'no-such-container-xyz', '--', 'ls', '-h']);
+    assert.equal(passed.code, 2);
+    assert.match(passed.stderr, /^dockside: no container named "no-such-container-xyz"/);
   });
 
   it('doctor reports a ready host as JSON', async () => {

@@ -270,6 +270,32 @@ describe('logs ship to network receivers', { timeout: 300_000 }, () => {
     assert.equal(requests400, 1, 'a batch answered with 400 is not sent again');
   });
 
+  it('http: credentials in the URL (user info, query, fragment) reach the receiver and are shown nowhere', async () => {
+    const seen: string[] = [];
+    const srv = createHttpServer(async (req, res) => {
+      await body(req);
+      seen.push(`${req.url} ${req.headers.authorization ?? ''}`);
+      res.writeHead(200).end();
+    });
+    servers.push(srv);
+    const port = await new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as { port: number }).port)));
+    const app = startFixture('http-secret', [BASE, 'sh', '-c', 'echo one; sleep 1000']);
+    const name = shipperName('http-secret');
+    const url = `http://ops:pa55word@127.0.0.1:${port}/ingest?token=T0KEN-${RUN_ID}&tenant=t1#s1g`;
+    const r = await runCli(['logs', 'ship', app, '--to', url, '--network', 'host', '--name', name]);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(() => seen.length > 0, 'the receiver got a batch', 30_000, 200);
+    assert.match(seen[0] ?? '', new RegExp(`^/ingest\\?token=T0KEN-${RUN_ID}&tenant=t1 Basic `), 'the receiver gets the query and the credentials');
+    const status = await runCli(['logs', 'status', '--name', name]);
+    const statusJson = await runCli(['logs', 'status', '--name', name, '--json']);
+    const [id] = docker('ps', '-q', '--filter', `label=dockside.logship.name=${name}`).split('\n');
+    const inspect = docker('inspect', id!);
+    for (const [where, text] of Object.entries({ stdout: r.stdout + r.stderr, status: status.stdout, 'status --json': statusJson.stdout, 'docker inspect': inspect })) {
+      for (const secret of [`T0KEN-${RUN_ID}`, 'pa55word', 's1g', 'tenant=t1']) assert.ok(!text.includes(secret), `${where} shows ${secret}`);
+    }
+    assert.match(r.stdout, new RegExp(`shipping to http://\\*\\*\\*@127\\.0\\.0\\.1:${port}/ingest\\?token=\\*\\*\\*&tenant=\\*\\*\\*#\\*\\*\\*`));
+  });
+
   it('loki: pushes in the documented schema (JSON, streams with labels, [unix ns string, line] values)', async () => {
     const pushes: unknown[] = [];
     const problems: string[] = [];

@@ -284,6 +284,8 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
       [['capture', app, '-i', 'nosuch0', '-c', '1'], /^dockside: no interface "nosuch0"/],
       [['capture', '--read', join(dir, 'nope.pcap')], /^dockside: no file /],
       [['capture', app, '--duration', 'soon'], /^dockside: "soon" is not a duration/],
+      // Packet lines are not JSON: --json alone would print them and then an object.
+      [['capture', app, '--json', '-c', '1'], /^dockside: --json needs --summary or -w FILE: packet lines are not JSON/],
     ];
     for (const [args, re] of cases) {
       const r = await runCli(args);

@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// The `--` ends Node's own options. Node 20 (20.20 here) looks for `--env-file` anywhere in argv,
+// the script's own arguments included, before any of this runs, and ends the process when the file
+// is missing: `dockside run web --env-file /missing` died in Node ("node: /missing: not found",
+// exit 9) instead of reaching dockside. (It loads the file only when the option is Node's own.)
+// That scan stops at the first `--`.
 // dockside entry point. oclif itself and every command class load from one CommonJS bundle
 // (scripts/bundle-cli.mjs), compiled from its V8 code cache when the cache fits this Node; the
 // manifest answers `--help` without running any command code.

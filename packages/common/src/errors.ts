@@ -49,6 +49,17 @@ export class NotFoundError extends UserError {
   }
 }
 
+/**
+ * The target exists but is in a state the command cannot work in (stopped, paused): bad input, as
+ * an unknown one is (exit 2), with the remedy in the hint.
+ */
+export class TargetStateError extends UserError {
+  override readonly name = 'TargetStateError';
+  constructor(message: string, opts: { hint?: string; code?: string; cause?: unknown } = {}) {
+    super(message, { exitCode: EXIT.usage, code: 'ETARGETSTATE', ...opts });
+  }
+}
+
 /** Bad flags or arguments. */
 export class UsageError extends UserError {
   override readonly name = 'UsageError';

@@ -6,3 +6,4 @@ export * from './roles.js';
 export * from './api-access.js';
 export * from './create-policy.js';
 export * from './child-env.js';
+export * from './host-paths.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closestNames, editDistance, renderTable } from './text.js';
+import { closestNames, editDistance, naturalCompare, renderTable } from './text.js';
 import { BugError, EXIT, NotFoundError, formatError, isUserError } from './errors.js';
 
 describe('closestNames', () => {
@@ -14,6 +14,13 @@ describe('closestNames', () => {
     assert.equal(editDistance('kitten', 'sitting'), 3);
     assert.equal(editDistance('', 'abc'), 3);
     assert.equal(editDistance('same', 'same'), 0);
+  });
+});
+
+describe('naturalCompare', () => {
+  it('orders digit runs by value, and is a total order', () => {
+    assert.deepEqual(['pnm-10', 'pnm-2', 'pnm-1', 'web', 'api-10', 'api-9'].sort(naturalCompare), ['api-9', 'api-10', 'pnm-1', 'pnm-2', 'pnm-10', 'web']);
+    assert.notEqual(naturalCompare('a01', 'a1'), 0, 'different names never compare equal');
   });
 });
 

@@ -36,6 +36,13 @@ export function closestNames(wanted: string, candidates: readonly string[], max 
   return [...new Set(scored.map((s) => s.name))].slice(0, max);
 }
 
+const NATURAL = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+
+/** Compare names as people count: pnm-1, pnm-2, pnm-10 (digit runs by value, not by character). */
+export function naturalCompare(a: string, b: string): number {
+  return NATURAL.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 /** Render rows as an aligned plain-text table. Columns are left-aligned unless listed in `right`. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], right: readonly number[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

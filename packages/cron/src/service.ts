@@ -24,6 +24,7 @@ import { Writable } from 'node:stream';
 import { NotFoundError, ROLE, UsageError, UserError } from '@dockside/common';
 import {
   EventReader,
+  checkHostPath,
   LABEL,
   OutputTail,
   execInContainer,
@@ -92,13 +93,17 @@ export interface StartOptions {
 }
 
 export async function startCron(engine: Engine, opts: StartOptions): Promise<{ id: string; name: string; jobs: number }> {
+  // Before anything is stopped or made: a backup dir is bind-mounted read-write into the scheduler.
+  for (const d of opts.backupDirs) {
+    if (!isAbsolute(d)) throw new UsageError(`--backup-dir ${d} must be an absolute path`);
+    await checkHostPath(engine, d, `--backup-dir ${d}`);
+  }
   const existing = (await findScheduler(engine)).filter((c) => c.state === 'running' || c.state === 'restarting');
   if (existing.length) {
     throw new UserError(`a scheduler is already running on this engine (${existing[0]?.name})`, { exitCode: 2, code: 'EEXISTS', hint: 'stop it first with `dockside cron stop` (history is kept)' });
   }
   await stopCron(engine);
   for (const d of opts.backupDirs) {
-    if (!isAbsolute(d)) throw new UsageError(`--backup-dir ${d} must be an absolute path`);
     if (engine.endpoint.kind === 'unix' && !existsSync(d)) mkdirSync(d, { recursive: true });
   }
   const dirs = [...new Set(opts.backupDirs.map((d) => d.replace(/\/+$/, '') || '/'))];

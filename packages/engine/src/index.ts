@@ -24,6 +24,7 @@ export * from './sidecars/run.js';
 export * from './sidecars/service.js';
 export * from './sidecars/service-secrets.js';
 export * from './sidecars/env-file.js';
+export { checkHostPath } from './sidecars/host-paths.js';
 export * from './streams/demux.js';
 export * from './streams/output.js';
 export * from './streams/event-reader.js';

@@ -16,6 +16,7 @@ import { ROLE, UserError } from '@dockside/common';
 import { LOGSHIP_API_RULES } from './api-access.js';
 import {
   EventReader,
+  checkHostPath,
   LABEL,
   containerLabels,
   containerLogTail,
@@ -33,6 +34,12 @@ import {
 } from '@dockside/engine';
 import type { ShipConfig } from './config.js';
 import type { StatusSnapshot } from './stats.js';
+import { displaySinkUrl } from './sinks/url.js';
+
+/** A shipper's destination as its label holds it, masked again (a label written before masking covered queries). */
+function shownSink(label: string | undefined): string {
+  return label ? displaySinkUrl(label) : '';
+}
 
 export const NAME_LABEL = 'dockside.logship.name';
 export const SINK_LABEL = 'dockside.logship.sink';
@@ -86,6 +93,8 @@ async function readReports(engine: Engine, id: string, lines = 60): Promise<{ re
 
 export async function startShipper(engine: Engine, opts: ShipServiceOptions): Promise<ShipperInfo> {
   const cfg = opts.config;
+  // Before the old shipper goes and before any mkdir (one under /proc never returns).
+  if (cfg.sink.kind === 'file') await checkHostPath(engine, cfg.sink.dir, `--to file://${cfg.sink.dir}`);
   const targets = [];
   for (const c of cfg.selection.containers) targets.push(await resolveContainer(engine, c));
   const filesTarget = cfg.files.length ? targets[0] : undefined;
@@ -125,7 +134,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
       readonlyRootfs: true,
       ...(network ? { networkMode: network } : {}),
       ...(opts.metricsPort && !hostNet ? { ports: [{ containerPort: METRICS_CONTAINER_PORT, hostPort: opts.metricsPort, hostIp: '127.0.0.1' }] } : {}),
-      labels: { [NAME_LABEL]: cfg.name, [SINK_LABEL]: opts.sinkDisplay },
+      labels: { [NAME_LABEL]: cfg.name, [SINK_LABEL]: displaySinkUrl(opts.sinkDisplay) },
       hostConfig: {
         Memory: 256 * 1024 * 1024,
         PidsLimit: 64,
@@ -158,7 +167,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
     throw err;
   });
   const me = (await listShippers(engine, cfg.name)).find((c) => c.id === id);
-  return { id, name: cfg.name, container: me?.name ?? id.slice(0, 12), sink: opts.sinkDisplay, state: me?.state ?? 'running', volume };
+  return { id, name: cfg.name, container: me?.name ?? id.slice(0, 12), sink: displaySinkUrl(opts.sinkDisplay), state: me?.state ?? 'running', volume };
 }
 
 export interface ShipperStatus extends ShipperInfo {
@@ -173,7 +182,7 @@ export async function shipperStatus(engine: Engine, name?: string): Promise<Ship
       const r = await readReports(engine, c.id, 200);
       const labels = await containerLabels(engine, c.id);
       const n = labels[NAME_LABEL] ?? '';
-      return { id: c.id, name: n, container: c.name, sink: labels[SINK_LABEL] ?? '', state: c.state, volume: stateVolumeName(n), ...(r.status ? { status: r.status } : {}), warnings: r.reader.warnings.slice(-5) };
+      return { id: c.id, name: n, container: c.name, sink: shownSink(labels[SINK_LABEL]), state: c.state, volume: stateVolumeName(n), ...(r.status ? { status: r.status } : {}), warnings: r.reader.warnings.slice(-5) };
     }),
   );
 }
@@ -188,7 +197,7 @@ export async function stopShipper(engine: Engine, name: string | undefined, forg
     await stopContainer(engine, c.id, 20).catch(() => undefined);
     await removeWithAnonymousVolumes(engine, c.id);
     if (forget && n) await removeNamedVolume(engine, stateVolumeName(n));
-    out.push({ id: c.id, name: n, container: c.name, sink: labels[SINK_LABEL] ?? '', state: 'removed', volume: stateVolumeName(n) });
+    out.push({ id: c.id, name: n, container: c.name, sink: shownSink(labels[SINK_LABEL]), state: 'removed', volume: stateVolumeName(n) });
   }
   if (forget && name) await removeNamedVolume(engine, stateVolumeName(name));
   return out;

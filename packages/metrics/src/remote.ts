@@ -16,8 +16,8 @@ export type CollectProgress = {
 /** What every collector sidecar sees of the host: the cgroup tree and /proc, read-only. */
 export function hostViewMounts(): SidecarMount[] {
   return [
-    { type: 'bind', source: '/sys/fs/cgroup', target: '/host/sys/fs/cgroup', readOnly: true },
-    { type: 'bind', source: '/proc', target: '/host/proc', readOnly: true },
+    { type: 'bind', source: '/sys/fs/cgroup', target: '/host/sys/fs/cgroup', readOnly: true, hostInterface: true },
+    { type: 'bind', source: '/proc', target: '/host/proc', readOnly: true, hostInterface: true },
   ];
 }
 
@@ -30,7 +30,7 @@ export function hostViewMounts(): SidecarMount[] {
  * exporter, which does listen, reaches the engine only through its api-proxy (service.ts).
  */
 export function collectorMounts(socket: string): SidecarMount[] {
-  return [...hostViewMounts(), { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true }];
+  return [...hostViewMounts(), { type: 'bind', source: socket, target: '/var/run/docker.sock', readOnly: true, hostInterface: true }];
 }
 
 export interface RemoteCollectOptions {

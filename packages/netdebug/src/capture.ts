@@ -8,7 +8,7 @@ import { chmod, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import createDebug from 'debug';
-import { InterruptedError, UserError } from '@dockside/common';
+import { InterruptedError, TargetStateError, UserError } from '@dockside/common';
 import { EventReader, resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
 import type { CaptureDone, CaptureProgress, StopReason } from './events.js';
 import type { CaptureStats } from './render.js';
@@ -117,7 +117,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     throw new UserError('refusing to write pcap bytes to a terminal', { exitCode: 2, hint: 'pipe it (`-w - | wireshark -k -i -`) or write a file with -w capture.pcap' });
   }
   const target = await resolveRunningContainer(engine, opts.container);
-  if (target.paused) throw new UserError(`container "${target.name}" is paused`, { exitCode: 2, hint: `unpause it first: docker unpause ${target.name}` });
+  if (target.paused) throw new TargetStateError(`container "${target.name}" is paused`, { hint: `unpause it first: docker unpause ${target.name}` });
 
   let out: { abs: string; restoreMode?: number } | undefined;
   const mounts: SidecarMount[] = [];

@@ -5,7 +5,7 @@
  * tools, SETUID and SETGID so that tcpdump can switch to its own user as it always does after
  * opening the device, SYS_PTRACE with --pid (strace, /proc/<pid>/root, ss -p).
  */
-import { ROLE, UserError } from '@dockside/common';
+import { ROLE, TargetStateError, UserError } from '@dockside/common';
 import { resolveRunningContainer, runSidecar, waitUntilRemoved, type Engine } from '@dockside/engine';
 
 export interface DebugOptions {
@@ -34,7 +34,7 @@ export function debugCapabilities(pid: boolean): string[] {
 
 export async function runDebug(engine: Engine, opts: DebugOptions): Promise<{ exitCode: number; target: string }> {
   const target = await resolveRunningContainer(engine, opts.container);
-  if (target.paused) throw new UserError(`container "${target.name}" is paused`, { exitCode: 2, hint: `unpause it first: docker unpause ${target.name}` });
+  if (target.paused) throw new TargetStateError(`container "${target.name}" is paused`, { hint: `unpause it first: docker unpause ${target.name}` });
   const env: Record<string, string> = { debian_chroot: `dockside:${target.name}` };
   if (opts.tty) env['TERM'] = process.env['TERM'] || 'xterm';
   if (opts.pid) env['TARGET_ROOT'] = '/proc/1/root';

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { NotFoundError, UserError } from '@dockside/common';
-import type { SidecarFile, SidecarMount } from '@dockside/engine';
+import { checkHostPath, type SidecarFile, type SidecarMount } from '@dockside/engine';
 import type { DestinationConfig, S3Credentials } from './config.js';
 import { openDestination, type Destination } from './destination.js';
 import { describeDestination, parseDestination, type DestinationSpec } from './parse.js';
@@ -44,6 +44,7 @@ export async function resolveDestination(opts: DestinationOptions, env: NodeJS.P
   const spec = parseDestination(opts.destination);
   const description = describeDestination(spec);
   if (spec.kind === 'dir') {
+    await checkHostPath(undefined, spec.path, `${mode === 'write' ? '--to' : '--from'} ${opts.destination}`);
     let owner = 0;
     if (mode === 'write') {
       await createDirectory(spec.path);

@@ -54,6 +54,7 @@ export default class Capture extends DocksideCommand {
       return this.log(nd.renderSummary(summary));
     }
     if (!args.container) throw new UsageError('name the container to capture from', { hint: 'e.g. `dockside capture web -w web.pcap`, or `dockside capture --read web.pcap`' });
+    if (flags.json && !flags.summary && !flags.write) throw new UsageError('--json needs --summary or -w FILE: packet lines are not JSON', { hint: 'add --summary for the decoded report as JSON, or -w capture.pcap for the packets (the JSON report names the file)' });
     if (flags.json && flags.write === '-') throw new UsageError('--json and -w - both want stdout', { hint: 'drop --json (the report goes to stderr), or write a file with -w capture.pcap' });
     const durationMs = flags.duration;
 

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
-import { repeated } from '../lib/flags.js';
+import { listFlag } from '../lib/flags.js';
 import { SIDECAR_ROLES, type SidecarRole } from '../lib/images-catalog.js';
 
 export default class Probe extends DocksideCommand {
@@ -14,14 +14,14 @@ export default class Probe extends DocksideCommand {
   ];
   static override args = { container: Args.string({ description: 'Target container: name, full id or unique id prefix.', required: true }) };
   static override flags = {
-    role: Flags.string({ description: 'Probe with this sidecar only (repeatable; default: all).', options: [...SIDECAR_ROLES], multiple: true, env: 'DOCKSIDE_PROBE_ROLE' }),
+    role: listFlag({ description: 'Probe with this sidecar only (repeatable; default: all).', options: SIDECAR_ROLES, env: 'DOCKSIDE_PROBE_ROLE' }),
     json: jsonFlag,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Probe);
     const { probeTarget, renderProbe } = await import('../services/probe.js');
-    const roles = (flags.role?.length ? repeated(flags.role, ',') : [...SIDECAR_ROLES]) as SidecarRole[];
+    const roles = (flags.role?.length ? flags.role : [...SIDECAR_ROLES]) as SidecarRole[];
     const results = await probeTarget(await this.engine(), args.container, roles, { version: this.config.version, session: this.session });
     if (flags.json) return this.printJson(results);
     this.log(renderProbe(results));

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
+import { listFlag } from '../lib/flags.js';
 import { destinationOptions, networkFlag, s3Flags } from '../lib/backup-flags.js';
 import { imageRef, ROLE } from '../lib/images-catalog.js';
 
@@ -20,7 +21,7 @@ The container is stopped during the restore and started again after, unless --no
   static override flags = {
     from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_RESTORE_FROM', required: true }),
     id: Flags.string({ description: 'Backup id, or "latest" (the newest backup of this container).', default: 'latest', env: 'DOCKSIDE_RESTORE_ID' }),
-    volume: Flags.string({ description: 'Restore only this volume (name or mount path), or with --load this dump; repeatable.', multiple: true, env: 'DOCKSIDE_RESTORE_VOLUME' }),
+    volume: listFlag({ description: 'Restore only this volume (name or mount path), or with --load this dump; repeatable.', env: 'DOCKSIDE_RESTORE_VOLUME' }),
     'into-volume': Flags.string({ description: 'Restore into this new named volume instead of the container\'s own.', env: 'DOCKSIDE_RESTORE_INTO_VOLUME', exclusive: ['load'] }),
     load: Flags.string({ description: "Pipe the backup's dump into this shell command in the container (e.g. \"psql -U postgres\").", env: 'DOCKSIDE_RESTORE_LOAD' }),
     'no-stop': Flags.boolean({ description: 'Do not stop the container during the restore.', default: false, env: 'DOCKSIDE_RESTORE_NO_STOP' }),

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { DocksideCommand } from '../lib/base-command.js';
-import { repeated } from '../lib/flags.js';
+import { listFlag } from '../lib/flags.js';
 import { imageRef } from '../lib/images-catalog.js';
 
 export default class Run extends DocksideCommand {
@@ -23,10 +23,10 @@ The sidecar starts with every capability dropped; add back only what the command
     net: Flags.boolean({ description: "Join the container's network namespace (--net container:).", default: false, env: 'DOCKSIDE_RUN_NET' }),
     pid: Flags.boolean({ description: "Join the container's PID namespace (--pid container:).", default: false, env: 'DOCKSIDE_RUN_PID' }),
     image: Flags.string({ description: 'Image to run (default: the dockside base image).', env: 'DOCKSIDE_RUN_IMAGE' }),
-    mount: Flags.string({ description: 'Extra mount, docker syntax: type=bind,source=/host/dir,target=/dir[,readonly] (repeatable; in the variable, one per line).', multiple: true, env: 'DOCKSIDE_RUN_MOUNT' }),
-    'cap-add': Flags.string({ description: 'Capability to grant (repeatable), e.g. NET_RAW. All others are dropped.', multiple: true, env: 'DOCKSIDE_RUN_CAP_ADD' }),
-    'env-file': Flags.string({ description: 'Read environment variables from a file of KEY=VALUE lines (repeatable; in the variable, one per line).', multiple: true, env: 'DOCKSIDE_RUN_ENV_FILE' }),
-    env: Flags.string({ char: 'e', description: 'Set an environment variable KEY=VALUE (repeatable). Values show in `docker inspect`: keep secrets out of them. In the variable, one per line.', multiple: true, env: 'DOCKSIDE_RUN_ENV' }),
+    mount: listFlag({ description: 'Extra mount, docker syntax: type=bind,source=/host/dir,target=/dir[,readonly] (repeatable; in the variable, one per line).', separator: '\n', env: 'DOCKSIDE_RUN_MOUNT' }),
+    'cap-add': listFlag({ description: 'Capability to grant (repeatable), e.g. NET_RAW. All others are dropped.', env: 'DOCKSIDE_RUN_CAP_ADD' }),
+    'env-file': listFlag({ description: 'Read environment variables from a file of KEY=VALUE lines (repeatable; in the variable, one per line).', separator: '\n', env: 'DOCKSIDE_RUN_ENV_FILE' }),
+    env: listFlag({ char: 'e', description: 'Set an environment variable KEY=VALUE (repeatable). Values show in `docker inspect`: keep secrets out of them. In the variable, one per line.', separator: '\n', env: 'DOCKSIDE_RUN_ENV' }),
     user: Flags.string({ char: 'u', description: 'User (name or uid[:gid]) to run as.', env: 'DOCKSIDE_RUN_USER' }),
     tty: Flags.boolean({ char: 't', description: 'Allocate a terminal.', default: false, env: 'DOCKSIDE_RUN_TTY' }),
     interactive: Flags.boolean({ char: 'i', description: 'Keep stdin open and pass it to the command.', default: false, env: 'DOCKSIDE_RUN_INTERACTIVE' }),
@@ -41,10 +41,10 @@ The sidecar starts with every capability dropped; add back only what the command
       image: flags.image ?? imageRef('base', this.config.version),
       command,
       join: { volumes: flags.volumes, network: flags.net, pid: flags.pid },
-      mounts: repeated(flags.mount, '\n').map(parseMount),
-      capAdd: repeated(flags['cap-add'], ',').map((c) => c.toUpperCase().replace(/^CAP_/, '')),
-      envFiles: repeated(flags['env-file'], '\n'),
-      env: parseEnvPairs(repeated(flags.env, '\n')),
+      mounts: (flags.mount ?? []).map(parseMount),
+      capAdd: (flags['cap-add'] ?? []).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
+      envFiles: flags['env-file'] ?? [],
+      env: parseEnvPairs(flags.env ?? []),
       tty: flags.tty,
       interactive: flags.interactive,
       ...(flags.user ? { user: flags.user } : {}),

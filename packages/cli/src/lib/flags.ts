@@ -66,12 +66,68 @@ export function durationText(ms: number): string {
   return parts.join('') || '0s';
 }
 
+export interface ListFlagOptions {
+  description: string;
+  /** Every flag can also be set through a DOCKSIDE_* variable; for a list it holds several values. */
+  env: `DOCKSIDE_${string}`;
+  /**
+   * What separates values in the variable: `,` (default), or a newline for values that hold commas
+   * themselves (`run --mount type=bind,source=...`, `--env K=a,b`, `--env-file`).
+   */
+  separator?: ',' | '\n';
+  /** Also split each command-line value at commas (`--backup-dir /a,/b` as two `--backup-dir`). */
+  commaSeparatedArguments?: boolean;
+  /** The only values accepted (checked per value, from the command line and from the variable). */
+  options?: readonly string[];
+  char?: AlphabetLowercase | AlphabetUppercase;
+  helpGroup?: string;
+  exclusive?: string[];
+}
+
 /**
- * A repeatable flag's values. From the command line oclif gives an array; from its DOCKSIDE_* variable
- * it gives the variable's text unsplit, which holds several values separated by `separator`.
+ * A repeatable flag: `flags.x` is a string[] (or undefined when not given) however it was set.
+ * oclif parses each command-line occurrence on its own, but hands a `multiple` flag's variable over
+ * as one unsplit string (and checks `options` against that whole string): this flag splits the
+ * variable at `separator` while the command line is parsed, so `DOCKSIDE_BACKUP_VOLUME=a,b` is
+ * `--volume a --volume b`. Blank values are dropped and each value is trimmed.
  */
-export function repeated(value: readonly string[] | string | undefined, separator: string): string[] {
-  if (value === undefined) return [];
-  if (typeof value === 'string') return value.split(separator).map((v) => v.trim()).filter(Boolean);
-  return [...value];
+export function listFlag(opts: ListFlagOptions): OptionFlag<string[] | undefined> {
+  const separator = opts.separator ?? ',';
+  const check = async (value: string, flag: { name: string }): Promise<string> => {
+    if (opts.options && !opts.options.includes(value)) {
+      const { UsageError } = await import('@dockside/common');
+      throw new UsageError(`--${flag.name} must be one of ${opts.options.join(', ')} (got "${value}")`, {
+        hint: `repeat --${flag.name} for several, or list them in ${opts.env} separated by ${separator === ',' ? 'commas' : 'newlines'}`,
+      });
+    }
+    return value;
+  };
+  const parse = async (input: string, ctx: { token?: unknown } | undefined, flag: { name: string }): Promise<string> => {
+    // A command-line occurrence comes with its token; the variable's text comes without one.
+    if (ctx?.token !== undefined) return check(input, flag);
+    const values = await Promise.all(splitList(input, separator).map((v) => check(v, flag)));
+    // oclif keeps what parse() returns for the variable as the flag's whole value: the list itself.
+    return values as unknown as string;
+  };
+  // As oclif shows a flag's options (not given to oclif: it would check them against the variable's whole text).
+  const optionsHelp = opts.options ? `\n<options: ${opts.options.join('|')}>` : '';
+  return Flags.custom<string>({
+    description: `${opts.description}${optionsHelp}`,
+    env: opts.env,
+    multiple: true,
+    parse,
+    ...(opts.options ? { helpValue: '<option>' } : {}),
+    ...(opts.commaSeparatedArguments ? { delimiter: ',' as const } : {}),
+    ...(opts.char ? { char: opts.char } : {}),
+    ...(opts.helpGroup ? { helpGroup: opts.helpGroup } : {}),
+    ...(opts.exclusive ? { exclusive: opts.exclusive } : {}),
+  })();
+}
+
+/** A list variable's values: split at `separator`, trimmed, blanks dropped ("a, b,,c" -> a b c). */
+export function splitList(text: string, separator: ',' | '\n'): string[] {
+  return text
+    .split(separator === ',' ? ',' : /\r?\n/)
+    .map((v) => v.trim())
+    .filter(Boolean);
 }

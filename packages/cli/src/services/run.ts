@@ -3,7 +3,7 @@
  * dockside sidecar does. Output is streamed, the exit code relayed, signals forwarded, and the
  * sidecar removed however the run ends.
  */
-import { ROLE, UsageError } from '@dockside/common';
+import { ROLE, TargetStateError, UsageError } from '@dockside/common';
 import { resolveContainer, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
 
 export interface RunOptions {
@@ -69,7 +69,7 @@ export async function runInSidecar(engine: Engine, o: RunOptions): Promise<numbe
   if (o.command.length === 0) throw new UsageError('no command given', { hint: 'put the command after --, e.g. `dockside run web --net -- ip addr`' });
   const target = await resolveContainer(engine, o.target);
   if ((o.join.network || o.join.pid) && !target.running) {
-    throw new UsageError(`container "${target.name}" is not running (${target.status}); --net and --pid need a running target`, {
+    throw new TargetStateError(`container "${target.name}" is not running (${target.status}); --net and --pid need a running target`, {
       hint: `start it first: docker start ${target.name}`,
     });
   }

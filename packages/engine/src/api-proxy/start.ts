@@ -93,7 +93,7 @@ export async function startApiProxy(
         ...(access.createPolicy ? { DOCKSIDE_API_CREATE_POLICY: JSON.stringify(access.createPolicy) } : {}),
       },
       mounts: [
-        { type: 'bind', source: engineSocketSource(engine), target: PROXY_UPSTREAM, readOnly: true },
+        { type: 'bind', source: engineSocketSource(engine), target: PROXY_UPSTREAM, readOnly: true, hostInterface: true },
         { type: 'volume', source: volume, target: API_SOCKET_DIR },
       ],
       capAdd: [],

@@ -73,7 +73,11 @@ export class EngineHttp {
     this.dial = typeof dial === 'string' ? { socketPath: dial } : 'agent' in dial ? { agent: dial.agent, host: 'docker' } : dial;
   }
 
-  /** Send a request; resolves with the response once its headers arrive (status >= 400 rejects, with the body read). */
+  /**
+   * Send a request; resolves with the response once its headers arrive. A status >= 400 rejects, with
+   * the body read; so does a redirect (the engine redirects a path it had to clean, e.g. one with
+   * "//": not the resource asked for), while 304 ("already so") is an answer.
+   */
   open(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
@@ -87,8 +91,9 @@ export class EngineHttp {
         },
         (res) => {
           const status = res.statusCode ?? 500;
-          if (status < 400) return resolve(res);
-          readAll(res).then((b) => reject(new EngineHttpError(status, b.toString('utf8'))), reject);
+          if (status < 300 || status === 304) return resolve(res);
+          const text = status < 400 ? `redirected to ${String(res.headers.location)}` : undefined;
+          readAll(res).then((b) => reject(new EngineHttpError(status, text ?? b.toString('utf8'))), reject);
         },
       );
       req.on('error', reject);

@@ -1,6 +1,6 @@
 /** Finding a target container by name, full id or unique id prefix. */
 import type Dockerode from 'dockerode';
-import { NotFoundError, UserError, closestNames } from '@dockside/common';
+import { NotFoundError, TargetStateError, UsageError, closestNames, naturalCompare } from '@dockside/common';
 import { containerApi } from './api.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError, statusOf } from '../connection/errors.js';
@@ -30,24 +30,53 @@ export interface TargetContainer {
 }
 
 /**
- * Resolve a container by name, full id or unique id prefix (the engine's own rules). On a miss, the
- * error names the closest existing containers.
+ * Resolve a container by name, full id or unique id prefix, by the engine's own rules: a full id,
+ * then a name (the engine stores names as "/web", so "/web" and "web" are one name; a leading "/"
+ * means a name only), then a unique id prefix. On a miss, the error names the closest existing
+ * containers; an id prefix that several containers share names them all.
  */
 export async function resolveContainer(engine: Engine, ref: string): Promise<TargetContainer> {
-  if (!ref || /[\s/]/.test(ref.replace(/^\//, ''))) {
+  // "/web" must not go on the wire as /containers//web/json: the engine's router answers a path
+  // with "//" by a redirect, not by the container.
+  const key = ref.startsWith('/') ? ref.slice(1) : ref;
+  if (!key || /[\s/]/.test(key)) {
     throw new NotFoundError(`no container named "${ref}"`, { hint: 'give a container name or id, as `docker ps` shows them' });
   }
+  let failure: unknown;
   try {
-    const info = await containerApi(engine).inspect(ref);
-    return toTarget(info);
+    const info = await containerApi(engine).inspect(key);
+    // "/abc" names a container: an id or id prefix "abc" is not what was asked for.
+    if (key === ref || info.Name === ref) return toTarget(info);
   } catch (err) {
-    if (statusOf(err) !== 404) throw mapEngineError(err, { endpoint: engine.endpoint, doing: `looking up container "${ref}"` });
+    if (statusOf(err) !== 404) failure = err;
   }
-  const all = await queryContainers(engine, { all: true }, 'listing containers').catch(() => []);
+  const all = await queryContainers(engine, { all: true }, 'listing containers').catch((err: unknown) => {
+    if (failure === undefined) return [];
+    throw mapEngineError(failure, { endpoint: engine.endpoint, doing: `looking up container "${ref}"` });
+  });
+  if (failure !== undefined) {
+    // An id prefix several containers share (the engine: "Multiple IDs found", a 500 on 20.10):
+    // found from the listing, not from the engine's message.
+    const sharing = key === ref && /^[0-9a-f]+$/.test(key) ? all.filter((c) => c.Id.startsWith(key)) : [];
+    if (sharing.length > 1) throw ambiguous(ref, sharing);
+    throw mapEngineError(failure, { endpoint: engine.endpoint, doing: `looking up container "${ref}"` });
+  }
   const names = all.flatMap((c) => (c.Names ?? []).map((n) => n.replace(/^\//, '')));
-  const close = closestNames(ref, names);
+  const close = closestNames(key, names);
   throw new NotFoundError(`no container named "${ref}"`, {
     hint: close.length > 0 ? `did you mean ${close.map((n) => `"${n}"`).join(', ')}?` : 'see `docker ps -a` for the containers on this engine',
+  });
+}
+
+const CANDIDATES_SHOWN = 10;
+
+function ambiguous(ref: string, sharing: Dockerode.ContainerInfo[]): UsageError {
+  const named = sharing
+    .map((c) => `${(c.Names?.[0] ?? '').replace(/^\//, '') || '?'} (${c.Id.slice(0, 12)})`)
+    .sort(naturalCompare);
+  const more = named.length > CANDIDATES_SHOWN ? ` and ${named.length - CANDIDATES_SHOWN} more` : '';
+  return new UsageError(`"${ref}" matches several containers: ${named.slice(0, CANDIDATES_SHOWN).join(', ')}${more}`, {
+    hint: "give more of the id, or the container's name",
   });
 }
 
@@ -55,7 +84,7 @@ export async function resolveContainer(engine: Engine, ref: string): Promise<Tar
 export async function resolveRunningContainer(engine: Engine, ref: string): Promise<TargetContainer> {
   const t = await resolveContainer(engine, ref);
   if (!t.running) {
-    throw new UserError(`container "${t.name}" is not running (${t.status})`, {
+    throw new TargetStateError(`container "${t.name}" is not running (${t.status})`, {
       hint: `start it first: docker start ${t.name}`,
       code: 'ENOTRUNNING',
     });

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
-import { BugError, UserError } from '@dockside/common';
+import { BugError, UsageError } from '@dockside/common';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
@@ -16,12 +16,19 @@ import { forceRemove } from '../containers/lifecycle.js';
 import type { TargetContainer } from '../containers/resolve.js';
 import { loadTarStream } from '../streams/tar.js';
 import { parseEnvFile } from './env-file.js';
+import { checkHostBinds } from './host-paths.js';
 
 export interface SidecarMount {
   type: 'bind' | 'volume' | 'tmpfs';
   source?: string;
   target: string;
   readOnly?: boolean;
+  /**
+   * dockside's own bind of a host interface it means to hand over (the engine socket to the
+   * api-proxy, /proc and /sys/fs/cgroup read-only to the metrics reader): exempt from the host-path
+   * rule (sidecars/host-paths.ts) every other bind is checked against. Never for a path a user gave.
+   */
+  hostInterface?: boolean;
 }
 
 export interface SidecarFile {
@@ -75,7 +82,9 @@ export async function buildCreateOptions(spec: SidecarSpec): Promise<Dockerode.C
     try {
       text = await readFile(f, 'utf8');
     } catch (err) {
-      throw new UserError(`cannot read env file ${f}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { exitCode: 2 });
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(err));
+      throw new UsageError(`cannot read env file ${f}: ${why}`, { hint: 'give a file of KEY=VALUE lines (--env-file, repeatable)' });
     }
     Object.assign(env, parseEnvFile(text, f));
   }
@@ -154,6 +163,7 @@ export function sidecarName(role: string, targetName?: string): string {
  * with its id, and whether the engine removes it by itself once it exits (AutoRemove).
  */
 export async function createSidecar(engine: Engine, spec: SidecarSpec): Promise<{ id: string; autoRemove: boolean }> {
+  await checkHostBinds(engine, spec.role, spec.mounts);
   const opts = await buildCreateOptions(spec);
   // AutoRemove would delete a container that never starts only on daemon restart; we remove it ourselves.
   let id: string;

@@ -11,6 +11,7 @@ import { mapEngineError } from '../connection/errors.js';
 import { removeWithAnonymousVolumes } from '../containers/lifecycle.js';
 import { loadTarStream } from '../streams/tar.js';
 import { buildCreateOptions } from './create.js';
+import { checkHostBinds } from './host-paths.js';
 import type { ServiceSpec } from './service.js';
 import { withApiProxy } from '../api-proxy/start.js';
 
@@ -28,6 +29,7 @@ export async function startServiceWithSecrets(
 ): Promise<{ id: string }> {
   if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startServiceWithSecrets(engine, s, ready));
   const { secretDir, secrets, files: _files, apiAccess: _access, ...rest } = spec;
+  await checkHostBinds(engine, spec.role, rest.mounts);
   const opts = await buildCreateOptions({
     ...rest,
     mounts: [...(rest.mounts ?? []), { type: 'volume', target: secretDir }],

@@ -60,3 +60,38 @@ export function sinkAddress(s: SinkConfig): { host: string; port: number } | und
   }
   return undefined;
 }
+
+/** Query keys that are dockside's own settings (not secrets), shown as given. */
+const SETTINGS = new Set(['insecure']);
+
+/**
+ * A destination URL as it may be shown (stdout, `logs status`, the dockside.logship.sink label that
+ * `docker inspect` prints): user info, every query value but dockside's own settings, and the
+ * fragment masked, since tokens travel in all three (`?token=`, `#sig`).
+ */
+export function displaySinkUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '(unparsable URL)';
+  }
+  const scheme = url.protocol;
+  const auth = url.username || url.password ? '***@' : '';
+  const host = url.host;
+  const query = url.search
+    ? `?${url.search
+        .slice(1)
+        .split('&')
+        .map((pair) => {
+          const eq = pair.indexOf('=');
+          if (eq < 0) return pair;
+          const key = pair.slice(0, eq);
+          return SETTINGS.has(decodeURIComponent(key)) ? pair : `${key}=***`;
+        })
+        .join('&')}`
+    : '';
+  const fragment = url.hash ? '#***' : '';
+  // file:///dir has an empty host; the others keep the path as written.
+  return `${scheme}//${auth}${host}${url.pathname === '/' && !raw.replace(/[?#].*$/, '').endsWith('/') ? '' : url.pathname}${query}${fragment}`;
+}

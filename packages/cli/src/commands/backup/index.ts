@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { listFlag } from '../../lib/flags.js';
 import { destinationOptions, networkFlag, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
@@ -22,8 +23,8 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
 
   static override flags = {
     to: Flags.string({ description: 'Where to write: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_TO', required: true }),
-    volume: Flags.string({ description: 'Back up only this volume (name or mount path); repeatable. Default: all volumes and bind mounts.', multiple: true, env: 'DOCKSIDE_BACKUP_VOLUME' }),
-    exclude: Flags.string({ description: 'Leave out paths matching this glob (like tar --exclude: "*.log", "cache/", "tmp/**"); repeatable.', multiple: true, env: 'DOCKSIDE_BACKUP_EXCLUDE' }),
+    volume: listFlag({ description: 'Back up only this volume (name or mount path); repeatable. Default: all volumes and bind mounts.', env: 'DOCKSIDE_BACKUP_VOLUME' }),
+    exclude: listFlag({ description: 'Leave out paths matching this glob (like tar --exclude: "*.log", "cache/", "tmp/**"); repeatable.', env: 'DOCKSIDE_BACKUP_EXCLUDE' }),
     compress: Flags.string({ description: 'Compression.', options: ['zstd', 'gzip', 'none'], default: 'zstd', env: 'DOCKSIDE_BACKUP_COMPRESS' }),
     level: Flags.integer({ description: 'Compression level (zstd 1-19, default 3; gzip 1-9, default 6).', min: 1, max: 19, env: 'DOCKSIDE_BACKUP_LEVEL' }),
     pause: Flags.boolean({ description: 'Pause the container while its volumes are read.', default: false, exclusive: ['stop'], env: 'DOCKSIDE_BACKUP_PAUSE' }),

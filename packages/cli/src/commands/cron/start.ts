@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { listFlag } from '../../lib/flags.js';
 import { imageRef } from '../../lib/images-catalog.js';
 
 export default class CronStart extends DocksideCommand {
@@ -28,7 +29,7 @@ Its state (last slot handled per job, history) lives on the volume dockside-cron
   ];
   static override flags = {
     config: Flags.string({ description: 'YAML file with more jobs (jobs: {<container>/<job>: {schedule, exec|dockside|run, ...}}).', env: 'DOCKSIDE_CRON_CONFIG' }),
-    'backup-dir': Flags.string({ description: 'Host directory backup jobs may write under (repeatable; mounted at the same path).', multiple: true, env: 'DOCKSIDE_CRON_BACKUP_DIR' }),
+    'backup-dir': listFlag({ description: 'Host directory backup jobs may write under (repeatable; mounted at the same path).', commaSeparatedArguments: true, env: 'DOCKSIDE_CRON_BACKUP_DIR' }),
     'state-volume': Flags.string({ description: 'Named volume holding the scheduler\'s journal and job list.', default: 'dockside-cron-state', env: 'DOCKSIDE_CRON_STATE_VOLUME' }),
     json: jsonFlag,
   };
@@ -43,7 +44,7 @@ Its state (last slot handled per job, history) lives on the volume dockside-cron
       version: this.config.version,
       session: this.session,
       ...(config ? { config } : {}),
-      backupDirs: (flags['backup-dir'] ?? []).flatMap((d) => d.split(',')).filter(Boolean),
+      backupDirs: flags['backup-dir'] ?? [],
       stateVolume: flags['state-volume'],
     });
     if (flags.json) return this.printJson(info);

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { repeated } from '../../lib/flags.js';
+import { listFlag } from '../../lib/flags.js';
 import { SIDECAR_ROLES, type SidecarRole } from '../../lib/images-catalog.js';
 
 export default class ImagesBuild extends DocksideCommand {
@@ -17,7 +17,7 @@ Online, the base starts from the official node:22-bookworm-slim image. With --of
 
   static override flags = {
     offline: Flags.boolean({ description: 'Build the base from Debian packages instead of pulling node:22-bookworm-slim.', env: 'DOCKSIDE_OFFLINE', default: false }),
-    only: Flags.string({ description: 'Build only this sidecar image (repeatable); the base is built if needed.', options: [...SIDECAR_ROLES], multiple: true, env: 'DOCKSIDE_IMAGES_ONLY' }),
+    only: listFlag({ description: 'Build only this sidecar image (repeatable); the base is built if needed.', options: SIDECAR_ROLES, env: 'DOCKSIDE_IMAGES_ONLY' }),
     force: Flags.boolean({ description: 'Rebuild even when an image is up to date.', default: false, env: 'DOCKSIDE_IMAGES_FORCE' }),
     verbose: Flags.boolean({ char: 'v', description: "Show the builder's output.", default: false, env: 'DOCKSIDE_IMAGES_VERBOSE' }),
     json: jsonFlag,
@@ -30,7 +30,7 @@ Online, the base starts from the official node:22-bookworm-slim image. With --of
     const results = await buildImages(await this.engine(), {
       version: this.config.version,
       offline: flags.offline,
-      only: flags.only ? (repeated(flags.only, ',') as SidecarRole[]) : undefined,
+      only: flags.only as SidecarRole[] | undefined,
       force: flags.force,
       log,
       ...(flags.verbose ? { builderLog: (l: string) => process.stderr.write(`  ${l}\n`) } : {}),

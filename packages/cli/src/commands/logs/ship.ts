@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { listFlag } from '../../lib/flags.js';
 import { imageRef } from '../../lib/images-catalog.js';
 
 export default class LogsShip extends DocksideCommand {
@@ -21,11 +22,11 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
   static override flags = {
     to: Flags.string({ description: 'Destination URL: file:///dir, syslog+tcp|udp|tls://host:port, http(s)://..., loki://host:port.', required: true, env: 'DOCKSIDE_LOGS_TO' }),
     all: Flags.boolean({ description: 'Ship every container (dockside\'s own sidecars excepted), including ones started later.', default: false, env: 'DOCKSIDE_LOGS_ALL' }),
-    label: Flags.string({ description: 'Ship containers carrying this label (key or key=value); repeatable, all must match.', multiple: true, env: 'DOCKSIDE_LOGS_LABEL' }),
+    label: listFlag({ description: 'Ship containers carrying this label (key or key=value); repeatable, all must match.', env: 'DOCKSIDE_LOGS_LABEL' }),
     name: Flags.string({ description: 'Name of this shipper (several can run side by side); its positions are kept under this name.', default: 'default', env: 'DOCKSIDE_LOGS_NAME' }),
     'max-line': Flags.string({ description: 'Longest line kept whole; longer lines are cut there and marked "truncated".', default: '1MiB', env: 'DOCKSIDE_LOGS_MAX_LINE' }),
     'multiline-start': Flags.string({ description: 'Regular expression that starts a record; following lines that do not match join it. Presets: java, python, go.', env: 'DOCKSIDE_LOGS_MULTILINE_START' }),
-    files: Flags.string({ description: "Also ship log files the container writes into its volumes (glob as the container sees it; repeatable; one named container).", multiple: true, env: 'DOCKSIDE_LOGS_FILES' }),
+    files: listFlag({ description: "Also ship log files the container writes into its volumes (glob as the container sees it; repeatable; one named container).", env: 'DOCKSIDE_LOGS_FILES' }),
     network: Flags.string({ description: 'Network of the shipper (host reaches a receiver on this host\'s 127.0.0.1). Default: none for file destinations, the default bridge otherwise.', env: 'DOCKSIDE_LOGS_NETWORK' }),
     'tls-ca': Flags.string({ description: 'CA certificate (PEM file) that signed the syslog+tls receiver\'s certificate (default: the system CAs).', env: 'DOCKSIDE_LOGS_TLS_CA' }),
     'metrics-port': Flags.integer({ description: 'Serve /metrics of the shipper on 127.0.0.1:<port> of the host.', min: 1, max: 65535, env: 'DOCKSIDE_LOGS_METRICS_PORT' }),
@@ -37,7 +38,7 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
     const { parseSize, UsageError } = await import('@dockside/common');
     const maxLine = parseSize(flags['max-line']);
     if (maxLine < 1024 || maxLine > 64 * 1024 * 1024) throw new UsageError(`--max-line must be between 1KiB and 64MiB (got ${flags['max-line']})`);
-    const { validateShipConfig, startShipper } = await import('@dockside/logship');
+    const { validateShipConfig, startShipper, displaySinkUrl } = await import('@dockside/logship');
     const config = validateShipConfig({
       name: flags.name,
       to: flags.to,
@@ -53,13 +54,12 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
         throw new UsageError(`cannot read --tls-ca ${flags['tls-ca']}: ${err.code ?? err.message}`);
       });
     }
-    const display = flags.to.replace(/\/\/[^/@]*@/, '//***@');
     const info = await startShipper(await this.engine(), {
       image: imageRef('logship', this.config.version),
       version: this.config.version,
       session: this.session,
       config,
-      sinkDisplay: display,
+      sinkDisplay: displaySinkUrl(flags.to),
       ...(flags.network ? { network: flags.network } : {}),
       ...(flags['metrics-port'] ? { metricsPort: flags['metrics-port'] } : {}),
     });

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { durationFlag, repeated } from '../../lib/flags.js';
+import { durationFlag, listFlag } from '../../lib/flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class MetricsServe extends DocksideCommand {
@@ -19,9 +19,9 @@ The sidecar gets the host's /sys/fs/cgroup and /proc read-only, and the Docker s
     interval: durationFlag({ description: 'How often to collect (scrapes serve the latest collection).', default: '10s', min: 1000, max: 3_600_000, env: 'DOCKSIDE_METRICS_INTERVAL' }),
     listen: Flags.string({ description: 'Host address to publish on (0.0.0.0 exposes it to the network).', default: '127.0.0.1', env: 'DOCKSIDE_METRICS_LISTEN' }),
     'token-file': Flags.string({ description: 'File holding a bearer token scrapes must present.', env: 'DOCKSIDE_METRICS_TOKEN_FILE' }),
-    label: Flags.string({
+    label: listFlag({
       description: 'Container label to export as container_label_<key> (repeatable; default: compose project and service).',
-      multiple: true,
+      commaSeparatedArguments: true,
       env: 'DOCKSIDE_METRICS_LABELS',
     }),
     json: jsonFlag,
@@ -41,7 +41,7 @@ The sidecar gets the host's /sys/fs/cgroup and /proc read-only, and the Docker s
       listen: flags.listen,
       intervalMs: flags.interval,
       ...(flags['token-file'] ? { tokenFile: flags['token-file'] } : {}),
-      labelAllowList: flags.label?.length ? repeated(flags.label, ',').flatMap((l) => l.split(',')).filter(Boolean) : DEFAULT_LABEL_ALLOW_LIST,
+      labelAllowList: flags.label?.length ? flags.label : DEFAULT_LABEL_ALLOW_LIST,
     });
     if (flags.json) return this.printJson(info);
     this.log(`metrics exporter ${info.name} (${info.id.slice(0, 12)}) serving ${info.url}${info.auth ? ' (bearer token required)' : ''}`);
