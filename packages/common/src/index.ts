@@ -6,3 +6,7 @@ export * from './roles.js';
 export * from './api-access.js';
 export * from './create-policy.js';
 export * from './child-env.js';
+export * from './go-json.js';
+export * from './docker-schema.js';
+export * from './created-policy.js';
+export * from './exec-policy.js';
