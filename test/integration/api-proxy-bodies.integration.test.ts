@@ -160,7 +160,7 @@ describe('api-proxy: bodies are read the way the engine reads them (issue #17)',
     assert.equal(ok.status, 201, ok.body);
   });
 
-  it('a start (or any other POST) with a body is refused: API < 1.24 would apply a HostConfig given to start', async () => {
+  it('a start body never reaches the engine: API < 1.24 (which would apply a HostConfig given to start) is refused, a later one goes on without it', async () => {
     const created = await viaProxy('POST', `/v1.41/containers/create?name=dstest-${RUN_ID}-startbody`, raw('"HostConfig":{"NetworkMode":"none"}'));
     assert.equal(created.status, 201, created.body);
     const id = (JSON.parse(created.body) as { Id: string }).Id;
@@ -169,7 +169,7 @@ describe('api-proxy: bodies are read the way the engine reads them (issue #17)',
     const hc = JSON.parse(docker('inspect', '--format', '{{json .HostConfig}}', id)) as { Privileged: boolean; Binds: string[] | null };
     docker('rm', '-f', id);
     assert.equal(old.status, 403, old.body);
-    assert.equal(cur.status, 403, cur.body);
+    assert.equal(cur.status, 204, cur.body);
     assert.equal(hc.Privileged, false);
     assert.equal(hc.Binds, null);
   });

@@ -53,11 +53,12 @@ export function decodeExecStart(raw: Buffer | string): Decoded {
 }
 
 /**
- * A POST on a rule that names no body kind (start, stop, wait, kill...): nothing, or an empty
- * JSON object, which is forwarded as no body at all. The engine of API < 1.24 applies a HostConfig
- * sent with start: no such body reaches it.
+ * A POST on a rule that names no body kind (start, stop, wait, kill...): nothing, or a JSON
+ * object, forwarded as no body at all. dockerode repeats its query options in the body
+ * (`{"t":2}` on a stop), so an object is accepted, but nothing in it reaches the engine (which,
+ * before API 1.24, applied a HostConfig sent with a start).
  */
 export function decodeNoBody(raw: Buffer | string): Decoded {
-  const d = decode(raw, { fields: {} }, 'request');
-  return 'refused' in d ? { refused: 'this request may not carry a body' } : { canonical: '' };
+  const d = decode(raw, { fields: {}, unknown: 'drop' }, 'request');
+  return 'refused' in d ? { refused: 'this request may carry no body but a JSON object, which is not sent on' } : { canonical: '' };
 }
