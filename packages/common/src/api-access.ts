@@ -8,17 +8,27 @@
  * see a path that means something other than what the rule matched.
  */
 
+import type { ExecRule } from './exec-policy.js';
+
 export type ApiMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+
+/** The JSON bodies a rule lets through, each read as the engine reads it and forwarded re-serialised. */
+export type ApiBody = 'container-create' | 'exec-create' | 'exec-start';
+const BODIES: readonly string[] = ['container-create', 'exec-create', 'exec-start'];
 
 export interface ApiRule {
   method: ApiMethod;
   /** RegExp source matched against the normalised path, anchored (`^(?:...)$`). */
   path: string;
   /**
-   * `container-create`: the request's JSON body is buffered and checked against the proxy's
-   * CreatePolicy (create-policy.ts) before it is forwarded. Only on POST /containers/create.
+   * What body a POST may carry; without one, none (or `{}`, dropped). `container-create`: checked
+   * against the proxy's CreatePolicy (create-policy.ts), then the created container too
+   * (created-policy.ts); only on POST /containers/create. `exec-create`: checked against `exec`
+   * (exec-policy.ts). `exec-start`: Detach and Tty only.
    */
-  body?: 'container-create';
+  body?: ApiBody;
+  /** For `body: 'exec-create'`: the users and commands an exec may name. */
+  exec?: ExecRule;
   /**
    * The request may upgrade the connection (a hijacked exec or attach stream). Only on the
    * hijack endpoints (`isHijackPath`): every other upgrade is refused whatever the rules say.
@@ -110,7 +120,7 @@ export function parseApiRules(json: string): ApiRule[] {
   return raw.map((r: unknown, i) => {
     if (!r || typeof r !== 'object') throw new Error(`api rule ${i} is not an object`);
     const keys = Object.keys(r);
-    const extra = keys.filter((k) => !['method', 'path', 'body', 'upgrade'].includes(k));
+    const extra = keys.filter((k) => !['method', 'path', 'body', 'upgrade', 'exec'].includes(k));
     if (extra.length) throw new Error(`api rule ${i} has unknown keys: ${extra.join(', ')}`);
     const rule = r as ApiRule;
     try {
@@ -118,10 +128,21 @@ export function parseApiRules(json: string): ApiRule[] {
     } catch (err) {
       throw new Error(`api rule ${i}: ${(err as Error).message}`);
     }
-    if (rule.body !== undefined && (rule.body !== 'container-create' || rule.method !== 'POST')) {
-      throw new Error(`api rule ${i}: body must be "container-create" on a POST rule`);
+    if (rule.body !== undefined && (!BODIES.includes(rule.body) || rule.method !== 'POST')) {
+      throw new Error(`api rule ${i}: body must be one of ${BODIES.join(', ')}, on a POST rule`);
     }
+    let exec: ExecRule | undefined;
+    if (rule.body === 'exec-create') {
+      const e = (rule.exec ?? { users: [] }) as unknown as Record<string, unknown>;
+      const list = (k: string) => {
+        const v = e[k];
+        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`api rule ${i}: exec.${k} must be a list of strings`);
+        return v as string[];
+      };
+      if (Object.keys(e).some((k) => k !== 'users' && k !== 'commands')) throw new Error(`api rule ${i}: exec takes users and commands only`);
+      exec = { users: e['users'] === undefined ? [] : list('users'), ...(e['commands'] !== undefined ? { commands: list('commands') } : {}) };
+    } else if (rule.exec !== undefined) throw new Error(`api rule ${i}: exec is only for body "exec-create"`);
     if (rule.upgrade !== undefined && typeof rule.upgrade !== 'boolean') throw new Error(`api rule ${i}: upgrade must be true or false`);
-    return { method: rule.method, path: rule.path, ...(rule.body ? { body: rule.body } : {}), ...(rule.upgrade ? { upgrade: true } : {}) };
+    return { method: rule.method, path: rule.path, ...(rule.body ? { body: rule.body } : {}), ...(exec ? { exec } : {}), ...(rule.upgrade ? { upgrade: true } : {}) };
   });
 }

@@ -94,7 +94,8 @@ describe('checkCreate', () => {
     }
     assert.match(checkCreate(backupSidecar({ CgroupParent: '/' }), POLICY) ?? '', /CgroupParent/);
     assert.match(checkCreate(backupSidecar({ Sysctls: { 'kernel.core_pattern': '|/x' } }), POLICY) ?? '', /Sysctls/);
-    assert.match(checkCreate(backupSidecar({ MaskedPaths: [] , ReadonlyPaths: ['/proc'] }), POLICY) ?? '', /ReadonlyPaths/);
+    assert.match(checkCreate(backupSidecar({ MaskedPaths: [] }), POLICY) ?? '', /MaskedPaths/);
+    assert.match(checkCreate(backupSidecar({ ReadonlyPaths: ['/proc'] }), POLICY) ?? '', /ReadonlyPaths/);
     assert.match(checkCreate(backupSidecar({ Runtime: 'runc-unsafe' }), POLICY) ?? '', /Runtime/);
   });
 

@@ -7,3 +7,7 @@ export * from './api-access.js';
 export * from './create-policy.js';
 export * from './child-env.js';
 export * from './host-paths.js';
+export * from './go-json.js';
+export * from './docker-schema.js';
+export * from './created-policy.js';
+export * from './exec-policy.js';

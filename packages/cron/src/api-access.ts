@@ -51,14 +51,18 @@ export const CRON_API_ALLOW: readonly ApiEndpoint[] = [
 export const CRON_CREATE_CAPS: readonly string[] = ['DAC_READ_SEARCH', 'DAC_OVERRIDE'];
 
 /**
- * CRON_API_ALLOW as the proxy's rules: the create carries the body policy, exec start and attach
- * may be upgraded (hijacked streams: exec jobs, run jobs' output, --exec/--dump).
+ * CRON_API_ALLOW as the proxy's rules: the create carries the body policy, exec creates may not be
+ * privileged nor name a user, exec start and attach may be upgraded (hijacked streams: exec jobs,
+ * run jobs' output, --exec/--dump); every other POST carries no body.
  */
 export function cronApiRules(): ApiRule[] {
   return CRON_API_ALLOW.map((e) => {
     // isAllowed anchors the pattern itself (`^(?:...)$`).
     const rule: ApiRule = { method: e.method, path: e.path.replace(/^\^/, '').replace(/\$$/, '') };
     if (e.method === 'POST' && rule.path === '/containers/create') rule.body = 'container-create';
+    // Exec jobs and --exec/--dump run what their labels and flags say, as the container's own user.
+    if (e.method === 'POST' && /^\/containers\/.*\/exec$/.test(rule.path)) Object.assign(rule, { body: 'exec-create', exec: { users: [] } });
+    if (e.method === 'POST' && rule.path.startsWith('/exec/') && rule.path.endsWith('/start')) rule.body = 'exec-start';
     if (e.method === 'POST' && ((rule.path.startsWith('/exec/') && rule.path.endsWith('/start')) || rule.path.endsWith('/attach'))) rule.upgrade = true;
     return rule;
   });

@@ -5,22 +5,29 @@
  * It listens on a unix socket in a volume shared with its service only, parses every request with
  * node's HTTP parser (so each request on a keep-alive connection is checked, and a smuggled second
  * request is a parse error, not a pass-through), checks method and path against the rules
- * (`matchRule`, after normalisation), and forwards allowed requests to the real socket. Bodies
- * stream both ways without buffering (a followed log or the event stream flows as it comes), except
- * POST /containers/create: it goes through only on a rule with `body: 'container-create'`, its JSON
- * body is buffered (at most 1 MiB) and checked against the create policy (`checkCreate`: no
- * privileged container, no caps outside the list, no host binds outside the allowed directories...).
+ * (`matchRule`, after normalisation; API versions before 1.24 refused), and forwards allowed
+ * requests to the real socket. GET/HEAD/DELETE/PUT bodies stream both ways without buffering (a
+ * followed log or the event stream flows as it comes). Every POST body is buffered (bounded), read
+ * the way the engine reads JSON (Go's rules: @dockside/common go-json.ts) and checked for what its
+ * rule allows (`api-proxy/checks.ts`): a container create against the create policy, an exec
+ * create against the rule's exec users and commands, an exec start for Detach/Tty, and no body at
+ * all on any other POST. What is forwarded is the canonical re-serialisation of what was checked,
+ * never the client's bytes. A create the engine answers 201 is then inspected and checked again
+ * as the engine will run it (created-policy.ts); on any violation it is force-removed and the
+ * client gets 403 instead of the 201. A start re-resolves the container's binds in the allowed
+ * directories (a symlink planted since the create is refused).
  * Connection upgrades are refused, except on a rule with `upgrade: true` for exec start or attach
- * (`isHijackPath`): the request is sent on, and only once the engine answers 101 are the two
- * sockets piped both ways (any other answer is passed back and the connection closed, so no further
- * request can ride an unchecked connection).
+ * (`isHijackPath`, api-proxy/hijack.ts).
  * Anything refused gets 403 with a JSON message the docker CLI and dockerode show as is; each
  * distinct refusal is logged once.
  */
 import { chmod, chown, unlink } from 'node:fs/promises';
-import { STATUS_CODES, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { MAX_CREATE_BODY, checkCreate, checkVolumesFromMounts, volumesFromRefs, isHijackPath, matchRule, normaliseApiPath, type ApiRule, type CreatePolicy } from '@dockside/common';
+import { isHijackPath, matchRule, normaliseApiPath, type ApiRule, type CreatePolicy } from '@dockside/common';
+import { bodyFor, checkStart, engineFacts, maxBodyFor, verifyCreated } from './api-proxy/checks.js';
+import { engineCall } from './api-proxy/engine-client.js';
+import { HOP, hijack } from './api-proxy/hijack.js';
 
 export interface ApiProxyOptions {
   /** Unix socket the service connects to. */
@@ -46,9 +53,16 @@ export interface ApiProxy {
   close(): Promise<void>;
 }
 
-/** Headers that describe one hop, not the message: never forwarded. */
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer', 'proxy-authorization']);
 const MAX_LOGGED = 1000;
+
+/** The oldest API version served: before 1.24 the engine applies a HostConfig sent with a start. */
+const MIN_API = [1, 24] as const;
+function tooOld(rawPath: string): boolean {
+  const m = /^\/v([0-9]{1,2})\.([0-9]{1,3})\//.exec(rawPath);
+  if (!m) return false;
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  return maj < MIN_API[0] || (maj === MIN_API[0] && min < MIN_API[1]);
+}
 
 export function refusalMessage(method: string, path: string, role: string, why = ''): string {
   return `dockside api-proxy: ${method} ${path} is not allowed for ${role}${why ? `: ${why}` : ''}`;
@@ -114,70 +128,95 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? '';
     const url = req.url ?? '';
+    if (tooOld(url)) return answer403(req, res, refuse(method, url, '', 'API versions before 1.24 are not served'));
     const rule = req.headers.upgrade ? undefined : matchRule(opts.rules, method, url);
     if (!rule) return answer403(req, res, refuse(method, url, req.headers.upgrade ? ' (connection upgrade)' : ''));
-    const isCreate = method === 'POST' && normaliseApiPath(url) === '/containers/create';
-    if (!isCreate) {
-      // A small body with a length (exec create, start, wait...) goes in one write with its headers:
-      // piped, the engine (20.10) sometimes closes before the body arrives (EPIPE).
-      const len = Number(req.headers['content-length'] ?? 'x');
-      if (method !== 'POST' || !Number.isInteger(len) || len > 64 * 1024 || req.headers['transfer-encoding']) return forward(req, res);
-      void readBody(req, 64 * 1024).then(
-        (body) => forward(req, res, body ?? Buffer.alloc(0)),
-        () => res.destroy(),
-      );
-      return;
-    }
-    // A create goes through only after its body is checked: a path rule alone would allow a privileged container.
-    const policy = opts.createPolicy;
-    if (rule.body !== 'container-create' || !policy) return answer403(req, res, refuse(method, url, '', 'creating containers needs a create policy'));
-    const te = req.headers['content-encoding'];
-    if (te && te !== 'identity') return answer403(req, res, refuse(method, url, '', `a ${te} encoded create body is not checked`));
-    void readBody(req, MAX_CREATE_BODY).then(
-      (body) => {
-        if (body === null) return answer403(req, res, refuse(method, url, '', `the create body is over ${MAX_CREATE_BODY} bytes`));
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body.length ? body.toString('utf8') : '{}');
-        } catch {
-          return answer403(req, res, refuse(method, url, '', 'the create body is not JSON'));
+    if (method !== 'POST') return forward(req, res);
+    // Every POST body is read as the engine reads it and only its canonical form goes on.
+    const ce = req.headers['content-encoding'];
+    if (ce && ce !== 'identity') return answer403(req, res, refuse(method, url, '', `a ${ce} encoded body is not checked`));
+    const max = maxBodyFor(rule);
+    void readBody(req, max).then(
+      (raw) => {
+        if (raw === null) return answer403(req, res, refuse(method, url, '', `the body is over ${max} bytes`));
+        const decided = bodyFor(rule, raw, opts.createPolicy);
+        if ('refused' in decided) return answer403(req, res, refuse(method, url, '', decided.refused));
+        const path = normaliseApiPath(url) ?? '';
+        if (rule.body === 'container-create' && opts.createPolicy) return create(req, res, decided.forward, opts.createPolicy);
+        const start = /^\/containers\/([^/]+)\/start$/.exec(path);
+        if (start && opts.createPolicy) {
+          const policy = opts.createPolicy;
+          return void checkStart(opts.upstream, start[1] ?? '', policy).then(
+            (why) => (why ? answer403(req, res, refuse(method, url, '', why)) : forward(req, res, decided.forward)),
+            (err: Error) => answer403(req, res, refuse(method, url, '', `the start could not be checked (${err.message})`)),
+          );
         }
-        const why = checkCreate(parsed, policy);
-        if (why) return answer403(req, res, refuse(method, url, '', why));
-        // VolumesFrom copies the other container's binds too: look at them before forwarding.
-        void Promise.all(volumesFromRefs(parsed).map((ref) => mountsOf(ref).then((m) => (m === undefined ? `VolumesFrom ${ref}: no such container` : checkVolumesFromMounts(ref, m))))).then(
-          (reasons) => {
-            const bad = reasons.find((r) => r);
-            if (bad) return answer403(req, res, refuse(method, url, '', bad));
-            forward(req, res, body);
-          },
-          () => answer403(req, res, refuse(method, url, '', 'VolumesFrom could not be checked')),
-        );
+        forward(req, res, decided.forward);
       },
       () => res.destroy(),
     );
   };
 
-  /** A container's inspect Mounts, asked of the engine directly (undefined: no such container). */
-  const mountsOf = (ref: string): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref)) return resolve(undefined);
-      const r = request({ socketPath: opts.upstream, method: 'GET', path: `/containers/${ref}/json`, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return resolve(undefined);
-          try {
-            resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Mounts?: unknown }).Mounts ?? []);
-          } catch (err) {
-            reject(err);
-          }
-        });
-        res.on('error', reject);
-      });
-      r.on('error', reject);
-      r.end();
-    });
+  /**
+   * A create: the canonical body goes on; a 201 is held back until the container the engine made
+   * has been inspected and checked; a violation removes it (forced, with its anonymous volumes)
+   * and answers 403.
+   */
+  const create = (req: IncomingMessage, res: ServerResponse, body: Buffer, policy: CreatePolicy) => {
+    const method = req.method ?? '';
+    const url = req.url ?? '';
+    forwarded++;
+    const relay = (a: { status: number; headers: Record<string, string | string[]>; body: Buffer }) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(a.headers)) if (!HOP.has(k) && k !== 'transfer-encoding' && k !== 'content-length') out[k] = v;
+      out['content-length'] = String(a.body.length);
+      res.writeHead(a.status, out).end(a.body);
+    };
+    void (async () => {
+      let a;
+      try {
+        a = await engineCall(opts.upstream, 'POST', url, { body, headers: pickHeaders(req), max: 64 * 1024 });
+      } catch (err) {
+        return upstreamFailed(res, err as Error, method, url);
+      }
+      if (a.status !== 201) return relay(a);
+      let id = '';
+      try {
+        id = String((JSON.parse(a.body.toString('utf8')) as { Id?: unknown }).Id ?? '');
+      } catch {
+        /* checked below: no id */
+      }
+      let why: string | null;
+      try {
+        why = await verifyCreated(opts.upstream, id, policy, facts);
+      } catch (err) {
+        why = `the created container could not be checked (${(err as Error).message})`;
+      }
+      if (!why) return relay(a);
+      if (id) {
+        const gone = await engineCall(opts.upstream, 'DELETE', `/containers/${encodeURIComponent(id)}?force=1&v=1`).catch((err: Error) => ({ status: 0, err }));
+        if (gone.status !== 204 && gone.status !== 404) opts.log(`could not remove refused container ${id.slice(0, 12)} (${gone.status})`);
+      }
+      answer403(req, res, refuse(method, url, '', `${why} (the engine created it; it was removed)`));
+    })();
+  };
+
+  const facts = engineFacts(opts.upstream);
+
+  const pickHeaders = (req: IncomingMessage) => {
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k) && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'content-type') headers[k] = v;
+    return headers;
+  };
+
+  const upstreamFailed = (res: ServerResponse, err: Error, method: string, url: string) => {
+    upstreamErrors++;
+    opts.log(`engine socket ${opts.upstream}: ${(err as NodeJS.ErrnoException).code ?? err.message} (${method} ${shown(url)})`);
+    if (!res.headersSent) {
+      const body = `${JSON.stringify({ message: `dockside api-proxy: the engine is not reachable (${(err as NodeJS.ErrnoException).code ?? err.message})` })}\n`;
+      res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    } else res.destroy();
+  };
 
   const forward = (req: IncomingMessage, res: ServerResponse, body?: Buffer) => {
     const method = req.method ?? '';
@@ -188,6 +227,8 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
     if (body) {
       delete headers['transfer-encoding'];
       headers['content-length'] = String(body.length);
+      if (body.length) headers['content-type'] = 'application/json';
+      else delete headers['content-type'];
     }
     const up = request({ socketPath: opts.upstream, method, path: url, headers, agent: false }, (upRes) => {
       const out: Record<string, string | string[]> = {};
@@ -198,94 +239,23 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
       upRes.pipe(res);
       upRes.on('error', () => res.destroy());
     });
-    up.on('error', (err) => {
-      upstreamErrors++;
-      opts.log(`engine socket ${opts.upstream}: ${(err as NodeJS.ErrnoException).code ?? err.message} (${method} ${shown(url)})`);
-      if (!res.headersSent) {
-        const body = `${JSON.stringify({ message: `dockside api-proxy: the engine is not reachable (${(err as NodeJS.ErrnoException).code ?? err.message})` })}\n`;
-        res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
-      } else res.destroy();
-    });
+    up.on('error', (err) => upstreamFailed(res, err, method, url));
     // The client went away (a follow stopped): stop the engine side too.
     res.on('close', () => up.destroy());
     if (body) up.end(body);
     else req.pipe(up);
   };
 
-  /**
-   * An allowed hijack (exec start, attach): the request (and its small JSON body, by
-   * content-length) is sent on; a 101 pipes the sockets both ways, anything else is answered and
-   * the connection closed.
-   */
-  const hijack = (req: IncomingMessage, client: Socket, head: Buffer) => {
-    const method = req.method ?? '';
-    const url = req.url ?? '';
-    const lenRaw = req.headers['content-length'];
-    if (req.headers['transfer-encoding'] || (lenRaw !== undefined && !/^[0-9]{1,6}$/.test(lenRaw))) {
-      client.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    const len = lenRaw === undefined ? 0 : Number(lenRaw);
-    let pending = head;
-    track(client);
-    client.pause();
-    const takeBody = (done: (body: Buffer) => void) => {
-      if (pending.length >= len) return done(pending.subarray(0, len));
-      client.once('data', (c: Buffer) => {
-        pending = Buffer.concat([pending, c]);
-        client.pause();
-        takeBody(done);
-      });
-      client.resume();
-    };
-    takeBody((body) => {
-      const rest = pending.subarray(len);
-      forwarded++;
-      const headers: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) headers[k] = v;
-      headers['connection'] = 'Upgrade';
-      headers['upgrade'] = String(req.headers.upgrade);
-      const up = request({ socketPath: opts.upstream, method, path: url, headers, agent: false });
-      up.on('upgrade', (upRes: IncomingMessage, upSocket: Socket, upHead: Buffer) => {
-        track(upSocket);
-        const lines = [`HTTP/1.1 ${upRes.statusCode ?? 101} ${upRes.statusMessage ?? 'Switching Protocols'}`];
-        for (let i = 0; i + 1 < upRes.rawHeaders.length; i += 2) lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
-        client.write(`${lines.join('\r\n')}\r\n\r\n`);
-        if (upHead.length) client.write(upHead);
-        if (rest.length) upSocket.write(rest);
-        upSocket.pipe(client);
-        client.pipe(upSocket);
-        client.resume();
-        const end = () => {
-          client.destroy();
-          upSocket.destroy();
-        };
-        upSocket.on('error', end);
-        client.on('error', end);
-        client.on('close', () => upSocket.destroy());
-      });
-      up.on('response', (upRes: IncomingMessage) => {
-        // Not upgraded (an error, or an engine that does not hijack): pass the answer back, then close.
-        const lines = [`HTTP/1.1 ${upRes.statusCode ?? 502} ${upRes.statusMessage ?? STATUS_CODES[upRes.statusCode ?? 502] ?? ''}`];
-        for (let i = 0; i + 1 < upRes.rawHeaders.length; i += 2) {
-          const k = (upRes.rawHeaders[i] ?? '').toLowerCase();
-          if (!HOP.has(k) && k !== 'transfer-encoding' && k !== 'content-length') lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
-        }
-        lines.push('connection: close');
-        client.write(`${lines.join('\r\n')}\r\n\r\n`);
-        upRes.pipe(client);
-        upRes.on('end', () => up.destroy());
-        upRes.on('error', () => client.destroy());
-      });
-      up.on('error', (err) => {
-        upstreamErrors++;
-        opts.log(`engine socket ${opts.upstream}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
-        const b = `${JSON.stringify({ message: `dockside api-proxy: the engine is not reachable (${(err as NodeJS.ErrnoException).code ?? err.message})` })}\n`;
-        client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(b)}\r\nconnection: close\r\n\r\n${b}`);
-      });
-      client.on('error', () => up.destroy());
-      up.end(body);
-    });
+  const hijackContext = {
+    upstream: opts.upstream,
+    ...(opts.createPolicy ? { createPolicy: opts.createPolicy } : {}),
+    track,
+    refuse,
+    forwarded: () => void forwarded++,
+    upstreamError: (err: Error) => {
+      upstreamErrors++;
+      opts.log(`engine socket ${opts.upstream}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    },
   };
 
   const server = createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, headersTimeout: 30_000 }, handler);
@@ -294,8 +264,9 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const method = req.method ?? '';
     const url = req.url ?? '';
-    if (String(req.headers.upgrade).toLowerCase() === 'tcp' && isHijackPath(method, url) && matchRule(opts.rules, method, url)?.upgrade === true) {
-      hijack(req, socket, head);
+    const rule = tooOld(url) ? undefined : matchRule(opts.rules, method, url);
+    if (String(req.headers.upgrade).toLowerCase() === 'tcp' && isHijackPath(method, url) && rule?.upgrade === true) {
+      hijack(hijackContext, rule, req, socket, head);
       return;
     }
     const body = `${JSON.stringify({ message: refuse(req.method ?? '', req.url ?? '', ' (connection upgrade)') })}\n`;

@@ -5,7 +5,8 @@
  *   2. the proxy: the service's own image running `api-proxy` (every runProgram image answers it),
  *      role `<role>-api-proxy`, no network, no capabilities, a read-only root, restart
  *      unless-stopped, the engine socket bind-mounted read-only (the only container of the pair
- *      that gets it), the rules in its env (they are not secrets);
+ *      that gets it), the create policy's allowed bind directories read-only at the same paths
+ *      (to resolve symlinks in bind sources), the rules in its env (they are not secrets);
  *   3. once the proxy reports `listening`: the service, with the volume at /run/dockside-api,
  *      DOCKER_HOST=unix:///run/dockside-api/docker.sock, the socket group, and no engine socket.
  *
@@ -95,6 +96,9 @@ export async function startApiProxy(
       mounts: [
         { type: 'bind', source: engineSocketSource(engine), target: PROXY_UPSTREAM, readOnly: true, hostInterface: true },
         { type: 'volume', source: volume, target: API_SOCKET_DIR },
+        // The allowed bind directories, read-only at the same path: inside them the proxy's view
+        // is the host's, so it can follow symlinks in a bind source as the engine will.
+        ...(access.createPolicy?.bindSources ?? []).map((dir) => ({ type: 'bind' as const, source: dir, target: dir, readOnly: true })),
       ],
       capAdd: [],
       readonlyRootfs: true,
