@@ -258,7 +258,9 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
     },
   };
 
-  const server = createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, headersTimeout: 30_000 }, handler);
+  // A client's headers come at once (every Docker client writes them in one go): ones still
+  // trickling in after 10 s are cut off (slowloris), checked every second rather than Node's 30 s.
+  const server = createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, headersTimeout: 10_000, connectionsCheckingInterval: 1_000 }, handler);
   // An Upgrade with a listener present lands here, never in the handler: refuse it on the raw
   // socket unless an upgrade rule allows it on a hijack endpoint.
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
