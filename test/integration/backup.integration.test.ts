@@ -5,6 +5,8 @@
  * next one, consistency flags, retention, and one-line errors.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -277,4 +279,72 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.match(noYes.stderr, /--yes/);
     assert.equal(existsSync(dir) ? readdirSync(dir).length : 0, 0);
   });
+});
+
+/** Replace archive `file` of backup `id` with a tar GNU tar builds from `script` (run in a scratch dir), gzipped, and fix the manifest's sha256 and size, as an attacker with write access to the destination would. */
+function tamper(dir: string, id: string, file: string, script: string, entries: { files: number; dirs: number; symlinks: number; hardlinks: number }): void {
+  const work = mkdtempSync(join(tmpdir(), 'ds-tamper-'));
+  try {
+    const r = spawnSync('sh', ['-c', script], { cwd: work, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const gz = spawnSync('gzip', ['-c', join(work, 'evil.tar')], { maxBuffer: 64 << 20 });
+    assert.equal(gz.status, 0);
+    writeFileSync(join(dir, id, file), gz.stdout);
+    const m = manifestOf(dir, id);
+    const a = m.archives.find((x: { file: string }) => x.file === file);
+    a.sha256 = createHash('sha256').update(gz.stdout).digest('hex');
+    a.bytes = gz.stdout.length;
+    a.entries = entries;
+    writeFileSync(join(dir, id, 'manifest.json'), JSON.stringify(m, null, 2));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+describe('restore never writes outside the volume it restores', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let bind: string;
+  let vol: string;
+  let other: string;
+  let app: string;
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-escape-it-'));
+    bind = join(tmp, 'bind');
+    mkdirSync(bind);
+    vol = createVolume('esc-data');
+    other = createVolume('esc-other');
+    app = startFixture('esc', ['--init', '-v', `${vol}:/data`, '-v', `${other}:/other`, '-v', `${bind}:/bind`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'echo keep > /data/keep; echo other > /other/o');
+  });
+
+  after(() => {
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  for (const [where, target] of [
+    ['a host bind mount', '/bind'],
+    ['another volume of the container', '/other'],
+  ] as const) {
+    test(`an archive with a symlink to ${where} and a setuid file through it is refused`, async () => {
+      const dir = join(tmp, `dest-${target.slice(1)}`);
+      const b = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--compress', 'gzip', '--json']);
+      assert.equal(b.code, 0, b.stderr);
+      const m = JSON.parse(b.stdout);
+      // GNU tar, as an attacker would: the symlink first, then a file "inside" it.
+      tamper(dir, m.id, m.archives[0].file, `ln -s ${target} evil && tar -cf evil.tar evil && rm evil && mkdir evil && echo pwned > evil/pwned && chmod 4755 evil/pwned && tar -rf evil.tar evil/pwned`, { files: 1, dirs: 0, symlinks: 1, hardlinks: 0 });
+      const v = await runCli(['backup', 'verify', '--from', dir, '--id', m.id]);
+      assert.equal(v.code, 1, v.stdout + v.stderr);
+      assert.match(v.stdout, /FAIL .*goes through the symlink "evil"/);
+      const r = await runCli(['restore', app, '--from', dir, '--id', m.id, '--volume', '/data', '--yes']);
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.match(r.stderr, /goes through the symlink "evil" .*outside the volume; nothing was restored/);
+      assert.ok(oneLine(r.stderr), r.stderr);
+      assert.deepEqual(readdirSync(bind), [], 'nothing was written into the host bind directory');
+      assert.equal(docker('exec', app, 'sh', '-c', 'ls -A /other; ls -A /data'), 'o\nkeep', 'the other volume and the restored one are as they were');
+      assert.equal(docker('inspect', '--format', '{{.State.Running}}', app), 'true');
+    });
+  }
 });
