@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -241,6 +241,28 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     const none = await runCli(['backup', 'prune', '--from', dir]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /--keep-last/);
+  });
+
+  test("a backup's folder is 0750 and its files 0640, owned by the destination's owner; a new destination is 0700", async () => {
+    const fresh = join(tmp, 'modes', 'new');
+    const b = await runCli(['backup', app, '--to', fresh, '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(statSync(fresh).mode & 0o7777, 0o700);
+    assert.equal(statSync(join(tmp, 'modes')).mode & 0o7777, 0o700);
+    const owned = join(tmp, 'modes-owned');
+    mkdirSync(owned, { mode: 0o755 });
+    chownSync(owned, 1234, 1235);
+    const o = await runCli(['backup', app, '--to', owned, '--json']);
+    assert.equal(o.code, 0, o.stderr);
+    for (const [dir, id] of [[fresh, JSON.parse(b.stdout).id], [owned, JSON.parse(o.stdout).id]] as const) {
+      const folder = statSync(join(dir, id));
+      assert.equal((folder.mode & 0o7777).toString(8), '750', `${dir}/${id}`);
+      const files = readdirSync(join(dir, id));
+      assert.ok(files.includes('manifest.json'), files.join());
+      for (const f of files) assert.equal((statSync(join(dir, id, f)).mode & 0o7777).toString(8), '640', `${id}/${f}`);
+      const want = dir === owned ? [1234, 1235] : [0, 0];
+      for (const f of ['', ...files]) assert.deepEqual([statSync(join(dir, id, f)).uid, statSync(join(dir, id, f)).gid], want, `${id}/${f}`);
+    }
   });
 
   test('bad input: one line, non-zero exit, nothing written', async () => {

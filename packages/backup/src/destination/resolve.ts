@@ -65,8 +65,9 @@ export async function resolveDestination(opts: DestinationOptions, env: NodeJS.P
       mounts: (readOnly) => [{ type: 'bind', source: spec.path, target: SIDECAR_DIR, readOnly }],
       files: [],
       networkMode: 'none',
-      // A directory owned by someone else is written with DAC_OVERRIDE; a root-owned one without.
-      writeCaps: owner === 0 ? [] : ['DAC_OVERRIDE'],
+      // A directory owned by someone else is written with DAC_OVERRIDE, and what is written there
+      // is given to that owner (CHOWN); a root-owned one needs neither.
+      writeCaps: owner === 0 ? [] : ['DAC_OVERRIDE', 'CHOWN'],
       open: () => openDestination(host),
     };
   }
