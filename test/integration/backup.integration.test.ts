@@ -43,7 +43,7 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     const b = await runCli(['backup', app, '--to', dir, '--json']);
     assert.equal(b.code, 0, b.stderr);
     const m = JSON.parse(b.stdout);
-    assert.match(m.id, new RegExp(`^${app}-\\d{8}T\\d{6}Z$`));
+    assert.match(m.id, new RegExp(`^${app}-\\d{8}T\\d{6}Z-[0-9a-f]{6}$`));
     assert.equal(m.archives.length, 1);
     const a = m.archives[0];
     assert.equal(a.file, `vol-${vol}.tar.zst`);
@@ -161,6 +161,7 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.match(stderr, /killed|exit code 137/);
     // The CLI removed what it wrote; emulate a CLI that died too (SIGKILL) by leaving a leftover.
     mkdirSync(join(dir, partial), { recursive: true });
+    writeFileSync(join(dir, partial, 'in-progress.json'), JSON.stringify({ id: partial, startedAt: new Date().toISOString(), uploads: [] }));
     writeFileSync(join(dir, partial, `vol-${bigVol}.tar.gz.partial`), 'leftover');
     const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
     assert.equal(ls.code, 0, ls.stderr);

@@ -77,6 +77,12 @@ export interface BackupJob {
   excludes: string[];
   /** Backups in progress on this engine: never treated as leftovers. */
   activeIds: string[];
+  /** When the host listed activeIds (ISO time). */
+  activeAt?: string;
+  /** This run's own token, in its in-progress record: a run removes only a backup carrying it. */
+  token?: string;
+  /** A later step of a backup whose --dump step created it (and holds its lease). */
+  continues?: boolean;
   /** Archives already written by an earlier step of this backup (a --dump). */
   prior: ArchiveInfo[];
   manifest: Omit<Manifest, 'archives' | 'totals' | 'finishedAt' | 'format'>;

@@ -1,6 +1,6 @@
 /** Backups in a directory: `<root>/<id>/<file>`; files being written end in `.partial`. */
 import { createReadStream, createWriteStream, openSync } from 'node:fs';
-import { chown, mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, constants as FS } from 'node:fs/promises';
+import { chown, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, constants as FS } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -118,6 +118,44 @@ export class DirDestination implements Destination {
       await rename(tmp, join(dir, name));
     } catch (err) {
       throw fsError(err, 'write', tmp);
+    }
+  }
+
+  async create(id: string): Promise<void> {
+    const dir = join(this.root, id);
+    try {
+      await mkdir(dir, { mode: BACKUP_DIR_MODE });
+      await this.own(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`backup ${id} already exists in ${this.root}`, { hint: 'run the backup again (it picks a new id)', cause: err });
+      throw fsError(err, 'create', dir);
+    }
+  }
+
+  async writeExclusive(id: string, name: string, data: Buffer): Promise<boolean> {
+    const dir = join(this.root, id);
+    const tmp = join(dir, `${name}.${process.pid}.${Date.now()}.partial`);
+    try {
+      await this.folder(id);
+      const fh = await open(tmp, 'wx', BACKUP_FILE_MODE);
+      try {
+        await this.own(tmp);
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await link(tmp, join(dir, name));
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      }
+    } catch (err) {
+      throw fsError(err, 'write', join(dir, name));
+    } finally {
+      await rm(tmp, { force: true }).catch(() => undefined);
     }
   }
 

@@ -22,7 +22,7 @@ import {
   type Compression,
 } from '../model.js';
 import type { Destination } from '../destination/destination.js';
-import { acquireLease, bootId, liveLease, type LocalWriters } from '../destination/lease.js';
+import { acquireLease, bootId, isDeadLeftover, type LocalWriters } from '../destination/lease.js';
 import { compressStream, decompressStream } from './compress.js';
 import { loadFsx } from './fsx.js';
 import { extractTar, type RootMeta } from './tar-read.js';
@@ -58,15 +58,29 @@ class Progress {
   }
 }
 
-/** Remove backups that never committed (no manifest), unless they are running now (here, or elsewhere with a live lease). */
+/**
+ * Remove what dead runs of dockside left (no manifest, dockside's marker, no live lease; see
+ * isDeadLeftover), never a folder dockside did not write. A sweep that fails warns: the backup
+ * goes on (a stuck leftover must not stop every later backup).
+ */
 async function cleanLeftovers(destination: Destination, keep: Set<string>, local: LocalWriters, events: JobEvents): Promise<void> {
   const removed: string[] = [];
-  for (const id of await destination.listIds()) {
+  let ids: string[];
+  try {
+    ids = await destination.listIds();
+  } catch (err) {
+    events.warning(`could not look for leftovers of earlier backups: ${(err as Error).message}`);
+    return;
+  }
+  for (const id of ids) {
     if (keep.has(id)) continue;
-    if (await destination.read(id, MANIFEST_FILE)) continue;
-    if (await liveLease(destination, id, local)) continue;
-    await destination.removeBackup(id);
-    removed.push(id);
+    try {
+      if (!(await isDeadLeftover(destination, id, local))) continue;
+      await destination.removeBackup(id);
+      removed.push(id);
+    } catch (err) {
+      events.warning(`could not remove the leftovers of backup ${id}: ${(err as Error).message}; \`dockside backup prune\` retries`);
+    }
   }
   if (removed.length) events.progress('cleaned', { ids: removed });
 }
@@ -93,14 +107,16 @@ function hashing(hash: ReturnType<typeof createHash>, count: { n: number }, prog
 
 export async function runBackup(job: BackupJob, destination: Destination, events: JobEvents): Promise<void> {
   await destination.checkWritable();
-  const local: LocalWriters = { activeIds: new Set(job.activeIds), bootId: bootId() };
-  const lease = await acquireLease(destination, job.id, job.manifest.startedAt, local, job.leaseTtlMs);
+  const local: LocalWriters = { activeIds: new Set(job.activeIds), bootId: bootId(), seenAt: job.activeAt ? Date.parse(job.activeAt) : undefined };
+  const lease = await acquireLease(destination, job.id, job.manifest.startedAt, local, job.leaseTtlMs, { fresh: !job.continues });
   let ok = false;
   try {
     await backupUnderLease(job, destination, local, events);
     ok = true;
   } finally {
-    // A dump step keeps the lease for the step that commits; a failed backup is a leftover now.
+    // A failed backup is removed by the run that wrote it (this one holds its lease).
+    if (!ok) await destination.removeBackup(job.id).catch(() => undefined);
+    // A dump step keeps the lease for the step that commits.
     await lease.release(ok && !job.commit);
   }
 }
@@ -108,7 +124,7 @@ export async function runBackup(job: BackupJob, destination: Destination, events
 async function backupUnderLease(job: BackupJob, destination: Destination, local: LocalWriters, events: JobEvents): Promise<void> {
   await cleanLeftovers(destination, new Set([...job.activeIds, job.id]), local, events);
   if (!(await destination.read(job.id, IN_PROGRESS_FILE))) {
-    await destination.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, uploads: [] })));
+    await destination.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, ...(job.token ? { token: job.token } : {}), uploads: [] })));
   }
   const archives: ArchiveInfo[] = [...job.prior];
   const progress = new Progress(events);

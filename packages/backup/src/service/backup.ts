@@ -6,7 +6,10 @@
  * the process dies, by the next run).
  */
 import { commandFailed } from './command-failure.js';
+import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { IN_PROGRESS_FILE } from '../model.js';
+import type { Destination } from '../destination/destination.js';
 import { BugError, NotFoundError, UsageError, UserError } from '@dockside/common';
 import type { BackupJobResult } from '../events.js';
 import {
@@ -64,6 +67,19 @@ export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMou
   });
 }
 
+/** Remove backup `id` only if its in-progress record carries `token` (this run wrote it). */
+async function removeOwnBackup(destination: Destination, id: string, token: string): Promise<void> {
+  const rec = await destination.read(id, IN_PROGRESS_FILE);
+  if (!rec) return;
+  let theirs: string | undefined;
+  try {
+    theirs = (JSON.parse(rec.toString()) as { token?: string }).token;
+  } catch {
+    return;
+  }
+  if (theirs === token) await destination.removeBackup(id);
+}
+
 /** The manifest a committing backup job reports as its result. */
 function manifestOf(result: BackupJobResult | undefined): Manifest {
   if (!result || !('manifest' in result) || !result.manifest.id) throw new BugError('the backup sidecar returned no manifest');
@@ -97,14 +113,10 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   }
   const dest = await resolveDestination(opts, ctx.env, 'write');
   const destination = await dest.open();
-  // Ids have one-second resolution: never reuse one (a second backup in the same second waits).
-  const existing = new Set(await destination.listIds().catch(() => [] as string[]));
-  let startedAt = new Date();
-  for (let i = 0; i < 3 && existing.has(backupId(target.name, startedAt)); i++) {
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-    startedAt = new Date();
-  }
+  // Unique (a random suffix), and created exclusively by the sidecar: never another run's.
+  const startedAt = new Date();
   const id = backupId(target.name, startedAt);
+  const token = randomBytes(12).toString('hex');
   const level = opts.compression === 'none' ? null : (opts.level ?? defaultLevel(opts.compression));
   const names = uniqueNames([
     ...mounts.map((m) => volumeArchiveName(m.type === 'volume' ? 'volume' : 'bind', m.name, m.destination, opts.compression)),
@@ -116,6 +128,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     mountPoint: m.destination,
     file: names[i] as string,
   }));
+  const activeAt = new Date().toISOString();
   const active = await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL);
   const manifestBase: BackupJob['manifest'] = {
     id,
@@ -130,7 +143,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     },
   };
   const leaseTtlMs = leaseTtl(ctx.env);
-  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, manifest: manifestBase, ...(leaseTtlMs ? { leaseTtlMs } : {}) };
+  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, activeAt, token, manifest: manifestBase, ...(leaseTtlMs ? { leaseTtlMs } : {}) };
   const progress = new ProgressRenderer(ctx.progress, 'backing up');
   const capAdd = ['DAC_READ_SEARCH', ...dest.writeCaps];
   let started = false;
@@ -211,7 +224,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     let resumed: Promise<void> | undefined;
     started = true;
     const { result } = await runJob(ctx, {
-      job: { ...baseJob, sources: sources, prior, commit: true },
+      job: { ...baseJob, sources: sources, prior, commit: true, ...(prior.length ? { continues: true } : {}) },
       destination: dest,
       target,
       joinVolumes: true,
@@ -235,8 +248,10 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   } catch (err) {
     progress.done();
     if (resume) await resume().catch(() => undefined);
-    // Remove what this attempt wrote; if this fails too, the next run's leftover sweep does it.
-    if (started) await destination.removeBackup(id).catch(() => undefined);
+    // Remove what this attempt wrote (the sidecar does, unless it was killed), never another
+    // run's: only a backup whose in-progress record carries this run's token. If this fails too,
+    // the next run's leftover sweep does it.
+    if (started) await removeOwnBackup(destination, id, token).catch(() => undefined);
     throw err;
   }
 }

@@ -7,7 +7,7 @@ import { applyRetention, hasPolicy, type Decision, type RetentionPolicy } from '
 import type { Destination } from '../destination/destination.js';
 import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './job-runner.js';
-import { bootId, liveWriters } from '../destination/lease.js';
+import { bootId, isDeadLeftover } from '../destination/lease.js';
 import { ProgressRenderer } from './progress.js';
 
 export interface Catalog {
@@ -121,10 +121,16 @@ export async function pruneDestination(
     cat.complete.map((m) => ({ id: m.id, container: m.container.name, startedAt: m.startedAt })),
     policy,
   );
+  const seenAt = Date.now();
   const active = new Set([...(opts.keepIds ?? []), ...(await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL))]);
-  // Another writer's backup in progress (live lease) is never a leftover.
-  const live = new Set((await liveWriters(destination, { activeIds: active, bootId: bootId() })).map((l) => l.id));
-  const leftovers = cat.incomplete.filter((id) => !active.has(id) && !live.has(id) && (!opts.container || id.startsWith(`${opts.container}-`)));
+  const local = { activeIds: active, bootId: bootId(), seenAt };
+  // Another writer's backup in progress (live lease) is never a leftover, nor a folder without
+  // dockside's marker (see isDeadLeftover).
+  const leftovers: string[] = [];
+  for (const id of cat.incomplete) {
+    if (active.has(id) || (opts.container && !id.startsWith(`${opts.container}-`))) continue;
+    if (await isDeadLeftover(destination, id, local)) leftovers.push(id);
+  }
   const removed: string[] = [];
   if (!opts.dryRun) {
     for (const d of decisions) {
