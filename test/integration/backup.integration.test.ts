@@ -371,3 +371,58 @@ describe('restore never writes outside the volume it restores', { timeout: 300_0
     });
   }
 });
+
+describe('retention and bad manifests never cost a good backup', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let app: string;
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-retain-it-'));
+    const vol = createVolume('retain');
+    app = startFixture('retain', ['--init', '-v', `${vol}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'echo one > /data/one');
+  });
+
+  after(() => {
+    spawnSync('sh', ['-c', `chattr -R -i ${tmp} 2>/dev/null`]);
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a retention that fails keeps the backup that just succeeded, and says so (exit 1)', async () => {
+    const dir = join(tmp, 'stuck');
+    const first = JSON.parse((await runCli(['backup', app, '--to', dir, '--json'])).stdout).id as string;
+    // An old backup that cannot be removed (immutable file): retention fails.
+    assert.equal(spawnSync('chattr', ['+i', join(dir, first, 'manifest.json')]).status, 0, 'chattr +i works here');
+    const b = await runCli(['backup', app, '--to', dir, '--keep-last', '1', '--json']);
+    spawnSync('chattr', ['-i', join(dir, first, 'manifest.json')]);
+    assert.equal(b.code, 1, b.stderr);
+    const m = JSON.parse(b.stdout);
+    assert.match(b.stderr, new RegExp(`backup ${m.id} is complete, but retention failed: .*\\n  hint: `));
+    assert.ok(existsSync(join(dir, m.id, 'manifest.json')), 'the new backup is still there');
+    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout);
+    assert.ok(JSON.stringify(ls).includes(m.id));
+  });
+
+  test('one bad manifest.json is reported and skipped by ls, verify, prune and restore --id latest', async () => {
+    const dir = join(tmp, 'badmanifest');
+    const good = JSON.parse((await runCli(['backup', app, '--to', dir, '--json'])).stdout).id as string;
+    const bad = JSON.parse((await runCli(['backup', app, '--to', dir, '--json'])).stdout).id as string;
+    writeFileSync(join(dir, bad, 'manifest.json'), '{ not json');
+    const ls = await runCli(['backup', 'ls', '--from', dir]);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, new RegExp(good));
+    assert.match(ls.stderr, new RegExp(`backup ${bad} skipped: manifest of backup ${bad} is not valid JSON`));
+    const v = await runCli(['backup', 'verify', '--from', dir, '--id', 'latest']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, new RegExp(`backup ${good} verified`));
+    const r = await runCli(['restore', app, '--from', dir, '--id', 'latest', '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`restore of backup ${good}`));
+    const p = await runCli(['backup', 'prune', '--from', dir, '--keep-last', '1', '--json']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.ok(existsSync(join(dir, bad)), 'a backup with a bad manifest is never pruned');
+    assert.ok(existsSync(join(dir, good, 'manifest.json')));
+  });
+});

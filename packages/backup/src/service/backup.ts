@@ -50,6 +50,8 @@ export interface BackupOptions extends DestinationOptions, RetentionPolicy {
 export interface BackupResult {
   manifest: Manifest;
   prune?: PruneResult;
+  /** Retention failed after the backup committed: the backup stays, the error is reported. */
+  pruneError?: { message: string; hint?: string };
 }
 
 /** Mounts of the target a backup covers: named volumes and bind mounts, narrowed by --volume. */
@@ -148,6 +150,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   const capAdd = ['DAC_READ_SEARCH', ...dest.writeCaps];
   let started = false;
   let resume: (() => Promise<void>) | undefined;
+  let committed: Manifest | undefined;
 
   try {
     // 1. --exec: a command in the target first (flush, checkpoint); its failure fails the backup.
@@ -200,14 +203,36 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
       if (code !== 0) throw commandFailed('--dump', target.name, code, errTail);
       if (opts.dumpOnly) {
         progress.done();
-        const manifest = manifestOf(result);
-        return { manifest, ...(hasPolicy(opts) ? { prune: await pruneDestination(ctx, destination, opts, { container: target.name, keepIds: [id] }) } : {}) };
+        committed = manifestOf(result);
       }
-      if (!result || !('archives' in result)) throw new BugError('the backup sidecar reported no archives for the --dump step');
-      prior = result.archives;
+        if (!committed) {
+        if (!result || !('archives' in result)) throw new BugError('the backup sidecar reported no archives for the --dump step');
+        prior = result.archives;
+      }
     }
 
     // 3. Volumes, with the target paused or stopped while they are read.
+    if (!committed) committed = await backupVolumes(prior);
+  } catch (err) {
+    progress.done();
+    if (resume) await resume().catch(() => undefined);
+    // Remove what this attempt wrote (the sidecar does, unless it was killed), never another
+    // run's: only a backup whose in-progress record carries this run's token. If this fails too,
+    // the next run's leftover sweep does it.
+    if (started) await removeOwnBackup(destination, id, token).catch(() => undefined);
+    throw err;
+  }
+  // 4. Retention, once the backup is committed: its failure is reported, and never touches the
+  //    backup that just succeeded (it is kept by id, and this is outside the clean-up above).
+  if (!hasPolicy(opts)) return { manifest: committed };
+  try {
+    return { manifest: committed, prune: await pruneDestination(ctx, destination, opts, { container: target.name, keepIds: [id] }) };
+  } catch (err) {
+    const e = err as { message?: string; hint?: string };
+    return { manifest: committed, pruneError: { message: e.message ?? String(err), ...(e.hint ? { hint: e.hint } : {}) } };
+  }
+
+  async function backupVolumes(prior: ArchiveInfo[]): Promise<Manifest> {
     const wasRunning = target.running;
     if (opts.pause) {
       await pauseContainer(ctx.engine, target.id);
@@ -243,15 +268,6 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     if (resumed) await resumed;
     await resumeOnce();
     progress.done();
-    const manifest = manifestOf(result);
-    return { manifest, ...(hasPolicy(opts) ? { prune: await pruneDestination(ctx, destination, opts, { container: target.name, keepIds: [id] }) } : {}) };
-  } catch (err) {
-    progress.done();
-    if (resume) await resume().catch(() => undefined);
-    // Remove what this attempt wrote (the sidecar does, unless it was killed), never another
-    // run's: only a backup whose in-progress record carries this run's token. If this fails too,
-    // the next run's leftover sweep does it.
-    if (started) await removeOwnBackup(destination, id, token).catch(() => undefined);
-    throw err;
+    return manifestOf(result);
   }
 }

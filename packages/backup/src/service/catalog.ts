@@ -14,6 +14,8 @@ export interface Catalog {
   complete: Manifest[];
   /** Backup folders without a manifest (running, killed or failed). */
   incomplete: string[];
+  /** Backups whose manifest cannot be read: reported and skipped, never used nor pruned. */
+  unreadable: Array<{ id: string; message: string }>;
 }
 
 export function parseManifest(buf: Buffer, id: string): Manifest {
@@ -33,18 +35,38 @@ export async function readCatalog(destination: Destination, container?: string):
   await destination.checkReadable();
   const complete: Manifest[] = [];
   const incomplete: string[] = [];
+  const unreadable: Catalog['unreadable'] = [];
   const ids = await destination.listIds();
-  const manifests = await Promise.all(ids.map(async (id) => ({ id, buf: await destination.read(id, MANIFEST_FILE) })));
-  for (const { id, buf } of manifests) {
-    if (!buf) {
-      incomplete.push(id);
+  const manifests = await Promise.all(
+    ids.map(async (id) => {
+      try {
+        return { id, buf: await destination.read(id, MANIFEST_FILE) };
+      } catch (err) {
+        return { id, err: err as Error };
+      }
+    }),
+  );
+  for (const r of manifests) {
+    if (r.err) {
+      unreadable.push({ id: r.id, message: r.err.message });
       continue;
     }
-    const m = parseManifest(buf, id);
+    if (!r.buf) {
+      incomplete.push(r.id);
+      continue;
+    }
+    // One bad manifest is reported and skipped: it must not make the whole destination unusable.
+    let m: Manifest;
+    try {
+      m = parseManifest(r.buf, r.id);
+    } catch (err) {
+      unreadable.push({ id: r.id, message: (err as Error).message });
+      continue;
+    }
     if (!container || m.container.name === container) complete.push(m);
   }
   complete.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
-  return { complete, incomplete };
+  return { complete, incomplete, unreadable };
 }
 
 /** `latest` (newest of `container`, or newest overall) or an exact id. */

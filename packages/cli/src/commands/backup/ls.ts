@@ -43,6 +43,7 @@ export default class BackupLs extends DocksideCommand {
         ),
       );
     }
+    for (const u of cat.unreadable) process.stderr.write(`warning: backup ${u.id} skipped: ${u.message}\n`);
     if (cat.incomplete.length) this.log(`(${cat.incomplete.length} incomplete backup(s) not listed; the next backup or \`dockside backup prune\` removes them)`);
   }
 }
