@@ -426,3 +426,75 @@ describe('retention and bad manifests never cost a good backup', { timeout: 300_
     assert.ok(existsSync(join(dir, good, 'manifest.json')));
   });
 });
+
+describe('odd mount layouts: a file mount, one volume twice, nested volumes, a destination inside a mount', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let outer: string;
+  let inner: string;
+  let bk: string;
+  let app: string;
+  const ls = (path: string) => docker('exec', app, 'sh', '-c', `ls -A ${path} | tr '\\n' ' '`).trim();
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-mounts-it-'));
+    outer = createVolume('outer');
+    inner = createVolume('inner');
+    bk = join(tmp, 'bk');
+    mkdirSync(bk);
+    writeFileSync(join(tmp, 'app.conf'), 'conf');
+    app = startFixture('mounts', ['--init', '-v', `${outer}:/data`, '-v', `${outer}:/again`, '-v', `${inner}:/data/inner`, '-v', `${join(tmp, 'app.conf')}:/etc/app.conf`, '-v', `${bk}:/bk`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'echo o > /data/keep; mkdir -p /data/sub; echo i > /data/inner/x');
+  });
+
+  after(() => {
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a backup that archived nothing fails and retention does not run', async () => {
+    const dir = join(tmp, 'nothing');
+    const good = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--json']);
+    assert.equal(good.code, 0, good.stderr);
+    const r = await runCli(['backup', app, '--to', dir, '--volume', '/etc/app.conf', '--keep-last', '1']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /nothing was archived: \/etc\/app\.conf is not a directory\n  hint: /);
+    assert.doesNotMatch(r.stdout, /complete|retention/);
+    assert.deepEqual(readdirSync(dir), [JSON.parse(good.stdout).id]);
+  });
+
+  test('one volume mounted twice, or named twice, is archived once; nested volumes are not stored twice; restore keeps every mount', async () => {
+    const dir = join(tmp, 'layout');
+    const twice = await runCli(['backup', app, '--to', dir, '--volume', outer, '--volume', '/data', '--volume', '/again', '--json']);
+    assert.equal(twice.code, 0, twice.stderr);
+    // Once, from its first mount point in path order (the engine lists mounts in no stable order).
+    assert.deepEqual(JSON.parse(twice.stdout).archives.map((a: { destination: string }) => a.destination), ['/again']);
+    const b = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--volume', '/data/inner', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const m = JSON.parse(b.stdout);
+    assert.deepEqual(m.archives.map((a: { destination: string }) => a.destination), ['/data', '/data/inner']);
+    // The outer archive holds keep (and the empty mount point), not inner/x.
+    assert.equal(m.archives[0].entries.files, 1, JSON.stringify(m.archives[0].entries));
+    assert.equal(m.archives[1].entries.files, 1);
+    docker('exec', app, 'sh', '-c', 'echo changed > /data/keep; echo changed > /data/inner/x; echo extra > /data/inner/y; rm -r /data/sub');
+    const r = await runCli(['restore', app, '--from', dir, '--id', m.id, '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(docker('exec', app, 'cat', '/data/keep', '/data/inner/x'), 'o\ni');
+    assert.equal(ls('/data'), 'inner keep sub', 'no staging debris, the nested mount still there');
+    assert.equal(ls('/data/inner'), 'x');
+    assert.equal(ls('/again'), 'inner keep sub');
+    const one = await runCli(['restore', app, '--from', dir, '--id', JSON.parse(twice.stdout).id, '--yes']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(docker('exec', app, 'cat', '/data/keep', '/data/inner/x'), 'o\ni', 'restoring the outer one leaves the inner volume alone');
+    assert.equal(ls('/data'), 'inner keep sub');
+  });
+
+  test('a destination inside a mount being backed up is refused (exit 2, hint)', async () => {
+    const r = await runCli(['backup', app, '--to', join(bk, 'backups')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /backup destination .*\/bk\/backups is inside the mount \/bk being backed up \(.*\)\n  hint: /);
+    assert.deepEqual(readdirSync(bk), [], 'nothing was written');
+    const ok = await runCli(['backup', app, '--to', join(bk, 'backups'), '--volume', '/data']);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+});

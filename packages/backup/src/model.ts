@@ -19,6 +19,11 @@ export interface SourceSpec {
   mountPoint: string;
   /** Archive file name in the backup. */
   file: string;
+  /**
+   * Mount points of the target nested inside this one, relative to it (`inner` for /data/inner):
+   * archived as empty directories, since they are other mounts (their own archives, if selected).
+   */
+  nested?: string[];
 }
 
 export interface EntryCounts {
@@ -100,6 +105,8 @@ export interface RestoreItem {
   bytes: number;
   /** Directory in the sidecar to restore into (replaced). */
   path: string;
+  /** Mount points nested inside `path`, relative to it: left in place by the swap. */
+  nested?: string[];
 }
 
 export interface RestoreJob {

@@ -160,7 +160,8 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
     let plan = { files: 0, bytes: 0 };
     for (const s of job.sources) {
       if (!fs.statSync(s.mountPoint, { throwIfNoEntry: false })?.isDirectory()) continue;
-      const p = scanTree(s.mountPoint, excluder);
+      const nested = new Set(s.nested ?? []);
+      const p = scanTree(s.mountPoint, nested.size ? (rel) => nested.has(rel) || excluder(rel) : excluder);
       plan = { files: plan.files + p.files, bytes: plan.bytes + p.bytes };
     }
     events.progress('plan', plan);
@@ -181,8 +182,10 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
       const hash = createHash('sha256');
       const stored = { n: 0 };
       let raw = 0;
+      const nested = new Set(s.nested ?? []);
       const walking = packTree(pack, s.mountPoint, {
         exclude: excluder,
+        ...(nested.size ? { otherMount: (rel: string) => nested.has(rel) } : {}),
         onProgress: (f, b) => {
           progress.files += f;
           progress.bytes += b;
@@ -226,6 +229,13 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
     events.progress('read-done', {});
   }
   progress.stop();
+  // Nothing archived (every mount a file or a socket) is a failure, not an empty "complete"
+  // backup that retention would count as the newest.
+  if (archives.length === 0) {
+    throw new UserError(`nothing was archived: ${job.sources.map((s) => s.mountPoint).join(', ')} ${job.sources.length === 1 ? 'is not a directory' : 'are not directories'}`, {
+      hint: 'back up a mount that is a directory (--volume <mount path>), or store a command\'s output with --dump',
+    });
+  }
 
   if (!job.commit) {
     events.result({ archives });
@@ -327,6 +337,44 @@ function applyRoot(path: string, m: RootMeta | undefined, events: JobEvents): vo
   setTimes(loadFsx(), Buffer.from(path), m.time, true);
 }
 
+const child = (dir: Buffer, n: Buffer) => Buffer.concat([dir, Buffer.from('/'), n]);
+
+/**
+ * Swap one directory level: what `live` holds goes into `old`, what `staged` holds comes in. A
+ * nested mount point stays (renaming it fails with EBUSY, and its volume is restored on its own);
+ * a directory above one is swapped level by level, so no mount is ever moved or removed.
+ */
+function swapLevel(live: Buffer, staged: Buffer | undefined, old: Buffer, nested: string[], skip: Set<string>): void {
+  fs.mkdirSync(old, { mode: 0o700 });
+  const kept = new Set<string>();
+  for (const n of listNames(live as unknown as string)) {
+    const t = n.toString();
+    if (skip.has(t)) continue;
+    if (nested.includes(t)) {
+      kept.add(t);
+      continue;
+    }
+    const under = nested.filter((x) => x.startsWith(`${t}/`)).map((x) => x.slice(t.length + 1));
+    if (under.length && fs.lstatSync(child(live, n)).isDirectory()) {
+      kept.add(t);
+      const st = staged ? fs.lstatSync(child(staged, n), { throwIfNoEntry: false }) : undefined;
+      swapLevel(child(live, n), st?.isDirectory() ? child(staged as Buffer, n) : undefined, child(old, n), under, new Set());
+      if (st?.isDirectory()) {
+        fs.chownSync(child(live, n), st.uid, st.gid);
+        fs.chmodSync(child(live, n), st.mode & 0o7777);
+        fs.utimesSync(child(live, n), st.atime, st.mtime);
+      }
+      continue;
+    }
+    fs.renameSync(child(live, n), child(old, n));
+  }
+  if (!staged) return;
+  for (const n of listNames(staged as unknown as string)) {
+    if (kept.has(n.toString())) continue;
+    fs.renameSync(child(staged, n), child(live, n));
+  }
+}
+
 export async function runRestore(job: RestoreJob, destination: Destination, events: JobEvents): Promise<void> {
   await destination.checkReadable();
   // 1. Verify everything before touching anything.
@@ -335,7 +383,7 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
   events.progress('plan', job.plan);
   const progress = new Progress(events);
   const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
-  const staged: Array<{ path: string; staging: string; root?: RootMeta; before: Mtime }> = [];
+  const staged: Array<{ path: string; staging: string; root?: RootMeta; before: Mtime; nested: string[] }> = [];
   try {
     // 1. Extract each archive into a staging folder on its own volume (same file system: renames
     //    are cheap), hashing it on the way.
@@ -346,7 +394,7 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
       const staging = join(t.path, `.dockside-restore-${tag}`);
       const before = mtimeOf(fs.statSync(t.path, { bigint: true }));
       fs.mkdirSync(staging, { mode: 0o700 });
-      staged.push({ path: t.path, staging, before });
+      staged.push({ path: t.path, staging, before, nested: t.nested ?? [] });
       const o = await openChecked(destination, job.id, t, job.compression);
       const r = await extractTar(o.stream, staging, {
         onProgress: (f, b) => {
@@ -370,20 +418,13 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
     }
     throw err;
   }
-  // 2. Swap: move the current contents aside, the staged tree in, then drop the old one.
+  // 2. Swap: move the current contents aside, the staged tree in, then drop the old one. Mount
+  //    points nested in the volume (another volume at /data/inner) stay where they are.
   for (const s of staged) {
     const old = join(s.path, `.dockside-old-${tag}`);
-    fs.mkdirSync(old, { mode: 0o700 });
-    const stagingName = `.dockside-restore-${tag}`;
-    const oldName = `.dockside-old-${tag}`;
-    const pathBuf = Buffer.from(`${s.path}/`);
-    for (const n of listNames(s.path)) {
-      const t = n.toString();
-      if (t === stagingName || t === oldName) continue;
-      fs.renameSync(Buffer.concat([pathBuf, n]), Buffer.concat([Buffer.from(`${old}/`), n]));
-    }
-    for (const n of listNames(s.staging)) fs.renameSync(Buffer.concat([Buffer.from(`${s.staging}/`), n]), Buffer.concat([pathBuf, n]));
-    fs.rmdirSync(s.staging);
+    const skip = new Set([`.dockside-restore-${tag}`, `.dockside-old-${tag}`]);
+    swapLevel(Buffer.from(s.path), Buffer.from(s.staging), Buffer.from(old), s.nested, skip);
+    fs.rmSync(s.staging, { recursive: true, force: true });
     fs.rmSync(old, { recursive: true, force: true });
     applyRoot(s.path, s.root, events);
   }

@@ -20,6 +20,8 @@ import { readXattrs } from './xattrs.js';
 
 export interface PackOptions {
   exclude: (rel: string) => boolean;
+  /** Another mount at this path (a nested volume on the same file system): archived as an empty directory. */
+  otherMount?: (rel: string) => boolean;
   onProgress?: (files: number, bytes: number) => void;
   /** Largest file read in one go; bigger ones are streamed. */
   smallFile?: number;
@@ -124,11 +126,11 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
       const n = nameFields(rel, 'path');
       const base = baseOf(n.text, abs, st, n.pax);
       if (st.isDirectory()) {
-        if (st.dev === rootSt.dev) {
+        if (st.dev === rootSt.dev && !opts.otherMount?.(relText)) {
           subdirs.push({ dir: rel, header: { ...base, type: 'directory' } });
           continue;
         }
-        warn(`${relText}: another file system is mounted here; archived as an empty directory`);
+        if (!opts.otherMount?.(relText)) warn(`${relText}: another file system is mounted here; archived as an empty directory`);
         await throttle(pack);
         await entry(pack, { ...base, type: 'directory' });
         stats.entries.dirs++;

@@ -7,6 +7,9 @@
  */
 import { commandFailed } from './command-failure.js';
 import { randomBytes } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
+import { parseDestination } from '../destination/parse.js';
 import { PassThrough } from 'node:stream';
 import { IN_PROGRESS_FILE } from '../model.js';
 import type { Destination } from '../destination/destination.js';
@@ -54,11 +57,24 @@ export interface BackupResult {
   pruneError?: { message: string; hint?: string };
 }
 
-/** Mounts of the target a backup covers: named volumes and bind mounts, narrowed by --volume. */
+/** What a mount stores into: one volume (by name) or one host directory, however often mounted. */
+export function mountIdentity(m: ContainerMount): string {
+  return m.type === 'volume' ? `volume:${m.name}` : `${m.type}:${m.source}`;
+}
+
+/**
+ * Mounts of the target a backup covers: named volumes and bind mounts, narrowed by --volume, each
+ * stored once: a volume mounted twice, or named twice (`--volume data --volume /data`), gives one
+ * archive (of its first mount point), so a restore never writes two archives into one volume.
+ */
 export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMount[] {
-  const all = t.mounts.filter((m) => m.type === 'volume' || m.type === 'bind');
-  if (wanted.length === 0) return all;
-  return wanted.map((w) => {
+  // In mount-path order: the engine lists mounts in no stable order, and archives (and which
+  // mount point of a volume mounted twice is archived) must not change from run to run.
+  const all = t.mounts.filter((m) => m.type === 'volume' || m.type === 'bind').sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
+  const seen = new Set<string>();
+  const once = (list: ContainerMount[]) => list.filter((m) => !seen.has(mountIdentity(m)) && seen.add(mountIdentity(m)));
+  if (wanted.length === 0) return once(all);
+  return once(wanted.map((w) => {
     const hit = all.find((m) => m.name === w || m.destination === w || m.source === w);
     if (!hit) {
       throw new NotFoundError(`container "${t.name}" has no volume or mount "${w}"`, {
@@ -66,7 +82,58 @@ export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMou
       });
     }
     return hit;
-  });
+  }));
+}
+
+/**
+ * Mount points of `t` inside mount `m`, relative to it: those under its own mount point, and
+ * those under any other mount point of the same volume (a mount on /data/inner makes `inner` busy
+ * in /again too when /again is the same volume: the kernel refuses to rename it from either).
+ */
+export function nestedMounts(t: TargetContainer, m: ContainerMount): string[] {
+  const id = mountIdentity(m);
+  const bases = t.mounts.filter((x) => x === m || mountIdentity(x) === id).map((x) => x.destination.replace(/\/+$/, ''));
+  const out = new Set<string>();
+  for (const base of bases) {
+    for (const x of t.mounts) {
+      const d = x.destination.replace(/\/+$/, '');
+      if (d.startsWith(`${base}/`)) out.add(d.slice(base.length + 1));
+    }
+  }
+  return [...out].sort();
+}
+
+/**
+ * A destination directory inside a mount being backed up would archive earlier backups and its
+ * own lease, and a restore would wipe them: refused (exit 2), with the mount named.
+ */
+async function refuseDestinationInside(destPath: string, mounts: ContainerMount[]): Promise<void> {
+  const real = async (p: string): Promise<string> => {
+    // The nearest existing ancestor's real path, plus the rest (the destination may not exist yet).
+    let cur = resolvePath(p);
+    const rest: string[] = [];
+    for (;;) {
+      try {
+        return [await realpath(cur), ...rest].join('/').replace(/\/+/g, '/');
+      } catch {
+        const up = dirname(cur);
+        if (up === cur) return p;
+        rest.unshift(basename(cur));
+        cur = up;
+      }
+    }
+  };
+  const dest = await real(destPath);
+  for (const m of mounts) {
+    if (!m.source) continue;
+    const src = await real(m.source);
+    const inside = (a: string, b: string) => a === b || a.startsWith(`${b.replace(/\/+$/, '')}/`);
+    if (inside(dest, src) || inside(src, dest)) {
+      throw new UsageError(`backup destination ${destPath} is ${inside(dest, src) ? 'inside' : 'around'} the mount ${m.destination} being backed up (${m.type === 'volume' ? `volume ${m.name}` : m.source})`, {
+        hint: `pick a destination outside the container's mounts, or leave that mount out with --volume <the others>`,
+      });
+    }
+  }
 }
 
 /** Remove backup `id` only if its in-progress record carries `token` (this run wrote it). */
@@ -113,6 +180,8 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   if (mounts.length === 0 && !opts.dump) {
     throw new UserError(`container "${target.name}" has no volumes or bind mounts to back up`, { hint: 'use --dump "<command>" for a data-level backup' });
   }
+  const spec = parseDestination(opts.destination);
+  if (spec.kind === 'dir') await refuseDestinationInside(spec.path, mounts);
   const dest = await resolveDestination(opts, ctx.env, 'write');
   const destination = await dest.open();
   // Unique (a random suffix), and created exclusively by the sidecar: never another run's.
@@ -129,6 +198,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     name: m.name,
     mountPoint: m.destination,
     file: names[i] as string,
+    nested: nestedMounts(target, m),
   }));
   const activeAt = new Date().toISOString();
   const active = await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL);

@@ -20,6 +20,7 @@ import {
 } from '@dockside/engine';
 import type { ArchiveInfo, Manifest, RestoreItem } from '../model.js';
 import { resolveManifest } from './catalog.js';
+import { mountIdentity, nestedMounts } from './backup.js';
 import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { ProgressRenderer } from './progress.js';
 import { runJob, type ServiceContext } from './job-runner.js';
@@ -78,11 +79,19 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     items = [{ file: a.file, sha256: a.sha256, bytes: a.bytes, path: INTO_PATH }];
     mounts = [{ type: 'volume', source: opts.intoVolume, target: INTO_PATH }];
   } else {
+    // Each volume (or host directory) receives at most one archive: a second one would swap the
+    // first one's tree out again (a volume mounted twice, or a backup that stored it twice).
+    const into = new Map<string, string>();
     items = archives.map((a) => {
       const m = target.mounts.find((x) => x.destination === a.destination) ?? target.mounts.find((x) => x.type === 'volume' && x.name === a.name);
       if (!m) throw new UserError(`container "${target.name}" has no mount at ${a.destination} for archive ${a.file}`, { hint: 'restore it with --into-volume <new-volume>, or into a container that mounts it there' });
       if (m.readOnly) throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`, { hint: 'restore it with --into-volume <new-volume> instead' });
-      return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination };
+      const key = mountIdentity(m);
+      const earlier = into.get(key);
+      if (earlier) throw new UserError(`archives ${earlier} and ${a.file} of backup ${manifest.id} would both restore into ${m.type === 'volume' ? `volume ${m.name}` : m.source}`, { hint: `restore one of them: --volume ${a.destination ?? a.name}` });
+      into.set(key, a.file);
+      const nested = nestedMounts(target, m);
+      return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination, ...(nested.length ? { nested } : {}) };
     });
     if (!opts.yes) {
       const what = `This replaces everything in ${items.map((t) => t.path).join(', ')} of container "${target.name}" with backup ${manifest.id}.`;
