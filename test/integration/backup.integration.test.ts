@@ -498,3 +498,69 @@ describe('odd mount layouts: a file mount, one volume twice, nested volumes, a d
     assert.equal(ok.code, 0, ok.stderr);
   });
 });
+
+describe('interrupted restores and backups leave no debris and bring the app back', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let vol: string;
+  let app: string;
+  let mountpoint: string;
+  const debris = () => readdirSync(mountpoint).filter((n) => n.startsWith('.dockside-'));
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-intr-it-'));
+    vol = createVolume('intr');
+    app = startFixture('intr', ['--init', '-v', `${vol}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'for i in 1 2 3 4 5 6; do head -c 40000000 /dev/urandom > /data/r$i; done');
+    mountpoint = docker('volume', 'inspect', '--format', '{{.Mountpoint}}', vol);
+  });
+
+  after(() => {
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('SIGINT during a restore removes its staging folder; the volume and the app are as they were', async () => {
+    const dir = join(tmp, 'sigint');
+    const b = await runCli(['backup', app, '--to', dir, '--compress', 'gzip', '--level', '1', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    docker('exec', app, 'sh', '-c', 'echo after > /data/marker');
+    const child = spawnCli(['restore', app, '--from', dir, '--yes']);
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    await waitFor(() => debris().length > 0 || undefined, 'the restore to start staging', 60_000, 10);
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.deepEqual(debris(), [], 'no .dockside-restore-* left in the volume');
+    assert.ok(existsSync(join(mountpoint, 'marker')), 'nothing was swapped');
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', app), 'true');
+  });
+
+  test('kill -9 of the CLI during backup --stop: the app is started again once the sidecar ends', async () => {
+    const dir = join(tmp, 'kill9');
+    const child = spawnCli(['backup', app, '--to', dir, '--stop', '--compress', 'gzip', '--level', '9']);
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    await waitFor(() => docker('inspect', '--format', '{{.State.Running}}', app) === 'false' || undefined, 'the target to be stopped', 60_000, 50);
+    child.kill('SIGKILL');
+    await exited;
+    await waitFor(() => docker('inspect', '--format', '{{.State.Running}}', app) === 'true' || undefined, 'the app to be started again', 120_000, 250);
+  });
+
+  test('SIGHUP ends a restore with exit code 129; a paused container is left paused after a restore', async () => {
+    const dir = join(tmp, 'sigint');
+    const child = spawnCli(['restore', app, '--from', dir, '--yes']);
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    await waitFor(() => debris().length > 0 || undefined, 'the restore to start staging', 60_000, 10);
+    child.kill('SIGHUP');
+    assert.equal(await exited, 129);
+    docker('pause', app);
+    try {
+      const r = await runCli(['restore', app, '--from', dir, '--yes']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(docker('inspect', '--format', '{{.State.Status}}', app), 'paused');
+    } finally {
+      spawnSync('docker', ['unpause', app]);
+    }
+  });
+});

@@ -25,6 +25,7 @@ import type { Destination } from '../destination/destination.js';
 import { acquireLease, bootId, isDeadLeftover, type LocalWriters } from '../destination/lease.js';
 import { compressStream, decompressStream } from './compress.js';
 import { loadFsx } from './fsx.js';
+import { onInterrupt } from './interrupts.js';
 import { extractTar, type RootMeta } from './tar-read.js';
 import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
 import { mtimeOf, setTimes, type Mtime } from './times.js';
@@ -109,11 +110,17 @@ export async function runBackup(job: BackupJob, destination: Destination, events
   await destination.checkWritable();
   const local: LocalWriters = { activeIds: new Set(job.activeIds), bootId: bootId(), seenAt: job.activeAt ? Date.parse(job.activeAt) : undefined };
   const lease = await acquireLease(destination, job.id, job.manifest.startedAt, local, job.leaseTtlMs, { fresh: !job.continues });
+  // Interrupted: abort the unfinished uploads, remove what this run wrote, release the lease.
+  const offInterrupt = onInterrupt(async () => {
+    await destination.removeBackup(job.id).catch(() => undefined);
+    await lease.release();
+  });
   let ok = false;
   try {
     await backupUnderLease(job, destination, local, events);
     ok = true;
   } finally {
+    offInterrupt();
     // A failed backup is removed by the run that wrote it (this one holds its lease).
     if (!ok) await destination.removeBackup(job.id).catch(() => undefined);
     // A dump step keeps the lease for the step that commits.
@@ -384,6 +391,14 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
   const progress = new Progress(events);
   const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
   const staged: Array<{ path: string; staging: string; root?: RootMeta; before: Mtime; nested: string[] }> = [];
+  const dropStaging = () => {
+    for (const s of staged) {
+      fs.rmSync(s.staging, { recursive: true, force: true });
+      setTimes(loadFsx(), Buffer.from(s.path), s.before, true);
+    }
+  };
+  // Interrupted while extracting: nothing changed yet; the staging folders go.
+  const offInterrupt = onInterrupt(dropStaging);
   try {
     // 1. Extract each archive into a staging folder on its own volume (same file system: renames
     //    are cheap), hashing it on the way.
@@ -412,12 +427,12 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
     }
   } catch (err) {
     // Nothing changed: the staging folders go, and the mount points get their times back.
-    for (const s of staged) {
-      fs.rmSync(s.staging, { recursive: true, force: true });
-      setTimes(loadFsx(), Buffer.from(s.path), s.before, true);
-    }
+    offInterrupt();
+    dropStaging();
     throw err;
   }
+  // From here on the swap runs without an await: a signal is handled once it is done.
+  offInterrupt();
   // 2. Swap: move the current contents aside, the staged tree in, then drop the old one. Mount
   //    points nested in the volume (another volume at /data/inner) stay where they are.
   for (const s of staged) {

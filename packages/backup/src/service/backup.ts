@@ -18,6 +18,7 @@ import type { BackupJobResult } from '../events.js';
 import {
   LABEL,
   execInContainer,
+  guardResume,
   pauseContainer,
   resolveContainer,
   runningLabelValues,
@@ -304,12 +305,15 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
 
   async function backupVolumes(prior: ArchiveInfo[]): Promise<Manifest> {
     const wasRunning = target.running;
+    // The guard brings the target back even if this process is killed outright (resume-guard.ts).
     if (opts.pause) {
+      const guard = guardResume(ctx.engine, target.id, 'backup', 'unpause');
       await pauseContainer(ctx.engine, target.id);
-      resume = () => unpauseContainer(ctx.engine, target.id);
+      resume = () => unpauseContainer(ctx.engine, target.id).finally(() => guard.release());
     } else if (opts.stop && wasRunning) {
+      const guard = guardResume(ctx.engine, target.id, 'backup', 'start');
       await stopContainer(ctx.engine, target.id);
-      resume = () => startContainer(ctx.engine, target.id);
+      resume = () => startContainer(ctx.engine, target.id).finally(() => guard.release());
     }
     const resumeOnce = async () => {
       const r = resume;

@@ -11,7 +11,9 @@ import { NotFoundError, UsageError, UserError } from '@dockside/common';
 import {
   createNamedVolume,
   execInContainer,
+  guardResume,
   inspectVolume,
+  pauseContainer,
   resolveContainer,
   startContainer,
   stopContainer,
@@ -101,6 +103,9 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
   }
 
   const stopIt = !opts.intoVolume && !opts.noStop && target.running;
+  // A paused target is started and paused again after: it is left as it was found. The guard
+  // does the same if this process is killed outright (resume-guard.ts).
+  const guard = stopIt ? guardResume(ctx.engine, target.id, 'backup', target.paused ? 'start-paused' : 'start') : undefined;
   if (stopIt) await stopContainer(ctx.engine, target.id);
   const progress = new ProgressRenderer(ctx.progress, 'restoring');
   try {
@@ -127,7 +132,11 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     });
   } finally {
     progress.done();
-    if (stopIt) await startContainer(ctx.engine, target.id);
+    if (stopIt) {
+      await startContainer(ctx.engine, target.id);
+      if (target.paused) await pauseContainer(ctx.engine, target.id);
+    }
+    guard?.release();
   }
   return {
     id: manifest.id,
