@@ -88,7 +88,7 @@ describe('backup destination lease', { timeout: 300_000 }, () => {
       const ids = ok.map((r) => JSON.parse(r.stdout).id as string);
       const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
       assert.equal(ls.code, 0, ls.stderr);
-      assert.deepEqual(JSON.parse(ls.stdout).map((m: { id: string }) => m.id).sort(), [...ids].sort(), `round ${round}: every backup that succeeded is there`);
+      assert.deepEqual(JSON.parse(ls.stdout).backups.map((m: { id: string }) => m.id).sort(), [...ids].sort(), `round ${round}: every backup that succeeded is there`);
       assert.deepEqual(readdirSync(dir).sort(), [...ids].sort(), `round ${round}: a refused run left nothing and removed nothing`);
       for (const r of runs) if (r.code === 0) assert.doesNotMatch(r.stderr, /removed leftovers/, `round ${round}`);
     }

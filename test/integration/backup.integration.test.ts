@@ -70,7 +70,7 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
 
     const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.deepEqual(JSON.parse(ls.stdout).map((x: { id: string }) => x.id), [m.id]);
+    assert.deepEqual(JSON.parse(ls.stdout).backups.map((x: { id: string }) => x.id), [m.id]);
     const v = await runCli(['backup', 'verify', '--from', dir, '--id', 'latest']);
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stdout, /verified/);
@@ -165,7 +165,7 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     writeFileSync(join(dir, partial, `vol-${bigVol}.tar.gz.partial`), 'leftover');
     const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.deepEqual(JSON.parse(ls.stdout), []);
+    assert.deepEqual(JSON.parse(ls.stdout), { backups: [], incomplete: [partial], unreadable: [] }, 'the JSON carries the incomplete ones the table counts');
     const human = await runCli(['backup', 'ls', '--from', dir]);
     assert.match(human.stdout, /1 incomplete backup/);
     const verify = await runCli(['backup', 'verify', '--from', dir, '--id', partial]);
@@ -207,7 +207,7 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     const bad = await runCli(['backup', app, '--to', dir, '--exec', 'echo nope >&2; exit 3']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--exec command failed .* exit code 3: nope/);
-    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout);
+    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout).backups;
     assert.equal(ls.length, 2);
     docker('exec', app, 'rm', '/data/flushed');
   });
@@ -285,6 +285,19 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     const rel = await runCli(['backup', app, '--to', 'relative/dir']);
     assert.equal(rel.code, 2);
     assert.match(rel.stderr, /not an absolute path/);
+    const fileRel = await runCli(['backup', app, '--to', 'file:relative']);
+    assert.equal(fileRel.code, 2, fileRel.stderr);
+    assert.match(fileRel.stderr, /"file:relative" is not an absolute file URL\n  hint: write file:\/\/\//);
+    assert.ok(!existsSync('/relative'));
+    const badUrl = await runCli(['backup', 'ls', '--from', 's3://bucket-x/p', '--s3-endpoint', 'notaurl']);
+    assert.equal(badUrl.code, 2, badUrl.stderr);
+    assert.match(badUrl.stderr, /^dockside: --s3-endpoint "notaurl" is not an http\(s\) URL\n  hint: /);
+    // The hint of an S3 network error names --network: ls and prune accept it.
+    mkdirSync(join(tmp, 'network-flag'), { recursive: true });
+    for (const cmd of [['backup', 'ls'], ['backup', 'prune', '--keep-last', '1']]) {
+      const n = await runCli([...cmd, '--from', join(tmp, 'network-flag'), '--network', 'host', '--json']);
+      assert.equal(n.code, 0, `${cmd.join(' ')}: ${n.stderr}`);
+    }
 
     const vol = await runCli(['backup', app, '--to', dir, '--volume', 'nope']);
     assert.equal(vol.code, 2);
@@ -401,8 +414,19 @@ describe('retention and bad manifests never cost a good backup', { timeout: 300_
     const m = JSON.parse(b.stdout);
     assert.match(b.stderr, new RegExp(`backup ${m.id} is complete, but retention failed: .*\\n  hint: `));
     assert.ok(existsSync(join(dir, m.id, 'manifest.json')), 'the new backup is still there');
-    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout);
+    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout).backups;
     assert.ok(JSON.stringify(ls).includes(m.id));
+  });
+
+  test('errors name the host path of the destination, not the sidecar\'s', async () => {
+    const dir = join(tmp, 'immutable');
+    mkdirSync(dir);
+    assert.equal(spawnSync('chattr', ['+i', dir]).status, 0);
+    const r = await runCli(['backup', app, '--to', dir]);
+    spawnSync('chattr', ['-i', dir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`cannot write to backup directory ${dir}: permission denied`));
+    assert.doesNotMatch(r.stderr, /backup-destination/);
   });
 
   test('one bad manifest.json is reported and skipped by ls, verify, prune and restore --id latest', async () => {

@@ -24,6 +24,8 @@ export interface SourceSpec {
    * archived as empty directories, since they are other mounts (their own archives, if selected).
    */
   nested?: string[];
+  /** --exclude patterns as they apply to this mount (the mount-path form made relative). */
+  excludes?: string[];
 }
 
 export interface EntryCounts {
@@ -57,6 +59,8 @@ export interface ArchiveInfo {
   skipped: SkippedEntry[];
   skippedCount: number;
   warnings: string[];
+  /** --exclude patterns applied to it: a restore keeps what they match in the volume. */
+  excludes?: string[];
 }
 
 export interface Manifest {
@@ -107,6 +111,8 @@ export interface RestoreItem {
   path: string;
   /** Mount points nested inside `path`, relative to it: left in place by the swap. */
   nested?: string[];
+  /** The backup's --exclude patterns for this archive: what they match stays in the volume. */
+  excludes?: string[];
 }
 
 export interface RestoreJob {

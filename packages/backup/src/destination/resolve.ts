@@ -4,7 +4,7 @@
  * start).
  */
 import { stat } from 'node:fs/promises';
-import { NotFoundError, UserError } from '@dockside/common';
+import { NotFoundError, UsageError, UserError } from '@dockside/common';
 import type { SidecarFile, SidecarMount } from '@dockside/engine';
 import type { DestinationConfig, S3Credentials } from './config.js';
 import { openDestination, type Destination } from './destination.js';
@@ -70,6 +70,15 @@ export async function resolveDestination(opts: DestinationOptions, env: NodeJS.P
       writeCaps: owner === 0 ? [] : ['DAC_OVERRIDE', 'CHOWN'],
       open: () => openDestination(host),
     };
+  }
+  if (opts.s3Endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(opts.s3Endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol)) throw new UsageError(`--s3-endpoint "${opts.s3Endpoint}" is not an http(s) URL`, { hint: 'write it in full, e.g. --s3-endpoint http://127.0.0.1:9000' });
   }
   const credentials = await resolveS3Credentials(env, opts.s3Profile);
   const base = {
