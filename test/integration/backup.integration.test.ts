@@ -513,6 +513,26 @@ describe('odd mount layouts: a file mount, one volume twice, nested volumes, a d
     assert.equal(ls('/data'), 'inner keep sub');
   });
 
+  test('--exclude (also in the mount-path form) is recorded in the manifest and what it matched survives a restore; --into-volume refuses a volume in use', async () => {
+    const dir = join(tmp, 'excludes');
+    docker('exec', app, 'sh', '-c', 'mkdir -p /data/cache /data/logs && echo c > /data/cache/c && echo l > /data/logs/x.log');
+    const b = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--exclude', 'cache/', '--exclude', '/data/logs', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const m = JSON.parse(b.stdout);
+    assert.deepEqual(m.archives[0].excludes, ['cache/', '/logs']);
+    assert.equal(m.archives[0].entries.files, 1, 'only keep: cache and logs (mount-path form) were excluded');
+    docker('exec', app, 'sh', '-c', 'echo newer > /data/logs/x.log; echo changed > /data/keep');
+    const r = await runCli(['restore', app, '--from', dir, '--id', m.id, '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(docker('exec', app, 'cat', '/data/keep', '/data/cache/c', '/data/logs/x.log'), 'o\nc\nnewer');
+    assert.equal(ls('/data'), 'cache inner keep logs sub');
+    docker('exec', app, 'rm', '-r', '/data/cache', '/data/logs');
+
+    const into = await runCli(['restore', app, '--from', dir, '--id', m.id, '--into-volume', outer, '--yes']);
+    assert.equal(into.code, 2, into.stderr);
+    assert.match(into.stderr, new RegExp(`volume "${outer}" is mounted by running container "${app}"\\n  hint: .*--force`));
+  });
+
   test('a destination inside a mount being backed up is refused (exit 2, hint)', async () => {
     const r = await runCli(['backup', app, '--to', join(bk, 'backups')]);
     assert.equal(r.code, 2, r.stderr);

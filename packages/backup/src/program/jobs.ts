@@ -168,7 +168,8 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
     for (const s of job.sources) {
       if (!fs.statSync(s.mountPoint, { throwIfNoEntry: false })?.isDirectory()) continue;
       const nested = new Set(s.nested ?? []);
-      const p = scanTree(s.mountPoint, nested.size ? (rel) => nested.has(rel) || excluder(rel) : excluder);
+      const ex = s.excludes ? makeExcluder(s.excludes) : excluder;
+      const p = scanTree(s.mountPoint, nested.size ? (rel) => nested.has(rel) || ex(rel) : ex);
       plan = { files: plan.files + p.files, bytes: plan.bytes + p.bytes };
     }
     events.progress('plan', plan);
@@ -191,7 +192,7 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
       let raw = 0;
       const nested = new Set(s.nested ?? []);
       const walking = packTree(pack, s.mountPoint, {
-        exclude: excluder,
+        exclude: s.excludes ? makeExcluder(s.excludes) : excluder,
         ...(nested.size ? { otherMount: (rel: string) => nested.has(rel) } : {}),
         onProgress: (f, b) => {
           progress.files += f;
@@ -229,6 +230,7 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
         skipped: st.skipped,
         skippedCount: st.skippedCount,
         warnings: st.warnings,
+        ...((s.excludes ?? job.excludes).length ? { excludes: s.excludes ?? job.excludes } : {}),
       };
       archives.push(info);
       events.progress('archive', info);
@@ -344,6 +346,30 @@ function applyRoot(path: string, m: RootMeta | undefined, events: JobEvents): vo
   setTimes(loadFsx(), Buffer.from(path), m.time, true);
 }
 
+/** Paths under `root` (relative) that `patterns` exclude; a matching directory is not entered. */
+function matching(root: string, patterns: string[]): string[] {
+  if (patterns.length === 0) return [];
+  const ex = makeExcluder(patterns);
+  const out: string[] = [];
+  const stack = [''];
+  while (stack.length) {
+    const rel = stack.pop() as string;
+    let names: string[];
+    try {
+      names = fs.readdirSync(rel ? join(root, rel) : root);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      if (!rel && RESERVED_ROOT.test(n)) continue;
+      if (ex(r)) out.push(r);
+      else if (fs.lstatSync(join(root, r)).isDirectory()) stack.push(r);
+    }
+  }
+  return out;
+}
+
 const child = (dir: Buffer, n: Buffer) => Buffer.concat([dir, Buffer.from('/'), n]);
 
 /**
@@ -409,7 +435,8 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
       const staging = join(t.path, `.dockside-restore-${tag}`);
       const before = mtimeOf(fs.statSync(t.path, { bigint: true }));
       fs.mkdirSync(staging, { mode: 0o700 });
-      staged.push({ path: t.path, staging, before, nested: t.nested ?? [] });
+      // What the backup's --exclude left out stays in the volume, like the nested mounts.
+      staged.push({ path: t.path, staging, before, nested: [...(t.nested ?? []), ...matching(t.path, t.excludes ?? [])] });
       const o = await openChecked(destination, job.id, t, job.compression);
       const r = await extractTar(o.stream, staging, {
         onProgress: (f, b) => {

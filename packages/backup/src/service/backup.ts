@@ -87,6 +87,15 @@ export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMou
 }
 
 /**
+ * --exclude patterns for one mount: a pattern in the mount-path form (`/data/cache`) is anchored
+ * to that mount (`/cache`); the others apply to every mount as they are.
+ */
+export function excludesFor(mountPoint: string, patterns: readonly string[]): string[] {
+  const base = mountPoint.replace(/\/+$/, '');
+  return patterns.map((p) => (p.startsWith(`${base}/`) ? p.slice(base.length) : p));
+}
+
+/**
  * Mount points of `t` inside mount `m`, relative to it: those under its own mount point, and
  * those under any other mount point of the same volume (a mount on /data/inner makes `inner` busy
  * in /again too when /again is the same volume: the kernel refuses to rename it from either).
@@ -200,6 +209,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     mountPoint: m.destination,
     file: names[i] as string,
     nested: nestedMounts(target, m),
+    excludes: excludesFor(m.destination, opts.excludes),
   }));
   const activeAt = new Date().toISOString();
   const active = await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL);

@@ -13,6 +13,7 @@ import {
   execInContainer,
   guardResume,
   inspectVolume,
+  containersUsingVolume,
   pauseContainer,
   resolveContainer,
   startContainer,
@@ -35,6 +36,8 @@ export interface RestoreOptions extends DestinationOptions {
   noStop: boolean;
   yes: boolean;
   load?: string;
+  /** --into-volume into a volume a running container mounts. */
+  force?: boolean;
   /** Ask the user (TTY); absent: --yes is required. */
   confirm?: (question: string) => Promise<boolean>;
 }
@@ -76,6 +79,9 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     if (archives.length !== 1) throw new UsageError(`--into-volume takes one archive; backup ${manifest.id} holds ${archives.length}`, { hint: 'pick one with --volume <name>' });
     const existing = await inspectVolume(ctx.engine, opts.intoVolume);
     if (existing && !opts.yes) throw new UsageError(`volume "${opts.intoVolume}" already exists; restoring replaces its contents`, { hint: 'pass --yes to replace it, or name a new volume' });
+    // Replacing what a running app reads and writes under it is never what --into-volume is for.
+    const users = existing ? await containersUsingVolume(ctx.engine, opts.intoVolume) : [];
+    if (users.length && !opts.force) throw new UsageError(`volume "${opts.intoVolume}" is mounted by running container${users.length > 1 ? 's' : ''} ${users.map((u) => `"${u}"`).join(', ')}`, { hint: `stop ${users.length > 1 ? 'them' : 'it'} first, name a new volume, or pass --force to replace it anyway` });
     if (!existing) await createNamedVolume(ctx.engine, opts.intoVolume, { 'dockside.restored-from': manifest.id });
     const a = archives[0] as ArchiveInfo;
     items = [{ file: a.file, sha256: a.sha256, bytes: a.bytes, path: INTO_PATH }];
@@ -93,7 +99,7 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
       if (earlier) throw new UserError(`archives ${earlier} and ${a.file} of backup ${manifest.id} would both restore into ${m.type === 'volume' ? `volume ${m.name}` : m.source}`, { hint: `restore one of them: --volume ${a.destination ?? a.name}` });
       into.set(key, a.file);
       const nested = nestedMounts(target, m);
-      return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination, ...(nested.length ? { nested } : {}) };
+      return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination, ...(nested.length ? { nested } : {}), ...(a.excludes?.length ? { excludes: a.excludes } : {}) };
     });
     if (!opts.yes) {
       const what = `This replaces everything in ${items.map((t) => t.path).join(', ')} of container "${target.name}" with backup ${manifest.id}.`;

@@ -24,6 +24,7 @@ The container is stopped during the restore and started again after, unless --no
     'into-volume': Flags.string({ description: 'Restore into this new named volume instead of the container\'s own.', env: 'DOCKSIDE_RESTORE_INTO_VOLUME', exclusive: ['load'] }),
     load: Flags.string({ description: "Pipe the backup's dump into this shell command in the container (e.g. \"psql -U postgres\").", env: 'DOCKSIDE_RESTORE_LOAD' }),
     'no-stop': Flags.boolean({ description: 'Do not stop the container during the restore.', default: false, env: 'DOCKSIDE_RESTORE_NO_STOP' }),
+    force: Flags.boolean({ description: 'With --into-volume: replace a volume even while a running container mounts it.', default: false, env: 'DOCKSIDE_RESTORE_FORCE' }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation.', default: false, env: 'DOCKSIDE_YES' }),
     ...s3Flags,
     network: networkFlag,
@@ -45,6 +46,7 @@ The container is stopped during the restore and started again after, unless --no
         ...(flags.load ? { load: flags.load } : {}),
         noStop: flags['no-stop'],
         yes: flags.yes,
+        force: flags.force,
         ...(confirm ? { confirm } : {}),
       },
     );
