@@ -55,7 +55,7 @@ export interface ArchiveInfo {
   contentBytes: number;
   sha256: string;
   entries: EntryCounts;
-  /** What tar cannot carry (sockets, devices, FIFOs), first 100. */
+  /** What tar cannot carry (sockets), first 100. */
   skipped: SkippedEntry[];
   skippedCount: number;
   warnings: string[];
@@ -166,4 +166,7 @@ export interface TarHeader {
   size?: number;
   linkname?: string | null;
   pax?: Record<string, string> | null;
+  /** Device numbers of a character or block device. */
+  devmajor?: number;
+  devminor?: number;
 }

@@ -261,6 +261,36 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
         for await (const _ of e) void _;
         break;
       }
+      case 'fifo':
+      case 'character-device':
+      case 'block-device': {
+        if (!dry) {
+          if (!fsx?.mknod) report(rel, ['the native addon is missing: not restored']);
+          else {
+            const ifmt = h.type === 'fifo' ? fs.constants.S_IFIFO : h.type === 'character-device' ? fs.constants.S_IFCHR : fs.constants.S_IFBLK;
+            const make = () => fsx.mknod?.(abs, ifmt | (mode & 0o777), h.devmajor ?? 0, h.devminor ?? 0);
+            try {
+              make();
+            } catch (err) {
+              const code = (err as NodeJS.ErrnoException).code ?? (err as { name?: string }).name;
+              if (code === 'ENOENT') {
+                ensureParent(abs);
+                make();
+              } else if (code === 'EEXIST') {
+                fs.rmSync(abs as unknown as string, { recursive: true, force: true });
+                make();
+              } else throw err;
+            }
+            confined.replaced(rel);
+            fs.lchownSync(abs, uid, gid);
+            // mknod never follows a symlink; chmod here is on the node just made (never a symlink).
+            if (mode & 0o7000) fs.chmodSync(abs, mode);
+            setTimes(fsx, abs, time, false);
+          }
+        }
+        for await (const _ of e) void _;
+        break;
+      }
       default:
         result.skipped++;
         for await (const _ of e) void _;

@@ -51,7 +51,8 @@ export interface RestoreResult {
 
 // CHOWN: owners; FOWNER: times, modes and ACLs of files it does not own; DAC_OVERRIDE: writing into
 // read-only directories; FSETID: keeping setgid bits; SETFCAP: restoring security.capability.
-const RESTORE_CAPS = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE', 'FSETID', 'SETFCAP'];
+// MKNOD: device nodes the backup holds.
+const RESTORE_CAPS = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE', 'FSETID', 'SETFCAP', 'MKNOD'];
 const INTO_PATH = '/restore/volume';
 
 function pickArchives(m: Manifest, wanted: string[], kind: 'data' | 'dump'): ArchiveInfo[] {
