@@ -78,7 +78,7 @@ describe('database backup with --dump and restore with --load', { timeout: 600_0
     const bad = await runCli(['backup', db, '--to', dir, '--dump', 'pg_dumpall -h /tmp -U nosuchuser', '--dump-as', 'x.sql', '--dump-only']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--dump command failed .*exit code/);
-    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout);
+    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout).backups;
     assert.deepEqual(ls.map((x: { id: string }) => x.id), [m.id]);
     assert.ok(!RUN_ID.includes('/'));
   });

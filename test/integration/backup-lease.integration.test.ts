@@ -73,4 +73,42 @@ describe('backup destination lease', { timeout: 300_000 }, () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(!existsSync(join(dir, foreign)), "the stale writer's leftovers are removed");
   });
+
+  test('backups started together: unique ids, one holds the destination, none removes what another wrote', async () => {
+    const small = createVolume('lease-small');
+    const a = startFixture('leasea', ['--init', '-v', `${small}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
+    const b = startFixture('leaseb', ['--init', '-v', `${small}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', a, 'sh', '-c', 'head -c 20000000 /dev/urandom > /data/r');
+    for (const [round, pair] of [[1, [a, a]], [2, [a, b]], [3, [a, b]]] as const) {
+      const dir = join(tmp, `together-${round}`);
+      const runs = await Promise.all(pair.map((c) => runCli(['backup', c, '--to', dir, '--json'])));
+      const ok = runs.filter((r) => r.code === 0);
+      for (const r of runs) assert.ok(r.code === 0 || r.code === 5, `round ${round}: exit ${r.code}: ${r.stderr}`);
+      assert.ok(ok.length >= 1, `round ${round}: at least one of two backups started together succeeds: ${runs.map((r) => r.stderr).join(' | ')}`);
+      const ids = ok.map((r) => JSON.parse(r.stdout).id as string);
+      const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
+      assert.equal(ls.code, 0, ls.stderr);
+      assert.deepEqual(JSON.parse(ls.stdout).backups.map((m: { id: string }) => m.id).sort(), [...ids].sort(), `round ${round}: every backup that succeeded is there`);
+      assert.deepEqual(readdirSync(dir).sort(), [...ids].sort(), `round ${round}: a refused run left nothing and removed nothing`);
+      for (const r of runs) if (r.code === 0) assert.doesNotMatch(r.stderr, /removed leftovers/, `round ${round}`);
+    }
+  });
+
+  test('the leftover sweep and prune remove only what a dead dockside run left, never a folder without its marker', async () => {
+    const dir = join(tmp, 'foreign-folders');
+    const stranger = 'notes-20250101T000000Z';
+    mkdirSync(join(dir, stranger), { recursive: true });
+    writeFileSync(join(dir, stranger, 'important.txt'), 'not dockside');
+    const dead = 'gone-20250101T000000Z-abcdef';
+    mkdirSync(join(dir, dead));
+    writeFileSync(join(dir, dead, 'in-progress.json'), JSON.stringify({ id: dead, startedAt: '2025-01-01T00:00:00.000Z', uploads: [] }));
+    const ok = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--exclude', 'big.bin', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(existsSync(join(dir, stranger, 'important.txt')), 'a folder dockside did not write stays');
+    assert.ok(!existsSync(join(dir, dead)), 'a dead run\'s leftover goes');
+    const p = await runCli(['backup', 'prune', '--from', dir, '--keep-last', '1', '--json']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.deepEqual(JSON.parse(p.stdout).leftovers, []);
+    assert.ok(existsSync(join(dir, stranger, 'important.txt')));
+  });
 });

@@ -80,7 +80,7 @@ describe('backup and restore to S3 (s3rver)', { timeout: 300_000 }, () => {
 
     const ls = await runCli(['backup', 'ls', '--from', target, ...lsArgs, '--json'], { env });
     assert.equal(ls.code, 0, ls.stderr);
-    assert.deepEqual(JSON.parse(ls.stdout).map((x: { id: string }) => x.id), [m.id]);
+    assert.deepEqual(JSON.parse(ls.stdout).backups.map((x: { id: string }) => x.id), [m.id]);
     const v = await runCli(['backup', 'verify', '--from', target, ...s3args, '--id', m.id], { env });
     assert.equal(v.code, 0, v.stderr);
 
@@ -133,7 +133,7 @@ describe('backup and restore to S3 (s3rver)', { timeout: 300_000 }, () => {
     const m = JSON.parse(next.stdout);
     assert.deepEqual(s3.openUploads(), [], 'the unfinished upload was aborted');
     const all = await runCli(['backup', 'ls', '--from', killedTarget, ...lsArgs, '--json'], { env });
-    assert.deepEqual(JSON.parse(all.stdout).map((x: { id: string }) => x.id), [m.id]);
+    assert.deepEqual(JSON.parse(all.stdout).backups.map((x: { id: string }) => x.id), [m.id]);
     const again = await runCli(['backup', 'ls', '--from', killedTarget, ...lsArgs], { env });
     assert.doesNotMatch(again.stdout, /incomplete/);
   });

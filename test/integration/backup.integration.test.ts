@@ -5,7 +5,9 @@
  * next one, consistency flags, retention, and one-line errors.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -41,12 +43,13 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     const b = await runCli(['backup', app, '--to', dir, '--json']);
     assert.equal(b.code, 0, b.stderr);
     const m = JSON.parse(b.stdout);
-    assert.match(m.id, new RegExp(`^${app}-\\d{8}T\\d{6}Z$`));
+    assert.match(m.id, new RegExp(`^${app}-\\d{8}T\\d{6}Z-[0-9a-f]{6}$`));
     assert.equal(m.archives.length, 1);
     const a = m.archives[0];
     assert.equal(a.file, `vol-${vol}.tar.zst`);
     assert.equal(a.destination, '/data');
-    assert.deepEqual(a.skipped.map((s: { path: string }) => s.path).sort(), ['fifo', 'sock']);
+    // FIFOs and devices are archived (tar carries them); only the socket is not.
+    assert.deepEqual(a.skipped.map((s: { path: string }) => s.path).sort(), ['sock']);
     assert.match(b.stderr, /sock: socket not archived/);
     assert.deepEqual(manifestOf(dir, m.id), m, 'the manifest on disk is what --json printed');
     assert.ok(!existsSync(join(dir, m.id, 'in-progress.json')));
@@ -68,7 +71,7 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
 
     const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.deepEqual(JSON.parse(ls.stdout).map((x: { id: string }) => x.id), [m.id]);
+    assert.deepEqual(JSON.parse(ls.stdout).backups.map((x: { id: string }) => x.id), [m.id]);
     const v = await runCli(['backup', 'verify', '--from', dir, '--id', 'latest']);
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stdout, /verified/);
@@ -159,10 +162,11 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.match(stderr, /killed|exit code 137/);
     // The CLI removed what it wrote; emulate a CLI that died too (SIGKILL) by leaving a leftover.
     mkdirSync(join(dir, partial), { recursive: true });
+    writeFileSync(join(dir, partial, 'in-progress.json'), JSON.stringify({ id: partial, startedAt: new Date().toISOString(), uploads: [] }));
     writeFileSync(join(dir, partial, `vol-${bigVol}.tar.gz.partial`), 'leftover');
     const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.deepEqual(JSON.parse(ls.stdout), []);
+    assert.deepEqual(JSON.parse(ls.stdout), { backups: [], incomplete: [partial], unreadable: [] }, 'the JSON carries the incomplete ones the table counts');
     const human = await runCli(['backup', 'ls', '--from', dir]);
     assert.match(human.stdout, /1 incomplete backup/);
     const verify = await runCli(['backup', 'verify', '--from', dir, '--id', partial]);
@@ -204,7 +208,7 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     const bad = await runCli(['backup', app, '--to', dir, '--exec', 'echo nope >&2; exit 3']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--exec command failed .* exit code 3: nope/);
-    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout);
+    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout).backups;
     assert.equal(ls.length, 2);
     docker('exec', app, 'rm', '/data/flushed');
   });
@@ -241,6 +245,28 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.match(none.stderr, /--keep-last/);
   });
 
+  test("a backup's folder is 0750 and its files 0640, owned by the destination's owner; a new destination is 0700", async () => {
+    const fresh = join(tmp, 'modes', 'new');
+    const b = await runCli(['backup', app, '--to', fresh, '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(statSync(fresh).mode & 0o7777, 0o700);
+    assert.equal(statSync(join(tmp, 'modes')).mode & 0o7777, 0o700);
+    const owned = join(tmp, 'modes-owned');
+    mkdirSync(owned, { mode: 0o755 });
+    chownSync(owned, 1234, 1235);
+    const o = await runCli(['backup', app, '--to', owned, '--json']);
+    assert.equal(o.code, 0, o.stderr);
+    for (const [dir, id] of [[fresh, JSON.parse(b.stdout).id], [owned, JSON.parse(o.stdout).id]] as const) {
+      const folder = statSync(join(dir, id));
+      assert.equal((folder.mode & 0o7777).toString(8), '750', `${dir}/${id}`);
+      const files = readdirSync(join(dir, id));
+      assert.ok(files.includes('manifest.json'), files.join());
+      for (const f of files) assert.equal((statSync(join(dir, id, f)).mode & 0o7777).toString(8), '640', `${id}/${f}`);
+      const want = dir === owned ? [1234, 1235] : [0, 0];
+      for (const f of ['', ...files]) assert.deepEqual([statSync(join(dir, id, f)).uid, statSync(join(dir, id, f)).gid], want, `${id}/${f}`);
+    }
+  });
+
   test('bad input: one line, non-zero exit, nothing written', async () => {
     const dir = join(tmp, 'errors');
     const unknown = await runCli(['backup', `dstest-${RUN_ID}-nope`, '--to', dir]);
@@ -260,6 +286,19 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     const rel = await runCli(['backup', app, '--to', 'relative/dir']);
     assert.equal(rel.code, 2);
     assert.match(rel.stderr, /not an absolute path/);
+    const fileRel = await runCli(['backup', app, '--to', 'file:relative']);
+    assert.equal(fileRel.code, 2, fileRel.stderr);
+    assert.match(fileRel.stderr, /"file:relative" is not an absolute file URL\n  hint: write file:\/\/\//);
+    assert.ok(!existsSync('/relative'));
+    const badUrl = await runCli(['backup', 'ls', '--from', 's3://bucket-x/p', '--s3-endpoint', 'notaurl']);
+    assert.equal(badUrl.code, 2, badUrl.stderr);
+    assert.match(badUrl.stderr, /^dockside: --s3-endpoint "notaurl" is not an http\(s\) URL\n  hint: /);
+    // The hint of an S3 network error names --network: ls and prune accept it.
+    mkdirSync(join(tmp, 'network-flag'), { recursive: true });
+    for (const cmd of [['backup', 'ls'], ['backup', 'prune', '--keep-last', '1']]) {
+      const n = await runCli([...cmd, '--from', join(tmp, 'network-flag'), '--network', 'host', '--json']);
+      assert.equal(n.code, 0, `${cmd.join(' ')}: ${n.stderr}`);
+    }
 
     const vol = await runCli(['backup', app, '--to', dir, '--volume', 'nope']);
     assert.equal(vol.code, 2);
@@ -276,5 +315,297 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.equal(noYes.code, 2);
     assert.match(noYes.stderr, /--yes/);
     assert.equal(existsSync(dir) ? readdirSync(dir).length : 0, 0);
+  });
+});
+
+/** Replace archive `file` of backup `id` with a tar GNU tar builds from `script` (run in a scratch dir), gzipped, and fix the manifest's sha256 and size, as an attacker with write access to the destination would. */
+function tamper(dir: string, id: string, file: string, script: string, entries: { files: number; dirs: number; symlinks: number; hardlinks: number }): void {
+  const work = mkdtempSync(join(tmpdir(), 'ds-tamper-'));
+  try {
+    const r = spawnSync('sh', ['-c', script], { cwd: work, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const gz = spawnSync('gzip', ['-c', join(work, 'evil.tar')], { maxBuffer: 64 << 20 });
+    assert.equal(gz.status, 0);
+    writeFileSync(join(dir, id, file), gz.stdout);
+    const m = manifestOf(dir, id);
+    const a = m.archives.find((x: { file: string }) => x.file === file);
+    a.sha256 = createHash('sha256').update(gz.stdout).digest('hex');
+    a.bytes = gz.stdout.length;
+    a.entries = entries;
+    writeFileSync(join(dir, id, 'manifest.json'), JSON.stringify(m, null, 2));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+describe('restore never writes outside the volume it restores', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let bind: string;
+  let vol: string;
+  let other: string;
+  let app: string;
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-escape-it-'));
+    bind = join(tmp, 'bind');
+    mkdirSync(bind);
+    vol = createVolume('esc-data');
+    other = createVolume('esc-other');
+    app = startFixture('esc', ['--init', '-v', `${vol}:/data`, '-v', `${other}:/other`, '-v', `${bind}:/bind`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'echo keep > /data/keep; echo other > /other/o');
+  });
+
+  after(() => {
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  for (const [where, target] of [
+    ['a host bind mount', '/bind'],
+    ['another volume of the container', '/other'],
+  ] as const) {
+    test(`an archive with a symlink to ${where} and a setuid file through it is refused`, async () => {
+      const dir = join(tmp, `dest-${target.slice(1)}`);
+      const b = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--compress', 'gzip', '--json']);
+      assert.equal(b.code, 0, b.stderr);
+      const m = JSON.parse(b.stdout);
+      // GNU tar, as an attacker would: the symlink first, then a file "inside" it.
+      tamper(dir, m.id, m.archives[0].file, `ln -s ${target} evil && tar -cf evil.tar evil && rm evil && mkdir evil && echo pwned > evil/pwned && chmod 4755 evil/pwned && tar -rf evil.tar evil/pwned`, { files: 1, dirs: 0, symlinks: 1, hardlinks: 0 });
+      const v = await runCli(['backup', 'verify', '--from', dir, '--id', m.id]);
+      assert.equal(v.code, 1, v.stdout + v.stderr);
+      assert.match(v.stdout, /FAIL .*goes through the symlink "evil"/);
+      const r = await runCli(['restore', app, '--from', dir, '--id', m.id, '--volume', '/data', '--yes']);
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.match(r.stderr, /goes through the symlink "evil" .*outside the volume; nothing was restored/);
+      assert.ok(oneLine(r.stderr), r.stderr);
+      assert.deepEqual(readdirSync(bind), [], 'nothing was written into the host bind directory');
+      assert.equal(docker('exec', app, 'sh', '-c', 'ls -A /other; ls -A /data'), 'o\nkeep', 'the other volume and the restored one are as they were');
+      assert.equal(docker('inspect', '--format', '{{.State.Running}}', app), 'true');
+    });
+  }
+});
+
+describe('retention and bad manifests never cost a good backup', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let app: string;
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-retain-it-'));
+    const vol = createVolume('retain');
+    app = startFixture('retain', ['--init', '-v', `${vol}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'echo one > /data/one');
+  });
+
+  after(() => {
+    spawnSync('sh', ['-c', `chattr -R -i ${tmp} 2>/dev/null`]);
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a retention that fails keeps the backup that just succeeded, and says so (exit 1)', async () => {
+    const dir = join(tmp, 'stuck');
+    const first = JSON.parse((await runCli(['backup', app, '--to', dir, '--json'])).stdout).id as string;
+    // An old backup that cannot be removed (immutable file): retention fails.
+    assert.equal(spawnSync('chattr', ['+i', join(dir, first, 'manifest.json')]).status, 0, 'chattr +i works here');
+    const b = await runCli(['backup', app, '--to', dir, '--keep-last', '1', '--json']);
+    spawnSync('chattr', ['-i', join(dir, first, 'manifest.json')]);
+    assert.equal(b.code, 1, b.stderr);
+    const m = JSON.parse(b.stdout);
+    assert.match(b.stderr, new RegExp(`backup ${m.id} is complete, but retention failed: .*\\n  hint: `));
+    assert.ok(existsSync(join(dir, m.id, 'manifest.json')), 'the new backup is still there');
+    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout).backups;
+    assert.ok(JSON.stringify(ls).includes(m.id));
+  });
+
+  test('errors name the host path of the destination, not the sidecar\'s', async () => {
+    const dir = join(tmp, 'immutable');
+    mkdirSync(dir);
+    assert.equal(spawnSync('chattr', ['+i', dir]).status, 0);
+    const r = await runCli(['backup', app, '--to', dir]);
+    spawnSync('chattr', ['-i', dir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`cannot write to backup directory ${dir}: permission denied`));
+    assert.doesNotMatch(r.stderr, /backup-destination/);
+  });
+
+  test('one bad manifest.json is reported and skipped by ls, verify, prune and restore --id latest', async () => {
+    const dir = join(tmp, 'badmanifest');
+    const good = JSON.parse((await runCli(['backup', app, '--to', dir, '--json'])).stdout).id as string;
+    const bad = JSON.parse((await runCli(['backup', app, '--to', dir, '--json'])).stdout).id as string;
+    writeFileSync(join(dir, bad, 'manifest.json'), '{ not json');
+    const ls = await runCli(['backup', 'ls', '--from', dir]);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, new RegExp(good));
+    assert.match(ls.stderr, new RegExp(`backup ${bad} skipped: manifest of backup ${bad} is not valid JSON`));
+    const v = await runCli(['backup', 'verify', '--from', dir, '--id', 'latest']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, new RegExp(`backup ${good} verified`));
+    const r = await runCli(['restore', app, '--from', dir, '--id', 'latest', '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`restore of backup ${good}`));
+    const p = await runCli(['backup', 'prune', '--from', dir, '--keep-last', '1', '--json']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.ok(existsSync(join(dir, bad)), 'a backup with a bad manifest is never pruned');
+    assert.ok(existsSync(join(dir, good, 'manifest.json')));
+  });
+});
+
+describe('odd mount layouts: a file mount, one volume twice, nested volumes, a destination inside a mount', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let outer: string;
+  let inner: string;
+  let bk: string;
+  let app: string;
+  const ls = (path: string) => docker('exec', app, 'sh', '-c', `ls -A ${path} | tr '\\n' ' '`).trim();
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-mounts-it-'));
+    outer = createVolume('outer');
+    inner = createVolume('inner');
+    bk = join(tmp, 'bk');
+    mkdirSync(bk);
+    writeFileSync(join(tmp, 'app.conf'), 'conf');
+    app = startFixture('mounts', ['--init', '-v', `${outer}:/data`, '-v', `${outer}:/again`, '-v', `${inner}:/data/inner`, '-v', `${join(tmp, 'app.conf')}:/etc/app.conf`, '-v', `${bk}:/bk`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'echo o > /data/keep; mkdir -p /data/sub; echo i > /data/inner/x');
+  });
+
+  after(() => {
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a backup that archived nothing fails and retention does not run', async () => {
+    const dir = join(tmp, 'nothing');
+    const good = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--json']);
+    assert.equal(good.code, 0, good.stderr);
+    const r = await runCli(['backup', app, '--to', dir, '--volume', '/etc/app.conf', '--keep-last', '1']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /nothing was archived: \/etc\/app\.conf is not a directory\n  hint: /);
+    assert.doesNotMatch(r.stdout, /complete|retention/);
+    assert.deepEqual(readdirSync(dir), [JSON.parse(good.stdout).id]);
+  });
+
+  test('one volume mounted twice, or named twice, is archived once; nested volumes are not stored twice; restore keeps every mount', async () => {
+    const dir = join(tmp, 'layout');
+    const twice = await runCli(['backup', app, '--to', dir, '--volume', outer, '--volume', '/data', '--volume', '/again', '--json']);
+    assert.equal(twice.code, 0, twice.stderr);
+    // Once, from its first mount point in path order (the engine lists mounts in no stable order).
+    assert.deepEqual(JSON.parse(twice.stdout).archives.map((a: { destination: string }) => a.destination), ['/again']);
+    const b = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--volume', '/data/inner', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const m = JSON.parse(b.stdout);
+    assert.deepEqual(m.archives.map((a: { destination: string }) => a.destination), ['/data', '/data/inner']);
+    // The outer archive holds keep (and the empty mount point), not inner/x.
+    assert.equal(m.archives[0].entries.files, 1, JSON.stringify(m.archives[0].entries));
+    assert.equal(m.archives[1].entries.files, 1);
+    docker('exec', app, 'sh', '-c', 'echo changed > /data/keep; echo changed > /data/inner/x; echo extra > /data/inner/y; rm -r /data/sub');
+    const r = await runCli(['restore', app, '--from', dir, '--id', m.id, '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(docker('exec', app, 'cat', '/data/keep', '/data/inner/x'), 'o\ni');
+    assert.equal(ls('/data'), 'inner keep sub', 'no staging debris, the nested mount still there');
+    assert.equal(ls('/data/inner'), 'x');
+    assert.equal(ls('/again'), 'inner keep sub');
+    const one = await runCli(['restore', app, '--from', dir, '--id', JSON.parse(twice.stdout).id, '--yes']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(docker('exec', app, 'cat', '/data/keep', '/data/inner/x'), 'o\ni', 'restoring the outer one leaves the inner volume alone');
+    assert.equal(ls('/data'), 'inner keep sub');
+  });
+
+  test('--exclude (also in the mount-path form) is recorded in the manifest and what it matched survives a restore; --into-volume refuses a volume in use', async () => {
+    const dir = join(tmp, 'excludes');
+    docker('exec', app, 'sh', '-c', 'mkdir -p /data/cache /data/logs && echo c > /data/cache/c && echo l > /data/logs/x.log');
+    const b = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--exclude', 'cache/', '--exclude', '/data/logs', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const m = JSON.parse(b.stdout);
+    assert.deepEqual(m.archives[0].excludes, ['cache/', '/logs']);
+    assert.equal(m.archives[0].entries.files, 1, 'only keep: cache and logs (mount-path form) were excluded');
+    docker('exec', app, 'sh', '-c', 'echo newer > /data/logs/x.log; echo changed > /data/keep');
+    const r = await runCli(['restore', app, '--from', dir, '--id', m.id, '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(docker('exec', app, 'cat', '/data/keep', '/data/cache/c', '/data/logs/x.log'), 'o\nc\nnewer');
+    assert.equal(ls('/data'), 'cache inner keep logs sub');
+    docker('exec', app, 'rm', '-r', '/data/cache', '/data/logs');
+
+    const into = await runCli(['restore', app, '--from', dir, '--id', m.id, '--into-volume', outer, '--yes']);
+    assert.equal(into.code, 2, into.stderr);
+    assert.match(into.stderr, new RegExp(`volume "${outer}" is mounted by running container "${app}"\\n  hint: .*--force`));
+  });
+
+  test('a destination inside a mount being backed up is refused (exit 2, hint)', async () => {
+    const r = await runCli(['backup', app, '--to', join(bk, 'backups')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /backup destination .*\/bk\/backups is inside the mount \/bk being backed up \(.*\)\n  hint: /);
+    assert.deepEqual(readdirSync(bk), [], 'nothing was written');
+    const ok = await runCli(['backup', app, '--to', join(bk, 'backups'), '--volume', '/data']);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+});
+
+describe('interrupted restores and backups leave no debris and bring the app back', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let vol: string;
+  let app: string;
+  let mountpoint: string;
+  const debris = () => readdirSync(mountpoint).filter((n) => n.startsWith('.dockside-'));
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-intr-it-'));
+    vol = createVolume('intr');
+    app = startFixture('intr', ['--init', '-v', `${vol}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'for i in 1 2 3 4 5 6; do head -c 40000000 /dev/urandom > /data/r$i; done');
+    mountpoint = docker('volume', 'inspect', '--format', '{{.Mountpoint}}', vol);
+  });
+
+  after(() => {
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('SIGINT during a restore removes its staging folder; the volume and the app are as they were', async () => {
+    const dir = join(tmp, 'sigint');
+    const b = await runCli(['backup', app, '--to', dir, '--compress', 'gzip', '--level', '1', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    docker('exec', app, 'sh', '-c', 'echo after > /data/marker');
+    const child = spawnCli(['restore', app, '--from', dir, '--yes']);
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    await waitFor(() => debris().length > 0 || undefined, 'the restore to start staging', 60_000, 10);
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.deepEqual(debris(), [], 'no .dockside-restore-* left in the volume');
+    assert.ok(existsSync(join(mountpoint, 'marker')), 'nothing was swapped');
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', app), 'true');
+  });
+
+  test('kill -9 of the CLI during backup --stop: the app is started again once the sidecar ends', async () => {
+    const dir = join(tmp, 'kill9');
+    const child = spawnCli(['backup', app, '--to', dir, '--stop', '--compress', 'gzip', '--level', '9']);
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    await waitFor(() => docker('inspect', '--format', '{{.State.Running}}', app) === 'false' || undefined, 'the target to be stopped', 60_000, 50);
+    child.kill('SIGKILL');
+    await exited;
+    await waitFor(() => docker('inspect', '--format', '{{.State.Running}}', app) === 'true' || undefined, 'the app to be started again', 120_000, 250);
+  });
+
+  test('SIGHUP ends a restore with exit code 129; a paused container is left paused after a restore', async () => {
+    const dir = join(tmp, 'sigint');
+    const child = spawnCli(['restore', app, '--from', dir, '--yes']);
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    await waitFor(() => debris().length > 0 || undefined, 'the restore to start staging', 60_000, 10);
+    child.kill('SIGHUP');
+    assert.equal(await exited, 129);
+    docker('pause', app);
+    try {
+      const r = await runCli(['restore', app, '--from', dir, '--yes']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(docker('inspect', '--format', '{{.State.Status}}', app), 'paused');
+    } finally {
+      spawnSync('docker', ['unpause', app]);
+    }
   });
 });

@@ -313,7 +313,7 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     });
     const list = await runCli(['backup', 'ls', '--from', dest, '--json'], { env: ENV });
     assert.equal(list.code, 0, list.stderr);
-    assert.ok((JSON.parse(list.stdout) as unknown[]).length >= 2);
+    assert.ok((JSON.parse(list.stdout) as { backups: unknown[] }).backups.length >= 2);
   });
 
   it('/metrics on loopback in the exporter conventions', () => {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <node_api.h>
@@ -162,6 +163,20 @@ static napi_value set_xattr(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* mknod(path, mode (with S_IFIFO/S_IFCHR/S_IFBLK), major, minor): FIFOs and device nodes, which Node cannot make. */
+static napi_value mknod_(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char path[PATH_MAX + 1];
+  uint32_t mode, maj, min;
+  if (argc < 4 || get_path(env, argv[0], path, sizeof path) || napi_get_value_uint32(env, argv[1], &mode) != napi_ok || napi_get_value_uint32(env, argv[2], &maj) != napi_ok || napi_get_value_uint32(env, argv[3], &min) != napi_ok) {
+    napi_throw_error(env, NULL, "fsx.mknod: bad arguments");
+    return NULL;
+  }
+  if (mknod(path, (mode_t)mode, makedev(maj, min)) != 0) return fail(env, errno, "mknod");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "seekData", NULL, seek_data, NULL, NULL, NULL, napi_default, NULL },
@@ -171,6 +186,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "listXattrs", NULL, list_xattrs, NULL, NULL, NULL, napi_default, NULL },
     { "getXattr", NULL, get_xattr, NULL, NULL, NULL, napi_default, NULL },
     { "setXattr", NULL, set_xattr, NULL, NULL, NULL, napi_default, NULL },
+    { "mknod", NULL, mknod_, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

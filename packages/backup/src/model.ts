@@ -19,6 +19,13 @@ export interface SourceSpec {
   mountPoint: string;
   /** Archive file name in the backup. */
   file: string;
+  /**
+   * Mount points of the target nested inside this one, relative to it (`inner` for /data/inner):
+   * archived as empty directories, since they are other mounts (their own archives, if selected).
+   */
+  nested?: string[];
+  /** --exclude patterns as they apply to this mount (the mount-path form made relative). */
+  excludes?: string[];
 }
 
 export interface EntryCounts {
@@ -48,10 +55,12 @@ export interface ArchiveInfo {
   contentBytes: number;
   sha256: string;
   entries: EntryCounts;
-  /** What tar cannot carry (sockets, devices, FIFOs), first 100. */
+  /** What tar cannot carry (sockets), first 100. */
   skipped: SkippedEntry[];
   skippedCount: number;
   warnings: string[];
+  /** --exclude patterns applied to it: a restore keeps what they match in the volume. */
+  excludes?: string[];
 }
 
 export interface Manifest {
@@ -77,6 +86,12 @@ export interface BackupJob {
   excludes: string[];
   /** Backups in progress on this engine: never treated as leftovers. */
   activeIds: string[];
+  /** When the host listed activeIds (ISO time). */
+  activeAt?: string;
+  /** This run's own token, in its in-progress record: a run removes only a backup carrying it. */
+  token?: string;
+  /** A later step of a backup whose --dump step created it (and holds its lease). */
+  continues?: boolean;
   /** Archives already written by an earlier step of this backup (a --dump). */
   prior: ArchiveInfo[];
   manifest: Omit<Manifest, 'archives' | 'totals' | 'finishedAt' | 'format'>;
@@ -94,6 +109,10 @@ export interface RestoreItem {
   bytes: number;
   /** Directory in the sidecar to restore into (replaced). */
   path: string;
+  /** Mount points nested inside `path`, relative to it: left in place by the swap. */
+  nested?: string[];
+  /** The backup's --exclude patterns for this archive: what they match stays in the volume. */
+  excludes?: string[];
 }
 
 export interface RestoreJob {
@@ -147,4 +166,7 @@ export interface TarHeader {
   size?: number;
   linkname?: string | null;
   pax?: Record<string, string> | null;
+  /** Device numbers of a character or block device. */
+  devmajor?: number;
+  devminor?: number;
 }

@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backupId, dumpArchiveName, isBackupId, safeName, uniqueNames, volumeArchiveName } from './naming.js';
 
-test('backup ids carry the container and the UTC second, and are recognised', () => {
-  const id = backupId('my-app', new Date('2026-11-21T23:38:05.123Z'));
-  assert.equal(id, 'my-app-20261121T233805Z');
+test('backup ids carry the container, the UTC second and a random suffix, and are recognised', () => {
+  const at = new Date('2026-11-21T23:38:05.123Z');
+  assert.equal(backupId('my-app', at, 'a1b2c3'), 'my-app-20261121T233805Z-a1b2c3');
+  const id = backupId('my-app', at);
+  assert.match(id, /^my-app-20261121T233805Z-[0-9a-f]{6}$/);
+  // Two backups of one container in one second get two ids.
+  assert.equal(new Set(Array.from({ length: 50 }, () => backupId('my-app', at))).size, 50);
   assert.ok(isBackupId(id));
+  assert.ok(isBackupId('my-app-20261121T233805Z'), 'ids of earlier versions');
   assert.ok(!isBackupId('my-app'));
   assert.ok(!isBackupId('../x-20261121T233805Z'));
 });

@@ -1,14 +1,19 @@
 /** Names a human can find: backup ids, archive file names. Pure. */
+import { randomBytes } from 'node:crypto';
 import type { Compression } from './model.js';
 import { extensionFor } from './model.js';
 
-/** `app-20261121T233800Z` (the container name, then the UTC start time). */
-export function backupId(container: string, at: Date): string {
+/**
+ * `app-20261121T233800Z-1f2e3d` (the container name, the UTC start time, then a random suffix):
+ * two backups started in the same second never share an id. `unique` is the suffix (hex).
+ */
+export function backupId(container: string, at: Date, unique = randomBytes(3).toString('hex')): string {
   const stamp = at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
-  return `${safeName(container)}-${stamp}`;
+  return `${safeName(container)}-${stamp}-${unique}`;
 }
 
-const ID_RE = /^(.+)-(\d{8}T\d{6}Z)$/;
+/** Ids of earlier versions had no suffix; both are backup ids. */
+const ID_RE = /^(.+)-(\d{8}T\d{6}Z)(?:-[0-9a-f]{6,16})?$/;
 
 export function isBackupId(id: string): boolean {
   return ID_RE.test(id) && !/[/\\]/.test(id);

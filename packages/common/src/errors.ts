@@ -25,6 +25,8 @@ export const EXIT = {
   sigint: 130,
   /** Interrupted by SIGTERM. */
   sigterm: 143,
+  /** Interrupted by SIGHUP (128 + 1, as a shell reports it). */
+  sighup: 129,
 } as const;
 
 export class UserError extends Error {
@@ -95,7 +97,7 @@ export class InterruptedError extends UserError {
   readonly signal: NodeJS.Signals;
   constructor(signal: NodeJS.Signals) {
     super(`interrupted by ${signal}; everything dockside started was removed`, {
-      exitCode: signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm,
+      exitCode: signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGHUP' ? EXIT.sighup : EXIT.sigterm,
       code: 'EINTR',
     });
     this.signal = signal;

@@ -48,7 +48,8 @@ export const CRON_API_ALLOW: readonly ApiEndpoint[] = [
  * target's volumes (DAC_READ_SEARCH) and writes into a --backup-dir owned by someone else
  * (DAC_OVERRIDE). Run jobs get none (the engine's sidecar create drops ALL).
  */
-export const CRON_CREATE_CAPS: readonly string[] = ['DAC_READ_SEARCH', 'DAC_OVERRIDE'];
+// CHOWN: a backup's folder and files get the destination directory's owner (issue #18.2).
+export const CRON_CREATE_CAPS: readonly string[] = ['DAC_READ_SEARCH', 'DAC_OVERRIDE', 'CHOWN'];
 
 /**
  * CRON_API_ALLOW as the proxy's rules: the create carries the body policy, exec creates may not be

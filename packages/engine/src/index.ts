@@ -13,6 +13,7 @@ export * from './containers/labels.js';
 export * from './containers/resolve.js';
 export * from './containers/listing.js';
 export * from './containers/lifecycle.js';
+export * from './containers/resume-guard.js';
 export * from './containers/stats.js';
 export * from './containers/log-tail.js';
 export * from './images/catalog.js';

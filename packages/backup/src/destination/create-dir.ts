@@ -23,7 +23,8 @@ export async function createDirectory(path: string): Promise<void> {
       continue;
     }
     try {
-      await mkdir(cur);
+      // Only its owner (root, or who runs dockside) may read what lands in a new destination.
+      await mkdir(cur, { mode: 0o700 });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;

@@ -29,6 +29,16 @@ export interface Destination {
   read(id: string, name: string): Promise<Buffer | undefined>;
   /** A small file, written atomically. */
   write(id: string, name: string, data: Buffer): Promise<void>;
+  /**
+   * Start backup `id`: its folder is created exclusively (a directory: mkdir, which fails when it
+   * exists; S3 has no folders), so two runs never share one. Fails when it exists.
+   */
+  create(id: string): Promise<void>;
+  /**
+   * A small file written only if none is there (a directory: link(2) of a finished temporary
+   * file, atomic; S3: a conditional put, `If-None-Match: *`, see s3.ts). False when one exists.
+   */
+  writeExclusive(id: string, name: string, data: Buffer): Promise<boolean>;
   /** A large file from a stream; nothing is visible under `name` unless it completes. */
   writeStream(id: string, name: string, body: Readable): Promise<void>;
   readStream(id: string, name: string): Promise<Readable>;

@@ -1,6 +1,6 @@
 /** Backups in a directory: `<root>/<id>/<file>`; files being written end in `.partial`. */
 import { createReadStream, createWriteStream, openSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, constants as FS } from 'node:fs/promises';
+import { chown, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, constants as FS } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,13 +18,47 @@ function fsError(err: unknown, doing: string, path: string): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * Modes of what a backup writes: its folder 0750 and its files 0640 (never what the umask leaves:
+ * the sidecar runs with umask 0), owned by the owner and group of the destination directory, so
+ * that only they (and root) can read a backup, and no one else can replace an archive.
+ */
+export const BACKUP_DIR_MODE = 0o750;
+export const BACKUP_FILE_MODE = 0o640;
+
 export class DirDestination implements Destination {
   readonly description: string;
   readonly stable = true;
   /** One descriptor per archive read, so that every read sees the same file (see `stable`). */
   private readonly fds = new Map<string, number>();
+  private owner: Promise<{ uid: number; gid: number }> | undefined;
   constructor(private readonly root: string) {
     this.description = root;
+  }
+
+  /** The destination's owner, whom every folder and file written gets. */
+  private ownerOf(): Promise<{ uid: number; gid: number }> {
+    this.owner ??= stat(this.root).then((s) => ({ uid: s.uid, gid: s.gid }));
+    return this.owner;
+  }
+
+  /** A backup's folder, 0750 and owned like the destination. */
+  private async folder(id: string): Promise<string> {
+    const dir = join(this.root, id);
+    let made = false;
+    try {
+      await mkdir(dir, { mode: BACKUP_DIR_MODE });
+      made = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (made) await this.own(dir);
+    return dir;
+  }
+
+  private async own(path: string): Promise<void> {
+    const o = await this.ownerOf();
+    if (o.uid !== process.getuid?.() || o.gid !== process.getgid?.()) await chown(path, o.uid, o.gid);
   }
 
   async checkWritable(): Promise<void> {
@@ -72,9 +106,10 @@ export class DirDestination implements Destination {
     const dir = join(this.root, id);
     const tmp = join(dir, `${name}.partial`);
     try {
-      await mkdir(dir, { recursive: true });
-      const fh = await open(tmp, 'w', 0o644);
+      await this.folder(id);
+      const fh = await open(tmp, 'w', BACKUP_FILE_MODE);
       try {
+        await this.own(tmp);
         await fh.writeFile(data);
         await fh.sync();
       } finally {
@@ -86,17 +121,56 @@ export class DirDestination implements Destination {
     }
   }
 
+  async create(id: string): Promise<void> {
+    const dir = join(this.root, id);
+    try {
+      await mkdir(dir, { mode: BACKUP_DIR_MODE });
+      await this.own(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`backup ${id} already exists in ${this.root}`, { hint: 'run the backup again (it picks a new id)', cause: err });
+      throw fsError(err, 'create', dir);
+    }
+  }
+
+  async writeExclusive(id: string, name: string, data: Buffer): Promise<boolean> {
+    const dir = join(this.root, id);
+    const tmp = join(dir, `${name}.${process.pid}.${Date.now()}.partial`);
+    try {
+      await this.folder(id);
+      const fh = await open(tmp, 'wx', BACKUP_FILE_MODE);
+      try {
+        await this.own(tmp);
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await link(tmp, join(dir, name));
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      }
+    } catch (err) {
+      throw fsError(err, 'write', join(dir, name));
+    } finally {
+      await rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
   async writeStream(id: string, name: string, body: Readable): Promise<void> {
     const dir = join(this.root, id);
     const tmp = join(dir, `${name}.partial`);
     try {
-      await mkdir(dir, { recursive: true });
+      await this.folder(id);
     } catch (err) {
       throw fsError(err, 'create', dir);
     }
-    const out = createWriteStream(tmp, { mode: 0o644, highWaterMark: 1 << 20 });
+    const out = createWriteStream(tmp, { mode: BACKUP_FILE_MODE, highWaterMark: 1 << 20 });
     try {
       await pipeline(body, out);
+      await this.own(tmp);
       const fh = await open(tmp, 'r');
       await fh.sync().finally(() => fh.close());
       await rename(tmp, join(dir, name));

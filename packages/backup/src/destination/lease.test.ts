@@ -78,3 +78,24 @@ test('two writers starting at once: one holds the destination, the other is refu
     else refusalOf(r.reason);
   });
 });
+
+test('a lease first taken after the host listed its running backups is live, though the list lacks it', async () => {
+  await withDestination(async (s) => {
+    const seenAt = Date.now() - 5000;
+    const a = await acquireLease(s, 'app-20260101T000000Z', '2026-01-01T00:00:00.000Z', { activeIds: new Set(), bootId: 'boot-1' }, 60_000, { fresh: true });
+    // A second run whose list of running backups predates the first one's start.
+    await assert.rejects(acquireLease(s, 'other-20260101T000000Z', '2026-01-01T00:00:00.000Z', { activeIds: new Set(), bootId: 'boot-1', seenAt }, 60_000, { fresh: true }), refusal);
+    assert.equal(await s.read('other-20260101T000000Z', LEASE_FILE), undefined, 'the refused run left nothing');
+    await a.release();
+  });
+});
+
+test('a new backup folder is created exclusively: a second run with the same id is refused and removes nothing', async () => {
+  await withDestination(async (s) => {
+    const a = await acquireLease(s, 'app-20260101T000000Z', '2026-01-01T00:00:00.000Z', none, 60_000, { fresh: true });
+    await s.write('app-20260101T000000Z', 'vol-x.tar.zst', Buffer.from('mine'));
+    await assert.rejects(acquireLease(s, 'app-20260101T000000Z', '2026-01-01T00:00:00.000Z', none, 60_000, { fresh: true }), /already exists/);
+    assert.equal((await s.read('app-20260101T000000Z', 'vol-x.tar.zst'))?.toString(), 'mine');
+    await a.release();
+  });
+});

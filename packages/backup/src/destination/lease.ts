@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { EXIT, UserError } from '@dockside/common';
-import { MANIFEST_FILE } from '../model.js';
+import { IN_PROGRESS_FILE, MANIFEST_FILE } from '../model.js';
 import type { Destination } from './destination.js';
 
 export const LEASE_FILE = 'lease.json';
@@ -23,6 +23,8 @@ export interface Lease {
   renewedAt: string;
   ttlMs: number;
   bootId?: string;
+  /** When this writer first took the lease (its sidecar was running then). */
+  acquiredAt?: string;
 }
 
 /** This kernel's boot id (shared by the host and its containers), or undefined. */
@@ -39,6 +41,11 @@ export interface LocalWriters {
   /** Backup ids whose sidecars run on this engine now. */
   activeIds: Set<string>;
   bootId?: string | undefined;
+  /**
+   * When `activeIds` was listed (ms). A lease first taken after that may belong to a sidecar that
+   * started since: it is not dead just because the list lacks it.
+   */
+  seenAt?: number | undefined;
 }
 
 export function parseLease(buf: Buffer | undefined): Lease | undefined {
@@ -54,7 +61,10 @@ export function parseLease(buf: Buffer | undefined): Lease | undefined {
 /** Live: renewed within its time to live (a clock step back counts as live). */
 export function isLive(l: Lease | undefined, now: number, local?: LocalWriters): boolean {
   if (!l) return false;
-  if (local?.bootId && l.bootId === local.bootId && !local.activeIds.has(l.id)) return false;
+  if (local?.bootId && l.bootId === local.bootId && !local.activeIds.has(l.id)) {
+    const acquired = Date.parse(l.acquiredAt ?? l.startedAt);
+    if (local.seenAt === undefined || (Number.isFinite(acquired) && acquired < local.seenAt - 1000)) return false;
+  }
   const at = Date.parse(l.renewedAt);
   return Number.isFinite(at) && now - at < l.ttlMs;
 }
@@ -63,6 +73,17 @@ export function isLive(l: Lease | undefined, now: number, local?: LocalWriters):
 export async function liveLease(destination: Destination, id: string, local?: LocalWriters, now = Date.now()): Promise<Lease | undefined> {
   const l = parseLease(await destination.read(id, LEASE_FILE).catch(() => undefined));
   return isLive(l, now, local) ? l : undefined;
+}
+
+/**
+ * A leftover the sweep and prune may remove: no manifest, dockside's own marker in it (the
+ * in-progress record or a lease: a folder dockside never wrote has neither), and no live lease.
+ */
+export async function isDeadLeftover(destination: Destination, id: string, local: LocalWriters): Promise<boolean> {
+  if (await destination.read(id, MANIFEST_FILE)) return false;
+  const marker = (await destination.read(id, IN_PROGRESS_FILE)) ?? (await destination.read(id, LEASE_FILE));
+  if (!marker) return false;
+  return !(await liveLease(destination, id, local));
 }
 
 /** Incomplete backups (no manifest) other than `self` whose lease is live. */
@@ -98,18 +119,32 @@ export interface HeldLease {
  * (the later writer's second look follows the earlier one's write). One that backed off tries again
  * after a random pause, so that two writers starting at once end with one of them holding it.
  */
-export async function acquireLease(destination: Destination, id: string, startedAt: string, local: LocalWriters, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<HeldLease> {
-  const mine: Lease = { id, holder: `${hostname()} pid ${process.pid}`, startedAt, renewedAt: new Date().toISOString(), ttlMs, ...(local.bootId ? { bootId: local.bootId } : {}) };
-  const write = () => destination.write(id, LEASE_FILE, Buffer.from(JSON.stringify({ ...mine, renewedAt: new Date().toISOString() })));
-  for (let attempt = 0; ; attempt++) {
-    const others = await liveWriters(destination, local, id);
-    if (others[0]) throw busy(destination, others[0]);
-    await write();
-    const rival = (await liveWriters(destination, local, id))[0];
-    if (!rival) break;
-    await destination.removeFile(id, LEASE_FILE).catch(() => undefined);
-    if (attempt >= 4) throw busy(destination, rival);
-    await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 400)));
+export async function acquireLease(destination: Destination, id: string, startedAt: string, local: LocalWriters, ttlMs = DEFAULT_LEASE_TTL_MS, opts: { fresh?: boolean } = {}): Promise<HeldLease> {
+  const mine: Lease = { id, holder: `${hostname()} pid ${process.pid}`, startedAt, renewedAt: new Date().toISOString(), ttlMs, ...(local.bootId ? { bootId: local.bootId } : {}), acquiredAt: new Date().toISOString() };
+  const body = () => Buffer.from(JSON.stringify({ ...mine, renewedAt: new Date().toISOString() }));
+  const write = () => destination.write(id, LEASE_FILE, body());
+  let created = false;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      // Nothing is written while another writer holds the destination.
+      const others = await liveWriters(destination, local, id);
+      if (others[0]) throw busy(destination, others[0]);
+      if (opts.fresh) {
+        // A new backup's folder and lease are created exclusively: two runs never share them.
+        if (!created) await destination.create(id);
+        created = true;
+        if (!(await destination.writeExclusive(id, LEASE_FILE, body()))) throw busy(destination, parseLease(await destination.read(id, LEASE_FILE)) ?? mine);
+      } else await write();
+      const rival = (await liveWriters(destination, local, id))[0];
+      if (!rival) break;
+      await destination.removeFile(id, LEASE_FILE).catch(() => undefined);
+      if (attempt >= 4) throw busy(destination, rival);
+      await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 400)));
+    }
+  } catch (err) {
+    // Remove only what this run created: its own folder, which holds nothing else yet.
+    if (created) await destination.removeBackup(id).catch(() => undefined);
+    throw err;
   }
   let renewing: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {

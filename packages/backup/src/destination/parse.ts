@@ -21,6 +21,8 @@ export function parseDestination(input: string): DestinationSpec {
   }
   let path = text;
   if (/^file:/i.test(text)) {
+    // file:relative would become /relative: only file:///abs/path (or file:/abs/path) names a directory.
+    if (!/^file:(\/\/\/|\/(?!\/))/i.test(text)) throw new UsageError(`"${text}" is not an absolute file URL`, { hint: `write file:///abs/path, e.g. file://${process.cwd()}/${text.replace(/^file:(\/\/)?/i, '')}` });
     try {
       path = fileURLToPath(text);
     } catch {

@@ -4,7 +4,7 @@
  * start).
  */
 import { stat } from 'node:fs/promises';
-import { NotFoundError, UserError } from '@dockside/common';
+import { NotFoundError, UsageError, UserError } from '@dockside/common';
 import { checkHostPath, type SidecarFile, type SidecarMount } from '@dockside/engine';
 import type { DestinationConfig, S3Credentials } from './config.js';
 import { openDestination, type Destination } from './destination.js';
@@ -66,10 +66,20 @@ export async function resolveDestination(opts: DestinationOptions, env: NodeJS.P
       mounts: (readOnly) => [{ type: 'bind', source: spec.path, target: SIDECAR_DIR, readOnly }],
       files: [],
       networkMode: 'none',
-      // A directory owned by someone else is written with DAC_OVERRIDE; a root-owned one without.
-      writeCaps: owner === 0 ? [] : ['DAC_OVERRIDE'],
+      // A directory owned by someone else is written with DAC_OVERRIDE, and what is written there
+      // is given to that owner (CHOWN); a root-owned one needs neither.
+      writeCaps: owner === 0 ? [] : ['DAC_OVERRIDE', 'CHOWN'],
       open: () => openDestination(host),
     };
+  }
+  if (opts.s3Endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(opts.s3Endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol)) throw new UsageError(`--s3-endpoint "${opts.s3Endpoint}" is not an http(s) URL`, { hint: 'write it in full, e.g. --s3-endpoint http://127.0.0.1:9000' });
   }
   const credentials = await resolveS3Credentials(env, opts.s3Profile);
   const base = {

@@ -151,8 +151,41 @@ export class S3Destination implements Destination {
     }
   }
 
+  async create(): Promise<void> {
+    // S3 has no folders: the backup's exclusive lease (writeExclusive) is what starts it.
+  }
+
+  /**
+   * A conditional put (`If-None-Match: *`): S3 (since 2024) and most compatible servers refuse it
+   * with 412 when the key exists. Servers that ignore the header (s3rver does) get a best effort:
+   * a look before the put, and the caller's look after it (lease.ts) sees a rival that overwrote.
+   */
+  async writeExclusive(id: string, name: string, data: Buffer): Promise<boolean> {
+    if (await this.read(id, name)) return false;
+    const { sdk, client } = await this.s3();
+    try {
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.cfg.bucket, Key: this.key(id, name), Body: data, ContentLength: data.length, IfNoneMatch: '*' }));
+      return true;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409) return false;
+      throw s3Error(err, this.cfg, `writing ${id}/${name} to`);
+    }
+  }
+
   private async recordUpload(id: string, key: string, uploadId: string): Promise<void> {
-    const rec = this.progress.get(id) ?? { id, startedAt: new Date().toISOString(), uploads: [] };
+    let rec = this.progress.get(id);
+    if (!rec) {
+      // Keep what the marker already says (its run's token): only the uploads are added.
+      const prior = await this.read(id, IN_PROGRESS_FILE).catch(() => undefined);
+      try {
+        rec = prior ? (JSON.parse(prior.toString()) as InProgress) : undefined;
+      } catch {
+        rec = undefined;
+      }
+      rec ??= { id, startedAt: new Date().toISOString(), uploads: [] };
+      rec.uploads ??= [];
+    }
     rec.uploads.push({ key, uploadId });
     this.progress.set(id, rec);
     await this.write(id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify(rec)));

@@ -17,6 +17,8 @@ export interface Fsx {
   listXattrs(path: Buffer): Buffer[];
   getXattr(path: Buffer, name: Buffer): Buffer;
   setXattr(path: Buffer, name: Buffer, value: Buffer): void;
+  /** A FIFO or device node; `mode` carries its type (S_IFIFO, S_IFCHR, S_IFBLK). */
+  mknod?(path: Buffer, mode: number, major: number, minor: number): void;
 }
 
 let cached: Fsx | null | undefined;

@@ -22,9 +22,10 @@ import {
   type Compression,
 } from '../model.js';
 import type { Destination } from '../destination/destination.js';
-import { acquireLease, bootId, liveLease, type LocalWriters } from '../destination/lease.js';
+import { acquireLease, bootId, isDeadLeftover, type LocalWriters } from '../destination/lease.js';
 import { compressStream, decompressStream } from './compress.js';
 import { loadFsx } from './fsx.js';
+import { onInterrupt } from './interrupts.js';
 import { extractTar, type RootMeta } from './tar-read.js';
 import { RESERVED_ROOT, packTree, scanTree } from './tar-write.js';
 import { mtimeOf, setTimes, type Mtime } from './times.js';
@@ -58,15 +59,29 @@ class Progress {
   }
 }
 
-/** Remove backups that never committed (no manifest), unless they are running now (here, or elsewhere with a live lease). */
+/**
+ * Remove what dead runs of dockside left (no manifest, dockside's marker, no live lease; see
+ * isDeadLeftover), never a folder dockside did not write. A sweep that fails warns: the backup
+ * goes on (a stuck leftover must not stop every later backup).
+ */
 async function cleanLeftovers(destination: Destination, keep: Set<string>, local: LocalWriters, events: JobEvents): Promise<void> {
   const removed: string[] = [];
-  for (const id of await destination.listIds()) {
+  let ids: string[];
+  try {
+    ids = await destination.listIds();
+  } catch (err) {
+    events.warning(`could not look for leftovers of earlier backups: ${(err as Error).message}`);
+    return;
+  }
+  for (const id of ids) {
     if (keep.has(id)) continue;
-    if (await destination.read(id, MANIFEST_FILE)) continue;
-    if (await liveLease(destination, id, local)) continue;
-    await destination.removeBackup(id);
-    removed.push(id);
+    try {
+      if (!(await isDeadLeftover(destination, id, local))) continue;
+      await destination.removeBackup(id);
+      removed.push(id);
+    } catch (err) {
+      events.warning(`could not remove the leftovers of backup ${id}: ${(err as Error).message}; \`dockside backup prune\` retries`);
+    }
   }
   if (removed.length) events.progress('cleaned', { ids: removed });
 }
@@ -93,14 +108,22 @@ function hashing(hash: ReturnType<typeof createHash>, count: { n: number }, prog
 
 export async function runBackup(job: BackupJob, destination: Destination, events: JobEvents): Promise<void> {
   await destination.checkWritable();
-  const local: LocalWriters = { activeIds: new Set(job.activeIds), bootId: bootId() };
-  const lease = await acquireLease(destination, job.id, job.manifest.startedAt, local, job.leaseTtlMs);
+  const local: LocalWriters = { activeIds: new Set(job.activeIds), bootId: bootId(), seenAt: job.activeAt ? Date.parse(job.activeAt) : undefined };
+  const lease = await acquireLease(destination, job.id, job.manifest.startedAt, local, job.leaseTtlMs, { fresh: !job.continues });
+  // Interrupted: abort the unfinished uploads, remove what this run wrote, release the lease.
+  const offInterrupt = onInterrupt(async () => {
+    await destination.removeBackup(job.id).catch(() => undefined);
+    await lease.release();
+  });
   let ok = false;
   try {
     await backupUnderLease(job, destination, local, events);
     ok = true;
   } finally {
-    // A dump step keeps the lease for the step that commits; a failed backup is a leftover now.
+    offInterrupt();
+    // A failed backup is removed by the run that wrote it (this one holds its lease).
+    if (!ok) await destination.removeBackup(job.id).catch(() => undefined);
+    // A dump step keeps the lease for the step that commits.
     await lease.release(ok && !job.commit);
   }
 }
@@ -108,7 +131,7 @@ export async function runBackup(job: BackupJob, destination: Destination, events
 async function backupUnderLease(job: BackupJob, destination: Destination, local: LocalWriters, events: JobEvents): Promise<void> {
   await cleanLeftovers(destination, new Set([...job.activeIds, job.id]), local, events);
   if (!(await destination.read(job.id, IN_PROGRESS_FILE))) {
-    await destination.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, uploads: [] })));
+    await destination.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, ...(job.token ? { token: job.token } : {}), uploads: [] })));
   }
   const archives: ArchiveInfo[] = [...job.prior];
   const progress = new Progress(events);
@@ -144,7 +167,9 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
     let plan = { files: 0, bytes: 0 };
     for (const s of job.sources) {
       if (!fs.statSync(s.mountPoint, { throwIfNoEntry: false })?.isDirectory()) continue;
-      const p = scanTree(s.mountPoint, excluder);
+      const nested = new Set(s.nested ?? []);
+      const ex = s.excludes ? makeExcluder(s.excludes) : excluder;
+      const p = scanTree(s.mountPoint, nested.size ? (rel) => nested.has(rel) || ex(rel) : ex);
       plan = { files: plan.files + p.files, bytes: plan.bytes + p.bytes };
     }
     events.progress('plan', plan);
@@ -165,8 +190,10 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
       const hash = createHash('sha256');
       const stored = { n: 0 };
       let raw = 0;
+      const nested = new Set(s.nested ?? []);
       const walking = packTree(pack, s.mountPoint, {
-        exclude: excluder,
+        exclude: s.excludes ? makeExcluder(s.excludes) : excluder,
+        ...(nested.size ? { otherMount: (rel: string) => nested.has(rel) } : {}),
         onProgress: (f, b) => {
           progress.files += f;
           progress.bytes += b;
@@ -203,6 +230,7 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
         skipped: st.skipped,
         skippedCount: st.skippedCount,
         warnings: st.warnings,
+        ...((s.excludes ?? job.excludes).length ? { excludes: s.excludes ?? job.excludes } : {}),
       };
       archives.push(info);
       events.progress('archive', info);
@@ -210,6 +238,13 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
     events.progress('read-done', {});
   }
   progress.stop();
+  // Nothing archived (every mount a file or a socket) is a failure, not an empty "complete"
+  // backup that retention would count as the newest.
+  if (archives.length === 0) {
+    throw new UserError(`nothing was archived: ${job.sources.map((s) => s.mountPoint).join(', ')} ${job.sources.length === 1 ? 'is not a directory' : 'are not directories'}`, {
+      hint: 'back up a mount that is a directory (--volume <mount path>), or store a command\'s output with --dump',
+    });
+  }
 
   if (!job.commit) {
     events.result({ archives });
@@ -311,6 +346,68 @@ function applyRoot(path: string, m: RootMeta | undefined, events: JobEvents): vo
   setTimes(loadFsx(), Buffer.from(path), m.time, true);
 }
 
+/** Paths under `root` (relative) that `patterns` exclude; a matching directory is not entered. */
+function matching(root: string, patterns: string[]): string[] {
+  if (patterns.length === 0) return [];
+  const ex = makeExcluder(patterns);
+  const out: string[] = [];
+  const stack = [''];
+  while (stack.length) {
+    const rel = stack.pop() as string;
+    let names: string[];
+    try {
+      names = fs.readdirSync(rel ? join(root, rel) : root);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      if (!rel && RESERVED_ROOT.test(n)) continue;
+      if (ex(r)) out.push(r);
+      else if (fs.lstatSync(join(root, r)).isDirectory()) stack.push(r);
+    }
+  }
+  return out;
+}
+
+const child = (dir: Buffer, n: Buffer) => Buffer.concat([dir, Buffer.from('/'), n]);
+
+/**
+ * Swap one directory level: what `live` holds goes into `old`, what `staged` holds comes in. A
+ * nested mount point stays (renaming it fails with EBUSY, and its volume is restored on its own);
+ * a directory above one is swapped level by level, so no mount is ever moved or removed.
+ */
+function swapLevel(live: Buffer, staged: Buffer | undefined, old: Buffer, nested: string[], skip: Set<string>): void {
+  fs.mkdirSync(old, { mode: 0o700 });
+  const kept = new Set<string>();
+  for (const n of listNames(live as unknown as string)) {
+    const t = n.toString();
+    if (skip.has(t)) continue;
+    if (nested.includes(t)) {
+      kept.add(t);
+      continue;
+    }
+    const under = nested.filter((x) => x.startsWith(`${t}/`)).map((x) => x.slice(t.length + 1));
+    if (under.length && fs.lstatSync(child(live, n)).isDirectory()) {
+      kept.add(t);
+      const st = staged ? fs.lstatSync(child(staged, n), { throwIfNoEntry: false }) : undefined;
+      swapLevel(child(live, n), st?.isDirectory() ? child(staged as Buffer, n) : undefined, child(old, n), under, new Set());
+      if (st?.isDirectory()) {
+        fs.chownSync(child(live, n), st.uid, st.gid);
+        fs.chmodSync(child(live, n), st.mode & 0o7777);
+        fs.utimesSync(child(live, n), st.atime, st.mtime);
+      }
+      continue;
+    }
+    fs.renameSync(child(live, n), child(old, n));
+  }
+  if (!staged) return;
+  for (const n of listNames(staged as unknown as string)) {
+    if (kept.has(n.toString())) continue;
+    fs.renameSync(child(staged, n), child(live, n));
+  }
+}
+
 export async function runRestore(job: RestoreJob, destination: Destination, events: JobEvents): Promise<void> {
   await destination.checkReadable();
   // 1. Verify everything before touching anything.
@@ -319,7 +416,15 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
   events.progress('plan', job.plan);
   const progress = new Progress(events);
   const tag = job.id.replace(/[^A-Za-z0-9]/g, '').slice(-16);
-  const staged: Array<{ path: string; staging: string; root?: RootMeta; before: Mtime }> = [];
+  const staged: Array<{ path: string; staging: string; root?: RootMeta; before: Mtime; nested: string[] }> = [];
+  const dropStaging = () => {
+    for (const s of staged) {
+      fs.rmSync(s.staging, { recursive: true, force: true });
+      setTimes(loadFsx(), Buffer.from(s.path), s.before, true);
+    }
+  };
+  // Interrupted while extracting: nothing changed yet; the staging folders go.
+  const offInterrupt = onInterrupt(dropStaging);
   try {
     // 1. Extract each archive into a staging folder on its own volume (same file system: renames
     //    are cheap), hashing it on the way.
@@ -330,7 +435,8 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
       const staging = join(t.path, `.dockside-restore-${tag}`);
       const before = mtimeOf(fs.statSync(t.path, { bigint: true }));
       fs.mkdirSync(staging, { mode: 0o700 });
-      staged.push({ path: t.path, staging, before });
+      // What the backup's --exclude left out stays in the volume, like the nested mounts.
+      staged.push({ path: t.path, staging, before, nested: [...(t.nested ?? []), ...matching(t.path, t.excludes ?? [])] });
       const o = await openChecked(destination, job.id, t, job.compression);
       const r = await extractTar(o.stream, staging, {
         onProgress: (f, b) => {
@@ -348,26 +454,19 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
     }
   } catch (err) {
     // Nothing changed: the staging folders go, and the mount points get their times back.
-    for (const s of staged) {
-      fs.rmSync(s.staging, { recursive: true, force: true });
-      setTimes(loadFsx(), Buffer.from(s.path), s.before, true);
-    }
+    offInterrupt();
+    dropStaging();
     throw err;
   }
-  // 2. Swap: move the current contents aside, the staged tree in, then drop the old one.
+  // From here on the swap runs without an await: a signal is handled once it is done.
+  offInterrupt();
+  // 2. Swap: move the current contents aside, the staged tree in, then drop the old one. Mount
+  //    points nested in the volume (another volume at /data/inner) stay where they are.
   for (const s of staged) {
     const old = join(s.path, `.dockside-old-${tag}`);
-    fs.mkdirSync(old, { mode: 0o700 });
-    const stagingName = `.dockside-restore-${tag}`;
-    const oldName = `.dockside-old-${tag}`;
-    const pathBuf = Buffer.from(`${s.path}/`);
-    for (const n of listNames(s.path)) {
-      const t = n.toString();
-      if (t === stagingName || t === oldName) continue;
-      fs.renameSync(Buffer.concat([pathBuf, n]), Buffer.concat([Buffer.from(`${old}/`), n]));
-    }
-    for (const n of listNames(s.staging)) fs.renameSync(Buffer.concat([Buffer.from(`${s.staging}/`), n]), Buffer.concat([pathBuf, n]));
-    fs.rmdirSync(s.staging);
+    const skip = new Set([`.dockside-restore-${tag}`, `.dockside-old-${tag}`]);
+    swapLevel(Buffer.from(s.path), Buffer.from(s.staging), Buffer.from(old), s.nested, skip);
+    fs.rmSync(s.staging, { recursive: true, force: true });
     fs.rmSync(old, { recursive: true, force: true });
     applyRoot(s.path, s.root, events);
   }

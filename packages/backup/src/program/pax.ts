@@ -122,7 +122,7 @@ export function writePax(pack: Pack, h: WriteHeader): TarHeader {
   return { ...plain, name: standIn(h.name, 99), ...(h.linkname ? { linkname: standIn(h.linkname, 99) } : {}) };
 }
 
-const TYPEFLAG: Record<string, string> = { file: '0', link: '1', symlink: '2', directory: '5', 'contiguous-file': '7' };
+const TYPEFLAG: Record<string, string> = { file: '0', link: '1', symlink: '2', 'character-device': '3', 'block-device': '4', directory: '5', fifo: '6', 'contiguous-file': '7' };
 const MAX_ID = 0o7777777;
 const ASCII_NAME = /^[\x20-\x7e]{1,99}$/;
 
@@ -147,6 +147,10 @@ export function ustarHeader(h: TarHeader): Buffer {
   b.write(TYPEFLAG[h.type ?? 'file'] ?? '0', 156, 'latin1');
   if (h.linkname) b.write(h.linkname, 157, 100, 'latin1');
   b.write('ustar\x0000', 257, 'latin1');
+  if (h.type === 'character-device' || h.type === 'block-device') {
+    octal(b, h.devmajor ?? 0, 329, 8);
+    octal(b, h.devminor ?? 0, 337, 8);
+  }
   b.fill(0x20, 148, 156);
   let sum = 0;
   for (const x of b) sum += x;

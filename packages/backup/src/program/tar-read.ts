@@ -80,6 +80,40 @@ export function entryPath(name: Buffer): Buffer | undefined {
   return Buffer.concat(out);
 }
 
+/**
+ * What keeps an extraction inside its directory (GNU tar's and restic's rule): the directory
+ * starts empty, so every symlink in it was planted by this archive; an entry (or a hard link's
+ * target) whose path passes through one is refused, since creating it would follow the link out
+ * of the volume (to a bind mount, another volume or the host). Names are kept as their exact bytes.
+ */
+export class Confinement {
+  private readonly symlinks = new Set<string>();
+
+  /** Throws when a proper prefix of `rel` is a symlink this archive planted. */
+  check(rel: Buffer, entry: string, what = 'entry'): void {
+    for (let i = 0; i < rel.length; i++) {
+      if (rel[i] !== 0x2f) continue;
+      const prefix = rel.subarray(0, i);
+      if (this.symlinks.has(prefix.toString('latin1'))) {
+        throw new CorruptArchiveError(`archive ${what} "${entry}" goes through the symlink "${prefix.toString()}" that the archive created, which would write outside the volume; nothing was restored`);
+      }
+    }
+  }
+
+  isSymlink(rel: Buffer): boolean {
+    return this.symlinks.has(rel.toString('latin1'));
+  }
+
+  planted(rel: Buffer): void {
+    this.symlinks.add(rel.toString('latin1'));
+  }
+
+  /** `rel` no longer names a symlink (an entry replaced it). */
+  replaced(rel: Buffer): void {
+    this.symlinks.delete(rel.toString('latin1'));
+  }
+}
+
 function ensureParent(abs: Buffer): void {
   const i = abs.lastIndexOf(0x2f);
   if (i > 0) fs.mkdirSync(abs.subarray(0, i), { recursive: true, mode: 0o700 });
@@ -105,6 +139,7 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
   const myUid = process.getuid?.() ?? -1;
   const myGid = process.getgid?.() ?? -1;
   const umask = process.umask();
+  const confined = new Confinement();
 
   for await (const e of ex as AsyncIterable<NodeJS.ReadableStream & { header: Headers }>) {
     const h = e.header;
@@ -122,9 +157,12 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
       for await (const _ of e) void _;
       continue;
     }
+    confined.check(rel, rel.toString());
     const abs = Buffer.concat([destBuf, SLASH, rel]);
     switch (h.type) {
       case 'directory': {
+        // mkdir over a planted symlink would leave the later entries in it going out through it.
+        if (confined.isSymlink(rel)) throw new CorruptArchiveError(`archive entry "${rel.toString()}" is a directory over a symlink the archive created; nothing was restored`);
         if (!dry) {
           try {
             fs.mkdirSync(abs, { mode: 0o700 });
@@ -157,9 +195,11 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
             if (code === 'ENOENT') ensureParent(abs);
             else if (code === 'EEXIST') fs.rmSync(abs as unknown as string, { recursive: true, force: true });
             else throw err;
+            // O_CREAT|O_EXCL never follows a symlink at the last component.
             fd = fs.openSync(abs, 'wx', createMode);
           }
         }
+        confined.replaced(rel);
         let n = 0;
         const sparse = h.pax?.['GNU.sparse.major'] === '1' ? new SparseRestorer(fd, Number(h.pax['GNU.sparse.realsize'] ?? 0)) : undefined;
         if (h.pax?.['GNU.sparse.major'] && !sparse) throw new CorruptArchiveError(`${h.name}: GNU sparse format ${h.pax['GNU.sparse.major']}.${h.pax['GNU.sparse.minor']} is not supported (1.0 is)`);
@@ -204,17 +244,50 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
           report(rel, applyXattrs(fsx, abs, xattrsOf(h)));
           setTimes(fsx, abs, time, false);
         }
+        confined.planted(rel);
         result.entries.symlinks++;
         for await (const _ of e) void _;
         break;
       }
       case 'link': {
-        if (!dry) {
-          const first = entryPath(rawName(h, 'linkpath', h.linkname ?? ''));
-          if (!first) throw new CorruptArchiveError(`hard link "${h.name}" has no target`);
-          fs.linkSync(Buffer.concat([destBuf, SLASH, first]), abs);
-        }
+        const first = entryPath(rawName(h, 'linkpath', h.linkname ?? ''));
+        if (!first) throw new CorruptArchiveError(`hard link "${h.name}" has no target`);
+        // The target must be reached without a planted symlink too (a link to a file outside).
+        confined.check(Buffer.concat([first, SLASH]), first.toString(), 'hard link target');
+        if (!dry) fs.linkSync(Buffer.concat([destBuf, SLASH, first]), abs);
+        // link(2) does not follow a symlink: a hard link to a planted symlink is one too.
+        if (confined.isSymlink(first)) confined.planted(rel);
         result.entries.hardlinks++;
+        for await (const _ of e) void _;
+        break;
+      }
+      case 'fifo':
+      case 'character-device':
+      case 'block-device': {
+        if (!dry) {
+          if (!fsx?.mknod) report(rel, ['the native addon is missing: not restored']);
+          else {
+            const ifmt = h.type === 'fifo' ? fs.constants.S_IFIFO : h.type === 'character-device' ? fs.constants.S_IFCHR : fs.constants.S_IFBLK;
+            const make = () => fsx.mknod?.(abs, ifmt | (mode & 0o777), h.devmajor ?? 0, h.devminor ?? 0);
+            try {
+              make();
+            } catch (err) {
+              const code = (err as NodeJS.ErrnoException).code ?? (err as { name?: string }).name;
+              if (code === 'ENOENT') {
+                ensureParent(abs);
+                make();
+              } else if (code === 'EEXIST') {
+                fs.rmSync(abs as unknown as string, { recursive: true, force: true });
+                make();
+              } else throw err;
+            }
+            confined.replaced(rel);
+            fs.lchownSync(abs, uid, gid);
+            // mknod never follows a symlink; chmod here is on the node just made (never a symlink).
+            if (mode & 0o7000) fs.chmodSync(abs, mode);
+            setTimes(fsx, abs, time, false);
+          }
+        }
         for await (const _ of e) void _;
         break;
       }
@@ -226,6 +299,8 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
   // Directory metadata last, deepest first.
   for (let i = dirs.length - 1; i >= 0; i--) {
     const { abs, rel, h, time } = dirs[i] as { abs: Buffer; rel: Buffer; h: Headers; time: Mtime };
+    // chown/chmod follow symlinks: only a directory that is still one gets its metadata.
+    if (!fs.lstatSync(abs, { throwIfNoEntry: false })?.isDirectory()) continue;
     fs.chownSync(abs, h.uid ?? 0, h.gid ?? 0);
     fs.chmodSync(abs, h.mode ?? 0o755);
     report(rel, applyXattrs(fsx, abs, xattrsOf(h)));

@@ -3,8 +3,8 @@
  * symlinks, hard links, modes (setuid/setgid/sticky too), numeric owners and mtimes. Long names go
  * in PAX headers (tar-stream), sizes over 8 GiB in base-256. Names and link targets that are not
  * UTF-8 are kept byte for byte in a `DOCKSIDE.rawpath`/`DOCKSIDE.rawlinkpath` PAX record (with a
- * readable approximation in `path` for other tools). Sockets, devices and FIFOs are reported, not
- * archived. Reads use synchronous calls on purpose: this is the sidecar's only job on the main
+ * readable approximation in `path` for other tools). FIFOs and device nodes are archived as tar
+ * carries them; sockets (which tar cannot carry) are reported, not archived. Reads use synchronous calls on purpose: this is the sidecar's only job on the main
  * thread, while compression runs on the thread pool.
  */
 import { isUtf8 } from 'node:buffer';
@@ -20,6 +20,8 @@ import { readXattrs } from './xattrs.js';
 
 export interface PackOptions {
   exclude: (rel: string) => boolean;
+  /** Another mount at this path (a nested volume on the same file system): archived as an empty directory. */
+  otherMount?: (rel: string) => boolean;
   onProgress?: (files: number, bytes: number) => void;
   /** Largest file read in one go; bigger ones are streamed. */
   smallFile?: number;
@@ -124,11 +126,11 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
       const n = nameFields(rel, 'path');
       const base = baseOf(n.text, abs, st, n.pax);
       if (st.isDirectory()) {
-        if (st.dev === rootSt.dev) {
+        if (st.dev === rootSt.dev && !opts.otherMount?.(relText)) {
           subdirs.push({ dir: rel, header: { ...base, type: 'directory' } });
           continue;
         }
-        warn(`${relText}: another file system is mounted here; archived as an empty directory`);
+        if (!opts.otherMount?.(relText)) warn(`${relText}: another file system is mounted here; archived as an empty directory`);
         await throttle(pack);
         await entry(pack, { ...base, type: 'directory' });
         stats.entries.dirs++;
@@ -148,6 +150,16 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
         await throttle(pack);
         await entry(pack, h);
         stats.entries.symlinks++;
+        continue;
+      }
+      if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) {
+        // tar carries them (typeflags 6, 3, 4 with the device numbers); a restore makes them again.
+        const rdev = st.rdev;
+        const devmajor = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+        const devminor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+        const type = st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? 'character-device' : 'block-device';
+        await throttle(pack);
+        await entry(pack, { ...base, type, ...(type === 'fifo' ? {} : { devmajor, devminor }) });
         continue;
       }
       if (!st.isFile()) {

@@ -6,12 +6,19 @@
  * the process dies, by the next run).
  */
 import { commandFailed } from './command-failure.js';
+import { randomBytes } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
+import { parseDestination } from '../destination/parse.js';
 import { PassThrough } from 'node:stream';
+import { IN_PROGRESS_FILE } from '../model.js';
+import type { Destination } from '../destination/destination.js';
 import { BugError, NotFoundError, UsageError, UserError } from '@dockside/common';
 import type { BackupJobResult } from '../events.js';
 import {
   LABEL,
   execInContainer,
+  guardResume,
   pauseContainer,
   resolveContainer,
   runningLabelValues,
@@ -47,13 +54,28 @@ export interface BackupOptions extends DestinationOptions, RetentionPolicy {
 export interface BackupResult {
   manifest: Manifest;
   prune?: PruneResult;
+  /** Retention failed after the backup committed: the backup stays, the error is reported. */
+  pruneError?: { message: string; hint?: string };
 }
 
-/** Mounts of the target a backup covers: named volumes and bind mounts, narrowed by --volume. */
+/** What a mount stores into: one volume (by name) or one host directory, however often mounted. */
+export function mountIdentity(m: ContainerMount): string {
+  return m.type === 'volume' ? `volume:${m.name}` : `${m.type}:${m.source}`;
+}
+
+/**
+ * Mounts of the target a backup covers: named volumes and bind mounts, narrowed by --volume, each
+ * stored once: a volume mounted twice, or named twice (`--volume data --volume /data`), gives one
+ * archive (of its first mount point), so a restore never writes two archives into one volume.
+ */
 export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMount[] {
-  const all = t.mounts.filter((m) => m.type === 'volume' || m.type === 'bind');
-  if (wanted.length === 0) return all;
-  return wanted.map((w) => {
+  // In mount-path order: the engine lists mounts in no stable order, and archives (and which
+  // mount point of a volume mounted twice is archived) must not change from run to run.
+  const all = t.mounts.filter((m) => m.type === 'volume' || m.type === 'bind').sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
+  const seen = new Set<string>();
+  const once = (list: ContainerMount[]) => list.filter((m) => !seen.has(mountIdentity(m)) && seen.add(mountIdentity(m)));
+  if (wanted.length === 0) return once(all);
+  return once(wanted.map((w) => {
     const hit = all.find((m) => m.name === w || m.destination === w || m.source === w);
     if (!hit) {
       throw new NotFoundError(`container "${t.name}" has no volume or mount "${w}"`, {
@@ -61,7 +83,80 @@ export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMou
       });
     }
     return hit;
-  });
+  }));
+}
+
+/**
+ * --exclude patterns for one mount: a pattern in the mount-path form (`/data/cache`) is anchored
+ * to that mount (`/cache`); the others apply to every mount as they are.
+ */
+export function excludesFor(mountPoint: string, patterns: readonly string[]): string[] {
+  const base = mountPoint.replace(/\/+$/, '');
+  return patterns.map((p) => (p.startsWith(`${base}/`) ? p.slice(base.length) : p));
+}
+
+/**
+ * Mount points of `t` inside mount `m`, relative to it: those under its own mount point, and
+ * those under any other mount point of the same volume (a mount on /data/inner makes `inner` busy
+ * in /again too when /again is the same volume: the kernel refuses to rename it from either).
+ */
+export function nestedMounts(t: TargetContainer, m: ContainerMount): string[] {
+  const id = mountIdentity(m);
+  const bases = t.mounts.filter((x) => x === m || mountIdentity(x) === id).map((x) => x.destination.replace(/\/+$/, ''));
+  const out = new Set<string>();
+  for (const base of bases) {
+    for (const x of t.mounts) {
+      const d = x.destination.replace(/\/+$/, '');
+      if (d.startsWith(`${base}/`)) out.add(d.slice(base.length + 1));
+    }
+  }
+  return [...out].sort();
+}
+
+/**
+ * A destination directory inside a mount being backed up would archive earlier backups and its
+ * own lease, and a restore would wipe them: refused (exit 2), with the mount named.
+ */
+async function refuseDestinationInside(destPath: string, mounts: ContainerMount[]): Promise<void> {
+  const real = async (p: string): Promise<string> => {
+    // The nearest existing ancestor's real path, plus the rest (the destination may not exist yet).
+    let cur = resolvePath(p);
+    const rest: string[] = [];
+    for (;;) {
+      try {
+        return [await realpath(cur), ...rest].join('/').replace(/\/+/g, '/');
+      } catch {
+        const up = dirname(cur);
+        if (up === cur) return p;
+        rest.unshift(basename(cur));
+        cur = up;
+      }
+    }
+  };
+  const dest = await real(destPath);
+  for (const m of mounts) {
+    if (!m.source) continue;
+    const src = await real(m.source);
+    const inside = (a: string, b: string) => a === b || a.startsWith(`${b.replace(/\/+$/, '')}/`);
+    if (inside(dest, src) || inside(src, dest)) {
+      throw new UsageError(`backup destination ${destPath} is ${inside(dest, src) ? 'inside' : 'around'} the mount ${m.destination} being backed up (${m.type === 'volume' ? `volume ${m.name}` : m.source})`, {
+        hint: `pick a destination outside the container's mounts, or leave that mount out with --volume <the others>`,
+      });
+    }
+  }
+}
+
+/** Remove backup `id` only if its in-progress record carries `token` (this run wrote it). */
+async function removeOwnBackup(destination: Destination, id: string, token: string): Promise<void> {
+  const rec = await destination.read(id, IN_PROGRESS_FILE);
+  if (!rec) return;
+  let theirs: string | undefined;
+  try {
+    theirs = (JSON.parse(rec.toString()) as { token?: string }).token;
+  } catch {
+    return;
+  }
+  if (theirs === token) await destination.removeBackup(id);
 }
 
 /** The manifest a committing backup job reports as its result. */
@@ -95,16 +190,14 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   if (mounts.length === 0 && !opts.dump) {
     throw new UserError(`container "${target.name}" has no volumes or bind mounts to back up`, { hint: 'use --dump "<command>" for a data-level backup' });
   }
+  const spec = parseDestination(opts.destination);
+  if (spec.kind === 'dir') await refuseDestinationInside(spec.path, mounts);
   const dest = await resolveDestination(opts, ctx.env, 'write');
   const destination = await dest.open();
-  // Ids have one-second resolution: never reuse one (a second backup in the same second waits).
-  const existing = new Set(await destination.listIds().catch(() => [] as string[]));
-  let startedAt = new Date();
-  for (let i = 0; i < 3 && existing.has(backupId(target.name, startedAt)); i++) {
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-    startedAt = new Date();
-  }
+  // Unique (a random suffix), and created exclusively by the sidecar: never another run's.
+  const startedAt = new Date();
   const id = backupId(target.name, startedAt);
+  const token = randomBytes(12).toString('hex');
   const level = opts.compression === 'none' ? null : (opts.level ?? defaultLevel(opts.compression));
   const names = uniqueNames([
     ...mounts.map((m) => volumeArchiveName(m.type === 'volume' ? 'volume' : 'bind', m.name, m.destination, opts.compression)),
@@ -115,7 +208,10 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     name: m.name,
     mountPoint: m.destination,
     file: names[i] as string,
+    nested: nestedMounts(target, m),
+    excludes: excludesFor(m.destination, opts.excludes),
   }));
+  const activeAt = new Date().toISOString();
   const active = await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL);
   const manifestBase: BackupJob['manifest'] = {
     id,
@@ -130,11 +226,12 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     },
   };
   const leaseTtlMs = leaseTtl(ctx.env);
-  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, manifest: manifestBase, ...(leaseTtlMs ? { leaseTtlMs } : {}) };
+  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, activeAt, token, manifest: manifestBase, ...(leaseTtlMs ? { leaseTtlMs } : {}) };
   const progress = new ProgressRenderer(ctx.progress, 'backing up');
   const capAdd = ['DAC_READ_SEARCH', ...dest.writeCaps];
   let started = false;
   let resume: (() => Promise<void>) | undefined;
+  let committed: Manifest | undefined;
 
   try {
     // 1. --exec: a command in the target first (flush, checkpoint); its failure fails the backup.
@@ -187,21 +284,46 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
       if (code !== 0) throw commandFailed('--dump', target.name, code, errTail);
       if (opts.dumpOnly) {
         progress.done();
-        const manifest = manifestOf(result);
-        return { manifest, ...(hasPolicy(opts) ? { prune: await pruneDestination(ctx, destination, opts, { container: target.name, keepIds: [id] }) } : {}) };
+        committed = manifestOf(result);
       }
-      if (!result || !('archives' in result)) throw new BugError('the backup sidecar reported no archives for the --dump step');
-      prior = result.archives;
+        if (!committed) {
+        if (!result || !('archives' in result)) throw new BugError('the backup sidecar reported no archives for the --dump step');
+        prior = result.archives;
+      }
     }
 
     // 3. Volumes, with the target paused or stopped while they are read.
+    if (!committed) committed = await backupVolumes(prior);
+  } catch (err) {
+    progress.done();
+    if (resume) await resume().catch(() => undefined);
+    // Remove what this attempt wrote (the sidecar does, unless it was killed), never another
+    // run's: only a backup whose in-progress record carries this run's token. If this fails too,
+    // the next run's leftover sweep does it.
+    if (started) await removeOwnBackup(destination, id, token).catch(() => undefined);
+    throw err;
+  }
+  // 4. Retention, once the backup is committed: its failure is reported, and never touches the
+  //    backup that just succeeded (it is kept by id, and this is outside the clean-up above).
+  if (!hasPolicy(opts)) return { manifest: committed };
+  try {
+    return { manifest: committed, prune: await pruneDestination(ctx, destination, opts, { container: target.name, keepIds: [id] }) };
+  } catch (err) {
+    const e = err as { message?: string; hint?: string };
+    return { manifest: committed, pruneError: { message: e.message ?? String(err), ...(e.hint ? { hint: e.hint } : {}) } };
+  }
+
+  async function backupVolumes(prior: ArchiveInfo[]): Promise<Manifest> {
     const wasRunning = target.running;
+    // The guard brings the target back even if this process is killed outright (resume-guard.ts).
     if (opts.pause) {
+      const guard = guardResume(ctx.engine, target.id, 'backup', 'unpause');
       await pauseContainer(ctx.engine, target.id);
-      resume = () => unpauseContainer(ctx.engine, target.id);
+      resume = () => unpauseContainer(ctx.engine, target.id).finally(() => guard.release());
     } else if (opts.stop && wasRunning) {
+      const guard = guardResume(ctx.engine, target.id, 'backup', 'start');
       await stopContainer(ctx.engine, target.id);
-      resume = () => startContainer(ctx.engine, target.id);
+      resume = () => startContainer(ctx.engine, target.id).finally(() => guard.release());
     }
     const resumeOnce = async () => {
       const r = resume;
@@ -211,7 +333,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     let resumed: Promise<void> | undefined;
     started = true;
     const { result } = await runJob(ctx, {
-      job: { ...baseJob, sources: sources, prior, commit: true },
+      job: { ...baseJob, sources: sources, prior, commit: true, ...(prior.length ? { continues: true } : {}) },
       destination: dest,
       target,
       joinVolumes: true,
@@ -230,13 +352,6 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     if (resumed) await resumed;
     await resumeOnce();
     progress.done();
-    const manifest = manifestOf(result);
-    return { manifest, ...(hasPolicy(opts) ? { prune: await pruneDestination(ctx, destination, opts, { container: target.name, keepIds: [id] }) } : {}) };
-  } catch (err) {
-    progress.done();
-    if (resume) await resume().catch(() => undefined);
-    // Remove what this attempt wrote; if this fails too, the next run's leftover sweep does it.
-    if (started) await destination.removeBackup(id).catch(() => undefined);
-    throw err;
+    return manifestOf(result);
   }
 }

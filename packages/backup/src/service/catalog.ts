@@ -7,13 +7,15 @@ import { applyRetention, hasPolicy, type Decision, type RetentionPolicy } from '
 import type { Destination } from '../destination/destination.js';
 import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './job-runner.js';
-import { bootId, liveWriters } from '../destination/lease.js';
+import { bootId, isDeadLeftover } from '../destination/lease.js';
 import { ProgressRenderer } from './progress.js';
 
 export interface Catalog {
   complete: Manifest[];
   /** Backup folders without a manifest (running, killed or failed). */
   incomplete: string[];
+  /** Backups whose manifest cannot be read: reported and skipped, never used nor pruned. */
+  unreadable: Array<{ id: string; message: string }>;
 }
 
 export function parseManifest(buf: Buffer, id: string): Manifest {
@@ -33,18 +35,38 @@ export async function readCatalog(destination: Destination, container?: string):
   await destination.checkReadable();
   const complete: Manifest[] = [];
   const incomplete: string[] = [];
+  const unreadable: Catalog['unreadable'] = [];
   const ids = await destination.listIds();
-  const manifests = await Promise.all(ids.map(async (id) => ({ id, buf: await destination.read(id, MANIFEST_FILE) })));
-  for (const { id, buf } of manifests) {
-    if (!buf) {
-      incomplete.push(id);
+  const manifests = await Promise.all(
+    ids.map(async (id) => {
+      try {
+        return { id, buf: await destination.read(id, MANIFEST_FILE) };
+      } catch (err) {
+        return { id, err: err as Error };
+      }
+    }),
+  );
+  for (const r of manifests) {
+    if (r.err) {
+      unreadable.push({ id: r.id, message: r.err.message });
       continue;
     }
-    const m = parseManifest(buf, id);
+    if (!r.buf) {
+      incomplete.push(r.id);
+      continue;
+    }
+    // One bad manifest is reported and skipped: it must not make the whole destination unusable.
+    let m: Manifest;
+    try {
+      m = parseManifest(r.buf, r.id);
+    } catch (err) {
+      unreadable.push({ id: r.id, message: (err as Error).message });
+      continue;
+    }
     if (!container || m.container.name === container) complete.push(m);
   }
   complete.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
-  return { complete, incomplete };
+  return { complete, incomplete, unreadable };
 }
 
 /** `latest` (newest of `container`, or newest overall) or an exact id. */
@@ -121,10 +143,16 @@ export async function pruneDestination(
     cat.complete.map((m) => ({ id: m.id, container: m.container.name, startedAt: m.startedAt })),
     policy,
   );
+  const seenAt = Date.now();
   const active = new Set([...(opts.keepIds ?? []), ...(await runningLabelValues(ctx.engine, { [LABEL.role]: 'backup' }, BACKUP_ID_LABEL))]);
-  // Another writer's backup in progress (live lease) is never a leftover.
-  const live = new Set((await liveWriters(destination, { activeIds: active, bootId: bootId() })).map((l) => l.id));
-  const leftovers = cat.incomplete.filter((id) => !active.has(id) && !live.has(id) && (!opts.container || id.startsWith(`${opts.container}-`)));
+  const local = { activeIds: active, bootId: bootId(), seenAt };
+  // Another writer's backup in progress (live lease) is never a leftover, nor a folder without
+  // dockside's marker (see isDeadLeftover).
+  const leftovers: string[] = [];
+  for (const id of cat.incomplete) {
+    if (active.has(id) || (opts.container && !id.startsWith(`${opts.container}-`))) continue;
+    if (await isDeadLeftover(destination, id, local)) leftovers.push(id);
+  }
   const removed: string[] = [];
   if (!opts.dryRun) {
     for (const d of decisions) {

@@ -42,6 +42,13 @@ export interface JobRun {
   onStarted?: (id: string) => void;
 }
 
+/** The sidecar names the destination by its mount point; the user knows it by its host path. */
+function hostPaths(err: UserError, dest: ResolvedDestination): UserError {
+  if (dest.host.kind !== 'dir' || dest.sidecar.kind !== 'dir' || !err.message.includes(dest.sidecar.root)) return err;
+  const message = err.message.split(dest.sidecar.root).join(dest.host.root);
+  return new UserError(message, { exitCode: err.exitCode, code: err.code, ...(err.hint ? { hint: err.hint } : {}) });
+}
+
 /** Runs the job; resolves with its result event (undefined for dump-out) and the exit code. */
 export async function runJob(ctx: ServiceContext, run: JobRun): Promise<{ result: BackupJobResult | undefined; exitCode: number }> {
   const onEvent = run.onEvent;
@@ -84,7 +91,7 @@ export async function runJob(ctx: ServiceContext, run: JobRun): Promise<{ result
   const badArchives = run.job.op === 'verify' && exitCode === 1 && !events.error && events.result !== undefined;
   if (exitCode !== 0 && !badArchives) {
     if (exitCode === 137 && !events.error) throw new UserError('the backup sidecar was killed (exit 137); nothing was committed', { hint: 'the next backup removes what it left behind' });
-    throw events.failure('backup', exitCode);
+    throw hostPaths(events.failure('backup', exitCode), run.destination);
   }
   return { result: events.result, exitCode };
 }

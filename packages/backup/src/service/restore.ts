@@ -11,7 +11,10 @@ import { NotFoundError, UsageError, UserError } from '@dockside/common';
 import {
   createNamedVolume,
   execInContainer,
+  guardResume,
   inspectVolume,
+  containersUsingVolume,
+  pauseContainer,
   resolveContainer,
   startContainer,
   stopContainer,
@@ -20,6 +23,7 @@ import {
 } from '@dockside/engine';
 import type { ArchiveInfo, Manifest, RestoreItem } from '../model.js';
 import { resolveManifest } from './catalog.js';
+import { mountIdentity, nestedMounts } from './backup.js';
 import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { ProgressRenderer } from './progress.js';
 import { runJob, type ServiceContext } from './job-runner.js';
@@ -32,6 +36,8 @@ export interface RestoreOptions extends DestinationOptions {
   noStop: boolean;
   yes: boolean;
   load?: string;
+  /** --into-volume into a volume a running container mounts. */
+  force?: boolean;
   /** Ask the user (TTY); absent: --yes is required. */
   confirm?: (question: string) => Promise<boolean>;
 }
@@ -45,7 +51,8 @@ export interface RestoreResult {
 
 // CHOWN: owners; FOWNER: times, modes and ACLs of files it does not own; DAC_OVERRIDE: writing into
 // read-only directories; FSETID: keeping setgid bits; SETFCAP: restoring security.capability.
-const RESTORE_CAPS = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE', 'FSETID', 'SETFCAP'];
+// MKNOD: device nodes the backup holds.
+const RESTORE_CAPS = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE', 'FSETID', 'SETFCAP', 'MKNOD'];
 const INTO_PATH = '/restore/volume';
 
 function pickArchives(m: Manifest, wanted: string[], kind: 'data' | 'dump'): ArchiveInfo[] {
@@ -73,16 +80,27 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     if (archives.length !== 1) throw new UsageError(`--into-volume takes one archive; backup ${manifest.id} holds ${archives.length}`, { hint: 'pick one with --volume <name>' });
     const existing = await inspectVolume(ctx.engine, opts.intoVolume);
     if (existing && !opts.yes) throw new UsageError(`volume "${opts.intoVolume}" already exists; restoring replaces its contents`, { hint: 'pass --yes to replace it, or name a new volume' });
+    // Replacing what a running app reads and writes under it is never what --into-volume is for.
+    const users = existing ? await containersUsingVolume(ctx.engine, opts.intoVolume) : [];
+    if (users.length && !opts.force) throw new UsageError(`volume "${opts.intoVolume}" is mounted by running container${users.length > 1 ? 's' : ''} ${users.map((u) => `"${u}"`).join(', ')}`, { hint: `stop ${users.length > 1 ? 'them' : 'it'} first, name a new volume, or pass --force to replace it anyway` });
     if (!existing) await createNamedVolume(ctx.engine, opts.intoVolume, { 'dockside.restored-from': manifest.id });
     const a = archives[0] as ArchiveInfo;
     items = [{ file: a.file, sha256: a.sha256, bytes: a.bytes, path: INTO_PATH }];
     mounts = [{ type: 'volume', source: opts.intoVolume, target: INTO_PATH }];
   } else {
+    // Each volume (or host directory) receives at most one archive: a second one would swap the
+    // first one's tree out again (a volume mounted twice, or a backup that stored it twice).
+    const into = new Map<string, string>();
     items = archives.map((a) => {
       const m = target.mounts.find((x) => x.destination === a.destination) ?? target.mounts.find((x) => x.type === 'volume' && x.name === a.name);
       if (!m) throw new UserError(`container "${target.name}" has no mount at ${a.destination} for archive ${a.file}`, { hint: 'restore it with --into-volume <new-volume>, or into a container that mounts it there' });
       if (m.readOnly) throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`, { hint: 'restore it with --into-volume <new-volume> instead' });
-      return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination };
+      const key = mountIdentity(m);
+      const earlier = into.get(key);
+      if (earlier) throw new UserError(`archives ${earlier} and ${a.file} of backup ${manifest.id} would both restore into ${m.type === 'volume' ? `volume ${m.name}` : m.source}`, { hint: `restore one of them: --volume ${a.destination ?? a.name}` });
+      into.set(key, a.file);
+      const nested = nestedMounts(target, m);
+      return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination, ...(nested.length ? { nested } : {}), ...(a.excludes?.length ? { excludes: a.excludes } : {}) };
     });
     if (!opts.yes) {
       const what = `This replaces everything in ${items.map((t) => t.path).join(', ')} of container "${target.name}" with backup ${manifest.id}.`;
@@ -92,6 +110,9 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
   }
 
   const stopIt = !opts.intoVolume && !opts.noStop && target.running;
+  // A paused target is started and paused again after: it is left as it was found. The guard
+  // does the same if this process is killed outright (resume-guard.ts).
+  const guard = stopIt ? guardResume(ctx.engine, target.id, 'backup', target.paused ? 'start-paused' : 'start') : undefined;
   if (stopIt) await stopContainer(ctx.engine, target.id);
   const progress = new ProgressRenderer(ctx.progress, 'restoring');
   try {
@@ -118,7 +139,11 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     });
   } finally {
     progress.done();
-    if (stopIt) await startContainer(ctx.engine, target.id);
+    if (stopIt) {
+      await startContainer(ctx.engine, target.id);
+      if (target.paused) await pauseContainer(ctx.engine, target.id);
+    }
+    guard?.release();
   }
   return {
     id: manifest.id,

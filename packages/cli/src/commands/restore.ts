@@ -6,7 +6,7 @@ import { imageRef, ROLE } from '../lib/images-catalog.js';
 
 export default class Restore extends DocksideCommand {
   static override summary = "Restore a container's volumes from a backup.";
-  static override description = `Verifies the backup's archives (size and sha256) before anything changes, extracts each into a staging folder on its volume, checks the sha256 again, and only then swaps the restored tree in: a corrupt or truncated archive leaves the volume exactly as it was. Volumes are matched by mount path (then by volume name). Owners, modes (setuid/setgid/sticky), mtimes, symlinks and hard links come back as they were; files the backup does not hold are removed.
+  static override description = `Verifies the backup's archives (size and sha256) before anything changes, extracts each into a staging folder on its volume, checks the sha256 again, and only then swaps the restored tree in: a corrupt or truncated archive leaves the volume exactly as it was. Volumes are matched by mount path (then by volume name). Owners, modes (setuid/setgid/sticky), mtimes, symlinks, hard links, FIFOs and devices come back as they were; files the backup does not hold are removed, except what its --exclude left out and nested mount points. --into-volume refuses a volume a running container mounts unless --force.
 
 The container is stopped during the restore and started again after, unless --no-stop. --into-volume restores into a new named volume instead, to test a backup without touching production. --load pipes a --dump file into a command in the (running) container, e.g. psql.`;
 
@@ -25,6 +25,7 @@ The container is stopped during the restore and started again after, unless --no
     'into-volume': Flags.string({ description: 'Restore into this new named volume instead of the container\'s own.', env: 'DOCKSIDE_RESTORE_INTO_VOLUME', exclusive: ['load'] }),
     load: Flags.string({ description: "Pipe the backup's dump into this shell command in the container (e.g. \"psql -U postgres\").", env: 'DOCKSIDE_RESTORE_LOAD' }),
     'no-stop': Flags.boolean({ description: 'Do not stop the container during the restore.', default: false, env: 'DOCKSIDE_RESTORE_NO_STOP' }),
+    force: Flags.boolean({ description: 'With --into-volume: replace a volume even while a running container mounts it.', default: false, env: 'DOCKSIDE_RESTORE_FORCE' }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation.', default: false, env: 'DOCKSIDE_YES' }),
     ...s3Flags,
     network: networkFlag,
@@ -46,6 +47,7 @@ The container is stopped during the restore and started again after, unless --no
         ...(flags.load ? { load: flags.load } : {}),
         noStop: flags['no-stop'],
         yes: flags.yes,
+        force: flags.force,
         ...(confirm ? { confirm } : {}),
       },
     );

@@ -20,6 +20,16 @@ export async function inspectVolume(engine: Engine, name: string): Promise<Volum
   }
 }
 
+/** Names of the running (or paused) containers that mount volume `name`. */
+export async function containersUsingVolume(engine: Engine, name: string): Promise<string[]> {
+  try {
+    const list = (await (await dockerOf(engine)).listContainers({ filters: JSON.stringify({ volume: [name], status: ['running', 'paused', 'restarting'] }) })) as Array<{ Names?: string[] }>;
+    return list.map((c) => (c.Names?.[0] ?? '').replace(/^\//, '')).sort();
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `listing the containers of volume "${name}"` });
+  }
+}
+
 export async function createNamedVolume(engine: Engine, name: string, labels: Record<string, string> = {}): Promise<VolumeInfo> {
   try {
     await (await dockerOf(engine)).createVolume({ Name: name, Labels: labels });

@@ -67,7 +67,12 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
       },
     );
     const m = result.manifest;
-    if (flags.json) return this.printJson(result.prune ? { ...m, prune: result.prune } : m);
+    // Retention that failed after the backup committed: the backup stays; say so, exit 1.
+    if (result.pruneError) {
+      process.stderr.write(`dockside: backup ${m.id} is complete, but retention failed: ${result.pruneError.message}\n  hint: ${result.pruneError.hint ?? 'fix it, then run `dockside backup prune`'}\n`);
+      process.exitCode = 1;
+    }
+    if (flags.json) return this.printJson(result.prune ? { ...m, prune: result.prune } : result.pruneError ? { ...m, pruneError: result.pruneError } : m);
     const secs = (Date.parse(m.finishedAt) - Date.parse(m.startedAt)) || 1;
     this.log(`backup ${m.id} complete: ${m.archives.length} archive(s), ${m.totals.files} files, ${formatBytes(m.totals.contentBytes)} read, ${formatBytes(m.totals.storedBytes)} stored (${m.compression.algorithm}) in ${formatDuration(secs)}`);
     for (const a of m.archives) this.log(`  ${a.file}  ${a.kind === 'dump' ? 'dump' : a.destination}  ${formatBytes(a.bytes)}  sha256:${a.sha256.slice(0, 16)}`);

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { destinationOptions, s3Flags } from '../../lib/backup-flags.js';
+import { destinationOptions, networkFlag, s3Flags } from '../../lib/backup-flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class BackupLs extends DocksideCommand {
@@ -11,6 +11,8 @@ export default class BackupLs extends DocksideCommand {
     from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
     container: Flags.string({ description: 'Only backups of this container (by name).', env: 'DOCKSIDE_BACKUP_CONTAINER' }),
     ...s3Flags,
+    // Accepted like everywhere else a destination is named (ls runs on the host: no sidecar).
+    network: networkFlag,
     json: jsonFlag,
   };
 
@@ -22,7 +24,7 @@ export default class BackupLs extends DocksideCommand {
       { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env },
       { ...destinationOptions(flags.from, flags), ...(flags.container ? { container: flags.container } : {}) },
     );
-    if (flags.json) return this.printJson(cat.complete);
+    if (flags.json) return this.printJson({ backups: cat.complete, incomplete: cat.incomplete, unreadable: cat.unreadable });
     if (cat.complete.length === 0) this.log('no complete backups');
     else {
       this.log(
@@ -43,6 +45,7 @@ export default class BackupLs extends DocksideCommand {
         ),
       );
     }
+    for (const u of cat.unreadable) process.stderr.write(`warning: backup ${u.id} skipped: ${u.message}\n`);
     if (cat.incomplete.length) this.log(`(${cat.incomplete.length} incomplete backup(s) not listed; the next backup or \`dockside backup prune\` removes them)`);
   }
 }

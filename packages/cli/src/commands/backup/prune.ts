@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
-import { destinationOptions, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
+import { destinationOptions, networkFlag, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
 
 export default class BackupPrune extends DocksideCommand {
@@ -13,6 +13,8 @@ export default class BackupPrune extends DocksideCommand {
     ...retentionFlags,
     'dry-run': Flags.boolean({ description: 'Show what would be removed; remove nothing.', default: false, env: 'DOCKSIDE_PRUNE_DRY_RUN' }),
     ...s3Flags,
+    // Accepted like everywhere else a destination is named (prune runs on the host: no sidecar).
+    network: networkFlag,
     json: jsonFlag,
   };
 
