@@ -20,7 +20,7 @@ import { MasterIndex } from './master-index.js';
 import { goMode, S } from './modes.js';
 import type { Repository } from './repository.js';
 import { findParent, listSnapshots, type Snapshot } from './snapshot.js';
-import { type NodeType, parseTree, serializeTree, type TreeNode } from './tree.js';
+import { nameKey, type NodeType, parseTree, serializeTree, type TreeNode } from './tree.js';
 
 export interface BackupRoot {
   /** Where to read it on this machine. */
@@ -180,7 +180,7 @@ export class Archiver {
     const m = new Map<string, TreeNode>();
     if (!treeId) return m;
     try {
-      for (const n of parseTree(await this.blobs.load('tree', treeId)).nodes) m.set(n.name, n);
+      for (const n of parseTree(await this.blobs.load('tree', treeId)).nodes) m.set(nameKey(n), n);
     } catch {
       /* a parent tree that cannot be read only costs re-reading the files */
     }
@@ -192,7 +192,7 @@ export class Archiver {
     const before = await this.parentNodes(parentTree);
     const nodes: TreeNode[] = [];
     for (const [name, c] of d.children) {
-      const prev = before.get(name);
+      const prev = before.get(Buffer.from(name).toString('latin1'));
       const prevTree = prev?.type === 'dir' ? prev.subtree : undefined;
       if ('children' in c) {
         const subtree = await this.saveVirtual(c, prevTree);
@@ -220,6 +220,7 @@ export class Archiver {
     const nodes: TreeNode[] = [];
     for (const nb of raw) {
       const name = nb.toString('utf8');
+      const raw = Buffer.from(name, 'utf8').equals(nb) ? undefined : nb;
       const p = Buffer.concat([dir, SLASH, nb]);
       let st: BigIntStats;
       try {
@@ -228,13 +229,14 @@ export class Archiver {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed while we walk
         throw err;
       }
-      nodes.push(await this.entry(name, p, st, before.get(name)));
+      nodes.push(await this.entry(name, p, st, before.get(nb.toString('latin1')), raw));
     }
     return this.blobs.save('tree', serializeTree(nodes));
   }
 
-  private async entry(name: string, p: Buffer, st: BigIntStats, prev: TreeNode | undefined): Promise<TreeNode> {
+  private async entry(name: string, p: Buffer, st: BigIntStats, prev: TreeNode | undefined, rawName?: Buffer): Promise<TreeNode> {
     const node = await this.node(name, p, st);
+    if (rawName) node.rawName = rawName;
     if (node.type === 'dir') {
       this.stats.dirs++;
       node.subtree = await this.saveDir(p, prev?.type === 'dir' ? prev.subtree : undefined);

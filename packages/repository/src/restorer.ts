@@ -14,7 +14,7 @@ import { MasterIndex } from './master-index.js';
 import { posixPerm } from './modes.js';
 import type { Repository } from './repository.js';
 import { findSnapshot, type Snapshot } from './snapshot.js';
-import { parseTree, type TreeNode } from './tree.js';
+import { nameBytes, parseTree, type TreeNode } from './tree.js';
 
 export interface RestoreOptions {
   fsx?: FsExtras;
@@ -39,8 +39,9 @@ export interface RestoreResult {
 
 const SLASH = Buffer.from('/');
 
-function checkName(name: string, where: string): void {
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) throw new CorruptRepositoryError(`tree ${where}: refusing the unsafe name ${JSON.stringify(name)}`);
+function checkName(name: Buffer, where: string): void {
+  const s = name.toString('latin1');
+  if (s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\0')) throw new CorruptRepositoryError(`tree ${where}: refusing the unsafe name ${JSON.stringify(name.toString('utf8'))}`);
 }
 
 export class Restorer {
@@ -81,10 +82,11 @@ export class Restorer {
     const seen = new Set<string>();
     const dirs: Array<{ node: TreeNode; path: Buffer }> = [];
     for (const node of tree.nodes) {
-      checkName(node.name, where);
-      if (seen.has(node.name)) throw new CorruptRepositoryError(`tree ${where}: the name ${JSON.stringify(node.name)} appears twice`);
-      seen.add(node.name);
-      const p = Buffer.concat([dir, SLASH, Buffer.from(node.name)]);
+      const name = nameBytes(node);
+      checkName(name, where);
+      if (seen.has(name.toString('latin1'))) throw new CorruptRepositoryError(`tree ${where}: the name ${JSON.stringify(node.name)} appears twice`);
+      seen.add(name.toString('latin1'));
+      const p = Buffer.concat([dir, SLASH, name]);
       const w = `${where}${node.name}`;
       switch (node.type) {
         case 'dir':

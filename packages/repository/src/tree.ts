@@ -4,6 +4,7 @@
  * encoding/json, `omitempty`), so that identical directories give identical tree ids.
  * `mode` is Go's os.FileMode (see modes.ts), not a POSIX mode.
  */
+import { goQuote, goUnquote } from './go-quote.js';
 import { goJson } from './json.js';
 
 export type NodeType = 'file' | 'dir' | 'symlink' | 'dev' | 'chardev' | 'fifo' | 'socket';
@@ -16,7 +17,10 @@ export interface ExtendedAttribute {
 
 /** A node as restic's JSON has it (snake_case keys kept, one word one meaning with restic). */
 export interface TreeNode {
+  /** The name as text (bytes that are not UTF-8 shown as U+FFFD). */
   name: string;
+  /** The name's bytes when they are not UTF-8; never serialized as such (see go-quote.ts). */
+  rawName?: Buffer;
   type: NodeType;
   mode?: number;
   mtime: string;
@@ -49,7 +53,7 @@ const ne = (s: string | undefined): string | undefined => (s ? s : undefined);
 /** The node as an object whose key order and omissions are restic's. */
 function ordered(n: TreeNode): Record<string, unknown> {
   return {
-    name: n.name,
+    name: goQuote(nameBytes(n)),
     type: n.type,
     mode: nz(n.mode),
     mtime: n.mtime,
@@ -71,17 +75,27 @@ function ordered(n: TreeNode): Record<string, unknown> {
   };
 }
 
-export function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+export function nameBytes(n: TreeNode): Buffer {
+  return n.rawName ?? Buffer.from(n.name, 'utf8');
+}
+
+/** A key for maps of nodes by name that keeps names apart byte for byte. */
+export function nameKey(n: TreeNode): string {
+  return nameBytes(n).toString('latin1');
 }
 
 export function serializeTree(nodes: TreeNode[]): Buffer {
-  const sorted = [...nodes].sort((a, b) => compareNames(a.name, b.name));
+  const sorted = [...nodes].sort((a, b) => Buffer.compare(nameBytes(a), nameBytes(b)));
   return Buffer.from(`{"nodes":[${sorted.map((n) => goJson(ordered(n))).join(',')}]}\n`);
 }
 
 export function parseTree(plain: Buffer): Tree {
   const t = JSON.parse(plain.toString('utf8')) as Tree;
   if (!t || !Array.isArray(t.nodes)) throw new Error('not a tree');
+  for (const n of t.nodes) {
+    const raw = goUnquote(String(n.name));
+    n.name = raw.toString('utf8');
+    if (!Buffer.from(n.name, 'utf8').equals(raw)) n.rawName = raw;
+  }
   return t;
 }
