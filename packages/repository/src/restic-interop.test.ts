@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Archiver } from './archiver.js';
+import { Chunker, chunkerTables, MAX_SIZE, MIN_SIZE } from './chunker.js';
 import { DirBackend } from './dir-backend.js';
 import { CorruptRepositoryError, WrongPasswordError } from './errors.js';
 import type { IndexJson } from './master-index.js';
@@ -85,12 +86,23 @@ describe('restic interop', () => {
   });
 
   it('cuts files exactly where restic does: the same data blob ids', async () => {
+    // restic's own test polynomial and seeded data, so that content-defined cuts (not only the
+    // 512 KiB minimum and the end of file) surely occur, on every run
+    const pol = 0x3da3358b4dc173n;
+    const cuts: number[] = [];
+    const c = new Chunker(chunkerTables(pol));
+    const data0 = readFileSync(join(src, 'random.bin'));
+    for (let at = 0, from = 0; (at = c.next(data0, from)) > 0; from = at) cuts.push(at - from);
+    assert.ok(cuts.some((n) => n > MIN_SIZE && n < MAX_SIZE), `content-defined cuts in random.bin: ${cuts.join(', ')}`);
+    const oursDir = join(work, 'repo-fixed-pol');
+    const repo = await Repository.init(new DirBackend(oursDir), PASSWORD, { kdf: KDF, config: { version: 2, id: 'a'.repeat(64), chunkerPolynomial: pol } });
+    await Archiver.backup(repo, { roots: [{ source: src, path: src }], hostname: 'x', fsx });
     const theirs = join(work, 'repo-restic-same-params');
-    restic(theirs, pw, ['init', '--repository-version', '2', '--copy-chunker-params', '--from-repo', repoDir, '--from-password-file', pw]);
+    restic(theirs, pw, ['init', '--repository-version', '2', '--copy-chunker-params', '--from-repo', oursDir, '--from-password-file', pw]);
     restic(theirs, pw, ['backup', '--host', 'x', src]);
     const data = (repo: string) => restic(repo, pw, ['list', 'blobs']).stdout.split('\n').filter((l) => l.startsWith('data ')).sort();
-    const ours = data(repoDir);
-    assert.ok(ours.length >= 5, 'the fixture has multi-chunk files');
+    const ours = data(oursDir);
+    assert.ok(ours.length >= 8, 'the fixture has multi-chunk files');
     assert.deepEqual(ours, data(theirs));
   });
 

@@ -9,12 +9,19 @@ import { join } from 'node:path';
 import type { FsExtras } from '../fs-extras.js';
 
 
+/** Deterministic pseudo-random bytes (SHA-256 in counter mode): the same cut points on every run. */
+export function seededBytes(seed: string, n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0, off = 0; off < n; i++, off += 32) createHash('sha256').update(`${seed}:${i}`).digest().copy(out, off, 0, Math.min(32, n - off));
+  return out;
+}
+
 /** Build the fixture under `root` (which must not exist). Sizes stay small: about 3 MiB of data. */
 export function makeFixture(root: string, fsx: FsExtras): void {
   mkdirSync(root);
   mkdirSync(join(root, 'dir/sub'), { recursive: true });
   mkdirSync(join(root, 'empty-dir'));
-  writeFileSync(join(root, 'random.bin'), randomBytes(2 * 1024 * 1024 + 12345));
+  writeFileSync(join(root, 'random.bin'), seededBytes('random.bin', 3 * 1024 * 1024 + 12345));
   writeFileSync(join(root, 'text.txt'), 'line <&> \u00e9\u4e2d\n'.repeat(40000));
   writeFileSync(join(root, 'empty'), '');
   writeFileSync(join(root, 'dir/sub/deep'), 'deep');
