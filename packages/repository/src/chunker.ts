@@ -17,10 +17,10 @@ const SPLIT_MASK = (1 << 20) - 1;
 
 export interface ChunkerTables {
   polShift: number;
-  outHi: Uint32Array;
-  outLo: Uint32Array;
-  modHi: Uint32Array;
-  modLo: Uint32Array;
+  outHi: Int32Array;
+  outLo: Int32Array;
+  modHi: Int32Array;
+  modLo: Int32Array;
 }
 
 function appendByte(h: Pol, b: number, pol: Pol): Pol {
@@ -33,19 +33,19 @@ export function chunkerTables(pol: Pol): ChunkerTables {
   if (k < 40 || k > 53) throw new Error(`the chunker polynomial must have a degree from 40 to 53 (this one: ${k})`);
   const t: ChunkerTables = {
     polShift: k - 8,
-    outHi: new Uint32Array(256),
-    outLo: new Uint32Array(256),
-    modHi: new Uint32Array(256),
-    modLo: new Uint32Array(256),
+    outHi: new Int32Array(256),
+    outLo: new Int32Array(256),
+    modHi: new Int32Array(256),
+    modLo: new Int32Array(256),
   };
   for (let b = 0; b < 256; b++) {
     let h = appendByte(0n, b, pol);
     for (let i = 0; i < WINDOW - 1; i++) h = appendByte(h, 0, pol);
     t.outHi[b] = Number(h >> 32n);
-    t.outLo[b] = Number(h & 0xffffffffn);
+    t.outLo[b] = Number(BigInt.asIntN(32, h));
     const m = mod(BigInt(b) << BigInt(k), pol) | (BigInt(b) << BigInt(k));
     t.modHi[b] = Number(m >> 32n);
-    t.modLo[b] = Number(m & 0xffffffffn);
+    t.modLo[b] = Number(BigInt.asIntN(32, m));
   }
   return t;
 }
