@@ -1,4 +1,5 @@
 /** @dockside/repository: restic's repository format (v2), natively. */
+export * from './admin.js';
 export * from './archiver.js';
 export * from './backend.js';
 export * from './blobs.js';
@@ -9,10 +10,12 @@ export * from './dir-backend.js';
 export * from './errors.js';
 export * from './fs-extras.js';
 export * from './key.js';
+export * from './location.js';
 export * from './lock.js';
 export * from './master-index.js';
 export * from './modes.js';
 export * from './pack.js';
+export * from './password.js';
 export * from './polynomial.js';
 export * from './repository.js';
 export * from './restorer.js';

@@ -56,8 +56,8 @@ export class Repository {
     return this.config.version >= 2;
   }
 
-  async addKey(password: string | Buffer, kdf: KdfParams = DEFAULT_KDF): Promise<string> {
-    return addKey(this.backend, password, this.key, kdf);
+  async addKey(password: string | Buffer, kdf?: KdfParams): Promise<string> {
+    return addKey(this.backend, password, this.key, kdf ?? DEFAULT_KDF);
   }
 
   listKeys(): Promise<KeyInfo[]> {
@@ -65,7 +65,7 @@ export class Repository {
   }
 
   /** Remove a key; never the one in use (as restic), so a repository always keeps a key. */
-  async removeKey(id: string): Promise<void> {
+  async removeKey(id: string): Promise<string> {
     const keys = await this.backend.list('key');
     const matches = keys.filter((k) => k.name.startsWith(id));
     if (matches.length === 0) throw new RepositoryUsageError(`no key ${id} in ${this.backend.location}`, 'list them with `dockside repo key list`');
@@ -73,6 +73,7 @@ export class Repository {
     const m = matches[0] as { name: string };
     if (m.name === this.keyId) throw new RepositoryUsageError(`key ${m.name.slice(0, 8)} is the one this password opened; it cannot be removed with it`, 'open the repository with another key\'s password to remove this one');
     await this.backend.remove('key', m.name);
+    return m.name;
   }
 
   /** Seal JSON (compressed in v2) and store it under its hash; returns the id. */
