@@ -103,7 +103,9 @@ export class Archiver {
 
   /** Back up and save the snapshot, under a non-exclusive lock. */
   static async backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
-    const lock = await lockRepository(repo, { exclusive: false, hostname: opts.hostname });
+    // The lock carries this machine's (container's) own hostname, not the snapshot's fixed one: a
+    // dead-PID check against a lock with our hostname must mean a process in our own PID namespace.
+    const lock = await lockRepository(repo, { exclusive: false });
     try {
       const index = await MasterIndex.load(repo);
       return await new Archiver(repo, index, opts).run();
@@ -268,10 +270,7 @@ export class Archiver {
     const fh = await fs.open(p, C.O_RDONLY | C.O_NOFOLLOW | C.O_NOATIME).catch(() => fs.open(p, C.O_RDONLY | C.O_NOFOLLOW));
     try {
       const ids: string[] = [];
-      for await (const chunk of chunks(fh, size, this.chunker, this.opts.fsx)) {
-        this.stats.readBytes += chunk.length;
-        ids.push(await this.blobs.save('data', chunk));
-      }
+      for await (const chunk of chunks(fh, size, this.chunker, this.opts.fsx, this.stats)) ids.push(await this.blobs.save('data', chunk));
       return ids;
     } finally {
       await fh.close();

@@ -33,7 +33,7 @@ function dataRanges(fd: number, size: number, fsx: FsExtras | undefined): Array<
  * Yields the file's chunks in order. `size` is the size from lstat; a file that grows meanwhile is
  * read up to that size, one that shrinks ends early (restic does the same: what was read is saved).
  */
-export async function* chunks(fh: FileHandle, size: number, chunker: Chunker, fsx: FsExtras | undefined): AsyncGenerator<Buffer> {
+export async function* chunks(fh: FileHandle, size: number, chunker: Chunker, fsx: FsExtras | undefined, counter?: { readBytes: number }): AsyncGenerator<Buffer> {
   chunker.reset();
   const ranges = dataRanges(fh.fd, size, fsx);
   let parts: Buffer[] = [];
@@ -57,6 +57,7 @@ export async function* chunks(fh: FileHandle, size: number, chunker: Chunker, fs
         if (bytesRead === 0) break;
         got += bytesRead;
       }
+      if (counter) counter.readBytes += got;
       if (got < n) {
         buf = buf.subarray(0, got);
         size = pos + got; // the file shrank

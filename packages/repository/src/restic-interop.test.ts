@@ -106,6 +106,15 @@ describe('restic interop', () => {
     assert.deepEqual(ours, data(theirs));
   });
 
+  it('does not read the holes of sparse files', async () => {
+    const repo = await Repository.init(new DirBackend(join(work, 'repo-sparse')), PASSWORD, { kdf: KDF });
+    const sub = { roots: [{ source: join(src, 'sparse'), path: '/sparse' }], hostname: 'h', fsx };
+    const r = await Archiver.backup(repo, sub);
+    // the two data extents, rounded to the file system's 4 KiB blocks, of a 4 MiB file
+    assert.ok(r.stats.readBytes >= 65536 + 4 && r.stats.readBytes <= 65536 + 2 * 4096, `read ${r.stats.readBytes} bytes`);
+    assert.match(restic(join(work, 'repo-sparse'), pw, ['check', '--read-data']).stdout, /no errors were found/);
+  });
+
   it('a second backup reads nothing unchanged and stores only what changed', async () => {
     const repoCopy = join(work, 'repo-incr');
     cpSync(repoDir, repoCopy, { recursive: true });
@@ -144,6 +153,16 @@ describe('restic interop', () => {
     } finally {
       writeFileSync(join(src, 'random.bin'), readFileSync(join(work, 'from-restic', src, 'random.bin')));
     }
+  });
+
+  it('restores a snapshot of a version 1 repository (restic < 0.14, no compression)', async () => {
+    const v1 = join(work, 'repo-v1');
+    restic(v1, pw, ['init', '--repository-version', '1']);
+    restic(v1, pw, ['backup', '--host', 'r', src]);
+    const repo = await Repository.open(new DirBackend(v1), PASSWORD);
+    assert.equal(repo.config.version, 1);
+    await Restorer.restore(repo, 'latest', join(work, 'from-v1'), { fsx });
+    assert.deepEqual(describeTree(join(work, 'from-v1', src), fsx), describeTree(src, fsx));
   });
 
   it('opens with a second key, refuses a wrong password with a typed error', async () => {
