@@ -67,6 +67,7 @@ describe('restic interop', () => {
     const got = describeTree(join(target, src), fsx);
     assert.deepEqual(got, want);
     assert.equal(got['sparse']?.sparse, true);
+    assert.ok(Object.keys(want).includes(`hex:${Buffer.from('not-utf8-\xff\xfe\ttab', 'latin1').toString('hex')}`), 'the fixture has a name that is not UTF-8');
   });
 
   it('restic backup after ours (same host, paths, parent) finds every file unmodified and adds no data', () => {

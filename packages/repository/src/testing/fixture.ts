@@ -26,6 +26,7 @@ export function makeFixture(root: string, fsx: FsExtras): void {
   writeFileSync(join(root, 'empty'), '');
   writeFileSync(join(root, 'dir/sub/deep'), 'deep');
   writeFileSync(join(root, 'na\u00efve <name> & "q"'), 'unicode name');
+  writeFileSync(Buffer.from(`${root}/not-utf8-\xff\xfe\ttab`, 'latin1'), 'a name that is not UTF-8, with a tab');
   writeFileSync(join(root, 'setuid'), 'x');
   chmodSync(join(root, 'setuid'), 0o4755);
   writeFileSync(join(root, 'setgid'), 'x');
@@ -51,18 +52,26 @@ export function makeFixture(root: string, fsx: FsExtras): void {
   // nanosecond times, set last (children first)
   let i = 0;
   const stamp = (p: string) => fsx.utimens(Buffer.from(p), 1_600_000_000 + i * 1000, 123_456_789 + i++, false);
-  for (const p of walk(root).reverse()) stamp(join(root, p));
+  for (const p of walk(root).reverse()) fsx.utimens(Buffer.concat([Buffer.from(`${root}/`), p]), 1_600_000_000 + i * 1000, 123_456_789 + i++, false);
   stamp(root);
 }
 
-export function walk(root: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(join(root, rel)).sort()) {
-    const p = rel ? `${rel}/${name}` : name;
+/** Relative paths under root, as bytes (names need not be UTF-8). */
+export function walk(root: string, rel: Buffer = Buffer.alloc(0)): Buffer[] {
+  const out: Buffer[] = [];
+  const dir = rel.length ? Buffer.concat([Buffer.from(`${root}/`), rel]) : Buffer.from(root);
+  for (const name of readdirSync(dir, { encoding: 'buffer' }).sort(Buffer.compare)) {
+    const p = rel.length ? Buffer.concat([rel, Buffer.from('/'), name]) : name;
     out.push(p);
-    if (lstatSync(join(root, p)).isDirectory()) out.push(...walk(root, p));
+    if (lstatSync(Buffer.concat([Buffer.from(`${root}/`), p])).isDirectory()) out.push(...walk(root, p));
   }
   return out;
+}
+
+/** A path's key in a description: the text, or `hex:` and its bytes when it is not UTF-8. */
+function key(p: Buffer): string {
+  const s = p.toString('utf8');
+  return Buffer.from(s).equals(p) ? s : `hex:${p.toString('hex')}`;
 }
 
 export interface Described {
@@ -84,8 +93,9 @@ export interface Described {
 export function describe(root: string, fsx: FsExtras): Record<string, Described> {
   const out: Record<string, Described> = {};
   const inodes = new Map<string, string[]>();
-  for (const p of walk(root)) {
-    const full = join(root, p);
+  for (const pb of walk(root)) {
+    const p = key(pb);
+    const full = Buffer.concat([Buffer.from(`${root}/`), pb]);
     const st = lstatSync(full, { bigint: true });
     const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFIFO() ? 'fifo' : 'other';
     const d: Described = { type, mode: (Number(st.mode) & 0o7777).toString(8), uid: Number(st.uid), gid: Number(st.gid), xattrs: {} };
@@ -101,7 +111,7 @@ export function describe(root: string, fsx: FsExtras): Record<string, Described>
       }
     }
     if (type === 'symlink') d.link = readlinkSync(full);
-    if (type !== 'symlink') for (const n of fsx.listXattrs(Buffer.from(full))) d.xattrs[n.toString()] = fsx.getXattr(Buffer.from(full), n).toString('hex');
+    if (type !== 'symlink') for (const n of fsx.listXattrs(full)) d.xattrs[n.toString()] = fsx.getXattr(full, n).toString('hex');
     out[p] = d;
   }
   for (const group of inodes.values()) for (const p of group) (out[p] as Described).hardlinkGroup = group;
