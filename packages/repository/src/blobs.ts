@@ -26,6 +26,7 @@ export class Blobs {
   private readonly packers: Record<BlobType, PackBuilder> = { data: new PackBuilder(), tree: new PackBuilder() };
   private readonly pending: Array<{ id: string; blobs: readonly PackedBlob[] }> = [];
   private pendingBlobs = 0;
+  private uploading: Promise<void> = Promise.resolve();
   /** Blob ids packed this session but not yet in an uploaded pack. */
   private readonly inFlight: Record<BlobType, Set<string>> = { data: new Set(), tree: new Set() };
   readonly stats: BlobStats = { newBlobs: 0, newBytes: 0, storedBytes: 0, packs: 0 };
@@ -65,19 +66,26 @@ export class Blobs {
     return id;
   }
 
+  /**
+   * Seal the current pack and start its upload; one upload runs while the next pack fills (its
+   * write and fsync overlap reading and chunking). Its blobs count as stored (`has`) meanwhile.
+   */
   private async uploadPack(type: BlobType): Promise<void> {
     const p = this.packers[type];
     if (p.empty) return;
     this.packers[type] = new PackBuilder();
     const { id, bytes, blobs } = p.finish(this.repo.key);
-    await this.repo.backend.save('data', id, bytes);
-    this.stats.storedBytes += bytes.length;
-    this.stats.packs++;
-    this.index.addPack(id, blobs);
-    for (const b of blobs) this.inFlight[type].delete(b.id);
-    this.pending.push({ id, blobs });
-    this.pendingBlobs += blobs.length;
-    if (this.pendingBlobs >= INDEX_MAX_BLOBS) await this.writeIndex();
+    await this.uploading;
+    this.uploading = this.repo.backend.save('data', id, bytes).then(async () => {
+      this.stats.storedBytes += bytes.length;
+      this.stats.packs++;
+      this.index.addPack(id, blobs);
+      for (const b of blobs) this.inFlight[type].delete(b.id);
+      this.pending.push({ id, blobs });
+      this.pendingBlobs += blobs.length;
+      if (this.pendingBlobs >= INDEX_MAX_BLOBS) await this.writeIndex();
+    });
+    this.uploading.catch(() => undefined); // awaited by the next upload or flush(); not unhandled meanwhile
   }
 
   private async writeIndex(): Promise<void> {
@@ -91,6 +99,7 @@ export class Blobs {
   async flush(): Promise<void> {
     await this.uploadPack('data');
     await this.uploadPack('tree');
+    await this.uploading;
     await this.writeIndex();
   }
 
