@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Archiver } from './archiver.js';
 import { Chunker, chunkerTables, MAX_SIZE, MIN_SIZE } from './chunker.js';
 import { DirBackend } from './dir-backend.js';
+import { lockRepository } from './lock.js';
 import { CorruptRepositoryError, WrongPasswordError } from './errors.js';
 import type { IndexJson } from './master-index.js';
 import { Repository } from './repository.js';
@@ -164,6 +165,27 @@ describe('restic interop', () => {
     assert.equal(repo.config.version, 1);
     await Restorer.restore(repo, 'latest', join(work, 'from-v1'), { fsx });
     assert.deepEqual(describeTree(join(work, 'from-v1', src), fsx), describeTree(src, fsx));
+  });
+
+  it('restic honours our locks: no backup while we hold an exclusive one, no check while we hold a shared one', async () => {
+    const repo = await Repository.open(new DirBackend(repoDir), PASSWORD);
+    const x = await lockRepository(repo, { exclusive: true });
+    try {
+      const r = restic(repoDir, pw, ['backup', '--host', 'z', src], { allowFail: true });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /locked exclusively/);
+    } finally {
+      await x.release();
+    }
+    const s = await lockRepository(repo, { exclusive: false });
+    try {
+      const r = restic(repoDir, pw, ['check'], { allowFail: true });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /already locked/);
+    } finally {
+      await s.release();
+    }
+    assert.equal(restic(repoDir, pw, ['list', 'locks']).stdout.trim(), '', 'released locks are gone');
   });
 
   it('opens with a second key, refuses a wrong password with a typed error', async () => {

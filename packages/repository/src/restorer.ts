@@ -10,6 +10,7 @@ import { Blobs } from './blobs.js';
 import { CorruptRepositoryError, RepositoryUsageError } from './errors.js';
 import type { FsExtras } from './fs-extras.js';
 import { parseGoTime } from './json.js';
+import { lockRepository } from './lock.js';
 import { MasterIndex } from './master-index.js';
 import { posixPerm } from './modes.js';
 import type { Repository } from './repository.js';
@@ -63,10 +64,16 @@ export class Restorer {
   static async restore(repo: Repository, ref: string, target: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
     const found = await findSnapshot(repo, ref);
     if (!found) throw new RepositoryUsageError(`no snapshot ${ref} in ${repo.backend.location}`, 'list them with `restic snapshots`');
-    const index = await MasterIndex.load(repo);
-    const r = new Restorer(repo, index, opts);
-    await r.restoreTree(found.snapshot.tree, target);
-    return { id: found.id, snapshot: found.snapshot, stats: r.stats };
+    // A non-exclusive lock, as restic's restore: a prune (exclusive) cannot remove packs meanwhile.
+    const lock = await lockRepository(repo, { exclusive: false });
+    try {
+      const index = await MasterIndex.load(repo);
+      const r = new Restorer(repo, index, opts);
+      await r.restoreTree(found.snapshot.tree, target);
+      return { id: found.id, snapshot: found.snapshot, stats: r.stats };
+    } finally {
+      await lock.release();
+    }
   }
 
   async restoreTree(treeId: string, target: string): Promise<void> {
