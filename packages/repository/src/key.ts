@@ -17,7 +17,7 @@ export interface KdfParams {
 
 /**
  * Fixed rather than tuned: N=2^15, r=8 is scrypt's interactive setting; p=4 makes a derivation
- * take about 0.3 s on one core here, which a wrong-password guess has to pay each time.
+ * take 0.3 to 0.6 s on one core here (idle to loaded), which every password guess has to pay.
  */
 export const DEFAULT_KDF: KdfParams = { N: 32768, r: 8, p: 4 };
 

@@ -47,7 +47,7 @@ describe('restic interop', () => {
     src = join(work, 'src');
     makeFixture(src, fsx);
     repoDir = join(work, 'repo');
-    pw = passwordFile(PASSWORD);
+    pw = passwordFile(work, PASSWORD);
     const repo = await Repository.init(new DirBackend(repoDir), PASSWORD, { kdf: KDF });
     ourSnapshot = (await Archiver.backup(repo, { roots: [{ source: src, path: src }], hostname: 'host-a', tags: ['t1'], fsx })).id;
   });
@@ -208,7 +208,7 @@ describe('restic interop', () => {
     const repo = await Repository.open(new DirBackend(copy), PASSWORD);
     const second = await repo.addKey('another one', KDF);
     assert.equal((await repo.listKeys()).length, 2);
-    const pw2 = passwordFile('another one');
+    const pw2 = passwordFile(work, 'another one');
     assert.match(restic(copy, pw2, ['key', 'list']).stdout, new RegExp(second.slice(0, 8)));
     await assert.rejects(Repository.open(new DirBackend(copy), 'wrong'), (err: unknown) => err instanceof WrongPasswordError && err.exitCode === 2);
     await assert.rejects(repo.removeKey(repo.keyId), /cannot be removed/);

@@ -4,7 +4,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface ResticRun {
@@ -21,8 +20,9 @@ function requireRestic(): void {
   checked = true;
 }
 
-export function passwordFile(password: string): string {
-  const d = mkdtempSync(join(tmpdir(), 'dockside-repo-pw-'));
+/** A password file in `dir` (the test's own work directory, removed with it). */
+export function passwordFile(dir: string, password: string): string {
+  const d = mkdtempSync(join(dir, 'pw-'));
   const f = join(d, 'pw');
   writeFileSync(f, password, { mode: 0o600 });
   return f;
