@@ -120,6 +120,31 @@ describe('restic interop', () => {
     assert.deepEqual(ours, data(theirs));
   });
 
+  it('backs up several roots under their mount paths into one snapshot restic restores', async () => {
+    const dir = join(work, 'repo-roots');
+    const repo = await Repository.init(new DirBackend(dir), PASSWORD, { kdf: KDF });
+    const roots = [
+      { source: join(src, 'dir'), path: '/data' },
+      { source: join(src, 'empty-dir'), path: '/srv/www' },
+      { source: join(src, 'text.txt'), path: '/srv/notes.txt' },
+    ];
+    const r = await Archiver.backup(repo, { roots, hostname: 'app', tags: ['container=app', 'image=nginx'], fsx });
+    assert.deepEqual(r.snapshot.paths, ['/data', '/srv/notes.txt', '/srv/www']);
+    assert.match(restic(dir, pw, ['check', '--read-data']).stdout, /no errors were found/);
+    const listed = restic(dir, pw, ['ls', r.id]).stdout.split('\n').filter((l) => l.startsWith('/'));
+    assert.deepEqual(listed.slice(0, 4), ['/data', '/data/hardlink', '/data/sub', '/data/sub/deep']);
+    assert.ok(listed.includes('/srv/www') && listed.includes('/srv/notes.txt'), listed.join(' '));
+    const target = join(work, 'roots-restore');
+    restic(dir, pw, ['restore', r.id, '--target', target]);
+    assert.deepEqual(describeTree(join(target, 'data'), fsx), describeTree(join(src, 'dir'), fsx));
+    assert.equal(readFileSync(join(target, 'srv/notes.txt'), 'utf8'), readFileSync(join(src, 'text.txt'), 'utf8'));
+    // restic finds this snapshot as the parent of the same roots on the same host
+    const again = await Archiver.backup(repo, { roots, hostname: 'app', fsx });
+    assert.equal(again.snapshot.parent, r.id);
+    assert.equal(again.stats.readBytes, 0);
+    await assert.rejects(Archiver.backup(repo, { roots: [{ source: src, path: '/data' }, { source: src, path: '/data/x' }], hostname: 'app' }), /overlap/);
+  });
+
   it('does not read the holes of sparse files', async () => {
     const repo = await Repository.init(new DirBackend(join(work, 'repo-sparse')), PASSWORD, { kdf: KDF });
     const sub = { roots: [{ source: join(src, 'sparse'), path: '/sparse' }], hostname: 'h', fsx };
