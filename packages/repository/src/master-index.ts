@@ -2,8 +2,9 @@
  * The index: which pack holds each blob, at which offset and length. Index files are
  * `{"supersedes"?: [...], "packs": [{"id", "blobs": [{"id","type","offset","length","uncompressed_length"?}]}]}`;
  * an index named in another's `supersedes` is ignored (restic < 0.14 prune left them around).
- * In memory: one Map per blob type, blob id (hex) -> entry.
+ * In memory: one compact BlobTable per blob type (blob-table.ts).
  */
+import { BlobTable } from './blob-table.js';
 import type { BlobType, PackedBlob } from './pack.js';
 import type { Repository } from './repository.js';
 
@@ -23,7 +24,7 @@ export interface IndexJson {
 export const INDEX_MAX_BLOBS = 50_000;
 
 export class MasterIndex {
-  private readonly maps: Record<BlobType, Map<string, IndexEntry>> = { data: new Map(), tree: new Map() };
+  private readonly maps: Record<BlobType, BlobTable> = { data: new BlobTable(), tree: new BlobTable() };
   /** Index files read (not superseded). */
   readonly files: string[] = [];
 
@@ -41,19 +42,15 @@ export class MasterIndex {
 
   addPack(pack: string, blobs: readonly PackedBlob[]): void {
     for (const b of blobs) {
-      const m = this.maps[b.type];
-      if (m.has(b.id)) continue;
       const e: IndexEntry = { pack, offset: b.offset, length: b.length };
       if (b.uncompressedLength !== undefined) e.uncompressedLength = b.uncompressedLength;
-      m.set(b.id, e);
+      this.maps[b.type].add(b.id, e);
     }
   }
 
   /** Every pack the index names. */
   packs(): Set<string> {
-    const s = new Set<string>();
-    for (const m of Object.values(this.maps)) for (const e of m.values()) s.add(e.pack);
-    return s;
+    return new Set([...this.maps.data.packs(), ...this.maps.tree.packs()]);
   }
 
   static async load(repo: Repository): Promise<MasterIndex> {
