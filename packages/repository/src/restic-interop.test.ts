@@ -82,7 +82,7 @@ describe('restic interop', () => {
     assert.ok(Object.keys(want).includes(`hex:${Buffer.from('not-utf8-\xff\xfe\ttab', 'latin1').toString('hex')}`), 'the fixture has a name that is not UTF-8');
   });
 
-  it('restic backup after ours (same host, paths, parent) finds every file unmodified and adds no data', () => {
+  it('restic backup after ours (same host, paths, parent) finds every file unmodified and adds no data, and back', async () => {
     const copy = join(work, 'repo-after');
     cpSync(repoDir, copy, { recursive: true });
     const r = restic(copy, pw, ['backup', '--host', 'host-a', '--json', src]);
@@ -96,6 +96,11 @@ describe('restic interop', () => {
     const before = restic(repoDir, pw, ['list', 'blobs']).stdout;
     const data = (s: string) => s.split('\n').filter((l) => l.startsWith('data ')).sort();
     assert.deepEqual(data(blobs), data(before));
+    // and the other way round: restic's snapshot as our parent, nothing read again
+    const repo = await Repository.open(new DirBackend(copy), PASSWORD);
+    const ours = await Archiver.backup(repo, { roots: [{ source: src, path: src }], hostname: 'host-a', fsx });
+    assert.equal(ours.snapshot.parent?.slice(0, 8), summary.snapshot_id);
+    assert.equal(ours.stats.readBytes, 0);
   });
 
   it('cuts files exactly where restic does: the same data blob ids', async () => {
