@@ -85,7 +85,7 @@ const result = await build({
   // Native addons and the real optional transports stay in node_modules.
   // typescript: @oclif/core loads it only to run TypeScript sources in development. The AWS SDK is
   // large CommonJS that only backup/restore to S3 need: Node's own loader gives it its named exports.
-  external: ['pcap', 'cpu-features', ...CLI_LAZY, 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
+  external: ['pcap', 'cpu-features', 'sodium-native', 'zstd-napi', ...CLI_LAZY, 'typescript', 'ts-node', '@aws-sdk/*', '@smithy/*'],
 });
 rmSync(gen);
 if (process.env.DOCKSIDE_BUNDLE_REPORT) writeFileSync(process.env.DOCKSIDE_BUNDLE_REPORT, JSON.stringify(result.metafile));

@@ -1,0 +1,23 @@
+/** @dockside/repository: restic's repository format (v2), natively. */
+export * from './admin.js';
+export * from './archiver.js';
+export * from './backend.js';
+export * from './blobs.js';
+export * from './chunker.js';
+export * from './config.js';
+export { type Key, MacError, OVERHEAD, open, seal, sha256 } from './crypto.js';
+export * from './dir-backend.js';
+export * from './errors.js';
+export * from './fs-extras.js';
+export * from './key.js';
+export * from './location.js';
+export * from './lock.js';
+export * from './master-index.js';
+export * from './modes.js';
+export * from './pack.js';
+export * from './password.js';
+export * from './polynomial.js';
+export * from './repository.js';
+export * from './restorer.js';
+export * from './snapshot.js';
+export * from './tree.js';

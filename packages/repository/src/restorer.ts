@@ -1,0 +1,193 @@
+/**
+ * Restores a snapshot into a staging directory, checking every blob (MAC, decompressed length,
+ * hash; see blobs.ts) and every file's length against its node. It never follows a symlink: every
+ * directory on the way is one it created itself, files are created with O_EXCL|O_NOFOLLOW, names
+ * with `/`, NUL, `.` or `..` are refused, and metadata calls act on links themselves. Zero blobs are
+ * not written (the file stays sparse). Hard links (same inode and device, links > 1) are relinked.
+ */
+import { constants as C, promises as fs } from 'node:fs';
+import { Blobs } from './blobs.js';
+import { CorruptRepositoryError, RepositoryUsageError } from './errors.js';
+import type { FsExtras } from './fs-extras.js';
+import { parseGoTime } from './json.js';
+import { lockRepository } from './lock.js';
+import { MasterIndex } from './master-index.js';
+import { posixPerm } from './modes.js';
+import type { Repository } from './repository.js';
+import { findSnapshot, type Snapshot } from './snapshot.js';
+import { nameBytes, parseTree, type TreeNode } from './tree.js';
+
+export interface RestoreOptions {
+  fsx?: FsExtras;
+  /** Set owners (needs root or CAP_CHOWN); default: when running as root. */
+  chown?: boolean;
+}
+
+export interface RestoreStats {
+  files: number;
+  dirs: number;
+  links: number;
+  bytes: number;
+  /** Nodes that cannot be made here (devices without mknod, sockets). */
+  skipped: string[];
+}
+
+export interface RestoreResult {
+  id: string;
+  snapshot: Snapshot;
+  stats: RestoreStats;
+}
+
+const SLASH = Buffer.from('/');
+
+function checkName(name: Buffer, where: string): void {
+  const s = name.toString('latin1');
+  if (s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\0')) throw new CorruptRepositoryError(`tree ${where}: refusing the unsafe name ${JSON.stringify(name.toString('utf8'))}`);
+}
+
+export class Restorer {
+  private readonly blobs: Blobs;
+  private readonly stats: RestoreStats = { files: 0, dirs: 0, links: 0, bytes: 0, skipped: [] };
+  private readonly hardlinks = new Map<string, Buffer>();
+  private readonly chown: boolean;
+
+  constructor(
+    private readonly repo: Repository,
+    index: MasterIndex,
+    private readonly opts: RestoreOptions = {},
+  ) {
+    this.blobs = new Blobs(repo, index);
+    this.chown = opts.chown ?? process.getuid?.() === 0;
+  }
+
+  /** Restore `ref` (an id, a unique prefix or `latest`) into `target`, which must not exist or be empty. */
+  static async restore(repo: Repository, ref: string, target: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+    const found = await findSnapshot(repo, ref);
+    if (!found) throw new RepositoryUsageError(`no snapshot ${ref} in ${repo.backend.location}`, 'list them with `restic snapshots`');
+    // A non-exclusive lock, as restic's restore: a prune (exclusive) cannot remove packs meanwhile.
+    const lock = await lockRepository(repo, { exclusive: false });
+    try {
+      const index = await MasterIndex.load(repo);
+      const r = new Restorer(repo, index, opts);
+      await r.restoreTree(found.snapshot.tree, target);
+      return { id: found.id, snapshot: found.snapshot, stats: r.stats };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async restoreTree(treeId: string, target: string): Promise<void> {
+    await fs.mkdir(target, { recursive: true, mode: 0o700 });
+    const st = await fs.lstat(target);
+    if (!st.isDirectory()) throw new RepositoryUsageError(`restore target ${target} is not a directory`);
+    if ((await fs.readdir(target)).length > 0) throw new RepositoryUsageError(`restore target ${target} is not empty`, 'restore into a new directory');
+    await this.dir(treeId, Buffer.from(target), '/');
+  }
+
+  private async dir(treeId: string, dir: Buffer, where: string): Promise<void> {
+    const tree = parseTree(await this.blobs.load('tree', treeId));
+    const seen = new Set<string>();
+    const dirs: Array<{ node: TreeNode; path: Buffer }> = [];
+    for (const node of tree.nodes) {
+      const name = nameBytes(node);
+      checkName(name, where);
+      if (seen.has(name.toString('latin1'))) throw new CorruptRepositoryError(`tree ${where}: the name ${JSON.stringify(node.name)} appears twice`);
+      seen.add(name.toString('latin1'));
+      const p = Buffer.concat([dir, SLASH, name]);
+      const w = `${where}${node.name}`;
+      switch (node.type) {
+        case 'dir':
+          if (!node.subtree) throw new CorruptRepositoryError(`${w}: directory without a subtree`);
+          await fs.mkdir(p, { mode: 0o700 });
+          this.stats.dirs++;
+          await this.dir(node.subtree, p, `${w}/`);
+          dirs.push({ node, path: p });
+          continue; // metadata after its content, below
+        case 'file':
+          if (await this.file(node, p, w)) continue; // a hard link shares the first one's metadata
+          break;
+        case 'symlink':
+          await fs.symlink(node.linktarget_raw ? Buffer.from(node.linktarget_raw, 'base64') : (node.linktarget ?? ''), p);
+          break;
+        case 'fifo':
+          if (!(await mkfifo(p))) {
+            this.stats.skipped.push(w);
+            continue;
+          }
+          break;
+        default:
+          this.stats.skipped.push(w); // devices and sockets: no mknod in Node.js
+          continue;
+      }
+      await this.meta(node, p);
+    }
+    for (const d of dirs) await this.meta(d.node, d.path);
+  }
+
+  /** Returns true when the file was made as a hard link to one restored before. */
+  private async file(node: TreeNode, p: Buffer, where: string): Promise<boolean> {
+    const key = (node.links ?? 1) > 1 && node.inode ? `${node.device_id ?? 0}:${node.inode}` : undefined;
+    const first = key ? this.hardlinks.get(key) : undefined;
+    if (first) {
+      await fs.link(first, p);
+      this.stats.links++;
+      return true;
+    }
+    const fh = await fs.open(p, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+    let off = 0;
+    try {
+      for (const id of node.content ?? []) {
+        const b = await this.blobs.load('data', id);
+        if (!isZero(b)) {
+          let done = 0;
+          while (done < b.length) done += (await fh.write(b, done, b.length - done, off + done)).bytesWritten;
+        }
+        off += b.length;
+      }
+      if (off !== (node.size ?? 0)) throw new CorruptRepositoryError(`${where}: its blobs hold ${off} bytes, the node says ${node.size ?? 0}`);
+      await fh.truncate(off); // a trailing hole
+    } finally {
+      await fh.close();
+    }
+    this.stats.files++;
+    this.stats.bytes += off;
+    if (key) this.hardlinks.set(key, p);
+    return false;
+  }
+
+  private async meta(node: TreeNode, p: Buffer): Promise<void> {
+    const fsx = this.opts.fsx;
+    if (this.chown) await fs.lchown(p, node.uid, node.gid);
+    if (node.type !== 'symlink') await fs.chmod(p, posixPerm(node.mode ?? 0));
+    if (fsx) {
+      for (const x of node.extended_attributes ?? []) {
+        try {
+          fsx.setXattr(p, Buffer.from(x.name), Buffer.from(x.value, 'base64'));
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EPERM') throw err;
+        }
+      }
+    }
+    const ns = parseGoTime(node.mtime);
+    const sec = Number(ns / 1_000_000_000n);
+    const nsec = Number(ns % 1_000_000_000n);
+    if (fsx) fsx.utimens(p, sec, nsec, false);
+    else {
+      const t = sec + nsec / 1e9;
+      await fs.lutimes(p, t, t);
+    }
+  }
+}
+
+function isZero(b: Buffer): boolean {
+  // Compare 8 bytes at a time where aligned; most blobs fail on the first word.
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+async function mkfifo(p: Buffer): Promise<boolean> {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('mkfifo', ['-m', '600', '--', p.toString()], { stdio: 'ignore' });
+  return r.status === 0;
+}
