@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -156,12 +156,19 @@ describe('backup fidelity (times, holes, xattrs, ACLs) with a real engine', { ti
 
   test('a destination that cannot be created fails at once, on one line', async () => {
     const t0 = Date.now();
+    // Under /proc (where a recursive mkdir never returns) it is refused before anything is tried.
     const r = await runCli(['backup', smallApp, '--to', '/proc/anything'], { timeoutMs: 20_000 });
     assert.equal(r.signal, null, 'it returned by itself');
     assert.notEqual(r.code, 0);
     assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
-    assert.match(r.stderr, /cannot create backup directory \/proc\/anything/);
+    assert.match(r.stderr, /--to \/proc\/anything: a sidecar may not mount it/);
     assert.ok(oneLine(r.stderr), r.stderr);
+    // Elsewhere, a directory that cannot be made (its parent is a file) says so.
+    writeFileSync(join(tmp, 'a-file'), 'x');
+    const r2 = await runCli(['backup', smallApp, '--to', join(tmp, 'a-file', 'sub')], { timeoutMs: 20_000 });
+    assert.notEqual(r2.code, 0);
+    assert.match(r2.stderr, /cannot create backup directory .*a-file\/sub/);
+    assert.ok(oneLine(r2.stderr), r2.stderr);
   });
 
   test('directory destination: everything comes back into a new volume; the 9 GiB file in about the time of a small one', async () => {
