@@ -303,4 +303,43 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     assert.match(denied.stderr, /lacks the NET_RAW capability/);
     assert.deepEqual(sidecarsFor(app), []);
   });
+
+  describe('a capture whose output fills up', () => {
+    let chatty = '';
+    let full = '';
+    before(() => {
+      // UDP on the fixture's own loopback, 200 packets a second, for as long as the fixture lives.
+      chatty = startFixture('chatty', ['--network', net, BASE, 'node', '-e', 'const d=require("dgram").createSocket("udp4");const b=Buffer.alloc(1000);setInterval(()=>d.send(b,9999,"127.0.0.1"),5)']);
+      full = mkdtempSync(join(tmpdir(), 'ds-full-'));
+      // A 64 KiB file system of the test's own: the pcap fills it within a second.
+      const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full], { encoding: 'utf8' });
+      assert.equal(m.status, 0, `mount a small tmpfs (the test runs as root): ${m.stderr}`);
+    });
+    after(() => {
+      spawnSync('umount', [full]);
+      rmSync(full, { recursive: true, force: true });
+    });
+
+    it('-w on a full disk: "cannot write x.pcap: no space left on device", the counts, exit 1', async () => {
+      const file = join(full, 'x.pcap');
+      const r = await runCli(['capture', chatty, '-i', 'lo', '-w', file, '-d', '20s'], { timeoutMs: 30_000 });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^dockside: cannot write ${file.replace(/[.]/g, '\\.')}: no space left on device$`, 'm'));
+      assert.match(r.stderr, /\d+ packets captured, \d+ received by filter, \d+ dropped by kernel/);
+      assert.doesNotMatch(r.stderr, /without a report|Node\.js|internal error/);
+      const parsed = readPcap(readFileSync(file));
+      assert.ok(parsed.records.length > 0, 'what fitted is a readable pcap');
+      await waitFor(() => sidecarsFor(chatty).length === 0, 'the sidecar to be removed', 20_000);
+    });
+
+    it('-c 3 -w /dev/full returns: "cannot write /dev/full: no space left on device", the counts, exit 1', async () => {
+      const t0 = Date.now();
+      const r = await runCli(['capture', chatty, '-i', 'lo', '-c', '3', '-w', '/dev/full'], { timeoutMs: 30_000 });
+      assert.ok(Date.now() - t0 < 25_000, 'it returned');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^dockside: cannot write \/dev\/full: no space left on device$/m);
+      assert.match(r.stderr, /\d+ packets captured, \d+ received by filter, \d+ dropped by kernel/);
+      await waitFor(() => sidecarsFor(chatty).length === 0, 'the sidecar to be removed', 20_000);
+    });
+  });
 });

@@ -93,8 +93,10 @@ export default class Capture extends DocksideCommand {
     if (flags.json) this.printJson(result);
     else {
       if (result.summary) reportTo.write(`${live ? '\x1b[H\x1b[2J' : ''}${nd.renderSummary(result.summary)}\n\n`);
-      err.write(`${progress ? '\r\x1b[K' : ''}${nd.renderStats(result.stats)}${result.file && result.file !== '-' ? `; wrote ${result.file}` : ''}\n`);
+      err.write(`${progress ? '\r\x1b[K' : ''}${nd.renderStats(result.stats)}${result.file && result.file !== '-' && !result.outputFailure ? `; wrote ${result.file}` : ''}\n`);
     }
+    // The counts are out: now the failure that ended it (a full disk), as one line, exit 1.
+    if (result.outputFailure) throw nd.outputFailureError(flags.write === '-' || !flags.write ? 'stdout' : flags.write, result.outputFailure);
     // Stopped by SIGTERM (or SIGHUP) with the report printed: exit as a terminated program does.
     if (result.signal === 'SIGTERM' || result.signal === 'SIGHUP') process.exitCode = EXIT.sigterm;
   }
