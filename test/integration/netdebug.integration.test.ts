@@ -254,6 +254,21 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     });
   }
 
+  it('a capture ends when its target exits (stoppedBy target-exited), not at its full duration', async () => {
+    const brief = startFixture('brief', ['--network', net, BASE, 'sleep', '4']);
+    const file = join(dir, 'brief.pcap');
+    const t0 = Date.now();
+    const r = await runCli(['capture', brief, '-d', '30s', '-w', file, '--json'], { timeoutMs: 40_000 });
+    const took = Date.now() - t0;
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { stoppedBy: string };
+    assert.equal(result.stoppedBy, 'target-exited');
+    assert.ok(took < 20_000, `stopped with its target, after ${took} ms`);
+    assert.match(r.stderr, new RegExp(`container ${brief} exited: stopping the capture`));
+    assert.equal(readPcap(readFileSync(file)).truncatedTail, false);
+    await waitFor(() => sidecarsFor(brief).length === 0, 'the sidecar to be removed', 20_000);
+  });
+
   it('works on a FROM scratch target with no shell', async () => {
     const scratch = startFixture('scratch', ['--network', net, scratchBusyboxImage()]);
     await waitFor(async () => (await runCli(['debug', scratch, '--', 'curl', '-sf', 'http://127.0.0.1:8080/'])).stdout.includes('scratch-ok'), 'busybox httpd', 20_000);

@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import createDebug from 'debug';
 import { InterruptedError, TargetStateError, UserError, writeFailure, writeFailureHint, writeFailureMessage, type WriteFailure } from '@dockside/common';
-import { EventReader, resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
+import { EventReader, followEvents, resolveContainer, resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
 import type { CaptureDone, CaptureProgress, StopReason } from './events.js';
 import type { CaptureStats } from './render.js';
 import type { CaptureSummary } from './summary.js';
@@ -39,6 +39,8 @@ export interface CaptureOptions {
   onListening?: (e: CaptureProgress['listening'], target: string) => void;
   onSummary?: (s: CaptureSummary, stats: CaptureStats) => void;
   onStats?: (stats: CaptureStats, bytesWritten: number) => void;
+  /** The target exited: the capture is being stopped. */
+  onTargetExited?: (name: string) => void;
 }
 
 export interface CaptureResult {
@@ -174,6 +176,25 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
           if (sidecarId) void signalContainer(engine, sidecarId, 'SIGINT').catch(() => undefined);
         })
       : new Discard();
+  // The sidecar holds the target's network namespace open after the target has gone: watch the
+  // target, and end the capture when it exits (its namespace sees no more traffic of its own).
+  let targetExited = false;
+  const targetGone = () => {
+    if (targetExited) return;
+    targetExited = true;
+    opts.onTargetExited?.(target.name);
+    if (sidecarId) void signalContainer(engine, sidecarId, 'SIGINT').catch(() => undefined);
+  };
+  const watch = followEvents(engine, {
+    filters: { type: ['container'], container: [target.id], event: ['die', 'destroy'] },
+    onEvent: () => targetGone(),
+    // What happened before the stream was up: an inspect after each (re)connection.
+    onConnect: () =>
+      void resolveContainer(engine, target.id).then(
+        (t) => (t.running ? undefined : targetGone()),
+        () => targetGone(),
+      ),
+  });
   try {
     const r = await runSidecar(
       engine,
@@ -197,7 +218,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
         stopGraceMs: 15_000,
         onStarted: (id) => {
           sidecarId = id;
-          if (outputClosed) void signalContainer(engine, id, 'SIGINT').catch(() => undefined);
+          if (outputClosed || targetExited) void signalContainer(engine, id, 'SIGINT').catch(() => undefined);
         },
       },
     );
@@ -207,6 +228,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     if (err instanceof InterruptedError && events.result) signal = err.signal;
     else throw err;
   } finally {
+    watch.stop();
     if (out?.restoreMode !== undefined) await chmod(out.abs, out.restoreMode).catch(() => undefined);
     if (device && !device.closed) await new Promise<void>((r) => {
       device.once('close', () => r());
@@ -226,7 +248,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     interface: opts.interface,
     filter: opts.filter ?? '',
     file: out?.abs ?? (opts.write === '-' ? '-' : null),
-    stoppedBy: outputFailure || done.outputFailure ? 'output-failed' : outputClosed ? 'output-closed' : done.stoppedBy,
+    stoppedBy: outputFailure || done.outputFailure ? 'output-failed' : outputClosed ? 'output-closed' : targetExited && done.stoppedBy === 'signal' ? 'target-exited' : done.stoppedBy,
     stats: done.stats,
     bytesWritten: done.bytesWritten,
     ...(done.summary ? { summary: done.summary } : {}),

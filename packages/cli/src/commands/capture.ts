@@ -83,6 +83,7 @@ export default class Capture extends DocksideCommand {
         const until = [durationMs ? `for ${durationText(durationMs)}` : '', flags.count ? `up to ${flags.count} packets` : ''].filter(Boolean).join(', ');
         err.write(`capturing on ${e.interface} in ${target}${e.filter ? ` (filter: ${e.filter})` : ''}${until ? ` ${until}` : ''}; Ctrl-C to stop\n`);
       },
+      onTargetExited: (name) => err.write(`${progress ? '\r\x1b[K' : ''}container ${name} exited: stopping the capture\n`),
       onStats: (stats, written) => {
         err.write(`\r${nd.liveStatsLine(stats, written)}   `);
       },
