@@ -269,6 +269,34 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     await waitFor(() => sidecarsFor(brief).length === 0, 'the sidecar to be removed', 20_000);
   });
 
+  it('summary: Host from a request whose headers come in a later segment; a file cut short gets tshark\'s warning', async () => {
+    const file = join(dir, 'split.pcap');
+    const cap = await startCapture([app, '-i', 'lo', '--filter', 'tcp port 8080', '-w', file, '--summary', '--json']);
+    const split = 'printf "GET /split HTTP/1.1\\r\\n"; sleep 0.3; printf "Host: split.test\\r\\nConnection: close\\r\\n\\r\\n"; sleep 1';
+    const gen = await runCli(['debug', app, '--', 'sh', '-c', `(${split}) | nc -q 2 127.0.0.1 8080`]);
+    assert.equal(gen.code, 0, gen.stderr);
+    await new Promise((r) => setTimeout(r, 500));
+    cap.child.kill('SIGINT');
+    assert.equal(await cap.closed, 0, cap.err());
+    // tshark reassembles it the same way: two segments, one request, that Host.
+    assert.deepEqual(tshark('-r', file, '-Y', 'http.request', '-T', 'fields', '-e', 'http.host').trim().split('\n'), ['split.test']);
+    const live = (JSON.parse(cap.out()) as { summary: CaptureSummary }).summary;
+    const read = (JSON.parse((await runCli(['capture', '--read', file, '--summary', '--json'])).stdout) as { summary: CaptureSummary }).summary;
+    for (const s of [live, read]) assert.deepEqual(s.http.entries.map((e) => `${e.host} ${e.path} ${e.status}`), ['split.test /split 404']);
+
+    const whole = readFileSync(file);
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, whole.length - 5));
+    const ts = spawnSync('tshark', ['-r', cut, '-q'], { encoding: 'utf8' });
+    const words = `The file "${cut}" appears to have been cut short in the middle of a packet.`;
+    assert.ok(ts.stderr.includes(words), `tshark: ${ts.stderr}`);
+    const human = await runCli(['capture', '--read', cut, '--summary']);
+    assert.equal(human.code, 0, human.stderr);
+    assert.ok(human.stdout.includes(`warning: ${words}`), human.stdout);
+    const json = JSON.parse((await runCli(['capture', '--read', cut, '--summary', '--json'])).stdout) as { summary: CaptureSummary };
+    assert.deepEqual(json.summary.warnings, [words]);
+  });
+
   it('works on a FROM scratch target with no shell', async () => {
     const scratch = startFixture('scratch', ['--network', net, scratchBusyboxImage()]);
     await waitFor(async () => (await runCli(['debug', scratch, '--', 'curl', '-sf', 'http://127.0.0.1:8080/'])).stdout.includes('scratch-ok'), 'busybox httpd', 20_000);
