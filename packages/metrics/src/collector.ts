@@ -7,7 +7,7 @@
  * paid once per container, not once per collection.
  */
 import { statSync, readFileSync } from 'node:fs';
-import { UserError } from '@dockside/common';
+import { UserError, naturalCompare } from '@dockside/common';
 import { join } from 'node:path';
 import { detectLayout, findContainerCgroup, type CgroupLayout } from './cgroup/layout.js';
 import { parseNetDevFull, type DeviceIo, type NetIface } from './cgroup/parse.js';
@@ -227,7 +227,7 @@ export function collect(state: CollectorState, targets: CollectTarget[], now = D
   // Forget paths of containers that are gone, so the cache stays bounded.
   for (const id of state.cache.keys()) if (!live.has(id)) state.cache.delete(id);
   for (const id of state.misses.keys()) if (!live.has(id)) state.misses.delete(id);
-  out.sort((a, b) => a.name.localeCompare(b.name));
+  out.sort((a, b) => naturalCompare(a.name, b.name));
   return {
     timestamp: now(),
     monotonicMs: performance.now(),
