@@ -149,6 +149,20 @@ describe('foundation: bad input gets one clear line', { timeout: 120_000 }, () =
     noStack(r.stderr);
   });
 
+  it('ps --target and logs status --name that match nothing: exit 2 with a hint; an existing target without sidecars: exit 0', async () => {
+    const ps = await runCli(['ps', '--target', 'nosuch-target-xyz']);
+    assert.equal(ps.code, 2, ps.stderr);
+    assert.match(ps.stderr, /^dockside: no container named "nosuch-target-xyz"\n  hint: /);
+    const logs = await runCli(['logs', 'status', '--name', 'nosuch-shipper-xyz']);
+    assert.equal(logs.code, 2, logs.stderr);
+    assert.match(logs.stderr, /^dockside: no log shipper named "nosuch-shipper-xyz"\n  hint: /);
+    noStack(ps.stderr + logs.stderr);
+    const lone = startFixture('lone', [BASE, 'sleep', '300']);
+    const none = await runCli(['ps', '--target', lone]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout.trim(), `no dockside sidecars serving ${lone}`);
+  });
+
   it('engine unreachable: names the socket tried and what to do', async () => {
     const r = await runCli(['ps'], { env: { DOCKER_HOST: 'unix:///tmp/dockside-no-such.sock' } });
     assert.equal(r.code, 3);

@@ -84,6 +84,26 @@ describe('images: the netdebug addon, the startup check, doctor', { timeout: 600
     for (const d of temps) rmSync(d, { recursive: true, force: true });
   });
 
+  it('images ls lists the images dockside built, not application images built FROM dockside/base', async () => {
+    // Inherits every dockside.image.* label, as any image FROM the base does (intermediates too).
+    const app = `dstest-app-${RUN_ID}:1`;
+    const dir = temp(mkdtempSync(join(tmpdir(), 'ds-app-')));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM dockside/base:${TAG}\nRUN echo app > /app.txt\nCMD ["cat", "/app.txt"]\n`);
+    dockerBuild(['-t', app, dir]);
+    images.push(app);
+    assert.equal(docker('image', 'inspect', '-f', '{{index .Config.Labels "dockside.image"}}', app), 'true', 'the app image carries the inherited label');
+    const r = await runCli(['images', 'ls', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as Array<{ tags: string[]; role: string }>;
+    const tags = rows.flatMap((x) => x.tags);
+    assert.ok(!tags.includes(app), `the application image is not listed: ${tags.join(', ')}`);
+    assert.ok(tags.includes(`dockside/base:${TAG}`), 'the base is');
+    assert.ok(tags.includes(`dockside/netdebug:${IMAGE_TAG}`), 'and the sidecar images are');
+    assert.ok(rows.every((x) => x.tags.length > 0 && x.tags.every((t) => t.startsWith(`dockside/${x.role}:`))));
+    const table = await runCli(['images', 'ls']);
+    assert.ok(!table.stdout.includes('dstest-app-') && !table.stdout.includes('<none>'), table.stdout);
+  });
+
   it('builds the addon for the image Node with npm_config_nodedir=/usr set, and the image loads it', async () => {
     const cache = temp(mkdtempSync(join(tmpdir(), 'ds-cache-')));
     const imagesDir = temp(copyImages());

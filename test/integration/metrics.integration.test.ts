@@ -20,6 +20,8 @@
  * Docker's data, which changes nothing else.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { engineStatsOnce, type Engine } from '@dockside/engine';
@@ -200,6 +202,50 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
       assert.equal(r.stderr, '');
     }
     assert.ok(runs[0]?.stdout.includes(load));
+  });
+
+  it('network figures follow the main process (State.Pid) when a lower pid sits in the cgroup (PIDs wrapped)', async () => {
+    // A host process started before the container (so its pid is lower), in a network namespace of
+    // its own (only lo), moved into the container's cgroups: what a short-lived child looks like
+    // once PIDs have wrapped. The lowest pid in cgroup.procs is then not the container's process.
+    const low = spawn('unshare', ['-n', 'sleep', '120'], { stdio: 'ignore' });
+    try {
+      await waitFor(() => existsSync(`/proc/${low.pid}/net/dev`) && readFileSync(`/proc/${low.pid}/comm`, 'utf8').trim() === 'sleep', 'the low-pid process');
+      const wrapped = startFixture('wrapped', ['-p', '127.0.0.1::8080', BASE, 'node', '-e', LOAD]);
+      const wport = Number(docker('port', wrapped, '8080/tcp').split('\n')[0]?.split(':').pop());
+      const main = Number(docker('inspect', '-f', '{{.State.Pid}}', wrapped));
+      assert.ok((low.pid as number) < main, `the moved process (${low.pid}) has the lower pid (main ${main})`);
+      const unified = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
+      const listed: string[] = [];
+      for (const line of readFileSync(`/proc/${main}/cgroup`, 'utf8').trim().split('\n')) {
+        const [, ctrls = '', path = ''] = line.split(':');
+        const dir = ctrls === '' ? `${unified}${path}` : `/sys/fs/cgroup/${ctrls.replace(/^name=/, '')}${path}`;
+        try {
+          writeFileSync(`${dir}/cgroup.procs`, String(low.pid));
+          if (readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').includes(String(low.pid))) listed.push(ctrls || 'unified');
+        } catch {
+          /* a hierarchy without that container's directory */
+        }
+      }
+      assert.ok(listed.some((c) => /pids|memory|unified/.test(c)), `moved into the container's cgroup (${listed.join(', ')})`);
+      const getW = (n: number) => new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: wport, path: `/blob?n=${n}`, agent: false }, (res) => {
+          let got = 0;
+          res.on('data', (c: Buffer) => (got += c.length));
+          res.on('end', () => resolve(got));
+        }).on('error', reject).end();
+      });
+      await waitFor(() => getW(1).then(() => true).catch(() => false), 'the fixture to listen', 20_000, 200);
+      assert.equal(await getW(MiB), MiB);
+      const r = await row(wrapped);
+      assert.ok((r.netTxBytes ?? 0) >= MiB, `transmit bytes of the container's own namespace: ${r.netTxBytes}`);
+      assert.ok((r.netRxBytes ?? 0) > 0, `receive bytes: ${r.netRxBytes}`);
+      const t = await runCli(['top', '--count', '1', '--interval', '300ms', '--sort', 'name'], { timeoutMs: 30_000 });
+      assert.equal(t.code, 0, t.stderr);
+      assert.ok(t.stdout.includes(wrapped));
+    } finally {
+      low.kill('SIGKILL');
+    }
   });
 
   it('top prints plain tables when not on a terminal and stops after --count', async () => {

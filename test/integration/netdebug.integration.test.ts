@@ -254,6 +254,49 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     });
   }
 
+  it('a capture ends when its target exits (stoppedBy target-exited), not at its full duration', async () => {
+    const brief = startFixture('brief', ['--network', net, BASE, 'sleep', '4']);
+    const file = join(dir, 'brief.pcap');
+    const t0 = Date.now();
+    const r = await runCli(['capture', brief, '-d', '30s', '-w', file, '--json'], { timeoutMs: 40_000 });
+    const took = Date.now() - t0;
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { stoppedBy: string };
+    assert.equal(result.stoppedBy, 'target-exited');
+    assert.ok(took < 20_000, `stopped with its target, after ${took} ms`);
+    assert.match(r.stderr, new RegExp(`container ${brief} exited: stopping the capture`));
+    assert.equal(readPcap(readFileSync(file)).truncatedTail, false);
+    await waitFor(() => sidecarsFor(brief).length === 0, 'the sidecar to be removed', 20_000);
+  });
+
+  it('summary: Host from a request whose headers come in a later segment; a file cut short gets tshark\'s warning', async () => {
+    const file = join(dir, 'split.pcap');
+    const cap = await startCapture([app, '-i', 'lo', '--filter', 'tcp port 8080', '-w', file, '--summary', '--json']);
+    const split = 'printf "GET /split HTTP/1.1\\r\\n"; sleep 0.3; printf "Host: split.test\\r\\nConnection: close\\r\\n\\r\\n"; sleep 1';
+    const gen = await runCli(['debug', app, '--', 'sh', '-c', `(${split}) | nc -q 2 127.0.0.1 8080`]);
+    assert.equal(gen.code, 0, gen.stderr);
+    await new Promise((r) => setTimeout(r, 500));
+    cap.child.kill('SIGINT');
+    assert.equal(await cap.closed, 0, cap.err());
+    // tshark reassembles it the same way: two segments, one request, that Host.
+    assert.deepEqual(tshark('-r', file, '-Y', 'http.request', '-T', 'fields', '-e', 'http.host').trim().split('\n'), ['split.test']);
+    const live = (JSON.parse(cap.out()) as { summary: CaptureSummary }).summary;
+    const read = (JSON.parse((await runCli(['capture', '--read', file, '--summary', '--json'])).stdout) as { summary: CaptureSummary }).summary;
+    for (const s of [live, read]) assert.deepEqual(s.http.entries.map((e) => `${e.host} ${e.path} ${e.status}`), ['split.test /split 404']);
+
+    const whole = readFileSync(file);
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, whole.length - 5));
+    const ts = spawnSync('tshark', ['-r', cut, '-q'], { encoding: 'utf8' });
+    const words = `The file "${cut}" appears to have been cut short in the middle of a packet.`;
+    assert.ok(ts.stderr.includes(words), `tshark: ${ts.stderr}`);
+    const human = await runCli(['capture', '--read', cut, '--summary']);
+    assert.equal(human.code, 0, human.stderr);
+    assert.ok(human.stdout.includes(`warning: ${words}`), human.stdout);
+    const json = JSON.parse((await runCli(['capture', '--read', cut, '--summary', '--json'])).stdout) as { summary: CaptureSummary };
+    assert.deepEqual(json.summary.warnings, [words]);
+  });
+
   it('works on a FROM scratch target with no shell', async () => {
     const scratch = startFixture('scratch', ['--network', net, scratchBusyboxImage()]);
     await waitFor(async () => (await runCli(['debug', scratch, '--', 'curl', '-sf', 'http://127.0.0.1:8080/'])).stdout.includes('scratch-ok'), 'busybox httpd', 20_000);
@@ -302,5 +345,44 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     assert.match(denied.stderr, /"code":"ECAP"/);
     assert.match(denied.stderr, /lacks the NET_RAW capability/);
     assert.deepEqual(sidecarsFor(app), []);
+  });
+
+  describe('a capture whose output fills up', () => {
+    let chatty = '';
+    let full = '';
+    before(() => {
+      // UDP on the fixture's own loopback, 200 packets a second, for as long as the fixture lives.
+      chatty = startFixture('chatty', ['--network', net, BASE, 'node', '-e', 'const d=require("dgram").createSocket("udp4");const b=Buffer.alloc(1000);setInterval(()=>d.send(b,9999,"127.0.0.1"),5)']);
+      full = mkdtempSync(join(tmpdir(), 'ds-full-'));
+      // A 64 KiB file system of the test's own: the pcap fills it within a second.
+      const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full], { encoding: 'utf8' });
+      assert.equal(m.status, 0, `mount a small tmpfs (the test runs as root): ${m.stderr}`);
+    });
+    after(() => {
+      spawnSync('umount', [full]);
+      rmSync(full, { recursive: true, force: true });
+    });
+
+    it('-w on a full disk: "cannot write x.pcap: no space left on device", the counts, exit 1', async () => {
+      const file = join(full, 'x.pcap');
+      const r = await runCli(['capture', chatty, '-i', 'lo', '-w', file, '-d', '20s'], { timeoutMs: 30_000 });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^dockside: cannot write ${file.replace(/[.]/g, '\\.')}: no space left on device$`, 'm'));
+      assert.match(r.stderr, /\d+ packets captured, \d+ received by filter, \d+ dropped by kernel/);
+      assert.doesNotMatch(r.stderr, /without a report|Node\.js|internal error/);
+      const parsed = readPcap(readFileSync(file));
+      assert.ok(parsed.records.length > 0, 'what fitted is a readable pcap');
+      await waitFor(() => sidecarsFor(chatty).length === 0, 'the sidecar to be removed', 20_000);
+    });
+
+    it('-c 3 -w /dev/full returns: "cannot write /dev/full: no space left on device", the counts, exit 1', async () => {
+      const t0 = Date.now();
+      const r = await runCli(['capture', chatty, '-i', 'lo', '-c', '3', '-w', '/dev/full'], { timeoutMs: 30_000 });
+      assert.ok(Date.now() - t0 < 25_000, 'it returned');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^dockside: cannot write \/dev\/full: no space left on device$/m);
+      assert.match(r.stderr, /\d+ packets captured, \d+ received by filter, \d+ dropped by kernel/);
+      await waitFor(() => sidecarsFor(chatty).length === 0, 'the sidecar to be removed', 20_000);
+    });
   });
 });

@@ -11,3 +11,4 @@ export * from './go-json.js';
 export * from './docker-schema.js';
 export * from './created-policy.js';
 export * from './exec-policy.js';
+export * from './write-failure.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,8 +14,11 @@ const B = 'b2'.repeat(32);
 const C = 'c3'.repeat(32);
 const MiB = 1024 * 1024;
 
+/** Each recorded container's main process (its State.Pid, as the engine reports it). */
+const MAIN_PID: Record<string, number> = { [V1_ID]: 26180, [A]: 4242, [B]: 4300, [C]: 777 };
+
 function target(id: string, name: string, extra: Partial<CollectTarget> = {}): CollectTarget {
-  return { id, name, image: 'img:1', labels: {}, ...extra };
+  return { id, name, image: 'img:1', labels: {}, ...(MAIN_PID[id] ? { pid: MAIN_PID[id] } : {}), ...extra };
 }
 
 function collector(tree: string): CollectorState {
@@ -159,6 +162,39 @@ describe('collector on cgroup v2 trees (same code path)', () => {
     renameSync(join(dir, 'sys/fs/cgroup/docker', C), join(dir, 'sys/fs/cgroup/custom/parent', C));
     const col = collect(collector(dir), [target(C, 'worker')]);
     assert.equal(col.containers[0]?.cgroupPath, `custom/parent/${C}`);
+  });
+
+  it("network figures come from the main process (State.Pid), not the lowest pid in cgroup.procs", () => {
+    // After PIDs wrap, a process with a lower pid than the main one (here 12, in a network
+    // namespace of its own with only lo) sits in the container's cgroup.
+    const dir = mkdtempSync(join(tmpdir(), 'ds-wrap-'));
+    tmps.push(dir);
+    cpSync(join(FIX, 'v2-cgroupfs'), dir, { recursive: true });
+    const procs = join(dir, 'sys/fs/cgroup/docker', C, 'cgroup.procs');
+    writeFileSync(procs, '12\n777\n');
+    mkdirSync(join(dir, 'proc/12/net'), { recursive: true });
+    writeFileSync(join(dir, 'proc/12/net/dev'), readFileSync(join(dir, 'proc/777/net/dev'), 'utf8').split('\n').filter((l) => !/eth0/.test(l)).join('\n'));
+    const state = collector(dir);
+    const col = collect(state, [target(C, 'worker')]);
+    assert.deepEqual(col.containers[0]?.network?.interfaces.map((i) => [i.iface, i.rxBytes, i.txBytes]), [['eth0', 500, 700]]);
+    // No State.Pid known: no network figures rather than a guess.
+    assert.equal(collect(collector(dir), [target(C, 'worker', { pid: 0 })]).containers[0]?.network, null);
+  });
+
+  it('a restarted main process (not in cgroup.procs any more) is dropped for the caller to look up again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-restart-'));
+    tmps.push(dir);
+    cpSync(join(FIX, 'v2-cgroupfs'), dir, { recursive: true });
+    const state = collector(dir);
+    state.mainPids.set(C, 777);
+    assert.equal(collect(state, [target(C, 'worker')]).containers[0]?.network?.interfaces.length, 1);
+    assert.equal(state.mainPids.get(C), 777);
+    // Restarted: the old pid has left the cgroup (the host may hand it to anyone now).
+    writeFileSync(join(dir, 'sys/fs/cgroup/docker', C, 'cgroup.procs'), '901\n');
+    assert.equal(collect(state, [target(C, 'worker')]).containers[0]?.network, null);
+    assert.equal(state.mainPids.has(C), false, 'the caller inspects it again');
+    cpSync(join(dir, 'proc/777'), join(dir, 'proc/901'), { recursive: true });
+    assert.equal(collect(state, [target(C, 'worker', { pid: 901 })]).containers[0]?.network?.interfaces.length, 1);
   });
 
   it('no cgroup mount: no collector', () => {

@@ -7,11 +7,11 @@
  * paid once per container, not once per collection.
  */
 import { statSync, readFileSync } from 'node:fs';
-import { UserError } from '@dockside/common';
+import { UserError, naturalCompare } from '@dockside/common';
 import { join } from 'node:path';
 import { detectLayout, findContainerCgroup, type CgroupLayout } from './cgroup/layout.js';
 import { parseNetDevFull, type DeviceIo, type NetIface } from './cgroup/parse.js';
-import { createScratch, firstPid, readCgroupStats, specOf, type CgroupStats, type SpecFigures } from './cgroup/read.js';
+import { createScratch, listsPid, readCgroupStats, specOf, type CgroupStats, type SpecFigures } from './cgroup/read.js';
 
 export interface CollectTarget {
   id: string;
@@ -22,8 +22,9 @@ export interface CollectTarget {
   networkMode?: string;
   cgroupParent?: string;
   /**
-   * A host pid in the container (State.Pid). Needed where cgroup.procs cannot tell: a reader in
-   * another PID namespace (the sidecar) sees no pids there. Defaults to the lowest pid listed.
+   * The host pid of the container's main process (the engine's State.Pid): whose network namespace
+   * is the container's. Without it there are no network figures: the lowest pid in cgroup.procs is
+   * no stand-in (after PIDs wrap it may be a short-lived child, or one in a namespace of its own).
    */
   pid?: number;
 }
@@ -75,7 +76,7 @@ export interface CacheEntry {
   /** Limits, re-read every SPEC_TTL_MS (they change only on `docker update`). */
   spec?: SpecFigures;
   specAt?: number;
-  /** Host pid found in cgroup.procs, and its network namespace key. */
+  /** The main process's host pid last read through, and its network namespace key. */
   pid?: number;
   netns?: string | null;
 }
@@ -100,6 +101,12 @@ export interface CollectorState {
   scratch: Buffer;
   /** id -> when its cgroup was last looked for in vain (the search is not repeated for a while). */
   misses: Map<string, number>;
+  /**
+   * id -> State.Pid, for a caller that looks pids up itself (the CLI: one inspect per container,
+   * not one per collection). collect() drops an entry whose process is no longer the container's
+   * (a restart: gone, or not in its cgroup.procs), so the caller looks that one up again.
+   */
+  mainPids: Map<string, number>;
 }
 
 /** There is no cgroup file system where the collector looks: the host's was not mounted there. */
@@ -117,7 +124,7 @@ export class NoCgroupError extends UserError {
 /** Look at the host's cgroup mount; null when there is none (e.g. the engine runs elsewhere). */
 export function createCollector(paths: HostPaths, opts: { hostPids?: boolean } = {}): CollectorState | null {
   const layout = detectLayout(paths.cgroupRoot);
-  return layout ? { paths, layout, cache: new Map(), hostPids: opts.hostPids ?? true, scratch: createScratch(), misses: new Map() } : null;
+  return layout ? { paths, layout, cache: new Map(), hostPids: opts.hostPids ?? true, scratch: createScratch(), misses: new Map(), mainPids: new Map() } : null;
 }
 
 /** Where a container's cgroup is, cached. null when it is not on this host. */
@@ -182,18 +189,23 @@ export function collect(state: CollectorState, targets: CollectTarget[], now = D
       entry.specAt = t0;
     }
     let network: NetworkStats | null = null;
-    // The pid and its namespace are remembered: a container's main process keeps both while it
-    // runs (a restart is a new process: the cached pid then fails to read and is looked up again).
-    let pid = t.pid || entry.pid || (state.hostPids ? firstPid(state.layout, rel) : null);
-    let key = pid ? (pid === entry.pid && entry.netns !== undefined ? entry.netns : netnsKey(state.paths.procRoot, pid)) : null;
-    if (pid && !key && pid === entry.pid && state.hostPids) {
-      pid = firstPid(state.layout, rel);
-      key = pid ? netnsKey(state.paths.procRoot, pid) : null;
+    // The main process (State.Pid) and its namespace are remembered while it runs. Where pids are
+    // the host's, it is checked against cgroup.procs every time: after a restart the old pid is
+    // gone, or reused by some other process, and must not be read.
+    let pid = t.pid && t.pid > 0 ? t.pid : 0;
+    if (pid && state.hostPids && listsPid(state.layout, rel, pid) === false) {
+      state.mainPids.delete(t.id);
+      pid = 0;
     }
+    const key = pid ? (pid === entry.pid && entry.netns !== undefined ? entry.netns : netnsKey(state.paths.procRoot, pid)) : null;
     if (pid) {
       entry.pid = pid;
       entry.netns = key;
+    } else {
+      entry.pid = undefined;
+      entry.netns = undefined;
     }
+    if (pid && !key) state.mainPids.delete(t.id);
     if (pid && key) {
       if (key === hostNetns) network = { netns: key, host: true, interfaces: [] };
       else if (seenNetns.has(key)) network = { netns: key, sharedWith: seenNetns.get(key) as string, interfaces: [] };
@@ -206,6 +218,7 @@ export function collect(state: CollectorState, targets: CollectTarget[], now = D
           network = null; // process exited between the two reads
           entry.pid = undefined;
           entry.netns = undefined;
+          state.mainPids.delete(t.id);
         }
       }
     }
@@ -214,7 +227,7 @@ export function collect(state: CollectorState, targets: CollectTarget[], now = D
   // Forget paths of containers that are gone, so the cache stays bounded.
   for (const id of state.cache.keys()) if (!live.has(id)) state.cache.delete(id);
   for (const id of state.misses.keys()) if (!live.has(id)) state.misses.delete(id);
-  out.sort((a, b) => a.name.localeCompare(b.name));
+  out.sort((a, b) => naturalCompare(a.name, b.name));
   return {
     timestamp: now(),
     monotonicMs: performance.now(),

@@ -12,8 +12,8 @@ function text(): string {
   const state = createCollector({ cgroupRoot: join(FIX, 'sys/fs/cgroup'), procRoot: join(FIX, 'proc') });
   assert.ok(state);
   const col = collect(state, [
-    { id: A, name: 'web', image: 'nginx:1.27', labels: { 'com.docker.compose.service': 'web', secret: 'no' } },
-    { id: B, name: 'side"car', image: 'busybox', labels: {}, networkMode: `container:${A}` },
+    { id: A, name: 'web', image: 'nginx:1.27', labels: { 'com.docker.compose.service': 'web', secret: 'no' }, pid: 4242 },
+    { id: B, name: 'side"car', image: 'busybox', labels: {}, networkMode: `container:${A}`, pid: 4300 },
   ]);
   return renderExposition(col, { labelAllowList: ['com.docker.compose.service'] });
 }

@@ -5,6 +5,7 @@
 import { UserError } from '@dockside/common';
 import {
   listRunningContainers,
+  resolveContainer,
   resolveRunningContainer,
   type ContainerBrief,
   type Engine,
@@ -57,6 +58,7 @@ export async function chooseTargets(engine: Engine, state: CollectorState, refs:
         const t = await resolveRunningContainer(engine, ref);
         brief = byId.get(t.id);
         target = brief ? toTarget(brief) : { id: t.id, name: t.name, image: t.image, labels: t.labels, networkMode: t.networkMode };
+        if (t.pid > 0) state.mainPids.set(t.id, t.pid);
       }
       if (!targets.some((x) => x.id === target.id)) targets.push(target);
     }
@@ -64,7 +66,32 @@ export async function chooseTargets(engine: Engine, state: CollectorState, refs:
     targets = running.map(toTarget);
   }
   assertLocal(engine, state, targets);
+  await learnMainPids(engine, state, targets);
   return targets;
+}
+
+const INSPECTS_AT_ONCE = 16;
+
+/**
+ * Give each target its main process (State.Pid), as the exporter does: one inspect per container
+ * the collector does not know yet, or whose process it found gone (a restart), not one per
+ * collection. A container that went away meanwhile just has no pid (and no network figures).
+ */
+async function learnMainPids(engine: Engine, state: CollectorState, targets: CollectTarget[]): Promise<void> {
+  for (const id of state.mainPids.keys()) if (!targets.some((t) => t.id === id)) state.mainPids.delete(id);
+  const unknown = targets.filter((t) => !state.mainPids.has(t.id));
+  for (let i = 0; i < unknown.length; i += INSPECTS_AT_ONCE) {
+    await Promise.all(
+      unknown.slice(i, i + INSPECTS_AT_ONCE).map(async (t) => {
+        const info = await resolveContainer(engine, t.id).catch(() => undefined);
+        if (info && info.running && info.pid > 0) state.mainPids.set(t.id, info.pid);
+      }),
+    );
+  }
+  for (const t of targets) {
+    const pid = state.mainPids.get(t.id);
+    if (pid) t.pid = pid;
+  }
 }
 
 /** If containers run but none of their cgroups is here, the engine is not on this host. */

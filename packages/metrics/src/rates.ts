@@ -1,4 +1,5 @@
 /** Per-container rates from two collections: what the snapshot table and `top` show. Pure. */
+import { naturalCompare } from '@dockside/common';
 import type { Collection, ContainerMetrics } from './collector.js';
 
 export interface ContainerRates {
@@ -91,5 +92,5 @@ export function sortRates(rows: ContainerRates[], key: SortKey): ContainerRates[
     name: () => 0,
   };
   const f = score[key];
-  return [...rows].sort((x, y) => f(y) - f(x) || x.name.localeCompare(y.name));
+  return [...rows].sort((x, y) => f(y) - f(x) || naturalCompare(x.name, y.name));
 }

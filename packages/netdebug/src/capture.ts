@@ -4,12 +4,13 @@
  * straight from the sidecar into the output file on the host (a bind mount of that one file), or
  * byte-exact to stdout for `-w -`; only small protocol events travel over the sidecar's stderr.
  */
+import { createWriteStream } from 'node:fs';
 import { chmod, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import createDebug from 'debug';
-import { InterruptedError, TargetStateError, UserError } from '@dockside/common';
-import { EventReader, resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
+import { InterruptedError, TargetStateError, UserError, writeFailure, writeFailureHint, writeFailureMessage, type WriteFailure } from '@dockside/common';
+import { EventReader, followEvents, resolveContainer, resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
 import type { CaptureDone, CaptureProgress, StopReason } from './events.js';
 import type { CaptureStats } from './render.js';
 import type { CaptureSummary } from './summary.js';
@@ -38,6 +39,8 @@ export interface CaptureOptions {
   onListening?: (e: CaptureProgress['listening'], target: string) => void;
   onSummary?: (s: CaptureSummary, stats: CaptureStats) => void;
   onStats?: (stats: CaptureStats, bytesWritten: number) => void;
+  /** The target exited: the capture is being stopped. */
+  onTargetExited?: (name: string) => void;
 }
 
 export interface CaptureResult {
@@ -51,22 +54,25 @@ export interface CaptureResult {
   summary?: CaptureSummary;
   /** Set when a signal stopped the capture (the caller picks the exit code). */
   signal?: NodeJS.Signals;
+  /** Set when the pcap or the packet lines could not be written (a full disk): the caller fails. */
+  outputFailure?: WriteFailure;
 }
 
 /**
- * Relays the sidecar's stdout to ours. If ours goes away (EPIPE: `| head`, Wireshark closed), the
- * rest is discarded so the attach stream never stalls, and `onClosed` asks the sidecar to stop.
+ * Relays the sidecar's stdout to ours (or to the device or FIFO given to -w). If it goes away
+ * (EPIPE: `| head`, Wireshark closed) or fails (ENOSPC: a full disk), the rest is discarded so the
+ * attach stream never stalls, and `onClosed` gets the failure and asks the sidecar to stop.
  */
 class Relay extends Writable {
   private gone = false;
-  constructor(private readonly dest: NodeJS.WritableStream, private readonly onClosed: () => void) {
+  constructor(private readonly dest: NodeJS.WritableStream, private readonly onClosed: (f: WriteFailure) => void) {
     super();
-    dest.on('error', () => this.close());
+    dest.on('error', (err: unknown) => this.close(writeFailure(err)));
   }
-  private close(): void {
+  private close(f: WriteFailure): void {
     if (this.gone) return;
     this.gone = true;
-    this.onClosed();
+    this.onClosed(f);
   }
   override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
     if (this.gone) return cb();
@@ -88,8 +94,12 @@ class Discard extends Writable {
 }
 
 /** Create (or truncate) the output file on the host, so a bad path fails before anything starts. */
-async function prepareOutput(path: string): Promise<{ abs: string; restoreMode?: number }> {
+async function prepareOutput(path: string): Promise<{ abs: string; restoreMode?: number; device?: true }> {
   const abs = resolve(path);
+  // A device or FIFO (/dev/full, a named pipe to Wireshark) is written by the CLI from the
+  // sidecar's stdout: the sidecar never mounts the host's devices.
+  const existing = await stat(abs).catch(() => undefined);
+  if (existing && (existing.isCharacterDevice() || existing.isFIFO())) return { abs, device: true };
   const dir = dirname(abs);
   const dst = await stat(dir).catch(() => undefined);
   if (!dst) throw new UserError(`cannot write ${path}: directory ${dir} does not exist`, { exitCode: 2, hint: 'create it first, or give another path' });
@@ -112,6 +122,12 @@ async function prepareOutput(path: string): Promise<{ abs: string; restoreMode?:
   return { abs };
 }
 
+/** The one line for a capture whose output could not be written: "cannot write x.pcap: no space left on device". */
+export function outputFailureError(what: string, f: WriteFailure): UserError {
+  const hint = writeFailureHint(f);
+  return new UserError(writeFailureMessage(what, f), { exitCode: 1, code: f.code, ...(hint ? { hint } : {}) });
+}
+
 export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<CaptureResult> {
   if (opts.write === '-' && 'isTTY' in opts.stdout && (opts.stdout as NodeJS.WriteStream).isTTY) {
     throw new UserError('refusing to write pcap bytes to a terminal', { exitCode: 2, hint: 'pipe it (`-w - | wireshark -k -i -`) or write a file with -w capture.pcap' });
@@ -119,19 +135,20 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
   const target = await resolveRunningContainer(engine, opts.container);
   if (target.paused) throw new TargetStateError(`container "${target.name}" is paused`, { hint: `unpause it first: docker unpause ${target.name}` });
 
-  let out: { abs: string; restoreMode?: number } | undefined;
+  let out: { abs: string; restoreMode?: number; device?: true } | undefined;
   const mounts: SidecarMount[] = [];
   if (opts.write && opts.write !== '-') {
     out = await prepareOutput(opts.write);
-    mounts.push({ type: 'bind', source: out.abs, target: FILE_IN_SIDECAR });
+    if (!out.device) mounts.push({ type: 'bind', source: out.abs, target: FILE_IN_SIDECAR });
   }
+  const device = out?.device ? createWriteStream(out.abs, { flags: 'w' }) : undefined;
   const text = !opts.write && !opts.summary;
   const cmd = ['capture', '--interface', opts.interface, '--snaplen', String(opts.snaplen), '--stop-on-eof'];
   if (opts.filter) cmd.push('--filter', opts.filter);
   if (opts.count) cmd.push('--count', String(opts.count));
   if (opts.durationMs) cmd.push('--duration', String(opts.durationMs));
-  if (out) cmd.push('--out', FILE_IN_SIDECAR);
-  else if (opts.write === '-') cmd.push('--out', '-');
+  if (out && !out.device) cmd.push('--out', FILE_IN_SIDECAR);
+  else if (opts.write) cmd.push('--out', '-');
   if (opts.summary) cmd.push('--summary', '--limit', String(opts.limit ?? 20));
   if (opts.progressIntervalMs) cmd.push('--interval', String(opts.progressIntervalMs));
   if (text) cmd.push('--text');
@@ -150,13 +167,34 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
   let exitCode = 0;
   let sidecarId: string | undefined;
   let outputClosed = false;
+  let outputFailure: WriteFailure | undefined;
   const stdout =
-    opts.write === '-' || text
-      ? new Relay(opts.stdout, () => {
+    opts.write === '-' || text || device
+      ? new Relay(device ?? opts.stdout, (f) => {
           outputClosed = true;
+          if (f.kind !== 'closed') outputFailure = f;
           if (sidecarId) void signalContainer(engine, sidecarId, 'SIGINT').catch(() => undefined);
         })
       : new Discard();
+  // The sidecar holds the target's network namespace open after the target has gone: watch the
+  // target, and end the capture when it exits (its namespace sees no more traffic of its own).
+  let targetExited = false;
+  const targetGone = () => {
+    if (targetExited) return;
+    targetExited = true;
+    opts.onTargetExited?.(target.name);
+    if (sidecarId) void signalContainer(engine, sidecarId, 'SIGINT').catch(() => undefined);
+  };
+  const watch = followEvents(engine, {
+    filters: { type: ['container'], container: [target.id], event: ['die', 'destroy'] },
+    onEvent: () => targetGone(),
+    // What happened before the stream was up: an inspect after each (re)connection.
+    onConnect: () =>
+      void resolveContainer(engine, target.id).then(
+        (t) => (t.running ? undefined : targetGone()),
+        () => targetGone(),
+      ),
+  });
   try {
     const r = await runSidecar(
       engine,
@@ -180,7 +218,7 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
         stopGraceMs: 15_000,
         onStarted: (id) => {
           sidecarId = id;
-          if (outputClosed) void signalContainer(engine, id, 'SIGINT').catch(() => undefined);
+          if (outputClosed || targetExited) void signalContainer(engine, id, 'SIGINT').catch(() => undefined);
         },
       },
     );
@@ -190,7 +228,12 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     if (err instanceof InterruptedError && events.result) signal = err.signal;
     else throw err;
   } finally {
+    watch.stop();
     if (out?.restoreMode !== undefined) await chmod(out.abs, out.restoreMode).catch(() => undefined);
+    if (device && !device.closed) await new Promise<void>((r) => {
+      device.once('close', () => r());
+      device.end();
+    });
     if (sidecarId) await waitUntilRemoved(engine, sidecarId);
   }
   await events.finish();
@@ -205,10 +248,11 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     interface: opts.interface,
     filter: opts.filter ?? '',
     file: out?.abs ?? (opts.write === '-' ? '-' : null),
-    stoppedBy: outputClosed ? 'output-closed' : done.stoppedBy,
+    stoppedBy: outputFailure || done.outputFailure ? 'output-failed' : outputClosed ? 'output-closed' : targetExited && done.stoppedBy === 'signal' ? 'target-exited' : done.stoppedBy,
     stats: done.stats,
     bytesWritten: done.bytesWritten,
     ...(done.summary ? { summary: done.summary } : {}),
     ...(signal ? { signal } : {}),
+    ...(outputFailure ?? done.outputFailure ? { outputFailure: (outputFailure ?? done.outputFailure) as WriteFailure } : {}),
   };
 }

@@ -4,10 +4,11 @@
  * result; a failure is the protocol's `error` event. The pcap bytes themselves never travel this
  * way: they go to a bind-mounted file, or to stdout for `-w -`. Plain types, no I/O.
  */
+import type { WriteFailure } from '@dockside/common';
 import type { CaptureStats } from './render.js';
 import type { CaptureSummary } from './summary.js';
 
-export type StopReason = 'count' | 'duration' | 'signal' | 'client-gone' | 'output-closed' | 'error';
+export type StopReason = 'count' | 'duration' | 'signal' | 'client-gone' | 'output-closed' | 'output-failed' | 'target-exited' | 'error';
 
 /** A type alias, not an interface: ProgressMap needs an index signature. */
 export type CaptureProgress = {
@@ -24,4 +25,6 @@ export interface CaptureDone {
   stoppedBy: StopReason;
   summary?: CaptureSummary;
   bytesWritten: number;
+  /** Why the output could not be written (stoppedBy 'output-failed'): errno code and reason. */
+  outputFailure?: WriteFailure;
 }

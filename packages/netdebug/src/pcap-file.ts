@@ -101,3 +101,56 @@ export function readPcap(file: Buffer): { info: PcapFileInfo; records: PcapRecor
   }
   return { info, records, truncatedTail: off !== file.length };
 }
+
+const PCAPNG_SHB = 0x0a0d0d0a;
+const PCAPNG_BOM = 0x1a2b3c4d;
+
+/**
+ * Whether a pcap or pcapng file ends inside a record (a capture cut off by a full disk or a kill):
+ * the record headers are walked (the packet bytes skipped, read in 64 KiB windows), so a large file
+ * costs little next to decoding it. libpcap's reader stops there without saying why; tshark warns.
+ * Unknown formats answer false (libpcap has already refused them).
+ */
+export function pcapCutShort(fd: number, size: number, read: (fd: number, buf: Buffer, pos: number) => number): boolean {
+  const win = Buffer.alloc(64 * 1024);
+  const head = Buffer.alloc(24);
+  if (read(fd, head, 0) < 24) return size > 0;
+  const le = head.readUInt32LE(0);
+  const be = head.readUInt32BE(0);
+  let ng = false;
+  let little = true;
+  if (le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS) little = true;
+  else if (be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS) little = false;
+  else if (le === PCAPNG_SHB) {
+    ng = true;
+    const bom = head.readUInt32LE(8);
+    if (bom === PCAPNG_BOM) little = true;
+    else if (head.readUInt32BE(8) === PCAPNG_BOM) little = false;
+    else return false;
+  } else return false;
+  const u32 = (b: Buffer, o: number) => (little ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  // pcap: 16-byte record headers (caplen at +8) after the 24-byte file header; pcapng: blocks
+  // with their total length at +4, from offset 0.
+  let pos = ng ? 0 : 24;
+  const hdr = ng ? 8 : 16;
+  let winPos = -1;
+  let winLen = 0;
+  while (pos < size) {
+    if (pos + hdr > size) return true;
+    if (winPos < 0 || pos < winPos || pos + hdr > winPos + winLen) {
+      winPos = pos;
+      winLen = read(fd, win, pos);
+      if (winLen < hdr) return true;
+    }
+    const off = pos - winPos;
+    const len = ng ? u32(win, off + 4) : hdr + u32(win, off + 8);
+    if (len < hdr) return true; // a corrupt length: the reader stops here too
+    pos += len;
+  }
+  return pos !== size;
+}
+
+/** tshark's words for a file cut off inside a record. */
+export function cutShortWarning(path: string): string {
+  return `The file "${path}" appears to have been cut short in the middle of a packet.`;
+}

@@ -1,6 +1,8 @@
 /** `dockside capture --read`: the summary of a pcap or pcapng file, read on the host with libpcap. */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import { NotFoundError, UserError } from '@dockside/common';
+import { cutShortWarning, pcapCutShort } from './pcap-file.js';
 import { loadPcap } from './pcap-lib.js';
 import { CaptureSummarizer, type CaptureSummary, type SummaryOptions } from './summary.js';
 
@@ -49,7 +51,22 @@ export async function summarizeFile(opts: ReadOptions): Promise<CaptureSummary> 
     });
     s.on('complete', () => {
       s.close();
-      resolve(summarizer.snapshot());
+      const summary = summarizer.snapshot();
+      // libpcap stops at a record cut off mid-way without saying so: say it, as tshark does.
+      if (cutShort(opts.path, st.size)) summary.warnings = [...(summary.warnings ?? []), cutShortWarning(opts.path)];
+      resolve(summary);
     });
   });
+}
+
+function cutShort(path: string, size: number): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return pcapCutShort(fd, size, (f, buf, pos) => readSync(f, buf, 0, buf.length, pos));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

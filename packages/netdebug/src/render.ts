@@ -36,6 +36,7 @@ function secs(n: number): string {
 export function renderSummary(s: CaptureSummary): string {
   const out: string[] = [];
   const protos = Object.entries(s.protocols).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  for (const w of s.warnings ?? []) out.push(`warning: ${w}`);
   out.push(`${s.packets} packets, ${formatBytes(s.bytes)} over ${secs(s.duration)}${protos ? ` (${protos})` : ''}${s.undecoded ? `; ${s.undecoded} not decoded` : ''}`);
 
   out.push('', `Conversations (${s.conversations.length} of ${s.conversationCount}, by bytes)`);

@@ -168,4 +168,52 @@ describe('capture summary (pcap library decoders on recorded bytes)', () => {
     await assert.rejects(summarizeFile({ path: bad }), /cannot read .* as a capture file/);
     await assert.rejects(summarizeFile({ path: join(dir, 'none.pcap') }), /no file/);
   });
+
+  it('HTTP: a request line and its headers in separate segments still give the Host (and the status)', () => {
+    const lib = loadPcap();
+    const sum = new CaptureSummarizer(lib);
+    const t0 = 1_700_000_000;
+    const line = Buffer.from('GET /split HTTP/1.1\r\n');
+    const headers = Buffer.from('Host: split.test\r\nUser-Agent: t\r\n\r\n');
+    const cut1 = Buffer.from('POST /lat');
+    const cut2 = Buffer.from('e HTTP/1.1\r\nHo');
+    const cut3 = Buffer.from('st: late.test\r\n\r\n');
+    const ok = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    let seq = 1001;
+    const frames: Array<[number, Buffer]> = [];
+    for (const d of [line, headers]) {
+      frames.push([frames.length * 0.01, tcp(C, 41000, S, 80, seq, 5001, { ack: true, psh: true }, d)]);
+      seq += d.length;
+    }
+    frames.push([0.05, tcp(S, 80, C, 41000, 5001, seq, { ack: true, psh: true }, ok)]);
+    seq = 2001;
+    for (const d of [cut1, cut2, cut3]) {
+      frames.push([0.1 + frames.length * 0.01, tcp(C, 41001, S, 80, seq, 6001, { ack: true, psh: true }, d)]);
+      seq += d.length;
+    }
+    frames.push([0.2, tcp(S, 80, C, 41001, 6001, seq, { ack: true, psh: true }, ok)]);
+    for (const [dt, f] of frames) {
+      const us = Math.round(dt * 1e6);
+      const rec = pcapRecord(t0 + Math.floor(us / 1e6), us % 1e6, f);
+      sum.add('LINKTYPE_ETHERNET', rec.subarray(0, 16), rec.subarray(16));
+    }
+    const s = sum.snapshot();
+    assert.deepEqual(s.http.entries.map((e) => `${e.method} ${e.host} ${e.path} ${e.status}`), ['GET split.test /split 200', 'POST late.test /late 200']);
+    assert.equal(s.http.requests, 2);
+  });
+
+  it('a file cut short in the middle of a packet is summarised with the warning tshark gives', async () => {
+    const whole = pcapBytes();
+    const file = join(dir, 'cut.pcap');
+    writeFileSync(file, whole.subarray(0, whole.length - 10));
+    const s = await summarizeFile({ path: file });
+    assert.deepEqual(s.warnings, [`The file "${file}" appears to have been cut short in the middle of a packet.`]);
+    assert.equal(s.packets, packets().length - 1, 'every complete packet is still summarised');
+    const intact = join(dir, 'intact.pcap');
+    writeFileSync(intact, whole);
+    assert.equal((await summarizeFile({ path: intact })).warnings, undefined);
+    // A cut inside a record header, and one right after the file header, too.
+    writeFileSync(file, whole.subarray(0, 24 + 7));
+    assert.equal((await summarizeFile({ path: file })).warnings?.length, 1);
+  });
 });

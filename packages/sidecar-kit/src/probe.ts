@@ -21,6 +21,16 @@ async function readText(path: string): Promise<string> {
   return readFile(path, 'utf8').catch(() => '');
 }
 
+/** An interface address in CIDR notation (172.17.0.2/16, fe80::1/64), as `ip addr` shows it. */
+export function cidrOf(a: { address: string; netmask: string; cidr?: string | null }): string {
+  if (a.cidr) return a.cidr;
+  // Count the mask's bits: dotted quad or IPv6 groups.
+  const bits = a.netmask.includes(':')
+    ? a.netmask.split(':').reduce((n, g) => n + (g ? parseInt(g, 16).toString(2).replace(/0/g, '').length : 0), 0)
+    : a.netmask.split('.').reduce((n, o) => n + Number(o).toString(2).replace(/0/g, '').length, 0);
+  return `${a.address}/${bits}`;
+}
+
 export async function probe(role: string, version: string): Promise<ProbeReport> {
   const mounts = dataMounts(parseMountinfo(await readText('/proc/self/mountinfo')));
   const mountReports = await Promise.all(
@@ -33,7 +43,7 @@ export async function probe(role: string, version: string): Promise<ProbeReport>
   const addrs = networkInterfaces();
   const interfaces = parseNetDev(await readText('/proc/net/dev')).map((d) => ({
     name: d.name,
-    addresses: (addrs[d.name] ?? []).map((a) => `${a.address}/${a.netmask}`),
+    addresses: (addrs[d.name] ?? []).map(cidrOf),
     rxBytes: d.rxBytes,
     txBytes: d.txBytes,
   }));

@@ -8,6 +8,7 @@
 import { bugMessage, EXIT, formatError, isUserError, UsageError } from '@dockside/common';
 import { EventWriter, type EventOutput } from './events.js';
 import { apiProxyCommand } from './api-proxy-command.js';
+import { watchOutput } from './output.js';
 import { probe } from './probe.js';
 
 export type Subcommand = (args: string[]) => Promise<number | void>;
@@ -55,11 +56,18 @@ export async function runProgram(spec: ProgramSpec, argv: string[] = process.arg
   };
   const [name = spec.defaultCommand ?? 'help', ...rest] = argv;
   const cmd = commands[name];
+  const real = out === process.stderr;
+  // The protocol's own stream: when the CLI has gone (EPIPE), nobody is left to report to.
+  if (real) watchOutput(process.stderr, () => process.exit(EXIT.failure));
   try {
     if (!cmd) throw new UsageError(`unknown subcommand "${name}"; known: ${Object.keys(commands).sort().join(', ')}`);
     const code = await cmd(rest);
     if (typeof code === 'number') process.exitCode = code;
   } catch (err) {
-    process.exitCode = reportFailure(err, spec, out);
+    const code = reportFailure(err, spec, out);
+    process.exitCode = code;
+    // A failed subcommand may leave a handle open (a pcap session, a timer, a socket): the program
+    // ends once its error event is out, rather than running on with nothing left to do.
+    if (real) process.stderr.write('', () => process.exit(code));
   }
 }

@@ -83,6 +83,7 @@ export default class Capture extends DocksideCommand {
         const until = [durationMs ? `for ${durationText(durationMs)}` : '', flags.count ? `up to ${flags.count} packets` : ''].filter(Boolean).join(', ');
         err.write(`capturing on ${e.interface} in ${target}${e.filter ? ` (filter: ${e.filter})` : ''}${until ? ` ${until}` : ''}; Ctrl-C to stop\n`);
       },
+      onTargetExited: (name) => err.write(`${progress ? '\r\x1b[K' : ''}container ${name} exited: stopping the capture\n`),
       onStats: (stats, written) => {
         err.write(`\r${nd.liveStatsLine(stats, written)}   `);
       },
@@ -93,8 +94,10 @@ export default class Capture extends DocksideCommand {
     if (flags.json) this.printJson(result);
     else {
       if (result.summary) reportTo.write(`${live ? '\x1b[H\x1b[2J' : ''}${nd.renderSummary(result.summary)}\n\n`);
-      err.write(`${progress ? '\r\x1b[K' : ''}${nd.renderStats(result.stats)}${result.file && result.file !== '-' ? `; wrote ${result.file}` : ''}\n`);
+      err.write(`${progress ? '\r\x1b[K' : ''}${nd.renderStats(result.stats)}${result.file && result.file !== '-' && !result.outputFailure ? `; wrote ${result.file}` : ''}\n`);
     }
+    // The counts are out: now the failure that ended it (a full disk), as one line, exit 1.
+    if (result.outputFailure) throw nd.outputFailureError(flags.write === '-' || !flags.write ? 'stdout' : flags.write, result.outputFailure);
     // Stopped by SIGTERM (or SIGHUP) with the report printed: exit as a terminated program does.
     if (result.signal === 'SIGTERM' || result.signal === 'SIGHUP') process.exitCode = EXIT.sigterm;
   }

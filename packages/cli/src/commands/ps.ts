@@ -18,11 +18,15 @@ export default class Ps extends DocksideCommand {
     if (flags.role) filter[LABEL.role] = flags.role;
     let list = await listDocksideContainers(await this.engine(), filter);
     if (flags.target) {
-      const t = flags.target;
+      const t = flags.target.replace(/^\//, '');
       list = list.filter((c) => c.targetName === t || c.target === t || (t.length >= 4 && c.target.startsWith(t)));
+      // No sidecar serves it: an unknown container is bad input (exit 2, with the nearest names).
+      if (list.length === 0) await (await import('@dockside/engine')).resolveContainer(await this.engine(), flags.target);
     }
+    const { naturalCompare } = await import('@dockside/common');
+    list.sort((a, b) => naturalCompare(a.name, b.name));
     if (flags.json) return this.printJson(list);
-    if (list.length === 0) return this.log('no dockside sidecars');
+    if (list.length === 0) return this.log(flags.target ? `no dockside sidecars serving ${flags.target}` : 'no dockside sidecars');
     const { renderTable } = await import('@dockside/common');
     this.log(
       renderTable(

@@ -39,18 +39,35 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageDe
   }
 }
 
-export async function listDocksideImages(engine: Engine): Promise<ImageSummary[]> {
+/**
+ * Whether an image is one dockside built: the labels alone cannot tell, since an application image
+ * built FROM dockside/base inherits every dockside.image.* label (and so does each intermediate
+ * image of its build). What only our build gives an image is its name: `<repoPrefix>/<role>:<tag>`
+ * with the role its own label states. Returns the tags that are ours (none: not ours).
+ */
+export function ownImageTags(tags: readonly string[], role: string, repoPrefix: string): string[] {
+  if (!role) return [];
+  return tags.filter((t) => t.startsWith(`${repoPrefix}/${role}:`));
+}
+
+/** The images dockside built on this engine (by label, then by the name only our build gives). */
+export async function listDocksideImages(engine: Engine, repoPrefix: string): Promise<ImageSummary[]> {
   try {
     const list = await (await dockerOf(engine)).listImages({ filters: { label: [`${IMAGE_LABEL.managed}=true`] } });
-    return list.map((i) => ({
-      id: i.Id,
-      tags: i.RepoTags ?? [],
-      role: i.Labels?.[IMAGE_LABEL.role] ?? '',
-      version: i.Labels?.[IMAGE_LABEL.version] ?? '',
-      contextHash: i.Labels?.[IMAGE_LABEL.contextHash] ?? '',
-      size: i.Size,
-      created: new Date(i.Created * 1000),
-    }));
+    return list.flatMap((i) => {
+      const role = i.Labels?.[IMAGE_LABEL.role] ?? '';
+      const tags = ownImageTags(i.RepoTags ?? [], role, repoPrefix);
+      if (tags.length === 0) return [];
+      return [{
+        id: i.Id,
+        tags,
+        role,
+        version: i.Labels?.[IMAGE_LABEL.version] ?? '',
+        contextHash: i.Labels?.[IMAGE_LABEL.contextHash] ?? '',
+        size: i.Size,
+        created: new Date(i.Created * 1000),
+      }];
+    });
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: 'listing images' });
   }

@@ -194,14 +194,14 @@ function readV1(read: Reader, layout: CgroupLayout, rel: string, spec?: SpecFigu
 }
 
 /** First process id listed in the cgroup (to find the container's network namespace). */
-export function firstPid(layout: CgroupLayout, rel: string): number | null {
+/**
+ * Whether `pid` is listed in the cgroup's cgroup.procs (host pids, as the kernel numbers them for a
+ * reader in the host's PID namespace); null when the file cannot be read.
+ */
+export function listsPid(layout: CgroupLayout, rel: string, pid: number): boolean | null {
   const dir = layout.version === 2 ? join(layout.root, rel) : controllerDir(layout, rel, 'pids') ?? controllerDir(layout, rel, 'memory');
   const text = readWith(undefined, dir ? join(dir, 'cgroup.procs') : null);
-  if (!text) return null;
-  let min: number | null = null;
-  for (const l of text.split('\n')) {
-    const n = Number(l);
-    if (l && Number.isInteger(n) && n > 0 && (min === null || n < min)) min = n;
-  }
-  return min;
+  if (text === undefined) return null;
+  const want = String(pid);
+  return text.split('\n').some((l) => l === want);
 }

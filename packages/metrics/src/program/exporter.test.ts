@@ -84,6 +84,10 @@ describe('exporter', () => {
   it('wants the bearer token on /metrics; /healthz and other routes need none', async () => {
     assert.equal((await get('/metrics')).status, 401);
     assert.equal((await get('/metrics', { authorization: 'Bearer s3cre' })).status, 401);
+    // The scheme is case-insensitive; the token is not.
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) assert.equal((await get('/metrics', { authorization: `${scheme} s3cret` })).status, 200, scheme);
+    assert.equal((await get('/metrics', { authorization: 'Bearer S3CRET' })).status, 401);
+    assert.equal((await get('/metrics', { authorization: 'Basic s3cret' })).status, 401);
     assert.equal((await get('/healthz')).status, 200);
     assert.equal((await get('/')).status, 404);
     assert.equal((await get('/metrics', { authorization: 'Bearer s3cret' }, 'POST')).status, 405);

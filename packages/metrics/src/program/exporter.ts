@@ -162,11 +162,13 @@ export async function startExporter(opts: ExporterOptions): Promise<Exporter> {
     body = cgroupBody + selfMetrics();
   }
 
-  const expected = opts.token ? Buffer.from(`Bearer ${opts.token}`) : undefined;
+  const expected = opts.token ? Buffer.from(opts.token) : undefined;
   const authorised = (req: IncomingMessage) => {
     if (!expected) return true;
-    const got = Buffer.from(req.headers.authorization ?? '');
-    return got.length === expected.length && timingSafeEqual(got, expected);
+    // The auth scheme is case-insensitive (RFC 9110 11.1): "bearer", "Bearer", "BEARER".
+    const m = /^bearer +(.*)$/i.exec(req.headers.authorization ?? '');
+    const got = Buffer.from(m?.[1] ?? '');
+    return m !== null && got.length === expected.length && timingSafeEqual(got, expected);
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {

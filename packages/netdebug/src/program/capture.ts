@@ -6,10 +6,10 @@
  * the summary, or prints one line per packet. Stops on count, duration, SIGINT/SIGTERM, or when the
  * CLI goes away (EOF on stdin with --stop-on-eof). Always reports libpcap's received/dropped counts.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UserError } from '@dockside/common';
-import { EventWriter } from '@dockside/sidecar-kit';
+import { UserError, type WriteFailure } from '@dockside/common';
+import { EventWriter, OutputError, watchOutput, writeAllSync } from '@dockside/sidecar-kit';
 import type { CaptureDone, CaptureProgress, StopReason } from '../events.js';
 import { LINKTYPES, pcapGlobalHeader } from '../pcap-file.js';
 import { loadPcap, type PcapSessionLike } from '../pcap-lib.js';
@@ -92,7 +92,20 @@ export async function captureCommand(argv: string[]): Promise<number> {
   const toStdout = values.out === '-';
   const header = pcapGlobalHeader(linkType, snaplen);
   let bytesWritten = 0;
-  if (fd !== undefined) bytesWritten += writeSync(fd, header);
+  // The first write failure (a full disk; stdout's EPIPE is the CLI going away) ends the capture.
+  let outputFailure: WriteFailure | undefined;
+  const writeFile = (chunk: Buffer): boolean => {
+    if (fd === undefined || outputFailure) return false;
+    try {
+      bytesWritten += writeAllSync(fd, chunk, 'the capture file');
+      return true;
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      outputFailure = err.failure;
+      stop('output-failed');
+      return false;
+    }
+  };
   if (toStdout) {
     process.stdout.write(header);
     bytesWritten += header.length;
@@ -108,9 +121,7 @@ export async function captureCommand(argv: string[]): Promise<number> {
     if (fd === undefined || pending.length === 0) return;
     const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
     pending = [];
-    let off = 0;
-    while (off < chunk.length) off += writeSync(fd, chunk, off);
-    bytesWritten += chunk.length;
+    writeFile(chunk);
   };
 
   const stats = (): CaptureStats => {
@@ -134,8 +145,20 @@ export async function captureCommand(argv: string[]): Promise<number> {
       const st = stats();
       session.close();
       flush();
-      if (fd !== undefined) closeSync(fd);
-      events.result({ stats: st, stoppedBy: why, bytesWritten, ...(summarizer ? { summary: summarizer.snapshot() } : {}) });
+      if (fd !== undefined) {
+        try {
+          closeSync(fd);
+        } catch {
+          /* what could not be written is reported below */
+        }
+      }
+      events.result({
+        stats: st,
+        stoppedBy: why,
+        bytesWritten,
+        ...(summarizer ? { summary: summarizer.snapshot() } : {}),
+        ...(outputFailure ? { outputFailure } : {}),
+      });
       const finish = () => resolveDone(0);
       if (toStdout || values.text) process.stdout.write('', finish);
       else finish();
@@ -170,6 +193,8 @@ export async function captureCommand(argv: string[]): Promise<number> {
   });
 
   events.progress('listening', { interface: iface, linkType, linkTypeName: linkName, snaplen, filter });
+  // After 'listening' (and after stop() exists): a file on a full disk may fail at its header.
+  writeFile(header);
   if (durationMs > 0) setTimeout(() => stop('duration'), durationMs).unref();
   let ticker: NodeJS.Timeout | undefined;
   if (intervalMs > 0) {
@@ -181,7 +206,10 @@ export async function captureCommand(argv: string[]): Promise<number> {
     ticker.unref();
   }
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop('signal'));
-  process.stdout.on('error', () => stop('client-gone'));
+  watchOutput(process.stdout, (f) => {
+    if (f.kind !== 'closed') outputFailure = f;
+    stop(f.kind === 'closed' ? 'client-gone' : 'output-failed');
+  });
   if (values['stop-on-eof']) {
     process.stdin.on('end', () => stop('client-gone'));
     process.stdin.on('close', () => stop('client-gone'));

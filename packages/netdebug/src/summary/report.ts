@@ -97,6 +97,8 @@ export interface CaptureSummary {
   tcp: { resets: number; retransmissions: number };
   icmp: { errors: number; entries: IcmpError[] };
   dropped: SummaryDropped;
+  /** What the reader noticed about the input (a file cut short in the middle of a packet). */
+  warnings?: string[];
 }
 
 /** Caps that keep a summary's memory bounded however long a live capture runs. */

@@ -14,9 +14,16 @@ export default class LogsStatus extends DocksideCommand {
     const { flags } = await this.parse(LogsStatus);
     const { shipperStatus } = await import('@dockside/logship');
     const { renderTable, formatBytes } = await import('@dockside/common');
-    const list = await shipperStatus(await this.engine(), flags.name);
+    const engine = await this.engine();
+    const list = await shipperStatus(engine, flags.name);
+    if (!list.length && flags.name) {
+      // A name that matches no shipper is bad input (exit 2), with the names there are.
+      const { NotFoundError, naturalCompare } = await import('@dockside/common');
+      const names = (await shipperStatus(engine)).map((s) => s.name).sort(naturalCompare);
+      throw new NotFoundError(`no log shipper named "${flags.name}"`, { hint: names.length ? `running shippers: ${names.join(', ')}` : 'no log shipper is running; start one with `dockside logs ship`' });
+    }
     if (flags.json) return this.printJson(list);
-    if (!list.length) return this.log(flags.name ? `no log shipper named "${flags.name}"` : 'no log shipper running');
+    if (!list.length) return this.log('no log shipper running');
     for (const s of list) {
       const st = s.status;
       this.log(`shipper "${s.name}" (${s.container}, ${s.state}) -> ${s.sink}${st ? `: ${st.sinkStats.sent} lines sent since it started, ${st.sinkStats.retries} retries, ${st.queued} queued` : ': no figures yet'}`);
