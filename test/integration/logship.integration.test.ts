@@ -134,6 +134,26 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.equal(firstDiff(messages(g, app, 'stderr'), want.stderr), 'none');
   });
 
+  it('ships each line exactly once across json-file rotation while following (max-size=10k, max-file=3): the engine repeats lines there', async () => {
+    // Engine 20.10's follow re-sends entries after a rotation (the time steps back, or the last
+    // entry comes again with its own time); positions must tell them from new lines.
+    const total = 6000;
+    const app = startFixture('rot-follow', ['--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', BASE, 'sh', '-c', `while [ ! -e /tmp/go ]; do sleep 0.1; done; exec ${numberedLinesCmd(total, 1500).map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`]);
+    const dir = join(tmp, 'rot-follow');
+    const name = shipperName('rot-follow');
+    await ship([app, '--to', `file://${dir}`, '--name', name]);
+    docker('exec', app, 'touch', '/tmp/go');
+    const want = expectedSeq(total);
+    await waitFor(() => messages(readShipped(dir), app, 'stdout').at(-1) === `seq ${total}`, 'the last line shipped', 60_000, 300);
+    await sleep(1000);
+    const got = readShipped(dir);
+    const out = messages(got, app, 'stdout');
+    const dups = got.length - new Set(got.map((r) => `${r.stream} ${r.time} ${r.message}`)).size;
+    assert.equal(dups, 0, 'no line repeated');
+    assert.equal(firstDiff(out, want.stdout), 'none', 'stdout exactly once, in order');
+    assert.equal(firstDiff(messages(got, app, 'stderr'), want.stderr), 'none', 'stderr exactly once, in order');
+  });
+
   it('reports json-file rotation while stopped as a gap, then ships what is left', async () => {
     const app = startFixture('rotate', ['--log-opt', 'max-size=100k', '--log-opt', 'max-file=2', BASE, 'sh', '-c', 'seq 1 1000; while [ ! -e /tmp/go ]; do sleep 0.1; done; seq 1001 100000; sleep 1000']);
     const dir = join(tmp, 'rotate');
