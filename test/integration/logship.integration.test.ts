@@ -214,6 +214,30 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.match(none.stderr, /^dockside: no file matches \/nowhere\/\*\.log/);
   });
 
+  it("reads files only inside the container's volumes: the sidecar's own files, `..` and links out of them are no match", async () => {
+    const vol = createVolume('confine');
+    const app = startFixture('confine', ['-v', `${vol}:/logs`, BASE, 'sh', '-c', 'echo "in the volume" > /logs/app.log; ln -s /etc/passwd /logs/passwd.log; ln -s ../etc/hostname /logs/host.log; sleep 1000']);
+    await waitFor(() => docker('exec', app, 'ls', '/logs').includes('host.log'), 'the fixture files', 10_000, 100);
+    for (const path of ['/etc/hostname', '/logs/../etc/passwd', '/var/log/app/../../../etc/passwd']) {
+      const r = await runCli(['logs', 'tail', app, path]);
+      assert.equal(r.code, 2, `${path}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, '', `${path} prints nothing`);
+      assert.match(r.stderr, new RegExp(`^dockside: no file matches ${path.replace(/[.*?/]/g, '\\$&')} in the container's volumes\n  hint: .*/logs`), path);
+    }
+    for (const path of ['/logs/passwd.log', '/logs/host.log']) {
+      const r = await runCli(['logs', 'tail', app, path]);
+      assert.equal(r.code, 2, `a link out of the volume (${path}) is no match: ${r.stdout}`);
+    }
+    const g = await runCli(['logs', 'tail', app, '/logs/*.log']);
+    assert.equal(g.code, 0, g.stderr);
+    assert.equal(g.stdout, '==> /logs/app.log <==\nin the volume\n', 'only the file in the volume');
+    const dir = join(tmp, 'confine');
+    const refused = await runCli(['logs', 'ship', app, '--files', '/logs/../../../etc/passwd', '--to', `file://${dir}`, '--name', shipperName('confine')]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^dockside: no file matches \/logs\/\.\.\/\.\.\/\.\.\/etc\/passwd in the container's volumes/);
+    assert.deepEqual(shipperIds(names.at(-1) as string), [], 'no shipper started');
+  });
+
   it('groups Java stack traces with --multiline-start java and serves /metrics on loopback with the same figures as logs status', async () => {
     const trace = [
       'Exception in thread "main" java.lang.IllegalStateException: boom',
