@@ -60,6 +60,8 @@ let receiver = '';
 let pinged = '';
 let dest = '';
 let tmp = '';
+let stopper = '';
+let dupName = '';
 
 describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
   before(async () => {
@@ -112,7 +114,9 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     pinged = startFixture('pinged', ['--label', 'dockside.cron.hc.schedule=0 0 1 1 *', '--label', 'dockside.cron.hc.exec=echo fine', '--label', `dockside.cron.hc.ping=http://${ip}:8080/hc-uuid`, BASE, 'sleep', '3600']);
     dataVolume = createVolume('data');
     data = startFixture('data', ['-v', `${dataVolume}:/data`, BASE, 'sh', '-c', 'echo hello > /data/file && sleep 3600']);
-    writeFileSync(join(tmp, 'jobs.yaml'), `jobs:\n  ${data}/backup:\n    schedule: "*/6 * * * * *"\n    dockside: backup --to ${dest} --keep-last 3\n    timeout: 20s\n`);
+    stopper = startFixture('stopper', ['--label', 'dockside.cron.beat.schedule=*/2 * * * * *', '--label', 'dockside.cron.beat.exec=echo beat', BASE, 'sleep', '3600']);
+    dupName = `dstest-${RUN_ID}-dup`; // created later, with a label job of the same id as the file's
+    writeFileSync(join(tmp, 'jobs.yaml'), `jobs:\n  ${data}/backup:\n    schedule: "*/6 * * * * *"\n    dockside: backup --to ${dest} --keep-last 3\n    timeout: 20s\n  ${dupName}/dup:\n    schedule: "@hourly"\n    exec: echo from-yaml\n`);
     const stateVolume = createVolume('cron-state');
     const r = await cli(['cron', 'start', '--config', join(tmp, 'jobs.yaml'), '--backup-dir', tmp, '--state-volume', stateVolume], 60_000);
     assert.equal(r.code, 0, r.stderr);
@@ -304,8 +308,8 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     docker('rm', '-f', data);
     const removedAt = Date.now();
     // A run in flight at the removal may fail otherwise; the first one started after it finds no container.
-    const failed = await waitFor(async () => (await history(job)).find((r) => r.status === 'failed' && Date.parse(r.start as string) > removedAt), 'a failed backup', 20_000, 500);
-    assert.match(failed.reason ?? failed.tail ?? '', /no container named/, JSON.stringify(await history(job)));
+    const failed = await waitFor(async () => (await history(job)).find((r) => r.status === 'skipped' && Date.parse(r.start as string) > removedAt), 'a skipped backup', 20_000, 500);
+    assert.equal(failed.reason, `target not running: no container named "${data}"`, JSON.stringify(await history(job)));
     docker('run', '-d', '--name', data, '--label', `${RUN_LABEL}=${RUN_ID}`, '-v', `${dataVolume}:/data`, BASE, 'sleep', '3600');
     const failedAt = Date.parse(failed.end as string);
     await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded' && Date.parse(r.start as string) > failedAt), 'a backup after the container came back', 45_000, 500).catch(async (err: Error) => {
@@ -314,6 +318,44 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     const list = await runCli(['backup', 'ls', '--from', dest, '--json'], { env: ENV });
     assert.equal(list.code, 0, list.stderr);
     assert.ok((JSON.parse(list.stdout) as { backups: unknown[] }).backups.length >= 2);
+  });
+
+  it('one job id in labels and in the file: refused at start and in validate, listed invalid naming both sources', async () => {
+    const dup = startFixture('dup', ['--label', 'dockside.cron.dup.schedule=@hourly', '--label', 'dockside.cron.dup.exec=echo from-label', BASE, 'sleep', '3600']);
+    assert.equal(dup, dupName);
+    const both = new RegExp(`declared twice: by labels on container ${dup} and in ${join(tmp, 'jobs.yaml').replace(/[./]/g, '\\$&')}`);
+    const v = await cli(['cron', 'validate', '--config', join(tmp, 'jobs.yaml')]);
+    assert.equal(v.code, 1, v.stdout);
+    assert.match(v.stdout, new RegExp(`INVALID  ${dup}/dup  id: ${both.source}`));
+    const start = await cli(['cron', 'start', '--config', join(tmp, 'jobs.yaml'), '--backup-dir', tmp]);
+    assert.equal(start.code, 2, start.stderr);
+    assert.match(start.stderr, new RegExp(`^dockside: job ${dup}/dup is ${both.source}`));
+    const row = await waitFor(async () => (await ls()).find((r) => r.id === `${dup}/dup` && !r.valid), 'the clash in cron ls', 10_000, 300);
+    assert.equal(row.field, 'id');
+    assert.match(row.reason ?? '', both);
+    docker('rm', '-f', dup);
+  });
+
+  it('a stopped container: its label jobs stay listed, their slots recorded skipped; nothing is caught up once it is back', async () => {
+    const job = `${stopper}/beat`;
+    await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded'), 'a first beat', 15_000, 300);
+    docker('stop', '-t', '0', stopper);
+    const stoppedAt = Date.now();
+    const skipped = await waitFor(async () => (await history(job)).find((r) => r.status === 'skipped' && Date.parse(r.start as string) > stoppedAt + 1000), 'a skipped slot', 15_000, 300);
+    assert.equal(skipped.reason, `target not running: container ${stopper} is exited`);
+    const row = (await ls()).find((r) => r.id === job) as Row & { skipping?: string };
+    assert.ok(row?.valid, 'still listed, valid');
+    assert.equal(row.skipping, `target not running: container ${stopper} is exited`);
+    const manual = await cli(['cron', 'run', job]);
+    assert.equal(manual.code, 3, manual.stderr);
+    assert.match(manual.stderr, /target not running/);
+    await new Promise((r) => setTimeout(r, 3000));
+    docker('start', stopper);
+    const back = Date.now();
+    await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded' && Date.parse(r.start as string) > back), 'a beat after the restart', 15_000, 300);
+    const runs = (await history(job)).filter((r) => r.run && Date.parse(r.start as string) > stoppedAt);
+    assert.ok(runs.every((r) => r.trigger !== 'catch-up'), `no catch-up without a deadline: ${JSON.stringify(runs)}`);
+    assert.ok(runs.every((r) => Date.parse(r.scheduled as string) > back - 2500), `no slot from while it was stopped ran: ${JSON.stringify(runs)}`);
   });
 
   it('/metrics on loopback in the exporter conventions', () => {

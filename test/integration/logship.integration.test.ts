@@ -134,6 +134,26 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.equal(firstDiff(messages(g, app, 'stderr'), want.stderr), 'none');
   });
 
+  it('ships each line exactly once across json-file rotation while following (max-size=10k, max-file=3): the engine repeats lines there', async () => {
+    // Engine 20.10's follow re-sends entries after a rotation (the time steps back, or the last
+    // entry comes again with its own time); positions must tell them from new lines.
+    const total = 6000;
+    const app = startFixture('rot-follow', ['--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', BASE, 'sh', '-c', `while [ ! -e /tmp/go ]; do sleep 0.1; done; exec ${numberedLinesCmd(total, 1500).map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`]);
+    const dir = join(tmp, 'rot-follow');
+    const name = shipperName('rot-follow');
+    await ship([app, '--to', `file://${dir}`, '--name', name]);
+    docker('exec', app, 'touch', '/tmp/go');
+    const want = expectedSeq(total);
+    await waitFor(() => messages(readShipped(dir), app, 'stdout').at(-1) === `seq ${total}`, 'the last line shipped', 60_000, 300);
+    await sleep(1000);
+    const got = readShipped(dir);
+    const out = messages(got, app, 'stdout');
+    const dups = got.length - new Set(got.map((r) => `${r.stream} ${r.time} ${r.message}`)).size;
+    assert.equal(dups, 0, 'no line repeated');
+    assert.equal(firstDiff(out, want.stdout), 'none', 'stdout exactly once, in order');
+    assert.equal(firstDiff(messages(got, app, 'stderr'), want.stderr), 'none', 'stderr exactly once, in order');
+  });
+
   it('reports json-file rotation while stopped as a gap, then ships what is left', async () => {
     const app = startFixture('rotate', ['--log-opt', 'max-size=100k', '--log-opt', 'max-file=2', BASE, 'sh', '-c', 'seq 1 1000; while [ ! -e /tmp/go ]; do sleep 0.1; done; seq 1001 100000; sleep 1000']);
     const dir = join(tmp, 'rotate');
@@ -192,6 +212,30 @@ describe('logs ship', { timeout: 300_000 }, () => {
     const none = await runCli(['logs', 'tail', app, '/nowhere/*.log']);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^dockside: no file matches \/nowhere\/\*\.log/);
+  });
+
+  it("reads files only inside the container's volumes: the sidecar's own files, `..` and links out of them are no match", async () => {
+    const vol = createVolume('confine');
+    const app = startFixture('confine', ['-v', `${vol}:/logs`, BASE, 'sh', '-c', 'echo "in the volume" > /logs/app.log; ln -s /etc/passwd /logs/passwd.log; ln -s ../etc/hostname /logs/host.log; sleep 1000']);
+    await waitFor(() => docker('exec', app, 'ls', '/logs').includes('host.log'), 'the fixture files', 10_000, 100);
+    for (const path of ['/etc/hostname', '/logs/../etc/passwd', '/var/log/app/../../../etc/passwd']) {
+      const r = await runCli(['logs', 'tail', app, path]);
+      assert.equal(r.code, 2, `${path}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, '', `${path} prints nothing`);
+      assert.match(r.stderr, new RegExp(`^dockside: no file matches ${path.replace(/[.*?/]/g, '\\$&')} in the container's volumes\n  hint: .*/logs`), path);
+    }
+    for (const path of ['/logs/passwd.log', '/logs/host.log']) {
+      const r = await runCli(['logs', 'tail', app, path]);
+      assert.equal(r.code, 2, `a link out of the volume (${path}) is no match: ${r.stdout}`);
+    }
+    const g = await runCli(['logs', 'tail', app, '/logs/*.log']);
+    assert.equal(g.code, 0, g.stderr);
+    assert.equal(g.stdout, '==> /logs/app.log <==\nin the volume\n', 'only the file in the volume');
+    const dir = join(tmp, 'confine');
+    const refused = await runCli(['logs', 'ship', app, '--files', '/logs/../../../etc/passwd', '--to', `file://${dir}`, '--name', shipperName('confine')]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^dockside: no file matches \/logs\/\.\.\/\.\.\/\.\.\/etc\/passwd in the container's volumes/);
+    assert.deepEqual(shipperIds(names.at(-1) as string), [], 'no shipper started');
   });
 
   it('groups Java stack traces with --multiline-start java and serves /metrics on loopback with the same figures as logs status', async () => {

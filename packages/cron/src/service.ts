@@ -29,7 +29,7 @@ import {
   OutputTail,
   execInContainer,
   listDocksideContainers,
-  listRunningContainers,
+  listAllContainers,
   removeOrphanApiProxies,
   removeWithAnonymousVolumes,
   startServiceWithSecrets,
@@ -39,10 +39,9 @@ import {
 } from '@dockside/engine';
 import { cronApiRules, cronCreatePolicy } from './api-access.js';
 import { ConfigError, parseJobsYaml, type ConfigJob } from './jobs/from-config.js';
-import { jobsFromLabels } from './jobs/from-labels.js';
-import { LABEL_PREFIX, type JobEntry } from './jobs/model.js';
+import type { JobEntry } from './jobs/model.js';
 import type { HistoryRow, JobRow } from './program/report.js';
-import { configEntries } from './program/sources.js';
+import { collectJobs } from './jobs/collect.js';
 
 export const SERVICE_LABEL = 'dockside.scheduler';
 export const STATE_VOLUME = 'dockside-cron-state';
@@ -98,6 +97,7 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
     if (!isAbsolute(d)) throw new UsageError(`--backup-dir ${d} must be an absolute path`);
     await checkHostPath(engine, d, `--backup-dir ${d}`);
   }
+  if (opts.config) await refuseClashes(engine, opts.config);
   const existing = (await findScheduler(engine)).filter((c) => c.state === 'running' || c.state === 'restarting');
   if (existing.length) {
     throw new UserError(`a scheduler is already running on this engine (${existing[0]?.name})`, { exitCode: 2, code: 'EEXISTS', hint: 'stop it first with `dockside cron stop` (history is kept)' });
@@ -206,15 +206,13 @@ export async function runCronJob(engine: Engine, job: string, force: boolean, st
   return o;
 }
 
-/** Every job the labels of running containers and the config declare, checked (on the host, no scheduler needed). */
+/** Every job the labels of the engine's containers and the config declare, checked (on the host, no scheduler needed). */
 export async function validateCron(engine: Engine, config?: CronConfig): Promise<JobEntry[]> {
-  const list = await listRunningContainers(engine);
-  const entries: JobEntry[] = [];
-  for (const c of list) {
-    if (c.labels[LABEL.role]) continue;
-    if (!Object.keys(c.labels).some((k) => k.startsWith(LABEL_PREFIX))) continue;
-    entries.push(...jobsFromLabels({ id: c.id, name: c.name, labels: c.labels }));
-  }
-  entries.push(...configEntries(config));
-  return entries;
+  return collectJobs(await listAllContainers(engine), config, { ownLabel: LABEL.role, requireContainers: true });
+}
+
+/** At start: an id declared by labels and in the file is refused (the scheduler would run neither). */
+async function refuseClashes(engine: Engine, config: CronConfig): Promise<void> {
+  const clash = (await validateCron(engine, config)).find((e) => !e.valid && e.field === 'id');
+  if (clash && !clash.valid) throw new UsageError(`job ${clash.id} is ${clash.reason}`, { hint: 'see `dockside cron validate --config ...`' });
 }

@@ -24,7 +24,7 @@ export interface ShipConfig {
   /** Globs of log files in the target's volumes (--files; one named target, joined read-only). */
   files: string[];
   /** The target whose volumes the files are in (set by the service). */
-  filesTarget?: { id: string; name: string };
+  filesTarget?: { id: string; name: string; volumes: string[] };
   metricsPort?: number;
   /** Where positions live inside the sidecar. */
   stateDir: string;

@@ -35,6 +35,7 @@ import {
 import type { ShipConfig } from './config.js';
 import type { StatusSnapshot } from './stats.js';
 import { displaySinkUrl } from './sinks/url.js';
+import { checkGlobInVolumes } from './sources/glob.js';
 
 /** A shipper's destination as its label holds it, masked again (a label written before masking covered queries). */
 function shownSink(label: string | undefined): string {
@@ -98,6 +99,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
   const targets = [];
   for (const c of cfg.selection.containers) targets.push(await resolveContainer(engine, c));
   const filesTarget = cfg.files.length ? targets[0] : undefined;
+  if (filesTarget) for (const g of cfg.files) checkGlobInVolumes(g, filesTarget.mounts.map((m) => m.destination), filesTarget.name);
   // Same name again: the old shipper goes, its volume (positions) stays.
   for (const old of await listShippers(engine, cfg.name)) {
     await stopContainer(engine, old.id, 10).catch(() => undefined);
@@ -117,7 +119,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
   }
   const network = opts.network ?? (cfg.sink.kind === 'file' && !opts.metricsPort ? 'none' : undefined);
   const hostNet = network === 'host';
-  const config: ShipConfig = { ...cfg, ...(filesTarget ? { filesTarget: { id: filesTarget.id, name: filesTarget.name } } : {}), ...(opts.metricsPort ? { metricsPort: hostNet ? opts.metricsPort : METRICS_CONTAINER_PORT } : {}) };
+  const config: ShipConfig = { ...cfg, ...(filesTarget ? { filesTarget: { id: filesTarget.id, name: filesTarget.name, volumes: filesTarget.mounts.map((m) => m.destination) } } : {}), ...(opts.metricsPort ? { metricsPort: hostNet ? opts.metricsPort : METRICS_CONTAINER_PORT } : {}) };
   const started = startServiceWithSecrets(
     engine,
     {

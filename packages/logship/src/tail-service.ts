@@ -5,6 +5,7 @@
  */
 import { ROLE } from '@dockside/common';
 import { EventReader, resolveContainer, runSidecar, type Engine } from '@dockside/engine';
+import { checkGlobInVolumes } from './sources/glob.js';
 
 export interface TailOptions {
   image: string;
@@ -19,7 +20,9 @@ export interface TailOptions {
 export async function tailFiles(engine: Engine, o: TailOptions, stdout: NodeJS.WritableStream): Promise<number> {
   const target = await resolveContainer(engine, o.container);
   const reader = new EventReader();
-  const cmd = ['tail', '--lines', String(o.lines), ...(o.follow ? ['--follow'] : []), ...o.paths];
+  const volumes = target.mounts.map((m) => m.destination);
+  for (const p of o.paths) checkGlobInVolumes(p, volumes, target.name);
+  const cmd = ['tail', '--lines', String(o.lines), ...(o.follow ? ['--follow'] : []), ...volumes.flatMap((v) => ['--volume', v]), '--', ...o.paths];
   const { exitCode } = await runSidecar(
     engine,
     {

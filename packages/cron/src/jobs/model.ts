@@ -17,11 +17,18 @@ export interface Origin {
   file?: string;
 }
 
+/** The job's container; `state` as the engine last listed it (`missing`: no such container). */
+export interface JobContainer {
+  id: string;
+  name: string;
+  state?: string;
+}
+
 export interface JobSpec {
   /** `<container name>/<job>` */
   id: string;
   name: string;
-  container: { id: string; name: string };
+  container: JobContainer;
   origin: Origin;
   schedule: string;
   timezone: string;
@@ -42,7 +49,7 @@ export interface InvalidJob {
   valid: false;
   id: string;
   name: string;
-  container: { id: string; name: string };
+  container: JobContainer;
   origin: Origin;
   /** The option at fault, e.g. `schedule`, `second`, `timezone`, `exec`, `timeout`. */
   field: string;

@@ -3,6 +3,7 @@ import { createSchedule, nextSlots } from '../schedule/index.js';
 import { fold, type HistoryEntry } from '../state/records.js';
 import { readJournal } from '../state/journal.js';
 import { readJobs } from '../state/snapshot.js';
+import { targetDown } from './scheduler.js';
 
 export interface JobRow {
   id: string;
@@ -19,6 +20,8 @@ export interface JobRow {
   next: string[];
   last?: { status: string; scheduled: string | null; end?: string; exitCode?: number | null };
   running: number;
+  /** Why its slots are skipped now (its container is not running), if so. */
+  skipping?: string;
   field?: string;
   reason?: string;
 }
@@ -57,6 +60,7 @@ export function listJobs(dir: string, now: number): { at: string | null; jobs: J
       ...(j.deadlineMs !== undefined ? { deadlineMs: j.deadlineMs } : {}),
       retries: j.retries,
       next,
+      ...(targetDown(j) ? { skipping: targetDown(j) as string } : {}),
       ...last,
     };
   });

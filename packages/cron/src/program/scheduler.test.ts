@@ -124,4 +124,48 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     assert.equal(end.status, 'failed');
     assert.deepEqual([1, 2, 3, 20].map((n) => backoffMs(n)), [2000, 4000, 8000, 300_000]);
   });
+
+  it('a stopped target: its slots are recorded skipped (target not running), nothing runs, and no skipped slot is caught up once it is back', () => {
+    const h = harness(T0);
+    const j = job({ schedule: '*/10 * * * * *', exec: 'x' });
+    h.s.setJobs([{ ...j, container: { ...j.container, state: 'exited' } }]);
+    h.at(T0 + 10_000);
+    h.at(T0 + 20_000);
+    assert.equal(h.pending.length, 0);
+    const skips = h.journal.filter((r) => r.t === 'skip') as Array<Extract<JournalRecord, { t: 'skip' }>>;
+    assert.deepEqual(skips.map((r) => [r.slot, r.reason]), [
+      [T0 + 10_000, 'target not running: container app is exited'],
+      [T0 + 20_000, 'target not running: container app is exited'],
+    ]);
+    assert.deepEqual(h.s.entries().map((e) => e.id), ['app/j'], 'the job stays listed');
+    h.s.setJobs([{ ...j, container: { ...j.container, state: 'running' } }]);
+    h.at(T0 + 25_000);
+    assert.equal(h.pending.length, 0, 'nothing caught up');
+    h.at(T0 + 30_000);
+    assert.equal(h.pending.length, 1, 'the next slot runs');
+    const gone = harness(T0);
+    gone.s.setJobs([{ ...j, container: { ...j.container, state: 'missing' } }]);
+    gone.at(T0 + 10_000);
+    assert.match((gone.journal.find((r) => r.t === 'skip') as { reason: string }).reason, /^target not running: no container named "app"$/);
+  });
+
+  it("after a restart a slot the scheduler was down for runs only within the job's deadline", () => {
+    const h = harness(T0);
+    h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x' })]);
+    h.at(T0 + 1_000);
+    // Down from T0 + 1 s; back at T0 + 15 s: the slot at T0 + 10 s is 5 s old.
+    const again = harness(T0 + 15_000, h.journal);
+    again.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x' })]);
+    again.at(T0 + 15_000);
+    assert.equal(again.pending.length, 0, 'no deadline: missed, not run');
+    assert.equal(again.journal.filter((r) => r.t === 'missed').length, 1);
+    const d = harness(T0);
+    d.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', deadline: '1m' })]);
+    d.at(T0 + 1_000);
+    const back = harness(T0 + 15_000, d.journal);
+    back.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', deadline: '1m' })]);
+    back.at(T0 + 15_000);
+    assert.equal(back.pending.length, 1, 'within the deadline: caught up once');
+    assert.equal((back.journal.filter((r) => r.t === 'start').at(-1) as { trigger: string }).trigger, 'catch-up');
+  });
 });

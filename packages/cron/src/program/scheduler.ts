@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { planDue, type DuePlan } from '../schedule/index.js';
+import { DEFAULT_GRACE_MS, planDue, type DuePlan } from '../schedule/index.js';
 import type { Job, JobEntry } from '../jobs/model.js';
 import type { ActionResult, ActionRun } from '../actions/types.js';
 import type { Journal } from '../state/journal.js';
@@ -75,8 +75,11 @@ export class Scheduler {
   private readonly active = new Map<string, Set<RunHandle>>();
   readonly history: HistoryEntry[];
   private lastTick = 0;
+  /** Slots before this (the scheduler was not running) are caught up only within a job's deadline. */
+  private readonly startedAt: number;
 
   constructor(private readonly opts: SchedulerOptions) {
+    this.startedAt = opts.clock.now();
     this.lastHandled = new Map(opts.state.lastHandled);
     this.history = opts.state.history;
   }
@@ -115,7 +118,9 @@ export class Scheduler {
     for (const e of this.jobs.values()) {
       if (!e.valid) continue;
       const last = this.lastHandled.get(e.id) ?? now;
-      const plan: DuePlan = planDue(e.compiled, last, now, { ...(e.deadlineMs ? { deadlineMs: e.deadlineMs } : {}), cap: 1 });
+      // On time means within the grace after the slot, and the scheduler was running at the slot.
+      const graceMs = Math.min(DEFAULT_GRACE_MS, Math.max(0, now - this.startedAt));
+      const plan: DuePlan = planDue(e.compiled, last, now, { ...(e.deadlineMs ? { deadlineMs: e.deadlineMs } : {}), cap: 1, graceMs });
       if (plan.handledUpTo === last) continue;
       this.lastHandled.set(e.id, plan.handledUpTo);
       if (plan.missedCount > 0) {
@@ -126,7 +131,7 @@ export class Scheduler {
         this.opts.log?.(`${e.id}: ${plan.missedCount} slot(s) missed`);
       }
       if (plan.run !== undefined) {
-        const trigger: Trigger = now - plan.run > 10_000 ? 'catch-up' : 'schedule';
+        const trigger: Trigger = now - plan.run > DEFAULT_GRACE_MS || plan.run < this.startedAt ? 'catch-up' : 'schedule';
         this.fire(e, plan.run, trigger, false);
       }
     }
@@ -138,6 +143,14 @@ export class Scheduler {
    */
   fire(job: Job, slot: number | null, trigger: Trigger, force: boolean): RunHandle | { skipped: string } {
     const now = this.opts.clock.now();
+    const down = targetDown(job);
+    if (down) {
+      if (slot !== null) {
+        this.opts.journal.append({ t: 'skip', job: job.id, slot, at: now, reason: down });
+        this.remember({ job: job.id, status: 'skipped', scheduled: slot, start: now, end: now, reason: down });
+      }
+      return { skipped: down };
+    }
     const running = [...(this.active.get(job.id) ?? [])];
     if (running.length && !force) {
       if (job.overlap === 'forbid') {
@@ -235,6 +248,14 @@ export class Scheduler {
     for (const r of all) r.cancel(reason);
     await Promise.allSettled(all.map((r) => r.done));
   }
+}
+
+/** Why a job's container cannot run it now (not running, or gone), or undefined. */
+export function targetDown(job: Pick<Job, 'container'>): string | undefined {
+  const state = job.container.state;
+  if (state === undefined || state === 'running') return undefined;
+  if (state === 'missing') return `target not running: no container named "${job.container.name}"`;
+  return `target not running: container ${job.container.name} is ${state}`;
 }
 
 function delay(ms: number): Promise<void> {

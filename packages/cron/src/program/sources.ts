@@ -1,15 +1,15 @@
 /**
- * Where jobs come from, kept current without a restart: labels of running containers, listed on
+ * Where jobs come from, kept current without a restart: labels of all containers (a stopped one's
+ * jobs stay listed, their slots recorded skipped), listed on
  * start, after every container event (start, die, destroy, rename; debounced), after the event
  * stream reconnects (events are not replayed), and every minute as a safety net; plus the jobs of
  * the YAML file given at `cron start`, whose containers are named (resolved when each run starts,
  * so a job whose container is gone fails cleanly and works again once it is back).
  */
-import { followEvents, listRunningContainers, type Engine } from '@dockside/engine';
-import { jobsFromLabels } from '../jobs/from-labels.js';
+import { LABEL, followEvents, listAllContainers, type Engine } from '@dockside/engine';
+import { collectJobs } from '../jobs/collect.js';
 import type { ConfigJob } from '../jobs/from-config.js';
-import { LABEL_PREFIX, type JobEntry } from '../jobs/model.js';
-import { compileJob } from '../jobs/validate.js';
+import { type JobEntry } from '../jobs/model.js';
 
 export interface SourceOptions {
   engine: Engine;
@@ -17,11 +17,6 @@ export interface SourceOptions {
   onJobs: (entries: JobEntry[]) => void;
   log: (msg: string) => void;
   reconcileMs?: number;
-}
-
-export function configEntries(config: SourceOptions['config']): JobEntry[] {
-  if (!config) return [];
-  return config.jobs.map((j) => compileJob({ name: j.name, container: { id: j.container, name: j.container }, origin: { kind: 'config', file: config.file }, options: j.options }));
 }
 
 export function watchJobs(opts: SourceOptions): { reconcile(): Promise<void>; stop(): void } {
@@ -33,14 +28,9 @@ export function watchJobs(opts: SourceOptions): { reconcile(): Promise<void>; st
 
   const reconcileOnce = async () => {
     try {
-      const list = await listRunningContainers(opts.engine);
-      const entries: JobEntry[] = [];
-      for (const c of list) {
-        if (!Object.keys(c.labels).some((k) => k.startsWith(LABEL_PREFIX))) continue;
-        if (c.labels['dockside.role']) continue; // our own sidecars (and the scheduler) declare no jobs
-        entries.push(...jobsFromLabels({ id: c.id, name: c.name, labels: c.labels }));
-      }
-      entries.push(...configEntries(opts.config));
+      const list = await listAllContainers(opts.engine);
+      // Our own sidecars (and the scheduler) declare no jobs.
+      const entries = collectJobs(list, opts.config, { ownLabel: LABEL.role });
       if (!stopped) opts.onJobs(entries);
     } catch (err) {
       opts.log(`cannot list containers: ${(err as Error).message}`);
@@ -61,7 +51,7 @@ export function watchJobs(opts: SourceOptions): { reconcile(): Promise<void>; st
   };
 
   const events = followEvents(opts.engine, {
-    filters: { type: ['container'], event: ['start', 'die', 'destroy', 'rename'] },
+    filters: { type: ['container'], event: ['start', 'die', 'destroy', 'rename', 'pause', 'unpause'] },
     onEvent: () => {
       if (debounce) clearTimeout(debounce);
       debounce = setTimeout(() => void reconcile(), 200);

@@ -44,6 +44,12 @@ export async function listRunningContainers(engine: Engine, labels: string[] = [
   return list.map((c) => toBrief(c as Parameters<typeof toBrief>[0]));
 }
 
+/** Every container, running or not, optionally narrowed by label filters (`key=value` or `key`). */
+export async function listAllContainers(engine: Engine, labels: string[] = []): Promise<ContainerBrief[]> {
+  const list = await queryContainers(engine, { all: true, labels }, 'listing containers');
+  return list.map((c) => toBrief(c as Parameters<typeof toBrief>[0]));
+}
+
 /** Values of `key` on running dockside containers carrying `labels` (e.g. the ids of backups in progress). */
 export async function runningLabelValues(engine: Engine, labels: Record<string, string>, key: string): Promise<string[]> {
   const list = await queryContainers(engine, { labels: labelFilter(labels).label }, 'listing running sidecars');

@@ -61,6 +61,26 @@ describe('log entries and lines', () => {
     assert.deepEqual(g.gaps, [{ stream: 'stdout', from: T1, to: T2 }]);
   });
 
+  it('skips what the engine sends again at rotation (the time steps back, or the last entry comes again): positions stay exact', () => {
+    const T3 = '2026-11-22T04:20:27.046000000Z';
+    const T4 = '2026-11-22T04:20:27.047000000Z';
+    const asm = new LogLineAssembler({ maxLine: 1 << 20 });
+    const dec = new LogEntryDecoder(false);
+    const take = (...f: Buffer[]) => asm.push(dec.push(Buffer.concat(f))).lines.map((l) => [l.message.toString(), l.position]);
+    assert.deepEqual(take(frame(1, `${T1} a\n`), frame(1, `${T2} b\n`), frame(2, `${T2} e\n`)), [['a', { ts: T1, n: 1 }], ['b', { ts: T2, n: 1 }], ['e', { ts: T2, n: 1 }]]);
+    // Sent again from an earlier time, then on: only the new lines, stderr unaffected.
+    assert.deepEqual(take(frame(1, `${T1} a\n`), frame(1, `${T2} b\n`), frame(1, `${T3} c\n`), frame(2, `${T3} f\n`)), [['c', { ts: T3, n: 1 }], ['f', { ts: T3, n: 1 }]]);
+    // The last entry sent again with its own time (no step back).
+    assert.deepEqual(take(frame(1, `${T3} c\n`), frame(1, `${T4} d\n`)), [['d', { ts: T4, n: 1 }]]);
+    // A split line (16 KiB pieces of the same text share one time) is not taken for a repeat.
+    const piece = 'x'.repeat(16384);
+    const T5 = '2026-11-22T04:20:27.048000000Z';
+    assert.deepEqual(take(frame(1, `${T5} ${piece}`), frame(1, `${T5} ${piece}`), frame(1, `${T5} ${piece}\n`)).map(([m, p]) => [(m as string).length, p]), [[3 * 16384, { ts: T5, n: 3 }]]);
+    // Sent again in the middle of an open split line: the line goes on where it was.
+    const T6 = '2026-11-22T04:20:27.049000000Z';
+    assert.deepEqual(take(frame(1, `${T6} p1`), frame(1, `${T5} ${piece}\n`), frame(1, `${T6} p1`), frame(1, `${T6} p2\n`)), [['p1p2', { ts: T6, n: 2 }]]);
+  });
+
   it('reads TTY output: no headers, CRLF, a 16 KiB cut marked by the next timestamp', () => {
     const long = 'x'.repeat(ENGINE_PARTIAL_SIZE + 10);
     const bytes = Buffer.from(`${T1} hi\r\n${T1} ${long.slice(0, ENGINE_PARTIAL_SIZE)}${T1} ${long.slice(ENGINE_PARTIAL_SIZE)}\r\n${T2} end\r\n`);

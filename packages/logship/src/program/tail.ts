@@ -1,6 +1,7 @@
 /**
- * `tail [--lines N] [--follow] <path|glob>...`: the last lines of log files in the volumes this
- * throw-away sidecar was given (read-only), like tail(1), then, with --follow, what is appended,
+ * `tail [--lines N] [--follow] [--volume DIR]... <path|glob>...`: the last lines of log files in the
+ * volumes this throw-away sidecar was given (read-only; only under the --volume directories, the
+ * target's mount destinations), like tail(1), then, with --follow, what is appended,
  * across rename+create and copytruncate rotation; files that appear later and match are followed
  * from their start. Output on stdout; with several files, `==> path <==` before each one's lines.
  */
@@ -45,16 +46,19 @@ export async function tail(args: string[]): Promise<number> {
   let lines = 10;
   let follow = false;
   const globs: string[] = [];
+  const volumes: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === '--lines') {
       lines = Number(args[++i]);
       if (!Number.isInteger(lines) || lines < 0) throw new UsageError('--lines must be a whole number');
     } else if (a === '--follow') follow = true;
+    else if (a === '--volume') volumes.push(args[++i] as string);
+    else if (a === '--') globs.push(...args.slice(i + 1)), (i = args.length);
     else globs.push(a);
   }
   if (!globs.length) throw new UsageError('tail needs a path or glob');
-  const files = [...new Set((await Promise.all(globs.map((g) => expandGlob(g)))).flat())];
+  const files = [...new Set((await Promise.all(globs.map((g) => expandGlob(g, volumes)))).flat())];
   if (!files.length && !follow) throw new UsageError(`no file matches ${globs.join(' ')} in the container's volumes`, { hint: 'give the path as the application sees it, e.g. /var/log/app/*.log' });
   const many = files.length > 1 || globs.some((g) => /[*?]/.test(g));
   let last = '';
@@ -80,7 +84,7 @@ export async function tail(args: string[]): Promise<number> {
   while (!stop) {
     await new Promise((r) => setTimeout(r, 250));
     if (++tick % 8 === 0) {
-      for (const f of (await Promise.all(globs.map((g) => expandGlob(g)))).flat()) if (!followers.has(f)) followers.set(f, new FileFollower(f, undefined, 1024 * 1024));
+      for (const f of (await Promise.all(globs.map((g) => expandGlob(g, volumes)))).flat()) if (!followers.has(f)) followers.set(f, new FileFollower(f, undefined, 1024 * 1024));
     }
     for (const [path, ff] of followers) {
       const got = await ff.poll();

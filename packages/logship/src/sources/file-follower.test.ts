@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FileFollower } from './file-follower.js';
-import { expandGlob, globToRegExp } from './glob.js';
+import { checkGlobInVolumes, expandGlob, globToRegExp } from './glob.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ff-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,6 +47,22 @@ describe('file follower', () => {
     assert.ok(globToRegExp('/a/**/b-?.log').test('/a/c/d/b-1.log'));
     assert.ok(globToRegExp('/a/**/b-?.log').test('/a/b-1.log'));
     assert.ok(!globToRegExp('/a/*.log').test('/a/c/b.log'));
-    assert.deepEqual(await expandGlob(join(dir, 'x-?.log')), [join(dir, 'x-1.log')]);
+    assert.deepEqual(await expandGlob(join(dir, 'x-?.log'), [dir]), [join(dir, 'x-1.log')]);
+  });
+
+  it("matches only inside the volumes: `..` resolved first, symbolic links out of them and the sidecar's own files refused", async () => {
+    const vol = join(dir, 'vol');
+    mkdirSync(join(vol, 'app'), { recursive: true });
+    writeFileSync(join(vol, 'app', 'a.log'), 'a\n');
+    writeFileSync(join(dir, 'outside.log'), 'secret\n');
+    symlinkSync(join(dir, 'outside.log'), join(vol, 'app', 'escape.log'));
+    assert.deepEqual(await expandGlob(`${vol}/app/*.log`, [vol]), [join(vol, 'app', 'a.log')], 'the link out of the volume is no match');
+    assert.deepEqual(await expandGlob(`${vol}/app/../../outside.log`, [vol]), [], '`..` out of the volume');
+    assert.deepEqual(await expandGlob(`${vol}/app/../app/a.log`, [vol]), [join(vol, 'app', 'a.log')], '`..` that stays inside');
+    assert.deepEqual(await expandGlob('/etc/hostname', [vol]), [], "the sidecar's own file");
+    assert.deepEqual(await expandGlob('/**/a.log', [vol]), [join(vol, 'app', 'a.log')], 'a glob above the volume walks only the volume');
+    assert.deepEqual(await expandGlob(`${dir}/*.log`, []), [], 'no volumes, no files');
+    assert.throws(() => checkGlobInVolumes('/var/log/app/../../../etc/passwd', ['/var/log/app'], 'web'), /^UsageError: no file matches \/var\/log\/app\/\.\.\/\.\.\/\.\.\/etc\/passwd in the container's volumes$/);
+    checkGlobInVolumes('/var/log/app/*.log', ['/var/log/app'], 'web');
   });
 });

@@ -19,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 
 export interface FilesSourceOptions {
   globs: string[];
-  target: { id: string; name: string };
+  target: { id: string; name: string; volumes: string[] };
   maxLine: number;
   pipeline: Pipeline;
   checkpoint: CheckpointStore;
@@ -63,7 +63,7 @@ export class FilesSource {
   private async tick(): Promise<void> {
     const { id } = this.o.target;
     const matched = new Set<string>();
-    for (const g of this.o.globs) for (const path of await expandGlob(g)) matched.add(path);
+    for (const g of this.o.globs) for (const path of await expandGlob(g, this.o.target.volumes)) matched.add(path);
     for (const path of matched) {
       if (this.followers.has(path)) continue;
       const saved = this.o.checkpoint.data.positions[fileKey(id, path)] as FilePosition | undefined;

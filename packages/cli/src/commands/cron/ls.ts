@@ -15,7 +15,7 @@ export default class CronLs extends DocksideCommand {
     if (r.jobs.length === 0) return this.log('no jobs (declare them with dockside.cron.<job>.* labels, or cron start --config)');
     const rows = r.jobs.map((j) =>
       j.valid
-        ? [j.id, `${j.schedule}${j.timezone !== 'UTC' ? ` ${j.timezone}` : ''}`, j.action ?? '', j.next.map((t) => t.replace('T', ' ').replace('.000Z', 'Z')).join(', '), j.last ? `${j.last.status}${j.last.exitCode !== undefined && j.last.exitCode !== null ? ` (${j.last.exitCode})` : ''}` : '-', j.declared]
+        ? [j.id, `${j.schedule}${j.timezone !== 'UTC' ? ` ${j.timezone}` : ''}`, j.action ?? '', `${j.next.map((t) => t.replace('T', ' ').replace('.000Z', 'Z')).join(', ')}${j.skipping ? ` (skipped: ${j.skipping})` : ''}`, j.last ? `${j.last.status}${j.last.exitCode !== undefined && j.last.exitCode !== null ? ` (${j.last.exitCode})` : ''}` : '-', j.declared]
         : [j.id, 'INVALID', `${j.field}: ${j.reason}`, '', '', j.declared],
     );
     this.log(renderTable(['JOB', 'SCHEDULE', 'ACTION', 'NEXT RUNS', 'LAST', 'DECLARED'], rows));
