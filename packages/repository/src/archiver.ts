@@ -7,10 +7,10 @@
  * restic's chunker; blobs the repository has (whoever wrote them) are not stored again.
  */
 import { constants as C, promises as fs, type BigIntStats } from 'node:fs';
-import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import { Blobs, type BlobStats } from './blobs.js';
 import { Chunker } from './chunker.js';
+import { currentUser } from './current-user.js';
 import { RepositoryUsageError } from './errors.js';
 import { chunks } from './file-reader.js';
 import { type FsExtras, type Names, systemNames } from './fs-extras.js';
@@ -129,17 +129,7 @@ export class Archiver {
     const tree = await this.saveVirtual(virt, parent?.tree);
     await this.blobs.flush();
     Object.assign(this.stats, this.blobs.stats);
-    let username = '';
-    let uid: number | undefined;
-    let gid: number | undefined;
-    try {
-      const u = userInfo();
-      username = u.username;
-      uid = u.uid;
-      gid = u.gid;
-    } catch {
-      /* no passwd entry */
-    }
+    const { username, uid, gid } = currentUser();
     const snapshot: Snapshot = {
       time: goTime(this.opts.timeNs ?? BigInt(Date.now()) * 1_000_000n),
       ...(parent ? { parent: parent.id } : {}),

@@ -3,7 +3,8 @@
  * scrypt yields 64 bytes: 32 for AES, 16 + 16 for the MAC key that seal the master key's JSON.
  */
 import { randomBytes, scrypt as scryptCb } from 'node:crypto';
-import { hostname as osHostname, userInfo } from 'node:os';
+import { hostname as osHostname } from 'node:os';
+import { currentUser } from './current-user.js';
 import type { Backend } from './backend.js';
 import { type Key, type KeyJson, keyFromJson, keyToJson, open, seal, sha256 } from './crypto.js';
 import { CorruptRepositoryError, WrongPasswordError } from './errors.js';
@@ -74,11 +75,7 @@ export async function addKey(backend: Backend, password: string | Buffer, master
 }
 
 function safeUsername(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
+  return currentUser().username;
 }
 
 function parseKeyFile(bytes: Buffer, id: string): KeyFile {

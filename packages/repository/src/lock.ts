@@ -4,7 +4,8 @@
  * on this host that no longer runs); ours is refreshed every 5 minutes (a new file, then the old
  * one removed). After writing ours we look again, as restic does, to lose races cleanly.
  */
-import { hostname as osHostname, userInfo } from 'node:os';
+import { hostname as osHostname } from 'node:os';
+import { currentUser } from './current-user.js';
 import { RepositoryLockedError } from './errors.js';
 import { goTime, parseGoTime } from './json.js';
 import type { Repository } from './repository.js';
@@ -78,17 +79,7 @@ export async function lockRepository(repo: Repository, opts: LockOptions): Promi
   const describe = (l: LockJson) => `${l.exclusive ? 'an exclusive' : 'a'} lock held by PID ${l.pid} on ${l.hostname} (user ${l.username}) since ${l.time}`;
   const before = await conflicts(repo, undefined, o);
   if (before) throw new RepositoryLockedError(`${repo.backend.location} is locked: ${describe(before)}`);
-  let uid: number | undefined;
-  let gid: number | undefined;
-  let username = '';
-  try {
-    const u = userInfo();
-    username = u.username;
-    uid = u.uid;
-    gid = u.gid;
-  } catch {
-    /* no passwd entry */
-  }
+  const { username, uid, gid } = currentUser();
   const write = () =>
     repo.saveJson('lock', { time: goTime(BigInt(o.now()) * 1_000_000n), exclusive: o.exclusive, hostname: o.hostname, username, pid: o.pid, uid, gid } satisfies LockJson);
   let id = await write();

@@ -107,17 +107,22 @@ export class DirDestination implements Destination {
     const tmp = join(dir, `${name}.partial`);
     try {
       await this.folder(id);
-      const fh = await open(tmp, 'w', BACKUP_FILE_MODE);
-      try {
-        await this.own(tmp);
-        await fh.writeFile(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await this.writeSynced(tmp, data, 'w');
       await rename(tmp, join(dir, name));
     } catch (err) {
       throw fsError(err, 'write', tmp);
+    }
+  }
+
+  /** `data` into a new file of ours (owned like the destination), on disk before it is named. */
+  private async writeSynced(path: string, data: Buffer, flags: 'w' | 'wx'): Promise<void> {
+    const fh = await open(path, flags, BACKUP_FILE_MODE);
+    try {
+      await this.own(path);
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
     }
   }
 
@@ -137,14 +142,7 @@ export class DirDestination implements Destination {
     const tmp = join(dir, `${name}.${process.pid}.${Date.now()}.partial`);
     try {
       await this.folder(id);
-      const fh = await open(tmp, 'wx', BACKUP_FILE_MODE);
-      try {
-        await this.own(tmp);
-        await fh.writeFile(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await this.writeSynced(tmp, data, 'wx');
       try {
         await link(tmp, join(dir, name));
         return true;
