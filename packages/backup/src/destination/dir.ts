@@ -1,4 +1,5 @@
 /** Backups in a directory: `<root>/<id>/<file>`; files being written end in `.partial`. */
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, openSync } from 'node:fs';
 import { chown, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink, access, constants as FS } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,8 +65,10 @@ export class DirDestination implements Destination {
   async checkWritable(): Promise<void> {
     try {
       await mkdir(this.root, { recursive: true });
-      const probe = join(this.root, `.dockside-write-test-${process.pid}`);
-      const fh = await open(probe, 'w');
+      // Unique across sidecars: each has its own PID namespace, so two started together share a pid
+      // (one unlinked the other's probe, which then failed with ENOENT).
+      const probe = join(this.root, `.dockside-write-test-${randomBytes(6).toString('hex')}`);
+      const fh = await open(probe, 'wx');
       await fh.close();
       await unlink(probe);
     } catch (err) {
