@@ -37,8 +37,9 @@ if [ ! -f "$stamp" ] || [ -n "$(find package.json package-lock.json packages/*/p
   npm install --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
-# 2. build (incremental).
-npm run -s build >/dev/null
+# 2. build (incremental). Quiet when it passes; on failure its output (tsc writes errors to stdout) is shown.
+say "build"
+if ! build_log=$(npm run -s build 2>&1); then printf '%s\n' "$build_log" >&2; die "build failed (above); fix it and run again"; fi
 
 # 3. Docker engine.
 if ! docker info >/dev/null 2>&1; then

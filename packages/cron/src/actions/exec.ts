@@ -1,10 +1,18 @@
 /** `dockside.cron.<job>.exec`: a shell command in the job's container; on timeout its whole process group is ended. */
+import { TargetStateError } from '@dockside/common';
 import { startExecJob } from '@dockside/engine';
 import type { Action } from '../jobs/model.js';
 import { timeoutAfter, type ActionContext, type ActionResult, type ActionRun } from './types.js';
 
 export async function runExec(ctx: ActionContext, run: ActionRun, action: Extract<Action, { kind: 'exec' }>): Promise<ActionResult> {
-  const job = await startExecJob(ctx.engine, run.job.container.id, action.command, { stdout: run.stdout, stderr: run.stderr });
+  let job;
+  try {
+    job = await startExecJob(ctx.engine, run.job.container.id, action.command, { stdout: run.stdout, stderr: run.stderr });
+  } catch (err) {
+    // It stopped after the scheduler last saw it running (its die event still on the way).
+    if (err instanceof TargetStateError) return { status: 'skipped', exitCode: null, error: `target not running: container ${run.job.container.name} is not running` };
+    throw err;
+  }
   void job.pid.then((pid) => pid > 0 && run.onProc({ container: run.job.container.id, execId: job.execId, pid }));
   const timer = timeoutAfter(run.job.timeoutMs);
   try {

@@ -23,7 +23,8 @@ export interface ActionRun {
 }
 
 export interface ActionResult {
-  status: 'succeeded' | 'failed' | 'timeout' | 'interrupted';
+  /** `skipped`: nothing ran (the target was found not running as the run began); `error` says why. */
+  status: 'succeeded' | 'failed' | 'timeout' | 'interrupted' | 'skipped';
   exitCode: number | null;
   error?: string;
 }

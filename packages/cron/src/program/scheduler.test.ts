@@ -149,6 +149,20 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     assert.match((gone.journal.find((r) => r.t === 'skip') as { reason: string }).reason, /^target not running: no container named "app"$/);
   });
 
+  it('a target that stopped before the scheduler saw it: the slot whose exec finds it not running is a skip, not a run, live and after a restart', async () => {
+    const h = harness(T0);
+    h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x' })]);
+    h.at(T0 + 10_000);
+    h.pending[0]?.finish({ status: 'skipped', exitCode: null, error: 'target not running: container app is not running' });
+    await flush();
+    await flush();
+    const want = { job: 'app/j', status: 'skipped', scheduled: T0 + 10_000, start: T0 + 10_000, end: T0 + 10_000, reason: 'target not running: container app is not running' };
+    const live = h.s.history.filter((e) => e.job === 'app/j');
+    assert.deepEqual(live.map((e) => ({ job: e.job, status: e.status, scheduled: e.scheduled, start: e.start, end: e.end, reason: e.reason, run: e.run })), [{ ...want, run: undefined }]);
+    const folded = fold(h.journal).history;
+    assert.deepEqual(folded.map((e) => ({ job: e.job, status: e.status, scheduled: e.scheduled, start: e.start, end: e.end, reason: e.reason, run: e.run })), [{ ...want, run: undefined }]);
+  });
+
   it("after a restart a slot the scheduler was down for runs only within the job's deadline", () => {
     const h = harness(T0);
     h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x' })]);

@@ -16,7 +16,7 @@ import { DEFAULT_GRACE_MS, planDue, type DuePlan } from '../schedule/index.js';
 import type { Job, JobEntry } from '../jobs/model.js';
 import type { ActionResult, ActionRun } from '../actions/types.js';
 import type { Journal } from '../state/journal.js';
-import type { Folded, HistoryEntry, Trigger } from '../state/records.js';
+import { asSkip, type Folded, type HistoryEntry, type Trigger } from '../state/records.js';
 import { backoffMs } from './backoff.js';
 
 export interface Clock {
@@ -193,17 +193,19 @@ export class Scheduler {
           cancel,
           onProc: (p) => this.opts.journal.append({ t: 'proc', run: runId, ...p }),
         });
-        if (result.status === 'succeeded' || result.status === 'interrupted' || cancelled || attempts > job.retries) break;
+        if (result.status === 'succeeded' || result.status === 'interrupted' || result.status === 'skipped' || cancelled || attempts > job.retries) break;
         const wait = backoffMs(attempts);
         tail.write(`attempt ${attempts} ${result.status}; retrying in ${Math.round(wait / 1000)} s\n`);
         const stop = await Promise.race([(this.opts.sleep ?? delay)(wait).then(() => false), cancel.then(() => true)]);
         if (stop) break;
       }
-      if (cancelled && result.status !== 'interrupted') result = { ...result, status: 'interrupted', error: cancelled };
+      if (result.status === 'skipped' && attempts > 1) result = { ...result, status: 'failed' }; // a retry of a run that did run
+      if (cancelled && result.status !== 'interrupted' && result.status !== 'skipped') result = { ...result, status: 'interrupted', error: cancelled };
       const end = this.opts.clock.now();
       const text = tail.text.slice(-TAIL_CHARS);
       this.opts.journal.append({ t: 'end', run: runId, job: job.id, at: end, status: result.status, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
-      Object.assign(entry, { status: result.status, end, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
+      if (result.status === 'skipped') asSkip(entry, end, result.error ?? 'target not running');
+      else Object.assign(entry, { status: result.status, end, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
       return result;
     })();
     const handle: RunHandle = {

@@ -13,7 +13,8 @@ export type JournalRecord =
   | { t: 'start'; run: string; job: string; slot: number | null; trigger: Trigger; at: number }
   /** What to clean up if the scheduler dies: the exec (with its pid in the container) or the container. */
   | { t: 'proc'; run: string; container?: string; execId?: string; pid?: number; runContainer?: string }
-  | { t: 'end'; run: string; job: string; at: number; status: Exclude<RunStatus, 'skipped' | 'missed'>; exitCode: number | null; attempts: number; tail: string; error?: string }
+  /** status `skipped`: the run found its target not running and ran nothing: it folds into a skip (no run id, `error` is the reason). */
+  | { t: 'end'; run: string; job: string; at: number; status: Exclude<RunStatus, 'missed'>; exitCode: number | null; attempts: number; tail: string; error?: string }
   | { t: 'skip'; job: string; slot: number; at: number; reason: string }
   | { t: 'missed'; job: string; slot: number; last: number; count: number; at: number };
 
@@ -53,6 +54,13 @@ export interface Folded {
   open: Map<string, OpenRun>;
 }
 
+/** A run that ran nothing becomes the skip it really was: no run id, no trigger, the reason. */
+export function asSkip(e: HistoryEntry, at: number, reason: string): void {
+  delete e.run;
+  delete e.trigger;
+  Object.assign(e, { status: 'skipped', end: at, reason });
+}
+
 export function fold(records: Iterable<JournalRecord>): Folded {
   const lastHandled = new Map<string, number>();
   const history: HistoryEntry[] = [];
@@ -82,7 +90,8 @@ export function fold(records: Iterable<JournalRecord>): Folded {
       }
       case 'end': {
         const e = byRun.get(r.run);
-        if (e) Object.assign(e, { status: r.status, end: r.at, exitCode: r.exitCode, attempts: r.attempts, tail: r.tail, ...(r.error ? { error: r.error } : {}) });
+        if (e && r.status === 'skipped') asSkip(e, r.at, r.error ?? 'target not running');
+        else if (e) Object.assign(e, { status: r.status, end: r.at, exitCode: r.exitCode, attempts: r.attempts, tail: r.tail, ...(r.error ? { error: r.error } : {}) });
         open.delete(r.run);
         break;
       }

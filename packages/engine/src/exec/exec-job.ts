@@ -11,6 +11,7 @@ import createDebug from 'debug';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
 import { demuxTo } from '../streams/demux.js';
+import { TargetStateError } from '@dockside/common';
 import { mapEngineError, statusOf } from '../connection/errors.js';
 
 const debug = createDebug('dockside:exec-job');
@@ -76,13 +77,13 @@ export async function startExecJob(engine: Engine, containerId: string, command:
   try {
     exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false });
   } catch (err) {
-    throw mapEngineError(err, { endpoint: engine.endpoint, doing, subject: `container ${containerId.slice(0, 12)}` });
+    throw notRunning(err, containerId) ?? mapEngineError(err, { endpoint: engine.endpoint, doing, subject: `container ${containerId.slice(0, 12)}` });
   }
   let stream: NodeJS.ReadableStream;
   try {
     stream = (await exec.start({ hijack: true, stdin: false })) as unknown as NodeJS.ReadableStream;
   } catch (err) {
-    throw mapEngineError(err, { endpoint: engine.endpoint, doing });
+    throw notRunning(err, containerId) ?? mapEngineError(err, { endpoint: engine.endpoint, doing });
   }
   let setPid: (pid: number) => void = () => undefined;
   const pid = new Promise<number>((resolve) => (setPid = resolve));
@@ -114,6 +115,15 @@ export async function startExecJob(engine: Engine, containerId: string, command:
       if (p > 0) await killExecGroup(engine, containerId, exec.id, p, graceMs);
     },
   };
+}
+
+/**
+ * The engine's answer when the container stopped or paused between the caller's last look and the
+ * exec (409), as a typed error, so a caller can tell "nothing ran" from "the command failed".
+ */
+function notRunning(err: unknown, containerId: string): TargetStateError | undefined {
+  if (statusOf(err) !== 409) return undefined;
+  return new TargetStateError(`target not running: container ${containerId.slice(0, 12)} is not running`, { cause: err, code: 'ENOTRUNNING' });
 }
 
 /** Whether an exec is still running (false when it or its container is gone). */
