@@ -4,7 +4,7 @@
 #   3. a Docker engine    (Debian + root: installs docker.io and starts dockerd if none answers)
 #   4. host tools the tests and benchmarks use as independent peers (Debian packages)
 #   5. the dockside images (offline from Debian packages unless DOCKSIDE_IMAGES_ONLINE=1)
-# Usage: bash scripts/setup.sh        (env: DOCKSIDE_SKIP_PEERS=1 to skip step 4)
+# Usage: bash scripts/setup.sh [--build]   (--build: steps 1 and 2 only; env: DOCKSIDE_SKIP_PEERS=1 to skip step 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -40,6 +40,7 @@ fi
 # 2. build (incremental). Quiet when it passes; on failure its output (tsc writes errors to stdout) is shown.
 say "build"
 if ! build_log=$(npm run -s build 2>&1); then printf '%s\n' "$build_log" >&2; die "build failed (above); fix it and run again"; fi
+if [ "${1:-}" = --build ]; then say "built"; exit 0; fi
 
 # 3. Docker engine.
 if ! docker info >/dev/null 2>&1; then
