@@ -187,6 +187,9 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
         continue;
       }
       const pack = makePack();
+      // Its errors reach us through `walking` and `writing`; once the writer has failed nobody reads
+      // the pack any more, and an 'error' event with no listener would crash the sidecar instead.
+      pack.on('error', () => undefined);
       const hash = createHash('sha256');
       const stored = { n: 0 };
       let raw = 0;
@@ -211,10 +214,19 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
       walking.catch(() => undefined);
       const body = Readable.from(hashing(hash, stored, progress)(compressStream(counted(pack as unknown as AsyncIterable<Buffer>, (n) => (raw += n)), job.compression, job.level)), BYTES);
       const writing = destination.writeStream(job.id, s.file, body).catch((err: Error) => {
-        pack.destroy(err);
+        pack.destroy(); // the walker stops at its next write; the error is the writer's
         throw err;
       });
-      const [st] = await Promise.all([walking, writing]);
+      // Which failure is the cause: a full destination makes the walker fail too (on the pack its
+      // reader destroyed); a read error reaches the writer as the same error (or as its cause).
+      const [walked, written] = await Promise.allSettled([walking, writing]);
+      if (written.status === 'rejected') {
+        const w = written.reason as { cause?: unknown };
+        if (walked.status === 'rejected' && (w === walked.reason || w.cause === walked.reason)) throw walked.reason;
+        throw written.reason;
+      }
+      if (walked.status === 'rejected') throw walked.reason;
+      const st = walked.value;
       for (const sk of st.skipped) events.warning(`${s.mountPoint}/${sk.path}: ${sk.type} not archived (tar cannot carry it)`);
       for (const w of st.warnings) events.warning(`${s.mountPoint}/${w}`);
       const info: ArchiveInfo = {

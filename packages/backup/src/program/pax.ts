@@ -189,3 +189,38 @@ export function encodeEntry(h: WriteHeader, body?: Buffer): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+/**
+ * A file entry streamed into `pack` after its header. Every failure (the pack destroyed because
+ * the destination failed, a bad size) reaches the caller as a rejected `write` or `end`, never as
+ * an 'error' event nobody listens to (which ended the sidecar with a stack trace), and a write
+ * never waits for a 'drain' that a destroyed entry will not send.
+ */
+export interface EntryWriter {
+  write(chunk: Buffer): Promise<void>;
+  end(): Promise<void>;
+}
+
+export function entryWriter(pack: Pack, header: TarHeader): EntryWriter {
+  let done!: () => void;
+  let failed!: (e: Error) => void;
+  const finished = new Promise<void>((res, rej) => {
+    done = res;
+    failed = rej;
+  });
+  finished.catch(() => undefined); // observed through write/end
+  const sink = pack.entry({ ...header } as never, (err?: Error | null) => (err ? failed(err) : done())) as unknown as NodeJS.WritableStream & NodeJS.EventEmitter;
+  sink.on('error', (err: Error) => failed(err));
+  return {
+    async write(chunk) {
+      if (sink.write(chunk)) return;
+      await Promise.race([new Promise<void>((res) => sink.once('drain', () => res())), finished.then(() => {
+        throw new Error('tar entry ended while being written');
+      })]);
+    },
+    async end() {
+      sink.end();
+      await finished;
+    },
+  };
+}

@@ -6,11 +6,10 @@
  * 9 GiB file with 3 bytes of data costs a few syscalls, not 9 GiB of reads; they are recreated by
  * writing each segment at its offset and setting the size (the gaps stay unallocated).
  */
-import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { Pack } from 'tar-stream';
 import type { Fsx } from './fsx.js';
-import { writePax, type WriteHeader } from './pax.js';
+import { entryWriter, writePax, type WriteHeader } from './pax.js';
 
 export type Segment = [offset: number, length: number];
 
@@ -96,16 +95,8 @@ export async function writeSparse(pack: Pack, fd: number, base: WriteHeader, rea
     size: map.length + data,
     pax: { ...base.pax, 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': base.name, 'GNU.sparse.realsize': String(realSize) },
   });
-  let done!: () => void;
-  let failed!: (e: Error) => void;
-  const finished = new Promise<void>((res, rej) => {
-    done = res;
-    failed = rej;
-  });
-  const sink = pack.entry({ ...header } as never, (err?: Error | null) => (err ? failed(err) : done())) as unknown as NodeJS.WritableStream;
-  const write = async (b: Buffer) => {
-    if (!sink.write(b)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
-  };
+  const sink = entryWriter(pack, header);
+  const write = (b: Buffer) => sink.write(b);
   await write(map);
   let short = false;
   for (const [off, len] of segs) {
@@ -123,8 +114,7 @@ export async function writeSparse(pack: Pack, fd: number, base: WriteHeader, rea
       await write(n === buf.length ? buf : buf.subarray(0, n));
     }
   }
-  sink.end();
-  await finished;
+  await sink.end();
   return data;
 }
 

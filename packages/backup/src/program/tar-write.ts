@@ -8,12 +8,11 @@
  * thread, while compression runs on the thread pool.
  */
 import { isUtf8 } from 'node:buffer';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { Pack } from 'tar-stream';
 import type { EntryCounts, SkippedEntry } from '../model.js';
 import { loadFsx } from './fsx.js';
-import { encodeEntry, writePax, type WriteHeader as Headers } from './pax.js';
+import { encodeEntry, entryWriter, writePax, type WriteHeader as Headers } from './pax.js';
 import { dataSegments, writeSparse } from './sparse.js';
 import { mtimeOf, mtimeRecord } from './times.js';
 import { readXattrs } from './xattrs.js';
@@ -213,14 +212,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
           await entry(pack, { ...base, type: 'file', size: body.length }, body);
           stats.contentBytes += body.length;
         } else {
-          let done!: () => void;
-          let failed!: (e: Error) => void;
-          const finished = new Promise<void>((res, rej) => {
-            done = res;
-            failed = rej;
-          });
-          const header = writePax(pack, { ...base, type: 'file', size });
-          const sink = pack.entry({ ...header } as never, (err?: Error | null) => (err ? failed(err) : done()));
+          const sink = entryWriter(pack, writePax(pack, { ...base, type: 'file', size }));
           let left = size;
           let short = false;
           while (left > 0) {
@@ -236,11 +228,10 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
             left -= r;
             stats.contentBytes += r;
             opts.onProgress?.(0, r);
-            if (!sink.write(r === buf.length ? buf : buf.subarray(0, r))) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+            await sink.write(r === buf.length ? buf : buf.subarray(0, r));
           }
           if (!short && fs.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) warn(`${relText}: grew while being read; archived its first ${size} bytes`);
-          (sink as unknown as { end(): void }).end();
-          await finished;
+          await sink.end();
           stats.entries.files++;
           opts.onProgress?.(1, 0);
           continue;

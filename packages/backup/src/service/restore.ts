@@ -13,6 +13,7 @@ import {
   execInContainer,
   guardResume,
   inspectVolume,
+  inMemoryVolume,
   containersUsingVolume,
   pauseContainer,
   resolveContainer,
@@ -110,6 +111,17 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
   }
 
   const stopIt = !opts.intoVolume && !opts.noStop && target.running;
+  if (stopIt) {
+    // Stopping the target unmounts a tmpfs volume, which empties it: the restore would land in a
+    // mount that vanishes with the sidecar, and the container would start on an empty volume.
+    for (const t of items) {
+      const m = target.mounts.find((x) => x.destination === t.path);
+      const v = m?.type === 'volume' && m.name ? await inspectVolume(ctx.engine, m.name) : undefined;
+      if (v && inMemoryVolume(v)) {
+        throw new UsageError(`volume "${v.name}" (${t.path}) is a tmpfs volume: stopping "${target.name}" for the restore would empty it`, { hint: 'restore with --no-stop (the container keeps running and the volume stays mounted), or into a volume on disk with --into-volume' });
+      }
+    }
+  }
   // A paused target is started and paused again after: it is left as it was found. The guard
   // does the same if this process is killed outright (resume-guard.ts).
   const guard = stopIt ? guardResume(ctx.engine, target.id, 'backup', target.paused ? 'start-paused' : 'start') : undefined;

@@ -10,6 +10,9 @@
 import { Writable } from 'node:stream';
 import { decodeLine, UserError, type ErrorEvent, type ProgressMap, type SidecarEvent } from '@dockside/common';
 import { LineSplitter } from './line-splitter.js';
+import createDebug from 'debug';
+
+const debug = createDebug('dockside:sidecar');
 
 export interface EventReaderOptions<M extends ProgressMap, R> {
   onEvent?: (e: SidecarEvent<M, R>) => void;
@@ -100,6 +103,7 @@ export class EventReader<M extends ProgressMap = ProgressMap, R = unknown> exten
       });
     }
     if (exitCode === 137) return new UserError(`the ${role} sidecar was killed (exit 137)`);
+    debug('the %s sidecar exited %d without an error event; its last lines:\n%s', role, exitCode, this.textTail.join('\n'));
     const tail = this.textTail.slice(-3).join(' | ');
     return new UserError(`the ${role} sidecar failed with exit code ${exitCode}${tail ? `: ${tail}` : ''}`);
   }

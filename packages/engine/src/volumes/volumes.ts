@@ -8,12 +8,19 @@ export interface VolumeInfo {
   driver: string;
   mountpoint: string;
   labels: Record<string, string>;
+  /** The driver's options (`docker volume create -o`): the local driver's `type=tmpfs` lives in memory. */
+  options: Record<string, string>;
+}
+
+/** A local-driver volume backed by tmpfs: its content exists only while some container mounts it. */
+export function inMemoryVolume(v: VolumeInfo): boolean {
+  return v.driver === 'local' && v.options['type'] === 'tmpfs';
 }
 
 export async function inspectVolume(engine: Engine, name: string): Promise<VolumeInfo | undefined> {
   try {
-    const v = (await (await dockerOf(engine)).getVolume(name).inspect()) as { Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> | null };
-    return { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, labels: v.Labels ?? {} };
+    const v = (await (await dockerOf(engine)).getVolume(name).inspect()) as { Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> | null; Options?: Record<string, string> | null };
+    return { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, labels: v.Labels ?? {}, options: v.Options ?? {} };
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `looking up volume "${name}"` });

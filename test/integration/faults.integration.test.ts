@@ -1,0 +1,93 @@
+/**
+ * Faults underneath a backup, with a real engine: a destination that fills up midway, a volume that
+ * fills up during a restore. Each: one clear line, a non-zero exit, no stack trace, nothing left
+ * looking complete, and the volume as it was.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cleanupRun, docker, RUN_ID, RUN_LABEL, requireEngine, runCli, startFixture } from '../support/engine.js';
+import { BASE_IMAGE } from './backup-support.js';
+
+const errorLines = (stderr: string) => stderr.trim().split('\n').filter((l) => l.trim() && !l.trim().startsWith('hint:'));
+
+/** A tmpfs of `size` mounted at a fresh directory (the test runs as root, as CI does). */
+function smallFs(parent: string, name: string, size: string): string {
+  const dir = join(parent, name);
+  mkdirSync(dir);
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `cannot mount a ${size} tmpfs at ${dir} (this suite needs root): ${r.stderr}`);
+  return dir;
+}
+
+function volumeState(container: string): string {
+  return docker('exec', container, 'sh', '-c', 'cd /data && find . -xdev | sort && find . -xdev -type f | sort | xargs sha256sum');
+}
+
+describe('faults: a destination or a volume that fills up', { timeout: 300_000 }, () => {
+  let tmp: string;
+  const mounts: string[] = [];
+  let app: string;
+
+  before(async () => {
+    await requireEngine();
+    tmp = mkdtempSync(join(tmpdir(), 'ds-faults-it-'));
+    // The app's volume is a 64 MiB tmpfs (so a restore into it can fill it up).
+    const vol = `dstest-${RUN_ID}-small`;
+    docker('volume', 'create', '--label', `${RUN_LABEL}=${RUN_ID}`, '--driver', 'local', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=64m', vol);
+    app = startFixture('fullapp', ['--init', '-v', `${vol}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
+    docker('exec', app, 'sh', '-c', 'mkdir -p /data/keep && echo small > /data/keep/a.txt && head -c 24000000 /dev/urandom > /data/big.bin');
+  });
+
+  after(() => {
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
+    cleanupRun();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a backup into a destination that fills up midway: one line saying it is full, exit 1, nothing listed, nothing left; the next run completes', async () => {
+    const dest = smallFs(tmp, 'dest', '12m');
+    mounts.push(dest);
+    const r = await runCli(['backup', app, '--to', dest, '--compress', 'gzip']);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = errorLines(r.stderr);
+    assert.equal(lines.length, 1, `one line, no stack trace:\n${r.stderr}`);
+    assert.match(lines[0] as string, /no space left on device/);
+    assert.ok(!/Node\.js v|\n\s+at /.test(r.stderr), r.stderr);
+    const ls = await runCli(['backup', 'ls', '--from', dest, '--json']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(JSON.parse(ls.stdout), { backups: [], incomplete: [], unreadable: [] }, 'no backup listed, complete or not');
+    assert.deepEqual(readdirSync(dest).filter((n) => !n.startsWith('.dockside-lease')), [], 'nothing left behind');
+    // Room for what is left once the big file is excluded: the next run completes, alone.
+    const ok = await runCli(['backup', app, '--to', dest, '--exclude', 'big.bin', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    const listed = (JSON.parse((await runCli(['backup', 'ls', '--from', dest, '--json'])).stdout) as { backups: Array<{ id: string }> }).backups;
+    assert.equal(listed.length, 1);
+    assert.deepEqual(readdirSync(dest).filter((n) => !n.startsWith('.')), [listed[0]?.id]);
+  });
+
+  test('a restore onto a volume that fills up: one line, exit 1, the volume exactly as it was', async () => {
+    const dest = join(tmp, 'ondisk');
+    const b = await runCli(['backup', app, '--to', dest, '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    // Now the volume holds 24 + 30 MB: staging the 24 MB backup beside it does not fit in 64 MiB.
+    docker('exec', app, 'sh', '-c', 'head -c 30000000 /dev/urandom > /data/new.bin');
+    const before = volumeState(app);
+    // A tmpfs volume empties when its last container stops: the restore refuses to stop the target.
+    const refused = await runCli(['restore', app, '--from', dest, '--yes']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.equal(errorLines(refused.stderr).length, 1, refused.stderr);
+    assert.match(refused.stderr, /is a tmpfs volume: stopping .* would empty it/);
+    assert.match(refused.stderr, /hint: restore with --no-stop/);
+    assert.equal(volumeState(app), before, 'refused: the volume as it was');
+    const r = await runCli(['restore', app, '--from', dest, '--yes', '--no-stop']);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = errorLines(r.stderr);
+    assert.equal(lines.length, 1, `one line, no stack trace:\n${r.stderr}`);
+    assert.match(lines[0] as string, /no space left on the volume at \/data/);
+    assert.equal(volumeState(app), before, 'the volume is as it was (no staged copy left)');
+  });
+});
