@@ -90,4 +90,29 @@ describe('faults: a destination or a volume that fills up', { timeout: 300_000 }
     assert.match(lines[0] as string, /no space left on the volume at \/data/);
     assert.equal(volumeState(app), before, 'the volume is as it was (no staged copy left)');
   });
+
+  test('files changing while read: the backup completes with a warning per file and restores; --strict fails it and keeps nothing', async () => {
+    const busy = startFixture('busyapp', ['--init', '-v', `dstest-${RUN_ID}-busy:/data`, '--label', `${RUN_LABEL}=${RUN_ID}`, BASE_IMAGE, 'sh', '-c',
+      // A 40 MB file, appended to all the time (as a log or a database file would be).
+      'head -c 40000000 /dev/urandom > /data/grow.log; echo still > /data/still.txt; while :; do echo line >> /data/grow.log; done']);
+    await new Promise((r) => setTimeout(r, 500));
+    const dest = join(tmp, 'busy');
+    const warned = await runCli(['backup', busy, '--to', dest, '--compress', 'none', '--json']);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stderr, /\/data\/grow\.log: (grew while being read|file changed as we read it)/);
+    const id = (JSON.parse(warned.stdout) as { id: string }).id;
+    const into = `dstest-${RUN_ID}-busyinto`;
+    const back = await runCli(['restore', busy, '--from', dest, '--id', id, '--into-volume', into, '--yes']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(docker('run', '--rm', '-v', `${into}:/r`, BASE_IMAGE, 'cat', '/r/still.txt'), 'still');
+    docker('volume', 'rm', '-f', into);
+    const strict = await runCli(['backup', busy, '--to', dest, '--compress', 'none', '--strict']);
+    assert.equal(strict.code, 1, strict.stderr);
+    const lines = errorLines(strict.stderr).filter((l) => !/^warning|: (grew|file changed)/.test(l.replace(/^dockside: /, '')));
+    assert.equal(lines.length, 1, strict.stderr);
+    assert.match(lines[0] as string, /1 file changed while being read \(\/data\/grow\.log\); with --strict the backup is not kept/);
+    const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dest, '--json'])).stdout) as { backups: Array<{ id: string }>; incomplete: unknown[] };
+    assert.deepEqual(ls.backups.map((b) => b.id), [id], 'only the first backup');
+    assert.deepEqual(ls.incomplete, []);
+  });
 });

@@ -101,6 +101,8 @@ export interface BackupJob {
   commit: boolean;
   /** Time to live of the destination lease (default 60 s). */
   leaseTtlMs?: number;
+  /** A file that changed while it was read fails the backup (default: a warning). */
+  strict?: boolean;
 }
 
 export interface RestoreItem {

@@ -229,6 +229,10 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
       const st = walked.value;
       for (const sk of st.skipped) events.warning(`${s.mountPoint}/${sk.path}: ${sk.type} not archived (tar cannot carry it)`);
       for (const w of st.warnings) events.warning(`${s.mountPoint}/${w}`);
+      if (job.strict && st.changedCount > 0) {
+        const shown = st.changed.slice(0, 3).map((p) => `${s.mountPoint}/${p}`).join(', ');
+        throw new UserError(`${st.changedCount} file${st.changedCount > 1 ? 's' : ''} changed while being read (${shown}${st.changedCount > 3 ? ', …' : ''}); with --strict the backup is not kept`, { hint: 'back up with --pause or --stop so nothing writes meanwhile, or without --strict to keep it with warnings' });
+      }
       const info: ArchiveInfo = {
         file: s.file,
         kind: s.kind,

@@ -32,6 +32,9 @@ export interface PackStats {
   skipped: SkippedEntry[];
   skippedCount: number;
   warnings: string[];
+  /** Files that changed, were replaced or deleted while read (GNU tar's "file changed as we read it"); `--strict` fails on them. */
+  changed: string[];
+  changedCount: number;
 }
 
 const SLASH = Buffer.from('/');
@@ -64,7 +67,7 @@ async function throttle(pack: Pack): Promise<void> {
 }
 
 export async function packTree(pack: Pack, root: string, opts: PackOptions): Promise<PackStats> {
-  const stats: PackStats = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, contentBytes: 0, skipped: [], skippedCount: 0, warnings: [] };
+  const stats: PackStats = { entries: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 }, contentBytes: 0, skipped: [], skippedCount: 0, warnings: [], changed: [], changedCount: 0 };
   const smallFile = opts.smallFile ?? CHUNK;
   const rootBuf = Buffer.from(root);
   const rootSt = fs.lstatSync(rootBuf, { bigint: true });
@@ -80,6 +83,12 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
   const links = new Map<string, Buffer>();
   const warn = (m: string) => {
     if (stats.warnings.length < 100) stats.warnings.push(m);
+  };
+  /** A file read while it changed: a warning, and counted for --strict (once per file). */
+  const changed = (rel: string, m: string) => {
+    warn(`${rel}: ${m}`);
+    stats.changedCount++;
+    if (stats.changed.length < 100) stats.changed.push(rel);
   };
   if (!fsx) warn('the native addon is missing: sparse files archived dense, xattrs not archived');
   const skip = (path: string, type: string) => {
@@ -187,11 +196,18 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
         continue;
       }
       const size = Number(st.size);
+      let fileChanged = false;
+      const fileChange = (m: string) => {
+        if (!fileChanged) changed(relText, m);
+        fileChanged = true;
+      };
       try {
+        const opened = fs.fstatSync(fd, { bigint: true });
+        if (opened.ino !== st.ino || opened.dev !== st.dev) fileChange('replaced while being read; archived the new file under the old one\'s header');
         const segs = dataSegments(fsx, fd, st);
         if (segs) {
           await throttle(pack);
-          const n = await writeSparse(pack, fd, base, size, segs, warn);
+          const n = await writeSparse(pack, fd, base, size, segs, (m) => fileChange(m.slice(m.indexOf(': ') + 2)));
           stats.contentBytes += n;
           stats.entries.files++;
           opts.onProgress?.(1, n);
@@ -206,7 +222,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
             got += r;
             if (got === buf.length) break;
           }
-          if (got !== size) warn(`${relText}: changed size while being read (${size} -> ${got > size ? 'more' : got} bytes)`);
+          if (got !== size) fileChange(`changed size while being read (${size} -> ${got > size ? 'more' : got} bytes)`);
           const body = buf.subarray(0, Math.min(got, size));
           await throttle(pack);
           await entry(pack, { ...base, type: 'file', size: body.length }, body);
@@ -220,7 +236,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
             let r = short ? 0 : fs.readSync(fd, buf, 0, buf.length, null);
             if (r === 0) {
               // The file shrank while we read it: keep the archive valid, say so.
-              if (!short) warn(`${relText}: shrank while being read; padded with zeros`);
+              if (!short) fileChange('shrank while being read; padded with zeros');
               short = true;
               buf.fill(0);
               r = buf.length;
@@ -230,13 +246,17 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
             opts.onProgress?.(0, r);
             await sink.write(r === buf.length ? buf : buf.subarray(0, r));
           }
-          if (!short && fs.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) warn(`${relText}: grew while being read; archived its first ${size} bytes`);
+          if (!short && fs.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) fileChange(`grew while being read; archived its first ${size} bytes`);
           await sink.end();
           stats.entries.files++;
           opts.onProgress?.(1, 0);
           continue;
         }
       } finally {
+        // GNU tar's rule: times or size different after reading means the copy may be torn.
+        const after = fs.fstatSync(fd, { bigint: true });
+        if (after.nlink === 0n) fileChange('deleted or replaced while being read; archived as it was when opened');
+        else if (after.mtimeNs !== st.mtimeNs || after.ctimeNs !== st.ctimeNs || after.size !== st.size) fileChange('file changed as we read it');
         fs.closeSync(fd);
       }
       stats.entries.files++;

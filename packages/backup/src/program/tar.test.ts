@@ -174,3 +174,59 @@ test('a file over 8 GiB gets a base-256 size in its header (ustar octal stops at
   for (let i = 125; i < 136; i++) n = n * 256 + (header[i] as number);
   assert.equal(n, size);
 });
+
+test('a file that changes while it is read: a warning per file (for --strict), and the archive stays valid and complete', async () => {
+  const size = 3 * 1024 * 1024;
+  const body = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) body[i] = (i * 7 + 1) & 0xff;
+  const cases: Array<[string, (file: string) => void, RegExp | undefined]> = [
+    ['grows', (f) => fs.appendFileSync(f, 'more'), /grew while being read|file changed as we read it/],
+    ['shrinks', (f) => fs.truncateSync(f, 1000), /shrank while being read; padded with zeros/],
+    ['is touched', (f) => fs.utimesSync(f, new Date('2001-01-01'), new Date('2001-01-01')), /file changed as we read it/],
+    ['is deleted', (f) => fs.unlinkSync(f), /deleted or replaced while being read/],
+    ['is replaced', (f) => (fs.writeFileSync(`${f}.new`, 'other'), fs.renameSync(`${f}.new`, f)), /deleted or replaced while being read/],
+    ['stays as it is', () => undefined, undefined],
+  ];
+  for (const [what, change, expected] of cases) {
+    const base = fs.mkdtempSync(join(tmpdir(), 'ds-tar-chg-'));
+    try {
+      const src = join(base, 'src');
+      fs.mkdirSync(src);
+      fs.writeFileSync(join(src, 'f.bin'), body);
+      fs.writeFileSync(join(src, 'z.txt'), 'after\n');
+      let changed = false;
+      const pack = makePack();
+      const walking = packTree(pack, src, {
+        exclude: () => false,
+        smallFile: 1024,
+        onProgress: (files, bytes) => {
+          if (!changed && files === 0 && bytes > 0) {
+            changed = true;
+            change(join(src, 'f.bin'));
+          }
+        },
+      }).then((s) => {
+        pack.finalize();
+        return s;
+      });
+      const chunks: Buffer[] = [];
+      for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c as Buffer);
+      const stats = await walking;
+      if (expected) {
+        assert.deepEqual(stats.changed, ['f.bin'], `${what}: ${JSON.stringify(stats.warnings)}`);
+        assert.equal(stats.changedCount, 1, what);
+        assert.match(stats.warnings.join('\n'), expected, what);
+      } else {
+        assert.deepEqual(stats.changed, [], `${what}: ${JSON.stringify(stats.warnings)}`);
+      }
+      const dst = join(base, 'dst');
+      fs.mkdirSync(dst);
+      const res = await extractTar(Readable.from([Buffer.concat(chunks)]), dst);
+      assert.equal(res.entries.files, 2, `${what}: every file still in a valid archive`);
+      assert.equal(fs.statSync(join(dst, 'f.bin')).size, size, `${what}: the header's size`);
+      assert.equal(fs.readFileSync(join(dst, 'z.txt'), 'utf8'), 'after\n', what);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  }
+});

@@ -41,6 +41,8 @@ export interface BackupOptions extends DestinationOptions, RetentionPolicy {
   container: string;
   volumes: string[];
   excludes: string[];
+  /** Fail when a file changes while it is read (GNU tar's "file changed as we read it"), instead of warning. */
+  strict?: boolean;
   compression: Compression;
   level?: number;
   pause: boolean;
@@ -226,7 +228,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     },
   };
   const leaseTtlMs = leaseTtl(ctx.env);
-  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, activeAt, token, manifest: manifestBase, ...(leaseTtlMs ? { leaseTtlMs } : {}) };
+  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, activeAt, token, manifest: manifestBase, ...(leaseTtlMs ? { leaseTtlMs } : {}), ...(opts.strict ? { strict: true } : {}) };
   const progress = new ProgressRenderer(ctx.progress, 'backing up');
   const capAdd = ['DAC_READ_SEARCH', ...dest.writeCaps];
   let started = false;
