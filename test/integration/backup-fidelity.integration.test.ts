@@ -13,100 +13,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, startFixture } from '../support/engine.js';
-import { BASE_IMAGE, startS3, type S3Server } from './backup-support.js';
+import { RUN_ID, RUN_LABEL, cleanupRun, createVolume, requireEngine, runCli, startFixture } from '../support/engine.js';
+import { BASE_IMAGE, FIDELITY_FIXTURE_JS as FIXTURE_JS, FIDELITY_SNAPSHOT_JS as SNAPSHOT_JS, runInBackupImage, startS3, type FidelityEntry as Entry, type S3Server } from './backup-support.js';
 
 const label = `${RUN_LABEL}=${RUN_ID}`;
-const BACKUP_IMAGE = `dockside/backup:${IMAGE_TAG}`;
 const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => !l.trim().startsWith('hint:')).length === 1;
 
-/** Node in the backup image, with its native addon (xattrs, utimensat, SEEK_DATA) at hand. */
-const FSX = "const fsx = require('/opt/dockside/fsx.node'), fs = require('fs'), crypto = require('crypto'); const B = (s) => Buffer.from(s);";
-
-const FIXTURE_JS = `${FSX}
-const root = process.argv[1];
-const p = (s) => Buffer.concat([B(root + '/'), Buffer.isBuffer(s) ? s : B(s)]);
-fs.mkdirSync(p('dir/sub'), { recursive: true });
-fs.writeFileSync(p('dir/sub/a.txt'), 'a');
-fs.writeFileSync(p('dir/b.bin'), crypto.randomBytes(3 * 1024 * 1024));
-fs.symlinkSync('dir/b.bin', p('link'));
-// 9 GiB, 3 bytes of data at 5 GiB.
-let fd = fs.openSync(p('sparse.img'), 'w'); fs.ftruncateSync(fd, 9 * 2 ** 30); fs.writeSync(fd, B('abc'), 0, 3, 5 * 2 ** 30); fs.closeSync(fd);
-// A capability (setcap cap_net_bind_service=+ep), an owner, setuid.
-fs.writeFileSync(p('cap-bin'), 'x'); fs.chownSync(p('cap-bin'), 1234, 5678); fs.chmodSync(p('cap-bin'), 0o4755);
-fsx.setXattr(p('cap-bin'), B('security.capability'), Buffer.from([1,0,0,2, 0,4,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,0]));
-fsx.setXattr(p('cap-bin'), B('user.blob'), Buffer.from([0, 0xff, 0x0a, 0x3d]));
-// ACLs: setfacl -m u:1000:r acl.txt; setfacl -d -m u:1000:rx dir/sub.
-const acl = (o, u, g, m, x) => { const e = (t, pe, id) => { const b = Buffer.alloc(8); b.writeUInt16LE(t, 0); b.writeUInt16LE(pe, 2); b.writeUInt32LE(id, 4); return b; };
-  const h = Buffer.alloc(4); h.writeUInt32LE(2); return Buffer.concat([h, e(1, o, 0xffffffff), e(2, u, 1000), e(4, g, 0xffffffff), e(16, m, 0xffffffff), e(32, x, 0xffffffff)]); };
-fs.writeFileSync(p('acl.txt'), 'acl');
-fsx.setXattr(p('acl.txt'), B('system.posix_acl_access'), acl(6, 4, 4, 4, 4));
-fsx.setXattr(p('dir/sub'), B('system.posix_acl_default'), acl(7, 5, 5, 5, 5));
-// setgid and sticky directories, hard links, a newline and invalid UTF-8 in names.
-fs.mkdirSync(p('sgid')); fs.chmodSync(p('sgid'), 0o2775);
-fs.mkdirSync(p('sticky')); fs.chmodSync(p('sticky'), 0o1777);
-fs.writeFileSync(p('sgid/hard1'), 'linked'); fs.linkSync(p('sgid/hard1'), p('hard2'));
-fs.writeFileSync(p('new\\nline'), 'nl');
-fs.writeFileSync(p(Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe])), 'raw');
-// Nanosecond times, deepest first so that directories keep theirs.
-const t = [['dir/sub/a.txt', 1700000000, 123456789], ['dir/b.bin', 1700000001, 1], ['sparse.img', 1700000003, 42], ['cap-bin', 1700000004, 999999999],
-  ['acl.txt', 1700000005, 5], ['sgid/hard1', 1700000006, 6], ['new\\nline', 1700000007, 7], ['link', 1700000002, 999999998],
-  ['dir/sub', 1600000000, 5], ['dir', 1600000001, 700000001], ['sgid', 1600000002, 2], ['sticky', 1600000003, 3]];
-fsx.utimens(p(Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe])), 1700000008, 8, false);
-for (const [f, s, n] of t) fsx.utimens(p(f), s, n, false);
-fsx.utimens(B(root), 1500000000, 123, false);
-`;
-
-/** Every entry: type+mode, owner, size, mtime in ns, data segments with their sha256, allocation, xattrs, link target, hard-link group. */
-const SNAPSHOT_JS = `${FSX}
-const root = B(process.argv[1]);
-const out = [];
-const inodes = new Map();
-function walk(rel) {
-  const abs = rel.length ? Buffer.concat([root, B('/'), rel]) : root;
-  const st = fs.lstatSync(abs, { bigint: true });
-  const e = { path: rel.toString('hex'), mode: st.mode.toString(8), owner: st.uid + ':' + st.gid, mtime: String(st.mtimeNs) };
-  if (st.isFile()) {
-    e.size = String(st.size);
-    const fd = fs.openSync(abs, 'r');
-    const segs = [];
-    for (let off = 0; off < Number(st.size);) {
-      const d = fsx.seekData(fd, off); if (d < 0) break;
-      const h = fsx.seekHole(fd, d);
-      const buf = Buffer.alloc(h - d); fs.readSync(fd, buf, 0, buf.length, d);
-      segs.push(d + '+' + (h - d) + ':' + crypto.createHash('sha256').update(buf).digest('hex'));
-      off = h;
-    }
-    fs.closeSync(fd);
-    e.data = segs.join(',');
-    e.sparse = st.blocks * 512n < st.size;
-    if (st.nlink > 1n) { const k = st.dev + ':' + st.ino; if (!inodes.has(k)) inodes.set(k, e.path); e.linkgroup = inodes.get(k); }
-  }
-  if (st.isSymbolicLink()) e.target = fs.readlinkSync(abs, { encoding: 'buffer' }).toString('hex');
-  e.xattrs = fsx.listXattrs(abs).map((n) => n.toString() + '=' + fsx.getXattr(abs, n).toString('hex')).sort();
-  out.push(e);
-  if (st.isDirectory()) for (const n of fs.readdirSync(abs, { encoding: 'buffer' }).sort(Buffer.compare)) walk(rel.length ? Buffer.concat([rel, B('/'), n]) : n);
-}
-walk(Buffer.alloc(0));
-process.stdout.write(JSON.stringify(out));
-`;
-
-interface Entry {
-  path: string;
-  mode: string;
-  owner: string;
-  mtime: string;
-  size?: string;
-  data?: string;
-  sparse?: boolean;
-  linkgroup?: string;
-  target?: string;
-  xattrs: string[];
-}
-
-function inBackupImage(mount: string[], js: string, arg: string): string {
-  return docker('run', '--rm', '--label', label, ...mount, '--entrypoint', 'node', BACKUP_IMAGE, '-e', js, arg);
-}
+const inBackupImage = (mount: string[], js: string, arg: string) => runInBackupImage(label, mount, js, arg);
 const snapshotVolume = (vol: string): Entry[] => JSON.parse(inBackupImage(['-v', `${vol}:/v:ro`], SNAPSHOT_JS, '/v')) as Entry[];
 const snapshotDir = (dir: string): Entry[] => JSON.parse(inBackupImage(['-v', `${dir}:/v:ro`], SNAPSHOT_JS, '/v')) as Entry[];
 const hex = (s: string | Buffer) => Buffer.from(s).toString('hex');

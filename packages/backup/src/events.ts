@@ -3,7 +3,7 @@
  * `protocol.ts`): its progress steps by name, and the result of each job. Warnings and errors are
  * the protocol's own `warning` and `error` events. Plain types, no I/O.
  */
-import type { ArchiveInfo, Manifest } from './model.js';
+import type { ArchiveInfo, Manifest, SnapshotSummary } from './model.js';
 
 /** A type alias, not an interface: ProgressMap needs an index signature. */
 export type BackupProgress = {
@@ -25,6 +25,8 @@ export type BackupProgress = {
 export type BackupJobResult =
   /** A committed backup. */
   | { manifest: Manifest }
+  /** A snapshot written into a repository. */
+  | { snapshot: SnapshotSummary }
   /** The --dump step of a backup that a later step commits. */
   | { archives: ArchiveInfo[] }
   | { restored: Array<{ file: string; path: string }> }

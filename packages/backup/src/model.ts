@@ -143,7 +143,65 @@ export interface DumpOutJob {
   archive: { file: string; sha256: string; bytes: number };
 }
 
-export type Job = BackupJob | RestoreJob | VerifyJob | DumpOutJob;
+/** A repository (restic's format) as the sidecar sees it: its directory and the password file copied in. */
+export interface RepositoryConfig {
+  root: string;
+  passwordFile: string;
+}
+
+/** One snapshot of the sources into a repository (`dockside backup --to <repository>`). */
+export interface RepoBackupJob {
+  op: 'repo-backup';
+  repository: RepositoryConfig;
+  sources: SourceSpec[];
+  /** All --exclude patterns as given (recorded in the snapshot). */
+  excludes: string[];
+  /** The snapshot's hostname: fixed per target container, so the parent is found again. */
+  hostname: string;
+  tags: string[];
+}
+
+/** One directory of a snapshot restored into one mount of the target. */
+export interface RepoRestoreItem {
+  /** The directory in the snapshot (the mount path it was backed up from). */
+  from: string;
+  /** Directory in the sidecar to restore into (replaced). */
+  path: string;
+  nested?: string[];
+  excludes?: string[];
+}
+
+export interface RepoRestoreJob {
+  op: 'repo-restore';
+  repository: RepositoryConfig;
+  /** Full snapshot id. */
+  snapshot: string;
+  items: RepoRestoreItem[];
+}
+
+/** What `dockside backup --to <repository>` reports: the snapshot and what it took. */
+export interface SnapshotSummary {
+  id: string;
+  time: string;
+  hostname: string;
+  paths: string[];
+  tags: string[];
+  parent?: string;
+  files: number;
+  dirs: number;
+  /** Files the parent had unchanged (not read again). */
+  unchangedFiles: number;
+  /** Bytes of file content read. */
+  readBytes: number;
+  newBlobs: number;
+  /** Plaintext bytes of the new blobs. */
+  newBytes: number;
+  /** Bytes added to the repository (packs, compressed and sealed). */
+  storedBytes: number;
+  warnings: string[];
+}
+
+export type Job = BackupJob | RestoreJob | VerifyJob | DumpOutJob | RepoBackupJob | RepoRestoreJob;
 
 export function extensionFor(c: Compression): string {
   return c === 'zstd' ? '.zst' : c === 'gzip' ? '.gz' : '';

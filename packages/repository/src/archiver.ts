@@ -27,6 +27,15 @@ export interface BackupRoot {
   source: string;
   /** Absolute path it has in the snapshot (its mount path). */
   path: string;
+  /** Leave out what this matches: the path relative to the root ("cache/x"), '/'-separated. */
+  exclude?: (rel: string) => boolean;
+}
+
+/** Running totals, reported after each file: files and bytes gone through (read or unchanged), bytes stored. */
+export interface ArchiverProgress {
+  files: number;
+  bytes: number;
+  stored: number;
 }
 
 export interface BackupOptions {
@@ -41,6 +50,11 @@ export interface BackupOptions {
   timeNs?: bigint;
   ignoreCtime?: boolean;
   ignoreInode?: boolean;
+  /** The --exclude patterns, recorded in the snapshot (restic's `excludes`). */
+  excludes?: string[];
+  onProgress?: (p: ArchiverProgress) => void;
+  /** Every file has been read; only the last packs, the index and the snapshot remain to write. */
+  onReadDone?: () => void;
 }
 
 export interface BackupStats extends BlobStats {
@@ -56,6 +70,12 @@ export interface BackupResult {
   id: string;
   snapshot: Snapshot;
   stats: BackupStats;
+}
+
+/** An exclude rule and the path, relative to its root, of what is being looked at. */
+interface Excluding {
+  exclude: (rel: string) => boolean;
+  rel: string;
 }
 
 interface VirtualDir {
@@ -89,6 +109,7 @@ export class Archiver {
   private readonly blobs: Blobs;
   private readonly stats: BackupStats;
   private readonly names: Names;
+  private readonly progressed: ArchiverProgress = { files: 0, bytes: 0, stored: 0 };
 
   constructor(
     private readonly repo: Repository,
@@ -127,6 +148,7 @@ export class Archiver {
       if (p) parent = { id: p.id, tree: p.snapshot.tree };
     }
     const tree = await this.saveVirtual(virt, parent?.tree);
+    this.opts.onReadDone?.();
     await this.blobs.flush();
     Object.assign(this.stats, this.blobs.stats);
     const { username, uid, gid } = currentUser();
@@ -139,6 +161,7 @@ export class Archiver {
       username,
       ...(uid ? { uid } : {}),
       ...(gid ? { gid } : {}),
+      ...(this.opts.excludes && this.opts.excludes.length ? { excludes: this.opts.excludes } : {}),
       ...(this.opts.tags && this.opts.tags.length ? { tags: this.opts.tags } : {}),
     };
     const id = await this.repo.saveJson('snapshot', snapshot);
@@ -199,20 +222,22 @@ export class Archiver {
         nodes.push(node);
       } else {
         const st = await fs.lstat(c.source, { bigint: true });
-        nodes.push(await this.entry(name, Buffer.from(c.source), st, prev));
+        nodes.push(await this.entry(name, Buffer.from(c.source), st, prev, undefined, c.exclude ? { exclude: c.exclude, rel: '' } : undefined));
       }
     }
     return this.blobs.save('tree', serializeTree(nodes));
   }
 
   /** Paths are Buffers from here on: a name that is not UTF-8 is still read (restic stores it as U+FFFD). */
-  private async saveDir(dir: Buffer, parentTree: string | undefined): Promise<string> {
+  private async saveDir(dir: Buffer, parentTree: string | undefined, ex: Excluding | undefined): Promise<string> {
     const before = await this.parentNodes(parentTree);
     const raw = await fs.readdir(dir, { encoding: 'buffer' });
     const nodes: TreeNode[] = [];
     for (const nb of raw) {
       const name = nb.toString('utf8');
       const raw = Buffer.from(name, 'utf8').equals(nb) ? undefined : nb;
+      const sub = ex ? { exclude: ex.exclude, rel: ex.rel ? `${ex.rel}/${name}` : name } : undefined;
+      if (sub && sub.exclude(sub.rel)) continue;
       const p = Buffer.concat([dir, SLASH, nb]);
       let st: BigIntStats;
       try {
@@ -221,23 +246,29 @@ export class Archiver {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed while we walk
         throw err;
       }
-      nodes.push(await this.entry(name, p, st, before.get(nb.toString('latin1')), raw));
+      nodes.push(await this.entry(name, p, st, before.get(nb.toString('latin1')), raw, sub));
     }
     return this.blobs.save('tree', serializeTree(nodes));
   }
 
-  private async entry(name: string, p: Buffer, st: BigIntStats, prev: TreeNode | undefined, rawName?: Buffer): Promise<TreeNode> {
+  private async entry(name: string, p: Buffer, st: BigIntStats, prev: TreeNode | undefined, rawName?: Buffer, ex?: Excluding): Promise<TreeNode> {
     const node = await this.node(name, p, st);
     if (rawName) node.rawName = rawName;
     if (node.type === 'dir') {
       this.stats.dirs++;
-      node.subtree = await this.saveDir(p, prev?.type === 'dir' ? prev.subtree : undefined);
+      node.subtree = await this.saveDir(p, prev?.type === 'dir' ? prev.subtree : undefined, ex);
     } else if (node.type === 'file') {
       this.stats.files++;
       if (prev && this.unchanged(prev, st)) {
         node.content = prev.content ?? [];
         this.stats.unchangedFiles++;
       } else node.content = await this.saveFile(p, Number(st.size));
+      if (this.opts.onProgress) {
+        this.progressed.files++;
+        this.progressed.bytes += Number(st.size);
+        this.progressed.stored = this.blobs.stats.storedBytes;
+        this.opts.onProgress(this.progressed);
+      }
     }
     return node;
   }

@@ -55,26 +55,29 @@ export class MasterIndex {
 
   static async load(repo: Repository): Promise<MasterIndex> {
     const idx = new MasterIndex();
-    const files = await repo.backend.list('index');
-    const loaded: Array<{ id: string; json: IndexJson }> = [];
-    const superseded = new Set<string>();
-    for (const f of files) {
-      const json = await repo.loadJson<IndexJson>('index', f.name);
-      for (const s of json.supersedes ?? []) superseded.add(s);
-      loaded.push({ id: f.name, json });
-    }
-    for (const { id, json } of loaded) {
-      if (superseded.has(id)) continue;
+    for (const { id, json } of await loadIndexFiles(repo)) {
       idx.files.push(id);
-      for (const p of json.packs ?? []) {
-        idx.addPack(
-          p.id,
-          (p.blobs ?? []).map((b) => ({ id: b.id, type: b.type, offset: b.offset, length: b.length, ...(b.uncompressed_length === undefined ? {} : { uncompressedLength: b.uncompressed_length }) })),
-        );
-      }
+      for (const p of json.packs ?? []) idx.addPack(p.id, packedBlobs(p));
     }
     return idx;
   }
+}
+
+/** The blobs of one pack entry of an index file, as PackedBlobs. */
+export function packedBlobs(p: IndexJson['packs'][number]): PackedBlob[] {
+  return (p.blobs ?? []).map((b) => ({ id: b.id, type: b.type, offset: b.offset, length: b.length, ...(b.uncompressed_length === undefined ? {} : { uncompressedLength: b.uncompressed_length }) }));
+}
+
+/** Every index file that no other one supersedes, parsed. */
+export async function loadIndexFiles(repo: Repository): Promise<Array<{ id: string; json: IndexJson }>> {
+  const loaded: Array<{ id: string; json: IndexJson }> = [];
+  const superseded = new Set<string>();
+  for (const f of await repo.backend.list('index')) {
+    const json = await repo.loadJson<IndexJson>('index', f.name);
+    for (const s of json.supersedes ?? []) superseded.add(s);
+    loaded.push({ id: f.name, json });
+  }
+  return loaded.filter((l) => !superseded.has(l.id));
 }
 
 export function indexJson(packs: Array<{ id: string; blobs: readonly PackedBlob[] }>, supersedes?: string[]): IndexJson {

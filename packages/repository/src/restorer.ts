@@ -6,6 +6,7 @@
  * not written (the file stays sparse). Hard links (same inode and device, links > 1) are relinked.
  */
 import { constants as C, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { Blobs } from './blobs.js';
 import { CorruptRepositoryError, RepositoryUsageError } from './errors.js';
 import type { FsExtras } from './fs-extras.js';
@@ -21,6 +22,8 @@ export interface RestoreOptions {
   fsx?: FsExtras;
   /** Set owners (needs root or CAP_CHOWN); default: when running as root. */
   chown?: boolean;
+  /** After each file written. */
+  onProgress?: (s: RestoreStats) => void;
 }
 
 export interface RestoreStats {
@@ -76,6 +79,42 @@ export class Restorer {
     }
   }
 
+  /**
+   * Find the directory at absolute `path` in the snapshot's tree (a mount path such as /data) and
+   * restore what it holds into `target` (new or empty). Returns the directory's own node, whose
+   * metadata the caller applies to the place it ends up (a mount point), with applyMeta.
+   */
+  async restorePath(rootTree: string, path: string, target: string): Promise<TreeNode> {
+    const node = await this.lookup(rootTree, path);
+    await this.restoreTree(node.subtree as string, target);
+    return node;
+  }
+
+  /** The node of a directory at an absolute path of a snapshot. */
+  async lookup(rootTree: string, path: string): Promise<TreeNode> {
+    const parts = path.split('/').filter(Boolean);
+    if (parts.length === 0) throw new RepositoryUsageError('cannot look up / in a snapshot: name a directory in it');
+    let tree = rootTree;
+    let node: TreeNode | undefined;
+    for (const [i, part] of parts.entries()) {
+      node = parseTree(await this.blobs.load('tree', tree)).nodes.find((n) => n.name === part);
+      const here = `/${parts.slice(0, i + 1).join('/')}`;
+      if (!node) throw new RepositoryUsageError(`the snapshot holds no ${here}`);
+      if (node.type !== 'dir' || !node.subtree) throw new RepositoryUsageError(`${here} in the snapshot is a ${node.type}, not a directory`);
+      tree = node.subtree;
+    }
+    return node as TreeNode;
+  }
+
+  /** Owner, mode, xattrs and times of `node` onto an existing path (a mount point after a swap). */
+  async applyMeta(node: TreeNode, path: string): Promise<void> {
+    await this.meta(node, Buffer.from(path));
+  }
+
+  get restoreStats(): RestoreStats {
+    return this.stats;
+  }
+
   async restoreTree(treeId: string, target: string): Promise<void> {
     await fs.mkdir(target, { recursive: true, mode: 0o700 });
     const st = await fs.lstat(target);
@@ -85,7 +124,7 @@ export class Restorer {
   }
 
   private async dir(treeId: string, dir: Buffer, where: string): Promise<void> {
-    const tree = parseTree(await this.blobs.load('tree', treeId));
+    const tree = parseTree(await this.blobs.load('tree', treeId).catch((err: unknown) => Promise.reject(affecting(err, `the directory ${where}`))));
     const seen = new Set<string>();
     const dirs: Array<{ node: TreeNode; path: Buffer }> = [];
     for (const node of tree.nodes) {
@@ -137,11 +176,8 @@ export class Restorer {
     let off = 0;
     try {
       for (const id of node.content ?? []) {
-        const b = await this.blobs.load('data', id);
-        if (!isZero(b)) {
-          let done = 0;
-          while (done < b.length) done += (await fh.write(b, done, b.length - done, off + done)).bytesWritten;
-        }
+        const b = await this.blobs.load('data', id).catch((err: unknown) => Promise.reject(affecting(err, where)));
+        await writeData(fh, b, off);
         off += b.length;
       }
       if (off !== (node.size ?? 0)) throw new CorruptRepositoryError(`${where}: its blobs hold ${off} bytes, the node says ${node.size ?? 0}`);
@@ -151,6 +187,7 @@ export class Restorer {
     }
     this.stats.files++;
     this.stats.bytes += off;
+    this.opts.onProgress?.(this.stats);
     if (key) this.hardlinks.set(key, p);
     return false;
   }
@@ -180,10 +217,44 @@ export class Restorer {
   }
 }
 
-function isZero(b: Buffer): boolean {
-  // Compare 8 bytes at a time where aligned; most blobs fail on the first word.
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+/** A damaged blob's error, naming the file (or directory) it belongs to. */
+function affecting(err: unknown, what: string): unknown {
+  if (!(err instanceof CorruptRepositoryError)) return err;
+  return new CorruptRepositoryError(`${what}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
+}
+
+const PAGE = 4096;
+const ZEROS = Buffer.alloc(1 << 20);
+
+/** Whether b[start, end) holds only zeros (memcmp against a zero buffer, 1 MiB at a time). */
+function zeroRange(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i += ZEROS.length) {
+    const n = Math.min(ZEROS.length, end - i);
+    if (!b.subarray(i, i + n).equals(ZEROS.subarray(0, n))) return false;
+  }
   return true;
+}
+
+/**
+ * Write a blob at `off`, leaving out its zero pages (aligned to the file's 4 KiB pages), so that
+ * a sparse file comes back with the holes it had, not only where whole blobs were zero.
+ */
+async function writeData(fh: FileHandle, b: Buffer, off: number): Promise<void> {
+  let runStart = -1;
+  const flush = async (end: number) => {
+    if (runStart < 0) return;
+    let done = runStart;
+    while (done < end) done += (await fh.write(b, done, end - done, off + done)).bytesWritten;
+    runStart = -1;
+  };
+  if (zeroRange(b, 0, b.length)) return;
+  for (let start = 0; start < b.length; ) {
+    const end = Math.min(b.length, start + PAGE - ((off + start) % PAGE));
+    if (zeroRange(b, start, end)) await flush(start);
+    else if (runStart < 0) runStart = start;
+    start = end;
+  }
+  await flush(b.length);
 }
 
 async function mkfifo(p: Buffer): Promise<boolean> {

@@ -363,7 +363,7 @@ function applyRoot(path: string, m: RootMeta | undefined, events: JobEvents): vo
 }
 
 /** Paths under `root` (relative) that `patterns` exclude; a matching directory is not entered. */
-function matching(root: string, patterns: string[]): string[] {
+export function matching(root: string, patterns: string[]): string[] {
   if (patterns.length === 0) return [];
   const ex = makeExcluder(patterns);
   const out: string[] = [];
@@ -393,7 +393,7 @@ const child = (dir: Buffer, n: Buffer) => Buffer.concat([dir, Buffer.from('/'), 
  * nested mount point stays (renaming it fails with EBUSY, and its volume is restored on its own);
  * a directory above one is swapped level by level, so no mount is ever moved or removed.
  */
-function swapLevel(live: Buffer, staged: Buffer | undefined, old: Buffer, nested: string[], skip: Set<string>): void {
+export function swapLevel(live: Buffer, staged: Buffer | undefined, old: Buffer, nested: string[], skip: Set<string>): void {
   fs.mkdirSync(old, { mode: 0o700 });
   const kept = new Set<string>();
   for (const n of listNames(live as unknown as string)) {

@@ -13,6 +13,7 @@ import { runProgram } from '@dockside/sidecar-kit';
 import type { Job, S3Credentials } from '../model.js';
 import { openDestination } from '../destination/destination.js';
 import { jobEvents, runBackup, runDumpOut, runRestore, runVerify } from './jobs.js';
+import { runRepoBackup, runRepoRestore } from './repo-jobs.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
@@ -30,10 +31,19 @@ async function run(): Promise<number> {
   const job = readJob();
   // Restored files get exactly the modes in the archive.
   process.umask(0);
+  const events = jobEvents(process.stderr);
+  // Repository jobs: the repository's directory and a password file (/etc/dockside/repo-password, 0400).
+  if (job.op === 'repo-backup') {
+    await runRepoBackup(job, events);
+    return 0;
+  }
+  if (job.op === 'repo-restore') {
+    await runRepoRestore(job, events);
+    return 0;
+  }
   let creds: S3Credentials | undefined;
   if (job.destination.kind === 's3' && job.destination.credentialsFile) creds = JSON.parse(readFileSync(job.destination.credentialsFile, 'utf8')) as S3Credentials;
   const destination = await openDestination(job.destination, creds);
-  const events = jobEvents(process.stderr);
   switch (job.op) {
     case 'backup':
       await runBackup(job, destination, events);

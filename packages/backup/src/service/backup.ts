@@ -35,6 +35,8 @@ import { hasPolicy, type RetentionPolicy } from '../retention.js';
 import { pruneDestination, type PruneResult } from './catalog.js';
 import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { ProgressRenderer } from './progress.js';
+import { repositoryPath } from '../destination/repository.js';
+import { runRepositoryBackup, type RepositoryBackupResult } from './repo-backup.js';
 import { BACKUP_ID_LABEL, runJob, type ServiceContext } from './job-runner.js';
 
 export interface BackupOptions extends DestinationOptions, RetentionPolicy {
@@ -51,6 +53,10 @@ export interface BackupOptions extends DestinationOptions, RetentionPolicy {
   dump?: string;
   dumpAs?: string;
   dumpOnly: boolean;
+  /** A repository destination's password file (else RESTIC_PASSWORD_FILE, else RESTIC_PASSWORD). */
+  passwordFile?: string;
+  /** A repository snapshot's hostname (default: the container's name). */
+  host?: string;
 }
 
 export interface BackupResult {
@@ -177,7 +183,7 @@ function leaseTtl(env: NodeJS.ProcessEnv): number | undefined {
   return Number.isFinite(v) && v > 0 ? Math.round(v * 1000) : undefined;
 }
 
-export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promise<BackupResult> {
+export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promise<BackupResult | RepositoryBackupResult> {
   if (opts.pause && opts.stop) throw new UsageError('--pause and --stop exclude each other');
   if (opts.dumpOnly && !opts.dump) throw new UsageError('--dump-only needs --dump "<command>"');
   if (opts.dump && !opts.dumpAs) throw new UsageError('--dump needs --dump-as <file name>, e.g. --dump-as all.sql');
@@ -194,6 +200,13 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   }
   const spec = parseDestination(opts.destination);
   if (spec.kind === 'dir') await refuseDestinationInside(spec.path, mounts);
+  // A directory holding a `config` is a repository in restic's format: one snapshot, incremental.
+  const repoPath = await repositoryPath(opts.destination, opts.passwordFile);
+  if (repoPath) {
+    const repoSources = mounts.map((m) => ({ kind: m.type === 'volume' ? ('volume' as const) : ('bind' as const), name: m.name, mountPoint: m.destination, nested: nestedMounts(target, m), excludes: excludesFor(m.destination, opts.excludes) }));
+    return runRepositoryBackup(ctx, opts, target, mounts, repoSources, repoPath);
+  }
+  if (opts.host) throw new UsageError('--host names a repository snapshot\'s hostname; this destination is an archive directory', { hint: 'create a repository there with `dockside repo init`, or leave --host out' });
   const dest = await resolveDestination(opts, ctx.env, 'write');
   const destination = await dest.open();
   // Unique (a random suffix), and created exclusively by the sidecar: never another run's.

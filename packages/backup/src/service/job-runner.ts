@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { UserError, type SidecarEvent } from '@dockside/common';
-import { EventReader, OutputBuffer, runSidecar, type Engine, type SidecarMount, type TargetContainer } from '@dockside/engine';
+import { EventReader, OutputBuffer, runSidecar, type Engine, type SidecarFile, type SidecarMount, type TargetContainer } from '@dockside/engine';
 import type { BackupJobResult, BackupProgress } from '../events.js';
 import type { Job } from '../model.js';
 import type { ResolvedDestination } from '../destination/resolve.js';
@@ -33,6 +33,8 @@ export interface JobRun {
   joinVolumes: boolean;
   capAdd: string[];
   mounts?: SidecarMount[];
+  /** More files copied in before start (a repository's password). */
+  files?: SidecarFile[];
   readOnlyDestination: boolean;
   backupId?: string;
   stdin?: Readable;
@@ -71,7 +73,7 @@ export async function runJob(ctx: ServiceContext, run: JobRun): Promise<{ result
       ...(run.target ? { target: run.target } : {}),
       join: { volumes: run.joinVolumes },
       cmd: ['run'],
-      files: [{ path: '/etc/dockside/job.json', content: JSON.stringify(run.job), mode: 0o400 }, ...run.destination.files],
+      files: [{ path: '/etc/dockside/job.json', content: JSON.stringify(run.job), mode: 0o400 }, ...run.destination.files, ...(run.files ?? [])],
       mounts: [...run.destination.mounts(run.readOnlyDestination), ...(run.mounts ?? [])],
       capAdd: run.capAdd,
       networkMode: run.destination.networkMode,

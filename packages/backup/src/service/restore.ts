@@ -27,6 +27,8 @@ import { resolveManifest } from './catalog.js';
 import { mountIdentity, nestedMounts } from './backup.js';
 import { resolveDestination, type DestinationOptions } from '../destination/resolve.js';
 import { ProgressRenderer } from './progress.js';
+import { repositoryPath } from '../destination/repository.js';
+import { runRepositoryRestore } from './repo-restore.js';
 import { runJob, type ServiceContext } from './job-runner.js';
 
 export interface RestoreOptions extends DestinationOptions {
@@ -41,6 +43,10 @@ export interface RestoreOptions extends DestinationOptions {
   force?: boolean;
   /** Ask the user (TTY); absent: --yes is required. */
   confirm?: (question: string) => Promise<boolean>;
+  /** A repository's password file (else RESTIC_PASSWORD_FILE, else RESTIC_PASSWORD). */
+  passwordFile?: string;
+  /** With a repository and --id latest: the snapshot hostname to look for (default: the container's name). */
+  host?: string;
 }
 
 export interface RestoreResult {
@@ -68,6 +74,8 @@ function pickArchives(m: Manifest, wanted: string[], kind: 'data' | 'dump'): Arc
 
 export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Promise<RestoreResult> {
   const target = await resolveContainer(ctx.engine, opts.container);
+  const repoPath = await repositoryPath(opts.destination, opts.passwordFile);
+  if (repoPath) return runRepositoryRestore(ctx, opts, target, repoPath);
   const dest = await resolveDestination(opts, ctx.env, 'read');
   const destination = await dest.open();
   const manifest = await resolveManifest(destination, opts.id, opts.id === 'latest' ? target.name : undefined);

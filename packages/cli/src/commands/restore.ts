@@ -3,10 +3,13 @@ import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
 import { listFlag } from '../lib/flags.js';
 import { destinationOptions, networkFlag, s3Flags } from '../lib/backup-flags.js';
 import { imageRef, ROLE } from '../lib/images-catalog.js';
+import { passwordFileFlag } from '../lib/repo-flags.js';
 
 export default class Restore extends DocksideCommand {
   static override summary = "Restore a container's volumes from a backup.";
   static override description = `Verifies the backup's archives (size and sha256) before anything changes, extracts each into a staging folder on its volume, checks the sha256 again, and only then swaps the restored tree in: a corrupt or truncated archive leaves the volume exactly as it was. Volumes are matched by mount path (then by volume name). Owners, modes (setuid/setgid/sticky), mtimes, symlinks, hard links, FIFOs and devices come back as they were; files the backup does not hold are removed, except what its --exclude left out and nested mount points. --into-volume refuses a volume a running container mounts unless --force.
+
+From a repository (a directory holding restic's \`config\`): --id names a snapshot (dockside's or restic's own; default the latest of this container), each of its paths goes into the mount at that path; every blob's MAC, hash and length is checked while staging and the volumes are swapped only when all matched.
 
 The container is stopped during the restore and started again after, unless --no-stop. --into-volume restores into a new named volume instead, to test a backup without touching production. --load pipes a --dump file into a command in the (running) container, e.g. psql.`;
 
@@ -27,6 +30,8 @@ The container is stopped during the restore and started again after, unless --no
     'no-stop': Flags.boolean({ description: 'Do not stop the container during the restore.', default: false, env: 'DOCKSIDE_RESTORE_NO_STOP' }),
     force: Flags.boolean({ description: 'With --into-volume: replace a volume even while a running container mounts it.', default: false, env: 'DOCKSIDE_RESTORE_FORCE' }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation.', default: false, env: 'DOCKSIDE_YES' }),
+    'password-file': passwordFileFlag,
+    host: Flags.string({ description: 'With a repository and --id latest: the snapshot hostname to look for (default: the container\'s name).', env: 'DOCKSIDE_RESTORE_HOST' }),
     ...s3Flags,
     network: networkFlag,
     json: jsonFlag,
@@ -49,6 +54,8 @@ The container is stopped during the restore and started again after, unless --no
         yes: flags.yes,
         force: flags.force,
         ...(confirm ? { confirm } : {}),
+        ...(flags['password-file'] ? { passwordFile: flags['password-file'] } : {}),
+        ...(flags.host ? { host: flags.host } : {}),
       },
     );
     if (flags.json) return this.printJson(r);

@@ -39,7 +39,7 @@ export async function runDockside(ctx: ActionContext, run: ActionRun, action: Ex
     { engine: ctx.engine, version: ctx.version, session: run.runId, image: ctx.backupImage, env: process.env, progress: progress as unknown as { write(s: string): unknown } },
     { ...args, container: run.job.container.id },
   ).then(
-    (r) => ({ ok: true as const, id: r.manifest.id }),
+    (r) => ({ ok: true as const, id: 'snapshot' in r ? `snapshot ${r.snapshot.id.slice(0, 8)}` : r.manifest.id }),
     (err: unknown) => ({ ok: false as const, message: err instanceof Error ? err.message : String(err) }),
   );
   const timer = timeoutAfter(run.job.timeoutMs);

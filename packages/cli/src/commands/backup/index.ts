@@ -3,12 +3,13 @@ import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 import { listFlag } from '../../lib/flags.js';
 import { destinationOptions, networkFlag, retentionFlags, retentionOptions, s3Flags } from '../../lib/backup-flags.js';
 import { imageRef, ROLE } from '../../lib/images-catalog.js';
+import { passwordFileFlag } from '../../lib/repo-flags.js';
 
 export default class Backup extends DocksideCommand {
   static override summary = "Back up a container's volumes to a directory or S3.";
   static override description = `Starts the backup sidecar with the container's volumes (--volumes-from) and streams each named volume and bind mount as its own tar archive, compressed with zstd (default) or gzip, straight to the destination: no temporary archive, bounded memory. A manifest (files, sizes, sha256 of each archive, times, versions) is written last; a backup without one is incomplete, never listed, and cleaned up by the next run.
 
-Destinations: a host directory (/abs/path or file:///abs/path) or s3://bucket/prefix. S3 credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or their *_FILE variants, or AWS_PROFILE) and reach the sidecar as a file, never in its environment, arguments or labels.
+Destinations: a host directory (/abs/path or file:///abs/path) or s3://bucket/prefix. A directory holding a repository (\`dockside repo init\`, or restic's own) gets one encrypted, deduplicated snapshot in restic's format instead: incremental (a file unchanged since the last snapshot of the same --host is not read again), readable by restic itself; the password comes from --password-file, RESTIC_PASSWORD_FILE or RESTIC_PASSWORD and reaches the sidecar as a file. S3 credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or their *_FILE variants, or AWS_PROFILE) and reach the sidecar as a file, never in its environment, arguments or labels.
 
 Consistency: --pause freezes the container while its volumes are read; --stop stops it and starts it again as soon as reading ends; --exec runs a command in it first (a failure fails the backup); --dump stores a command's output (pg_dumpall, mysqldump) as a file in the backup.`;
 
@@ -16,6 +17,7 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
     { description: 'Back up every volume of "app" to a directory:', command: '<%= config.bin %> <%= command.id %> app --to /var/backups/app' },
     { description: 'To S3, keeping 7 daily and 4 weekly backups:', command: '<%= config.bin %> <%= command.id %> app --to s3://backups/app --keep-daily 7 --keep-weekly 4' },
     { description: 'A PostgreSQL dump, data-level:', command: '<%= config.bin %> <%= command.id %> db --to /var/backups/db --dump "pg_dumpall -U postgres" --dump-as all.sql --dump-only' },
+    { description: 'An incremental snapshot into a repository:', command: '<%= config.bin %> <%= command.id %> app --to /var/backups/repo --password-file /root/repo.pw' },
     { description: 'One volume, paused while read, without caches:', command: '<%= config.bin %> <%= command.id %> app --to /backups --volume app-data --pause --exclude "*.tmp" --exclude cache/' },
   ];
 
@@ -34,6 +36,8 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
     'dump-as': Flags.string({ description: 'File name for the --dump output, e.g. all.sql.', env: 'DOCKSIDE_BACKUP_DUMP_AS' }),
     strict: Flags.boolean({ description: 'Fail (and keep nothing) when a file changes, is replaced or is deleted while it is read, instead of warning as GNU tar does ("file changed as we read it").', default: false, env: 'DOCKSIDE_BACKUP_STRICT' }),
     'dump-only': Flags.boolean({ description: 'With --dump: store only the dump, not the volumes.', default: false, env: 'DOCKSIDE_BACKUP_DUMP_ONLY' }),
+    'password-file': passwordFileFlag,
+    host: Flags.string({ description: "With a repository: the snapshot's hostname (default: the container's name; the parent is the last snapshot with it).", env: 'DOCKSIDE_BACKUP_HOST' }),
     ...retentionFlags,
     ...s3Flags,
     network: networkFlag,
@@ -66,8 +70,16 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
         ...(flags.dump ? { dump: flags.dump } : {}),
         ...(flags['dump-as'] ? { dumpAs: flags['dump-as'] } : {}),
         dumpOnly: flags['dump-only'],
+        ...(flags['password-file'] ? { passwordFile: flags['password-file'] } : {}),
+        ...(flags.host ? { host: flags.host } : {}),
       },
     );
+    if ('snapshot' in result) {
+      const s = result.snapshot;
+      if (flags.json) return this.printJson(s);
+      this.log(`snapshot ${s.id.slice(0, 8)} saved${s.parent ? ` (parent ${s.parent.slice(0, 8)})` : ''}: ${s.files} files (${s.unchangedFiles} unchanged), ${formatBytes(s.readBytes)} read, ${formatBytes(s.newBytes)} new, ${formatBytes(s.storedBytes)} stored`);
+      return;
+    }
     const m = result.manifest;
     // Retention that failed after the backup committed: the backup stays; say so, exit 1.
     if (result.pruneError) {
