@@ -75,6 +75,7 @@ async function apply(ctx: ConfigContext, o: ApplyOptions, source: Source, guard:
   guard.check();
   let next: Buffer;
   let label: string;
+  let version: HistoryEntry | undefined;
   if (source.kind === 'content') {
     next = source.content;
     label = source.label;
@@ -91,6 +92,7 @@ async function apply(ctx: ConfigContext, o: ApplyOptions, source: Source, guard:
       });
     }
     next = await store.readVersion(v);
+    version = v;
     label = `${spec.path} (version ${v.n}, ${v.replacedAt})`;
   }
   guard.check();
@@ -108,7 +110,8 @@ async function apply(ctx: ConfigContext, o: ApplyOptions, source: Source, guard:
   guard.check();
   if (store.kind === 'layer') ctx.say(`warning: ${spec.path} is in the image's layer: this change is lost when "${target.name}" is recreated, and no previous version is kept`);
 
-  const staged = await stageFor(store, source, next);
+  // A rollback stages a copy of the kept file itself (its owner, mode and xattrs as they were kept).
+  const staged = (await store.stage(version ? { version: version.n } : { content: next })).staged;
   let committed = false;
   try {
     guard.check();
@@ -136,17 +139,7 @@ async function apply(ctx: ConfigContext, o: ApplyOptions, source: Source, guard:
     ctx.say(`healthy: ${checkText(check)} (${report.health.last}, ${report.health.attempts} attempts in ${report.health.elapsedMs} ms)`);
     return report;
   }
-  return rollBack(ctx, target, spec, store, report, current, check);
-}
-
-/** A rollback stages a copy of the kept file itself (its owner, mode and xattrs as they were kept). */
-async function stageFor(store: FileStore, source: Source, next: Buffer): Promise<string> {
-  if (source.kind === 'version' && store.kind === 'volume') {
-    const { versions } = await store.history();
-    const v = source.n === undefined ? versions.at(-1) : versions.find((e) => e.n === source.n);
-    if (v) return (await store.stage({ version: v.n })).staged;
-  }
-  return (await store.stage({ content: next })).staged;
+  return rollBack(ctx, target, spec, store, report, current, check, o.deadlineMs);
 }
 
 async function validate(ctx: ConfigContext, target: TargetContainer, spec: ConfigSpec, staged: string): Promise<void> {
@@ -170,7 +163,7 @@ async function validate(ctx: ConfigContext, target: TargetContainer, spec: Confi
   });
 }
 
-async function rollBack(ctx: ConfigContext, target: TargetContainer, spec: ConfigSpec, store: FileStore, report: ApplyReport, previous: { info: FileInfo; content: Buffer }, check: Check): Promise<never> {
+async function rollBack(ctx: ConfigContext, target: TargetContainer, spec: ConfigSpec, store: FileStore, report: ApplyReport, previous: { info: FileInfo; content: Buffer }, check: Check, deadlineMs: number): Promise<never> {
   const h = report.health as HealthOutcome;
   const why = `${target.name} was not healthy after ${spec.reload.kind === 'none' ? 'the change' : reloadText(spec.reload)} (${checkText(check)}: ${h.last}${h.exited ? '' : `, ${h.attempts} attempts in ${h.elapsedMs} ms`})`;
   ctx.say(`${why}; putting the previous ${spec.path} back`);
@@ -184,7 +177,11 @@ async function rollBack(ctx: ConfigContext, target: TargetContainer, spec: Confi
   }
   const again = await reloadTarget(ctx, target, spec.reload, { startIfStopped: true });
   ctx.say(again);
-  throw new UserError(`${why}: the previous ${spec.path} (sha256 ${previous.info.sha256.slice(0, 12)}) was put back and the app reloaded (${again})`, {
-    hint: 'the rejected version is kept in the history (`dockside config history`)',
+  // The app is checked once more, so the exit says whether it is back to health (and a reload
+  // still in progress is over when the command returns).
+  const after = await checkHealth(ctx, target, check, deadlineMs);
+  const state = after.healthy ? 'healthy again' : `still not healthy (${after.last})`;
+  throw new UserError(`${why}: the previous ${spec.path} (sha256 ${previous.info.sha256.slice(0, 12)}) was put back and the app reloaded (${again}); it is ${state}`, {
+    hint: after.healthy ? 'the rejected version is kept in the history (`dockside config history`)' : `the app needs a look: docker logs ${target.name}`,
   });
 }

@@ -20,8 +20,9 @@ export async function editLocally(path: string, current: Buffer, guard: SignalGu
   try {
     await writeFile(file, current, { mode: 0o600 });
     const editor = editorCommand(env);
-    // As git runs an editor: through the shell, so "code --wait" or "vim -u NONE" work.
-    const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, editor, file], { stdio: 'inherit', env });
+    // As git runs an editor: through the shell, so "code --wait" or "vim -u NONE" work; exec'd, so
+    // the process stopped on an interruption is the editor itself.
+    const child = spawn('/bin/sh', ['-c', `exec ${editor} "$1"`, editor, file], { stdio: 'inherit', env });
     const stopEditor = () => child.kill('SIGTERM');
     guard.onInterrupt(stopEditor);
     const code = await new Promise<number | null>((resolve, reject) => {
