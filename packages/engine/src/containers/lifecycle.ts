@@ -42,6 +42,11 @@ export function startContainer(engine: Engine, id: string): Promise<void> {
   return act(engine, id, 'starting', async () => (await dockerOf(engine)).getContainer(id).start(), [304]);
 }
 
+/** Restart (stop with SIGTERM, SIGKILL after `timeoutS`, then start); a stopped container is started. */
+export function restartContainer(engine: Engine, id: string, timeoutS = 10): Promise<void> {
+  return act(engine, id, 'restarting', async () => (await dockerOf(engine)).getContainer(id).restart({ t: timeoutS }));
+}
+
 /** Signal a container's main process (e.g. asking a sidecar to finish early); one already gone or stopped is fine. */
 export function signalContainer(engine: Engine, id: string, signal: NodeJS.Signals): Promise<void> {
   return act(engine, id, 'signalling', () => containerApi(engine).kill(id, signal), GONE);

@@ -27,6 +27,10 @@ export interface TargetContainer {
   networkMode: string;
   mounts: ContainerMount[];
   labels: Record<string, string>;
+  /** When its main process last started (State.StartedAt), as the engine reports it. */
+  startedAt: string;
+  /** The image's or run's HEALTHCHECK test (["CMD", ...] or ["CMD-SHELL", "..."]), if it has one. */
+  healthcheck?: string[];
 }
 
 /**
@@ -111,5 +115,12 @@ export function toTarget(info: Dockerode.ContainerInspectInfo): TargetContainer 
       readOnly: !m.RW,
     })),
     labels: info.Config.Labels ?? {},
+    startedAt: info.State.StartedAt,
+    ...(healthTest(info) ? { healthcheck: healthTest(info) as string[] } : {}),
   };
+}
+
+function healthTest(info: Dockerode.ContainerInspectInfo): string[] | undefined {
+  const test = (info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test;
+  return test && test.length && test[0] !== 'NONE' ? test : undefined;
 }

@@ -7,7 +7,7 @@ import { parseEnvFile } from './env-file.js';
 
 const target: TargetContainer = {
   id: 'a'.repeat(64), name: 'web', image: 'nginx', imageId: 'sha256:x', running: true, paused: false,
-  status: 'running', pid: 42, networkMode: 'bridge', mounts: [], labels: {},
+  status: 'running', pid: 42, networkMode: 'bridge', mounts: [], labels: {}, startedAt: '2026-01-01T00:00:00Z',
 };
 
 describe('buildCreateOptions', () => {
