@@ -7,6 +7,7 @@
  * whose container disappears (a clean failure) and comes back (the next run works).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,19 @@ import { after, before, describe, it } from 'node:test';
 import { IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
-const ENV = { DOCKSIDE_IMAGE_TAG: IMAGE_TAG };
+/** This run's scheduler: its own name, so two runs on one engine (and a user's scheduler) do not meet. */
+const NAME = `t-${RUN_ID}`;
+const ENV = { DOCKSIDE_IMAGE_TAG: IMAGE_TAG, DOCKSIDE_CRON_NAME: NAME };
+/** `--label dockside.cron.<job>.schedule=...` arguments, each job given to the scheduler `name`. */
+function scoped(args: string[], name = NAME): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    out.push(a);
+    const m = /^dockside\.cron\.([^.]+)\.schedule=/.exec(a);
+    if (m) out.push('--label', `dockside.cron.${m[1]}.scheduler=${name}`);
+  }
+  return out;
+}
 
 interface Run {
   job: string;
@@ -49,7 +62,7 @@ async function ls(): Promise<Row[]> {
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as Row[];
 }
-const scheduler = () => docker('ps', '-aq', '--filter', 'label=dockside.scheduler=true', '--filter', `label=dockside.role=cron`);
+const scheduler = (name = NAME) => docker('ps', '-aq', '--filter', 'label=dockside.scheduler=true', '--filter', `label=dockside.role=cron`, '--filter', `label=dockside.scheduler.name=${name}`);
 const procs = (c: string) => docker('top', c, '-o', 'pid,args');
 
 let app = '';
@@ -66,10 +79,9 @@ let dupName = '';
 describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
   before(async () => {
     await requireEngine();
-    assert.equal(scheduler(), '', 'another scheduler runs on this engine; stop it first (dockside cron stop)');
     tmp = mkdtempSync(join(tmpdir(), 'dockside-cron-'));
     dest = join(tmp, 'backups');
-    app = startFixture('app', [
+    app = startFixture('app', scoped([
       '--label', 'dockside.cron.tick.schedule=*/2 * * * * *',
       '--label', 'dockside.cron.tick.exec=echo tick-$(date +%s)',
       '--label', 'dockside.cron.forbid.schedule=*/2 * * * * *',
@@ -96,8 +108,8 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
       '--label', 'dockside.cron.flaky.exec=echo trying; exit 3',
       '--label', 'dockside.cron.flaky.retries=1',
       BASE, 'sleep', '3600',
-    ]);
-    bad = startFixture('bad', [
+    ]));
+    bad = startFixture('bad', scoped([
       '--label', 'dockside.cron.m61.schedule=61 * * * *',
       '--label', 'dockside.cron.m61.exec=true',
       '--label', 'dockside.cron.feb30.schedule=0 2 30 2 *',
@@ -108,23 +120,24 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
       '--label', 'dockside.cron.zone.timezone=Mars/Olympus_Mons',
       '--label', 'dockside.cron.zone.exec=true',
       BASE, 'sleep', '3600',
-    ]);
+    ]));
     receiver = startFixture('receiver', [BASE, 'node', '-e', "require('http').createServer((q,r)=>{console.log(q.method+' '+q.url);r.end('ok')}).listen(8080)"]);
     const ip = docker('inspect', '--format', '{{.NetworkSettings.IPAddress}}', receiver);
-    pinged = startFixture('pinged', ['--label', 'dockside.cron.hc.schedule=0 0 1 1 *', '--label', 'dockside.cron.hc.exec=echo fine', '--label', `dockside.cron.hc.ping=http://${ip}:8080/hc-uuid`, BASE, 'sleep', '3600']);
+    pinged = startFixture('pinged', scoped(['--label', 'dockside.cron.hc.schedule=0 0 1 1 *', '--label', 'dockside.cron.hc.exec=echo fine', '--label', `dockside.cron.hc.ping=http://${ip}:8080/hc-uuid`, BASE, 'sleep', '3600']));
     dataVolume = createVolume('data');
     data = startFixture('data', ['-v', `${dataVolume}:/data`, BASE, 'sh', '-c', 'echo hello > /data/file && sleep 3600']);
-    stopper = startFixture('stopper', ['--label', 'dockside.cron.beat.schedule=*/2 * * * * *', '--label', 'dockside.cron.beat.exec=echo beat', BASE, 'sleep', '3600']);
+    stopper = startFixture('stopper', scoped(['--label', 'dockside.cron.beat.schedule=*/2 * * * * *', '--label', 'dockside.cron.beat.exec=echo beat', BASE, 'sleep', '3600']));
     dupName = `dstest-${RUN_ID}-dup`; // created later, with a label job of the same id as the file's
     writeFileSync(join(tmp, 'jobs.yaml'), `jobs:\n  ${data}/backup:\n    schedule: "*/6 * * * * *"\n    dockside: backup --to ${dest} --keep-last 3\n    timeout: 20s\n  ${dupName}/dup:\n    schedule: "@hourly"\n    exec: echo from-yaml\n`);
-    const stateVolume = createVolume('cron-state');
-    const r = await cli(['cron', 'start', '--config', join(tmp, 'jobs.yaml'), '--backup-dir', tmp, '--state-volume', stateVolume], 60_000);
+    const r = await cli(['cron', 'start', '--config', join(tmp, 'jobs.yaml'), '--backup-dir', tmp], 60_000);
     assert.equal(r.code, 0, r.stderr);
   });
 
   after(async () => {
     await cli(['cron', 'stop']).catch(() => undefined);
+    await cli(['cron', 'stop', '--name', `${NAME}-2`]).catch(() => undefined);
     cleanupRun();
+    for (const n of [NAME, `${NAME}-2`]) spawnSync('docker', ['volume', 'rm', '-f', `dockside-cron-state-${n}`], { stdio: 'ignore' });
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -137,6 +150,43 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     assert.ok(info.Config.Healthcheck?.Test?.includes('health'));
     assert.deepEqual(info.HostConfig.PortBindings ?? {}, {}, 'nothing published');
     await waitFor(() => docker('inspect', '--format', '{{.State.Health.Status}}', id) === 'healthy', 'the scheduler to be healthy', 40_000, 500);
+  });
+
+  it('schedulers are named: another runs side by side with its own jobs and volume; two starts of one name give one scheduler and one refusal', async () => {
+    const other = `${NAME}-2`;
+    // The state volume of this run's scheduler: its own, labelled with its name.
+    const vol = JSON.parse(docker('volume', 'inspect', `dockside-cron-state-${NAME}`))[0];
+    assert.equal(vol.Labels['dockside.scheduler.name'], NAME);
+    assert.equal(vol.Labels['dockside.role'], 'cron');
+    const own = startFixture('own', scoped(['--label', 'dockside.cron.own.schedule=*/2 * * * * *', '--label', 'dockside.cron.own.exec=echo own', BASE, 'sleep', '3600'], other));
+    // Both starts race: the engine's unique container name lets one through.
+    const both = await Promise.all([cli(['cron', 'start', '--name', other], 60_000), cli(['cron', 'start', '--name', other], 60_000)]);
+    const codes = both.map((r) => r.code).sort();
+    assert.deepEqual(codes, [0, 2], both.map((r) => r.stderr).join(' | '));
+    const refused = both.find((r) => r.code === 2) as { stderr: string };
+    assert.match(refused.stderr, new RegExp(`^dockside: a scheduler named "${other}" is already (running|starting) on this engine`));
+    assert.match(refused.stderr, /hint: /);
+    assert.equal(scheduler(other).split('\n').filter(Boolean).length, 1, 'one scheduler of that name');
+    assert.equal(docker('ps', '-aq', '--filter', `label=dockside.api-proxy.service=dockside-cron-${other}`).split('\n').filter(Boolean).length, 1, 'one api-proxy');
+    assert.equal(JSON.parse(docker('volume', 'inspect', `dockside-cron-state-${other}`))[0].Labels['dockside.scheduler.name'], other);
+    // Each runs its own label jobs only.
+    const mine = await ls();
+    assert.ok(!mine.some((j) => j.id === `${own}/own`), 'this run\'s scheduler leaves the other\'s job alone');
+    const theirs = JSON.parse((await cli(['cron', 'ls', '--json', '--name', other])).stdout) as Row[];
+    assert.deepEqual(theirs.map((j) => j.id), [`${own}/own`]);
+    await waitFor(async () => JSON.parse((await cli(['cron', 'history', '--json', '--name', other])).stdout).some((r: Run) => r.status === 'succeeded'), 'a run by the other scheduler', 10_000, 300);
+    assert.ok(!(await history()).some((r) => r.job === `${own}/own`));
+    const stop = await cli(['cron', 'stop', '--name', other]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal(scheduler(other), '');
+    assert.notEqual(scheduler(), '', 'stopping one scheduler leaves the others');
+    const gone = await cli(['cron', 'ls', '--name', other]);
+    assert.equal(gone.code, 2);
+    assert.match(gone.stderr, new RegExp(`no scheduler named "${other}" is running`));
+    const badName = await cli(['cron', 'ls', '--name', '../x']);
+    assert.equal(badName.code, 2);
+    assert.match(badName.stderr, /--name must be/);
+    docker('rm', '-f', own);
   });
 
   it('reaches the engine only through its api-proxy: no socket, privileged or host-root creates refused, jobs still run', async () => {
@@ -162,7 +212,7 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     const caps = create({ CapAdd: ['SYS_ADMIN'] });
     assert.equal(caps.status, 403, caps.body);
     // VolumesFrom copies binds: taking the proxy's own volumes would hand over the socket.
-    const proxy = docker('ps', '-q', '--filter', 'label=dockside.role=cron-api-proxy');
+    const proxy = docker('ps', '-q', '--filter', 'label=dockside.role=cron-api-proxy', '--filter', `label=dockside.api-proxy.service=dockside-cron-${NAME}`);
     assert.notEqual(proxy, '', 'the scheduler has its api-proxy');
     const stolen = create({ VolumesFrom: [proxy] });
     assert.equal(stolen.status, 403, stolen.body);
@@ -246,7 +296,7 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
 
   it('a new labelled container shows in cron ls within 5 s', async () => {
     const t0 = Date.now();
-    const late = startFixture('late', ['--label', 'dockside.cron.hello.schedule=@hourly', '--label', 'dockside.cron.hello.exec=echo hi', BASE, 'sleep', '3600']);
+    const late = startFixture('late', scoped(['--label', 'dockside.cron.hello.schedule=@hourly', '--label', 'dockside.cron.hello.exec=echo hi', BASE, 'sleep', '3600']));
     await waitFor(async () => (await ls()).some((r) => r.id === `${late}/hello` && r.valid), 'the new job in cron ls', 5000, 200);
     const took = Date.now() - t0;
     assert.ok(took <= 5000, `${took} ms`);
@@ -321,7 +371,7 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
   });
 
   it('one job id in labels and in the file: refused at start and in validate, listed invalid naming both sources', async () => {
-    const dup = startFixture('dup', ['--label', 'dockside.cron.dup.schedule=@hourly', '--label', 'dockside.cron.dup.exec=echo from-label', BASE, 'sleep', '3600']);
+    const dup = startFixture('dup', scoped(['--label', 'dockside.cron.dup.schedule=@hourly', '--label', 'dockside.cron.dup.exec=echo from-label', BASE, 'sleep', '3600']));
     assert.equal(dup, dupName);
     const both = new RegExp(`declared twice: by labels on container ${dup} and in ${join(tmp, 'jobs.yaml').replace(/[./]/g, '\\$&')}`);
     const v = await cli(['cron', 'validate', '--config', join(tmp, 'jobs.yaml')]);

@@ -1,14 +1,21 @@
 /**
  * `dockside cron start/stop/ls/history/run/validate` on the host.
  *
- * The scheduler is a long-running sidecar (restart unless-stopped) given:
+ * Schedulers are named (`--name`, default "default"): several may run on one engine, one per name.
+ * The container's name, `dockside-cron-<name>` (its api-proxy's `dockside-cron-<name>-api-proxy`,
+ * created first), is the lock: the engine refuses a second container of that name atomically, so two
+ * `cron start --name N` at once give one scheduler and one refusal. A label job belongs to the
+ * scheduler its `.scheduler` option names (default "default"); every other scheduler ignores it.
+ *
+ * A scheduler is a long-running sidecar (restart unless-stopped) given:
  *   - no Docker socket: it reaches the engine through its own api-proxy (engine `apiAccess`), which
  *     allows what CRON_API_ALLOW lists and nothing more; its container creates (run jobs, backup
  *     sidecars) are checked against a create policy (no privileged container, caps limited to
  *     what the backup sidecar needs, host binds only under the --backup-dir directories, no
  *     socket, no host namespaces); exec start and attach may be hijacked. Every capability
  *     dropped, read-only root file system, no-new-privileges, small limits;
- *   - a named volume it owns (`dockside-cron-state`) for its journal and job list: history and the
+ *   - a named volume of its own (`dockside-cron-state` for "default", `dockside-cron-state-<name>`
+ *     otherwise; labelled with role and name when dockside creates it) for its journal and job list: history and the
  *     last handled slot per job survive `docker kill`, restarts, and `cron stop` + `cron start`;
  *   - each `--backup-dir` bind-mounted at the same path (the backup service's own checks of a
  *     directory destination then see the host directory);
@@ -21,30 +28,35 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { Writable } from 'node:stream';
-import { NotFoundError, ROLE, UsageError, UserError } from '@dockside/common';
+import { EXIT, NotFoundError, ROLE, UsageError, UserError } from '@dockside/common';
 import {
   EventReader,
   checkHostPath,
+  createNamedVolume,
+  inspectVolume,
   LABEL,
   OutputTail,
   execInContainer,
   listDocksideContainers,
   listAllContainers,
+  removeNamedVolume,
   removeOrphanApiProxies,
   removeWithAnonymousVolumes,
   startServiceWithSecrets,
   stopContainer,
-  type DocksideContainer,
   type Engine,
 } from '@dockside/engine';
 import { cronApiRules, cronCreatePolicy } from './api-access.js';
 import { ConfigError, parseJobsYaml, type ConfigJob } from './jobs/from-config.js';
-import type { JobEntry } from './jobs/model.js';
+import { DEFAULT_SCHEDULER, type JobEntry } from './jobs/model.js';
 import type { HistoryRow, JobRow } from './program/report.js';
 import { collectJobs } from './jobs/collect.js';
 
 export const SERVICE_LABEL = 'dockside.scheduler';
+/** The scheduler's name (`--name`) on its container and on the state volume dockside made for it. */
+export const NAME_LABEL = 'dockside.scheduler.name';
 export const STATE_VOLUME = 'dockside-cron-state';
+export { DEFAULT_SCHEDULER };
 export const STATE_DIR = '/var/lib/dockside-cron';
 const CONFIG_DIR = '/etc/dockside-cron';
 const PROGRAM = ['node', '/opt/dockside/cron.mjs'];
@@ -69,14 +81,52 @@ export function readConfig(file: string): CronConfig {
   }
 }
 
-export async function findScheduler(engine: Engine): Promise<DocksideContainer[]> {
-  return listDocksideContainers(engine, { [LABEL.role]: 'cron', [SERVICE_LABEL]: 'true' });
+/** A scheduler name is part of container and volume names: letters, digits, _ . - (as `logs ship --name`). */
+export function checkSchedulerName(name: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,40}$/.test(name)) {
+    throw new UsageError(`--name must be 1 to 41 letters, digits, _ . or - starting with a letter or digit (got "${name}")`, { hint: 'e.g. --name nightly' });
+  }
+  return name;
 }
 
-async function runningScheduler(engine: Engine): Promise<DocksideContainer> {
-  const s = (await findScheduler(engine)).find((c) => c.state === 'running');
-  if (!s) throw new NotFoundError('no scheduler is running on this engine', { hint: 'start it with `dockside cron start`' });
-  return s;
+/** The state volume of the scheduler `name` ("default" keeps the volume of the unnamed scheduler before names). */
+export function stateVolumeName(name: string): string {
+  return name === DEFAULT_SCHEDULER ? STATE_VOLUME : `${STATE_VOLUME}-${name}`;
+}
+
+/** The scheduler's container name: the engine keeps it unique, which makes it the one-per-name lock. */
+export function schedulerContainerName(name: string): string {
+  return `dockside-cron-${name}`;
+}
+
+export interface SchedulerContainer {
+  id: string;
+  /** Container name. */
+  container: string;
+  /** Scheduler name (`--name`). */
+  name: string;
+  state: string;
+}
+
+/** The schedulers on the engine (in any state), or those named `name`. One made before names is "default". */
+export async function findScheduler(engine: Engine, name?: string): Promise<SchedulerContainer[]> {
+  const list = await listAllContainers(engine, [`${LABEL.managed}=true`, `${LABEL.role}=${ROLE.cron}`, `${SERVICE_LABEL}=true`]);
+  return list
+    .map((c) => ({ id: c.id, container: c.name, name: c.labels[NAME_LABEL] ?? DEFAULT_SCHEDULER, state: c.state }))
+    .filter((c) => name === undefined || c.name === name);
+}
+
+const ALIVE = new Set(['running', 'restarting', 'created', 'paused']);
+
+async function runningScheduler(engine: Engine, name: string): Promise<SchedulerContainer> {
+  const all = await findScheduler(engine);
+  const s = all.find((c) => c.name === name && c.state === 'running');
+  if (s) return s;
+  const others = [...new Set(all.filter((c) => c.state === 'running').map((c) => c.name))];
+  const flag = name === DEFAULT_SCHEDULER ? '' : ` --name ${name}`;
+  throw new NotFoundError(`no scheduler named "${name}" is running on this engine`, {
+    hint: others.length ? `running: ${others.join(', ')} (pick one with --name or DOCKSIDE_CRON_NAME)` : `start it with \`dockside cron start${flag}\``,
+  });
 }
 
 export interface StartOptions {
@@ -86,40 +136,47 @@ export interface StartOptions {
   session: string;
   config?: CronConfig;
   backupDirs: string[];
-  /** Named volume for the state (default dockside-cron-state). */
+  /** The scheduler's name (default "default"). */
+  name?: string;
+  /** Named volume for the state (default: stateVolumeName(name)). */
   stateVolume?: string;
   readyTimeoutMs?: number;
 }
 
-export async function startCron(engine: Engine, opts: StartOptions): Promise<{ id: string; name: string; jobs: number }> {
+export async function startCron(engine: Engine, opts: StartOptions): Promise<{ id: string; name: string; container: string; volume: string; jobs: number }> {
+  const name = checkSchedulerName(opts.name ?? DEFAULT_SCHEDULER);
   // Before anything is stopped or made: a backup dir is bind-mounted read-write into the scheduler.
   for (const d of opts.backupDirs) {
     if (!isAbsolute(d)) throw new UsageError(`--backup-dir ${d} must be an absolute path`);
     await checkHostPath(engine, d, `--backup-dir ${d}`);
   }
-  if (opts.config) await refuseClashes(engine, opts.config);
-  const existing = (await findScheduler(engine)).filter((c) => c.state === 'running' || c.state === 'restarting');
-  if (existing.length) {
-    throw new UserError(`a scheduler is already running on this engine (${existing[0]?.name})`, { exitCode: 2, code: 'EEXISTS', hint: 'stop it first with `dockside cron stop` (history is kept)' });
-  }
-  await stopCron(engine);
+  if (opts.config) await refuseClashes(engine, opts.config, name);
+  const existing = await findScheduler(engine, name);
+  const alive = existing.find((c) => ALIVE.has(c.state));
+  if (alive) throw alreadyRunning(name, alive.container);
+  // A stopped or dead one of this name goes (history stays on the volume); one still starting stays.
+  for (const c of existing) await removeWithAnonymousVolumes(engine, c.id);
   for (const d of opts.backupDirs) {
     if (engine.endpoint.kind === 'unix' && !existsSync(d)) mkdirSync(d, { recursive: true });
   }
   const dirs = [...new Set(opts.backupDirs.map((d) => d.replace(/\/+$/, '') || '/'))];
-  const cmd = ['serve', '--state', STATE_DIR, '--backup-image', opts.backupImage, ...dirs.flatMap((d) => ['--backup-dir', d])];
+  const cmd = ['serve', '--name', name, '--state', STATE_DIR, '--backup-image', opts.backupImage, ...dirs.flatMap((d) => ['--backup-dir', d])];
   if (opts.config) cmd.push('--config', `${CONFIG_DIR}/jobs.json`);
-  const { id } = await startServiceWithSecrets(
+  const volume = opts.stateVolume ?? stateVolumeName(name);
+  const newVolume = !(await inspectVolume(engine, volume));
+  if (newVolume) await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: ROLE.cron, [NAME_LABEL]: name });
+  const started = startServiceWithSecrets(
     engine,
     {
       role: ROLE.cron,
+      name: schedulerContainerName(name),
       image: opts.image,
       version: opts.version,
       session: opts.session,
       cmd,
       apiAccess: { rules: cronApiRules(), createPolicy: cronCreatePolicy(dirs) },
       mounts: [
-        { type: 'volume', source: opts.stateVolume ?? STATE_VOLUME, target: STATE_DIR },
+        { type: 'volume', source: volume, target: STATE_DIR },
         { type: 'tmpfs', target: '/tmp' },
         ...dirs.map((d) => ({ type: 'bind' as const, source: d, target: d })),
       ],
@@ -127,7 +184,7 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
       secrets: opts.config ? [{ name: 'jobs.json', content: JSON.stringify(opts.config), mode: 0o400 }] : [],
       capAdd: [],
       readonlyRootfs: true,
-      labels: { [SERVICE_LABEL]: 'true' },
+      labels: { [SERVICE_LABEL]: 'true', [NAME_LABEL]: name },
       hostConfig: { Memory: 256 * 1024 * 1024, PidsLimit: 128 },
       restart: 'unless-stopped',
     },
@@ -146,14 +203,35 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
       }
     },
   );
-  const me = (await findScheduler(engine)).find((c) => c.id === id);
-  const ls = await lsCron(engine).catch(() => ({ jobs: [] as JobRow[] }));
-  return { id, name: me?.name ?? id.slice(0, 12), jobs: ls.jobs.length };
+  const { id } = await started.catch(async (err: unknown) => {
+    // The engine refused the name: another `cron start` of this name got there first.
+    // The volume stays: that start uses it.
+    if (err instanceof UserError && err.code === 'ECONFLICT') {
+      const other = (await findScheduler(engine, name)).find((c) => ALIVE.has(c.state));
+      throw alreadyRunning(name, other?.container ?? `${schedulerContainerName(name)}-api-proxy`, !other);
+    }
+    if (newVolume) await removeNamedVolume(engine, volume).catch(() => undefined);
+    throw err;
+  });
+  const ls = await lsCron(engine, name).catch(() => ({ jobs: [] as JobRow[] }));
+  return { id, name, container: schedulerContainerName(name), volume, jobs: ls.jobs.length };
+}
+
+function alreadyRunning(name: string, container: string, starting = false): UserError {
+  const flag = name === DEFAULT_SCHEDULER ? '' : ` --name ${name}`;
+  return new UserError(`a scheduler named "${name}" is already ${starting ? 'starting' : 'running'} on this engine (${container})`, {
+    exitCode: EXIT.usage,
+    code: 'EEXISTS',
+    hint: starting
+      ? `wait for that start to end; if none is under way, \`dockside cron stop${flag}\` removes what a cut-short start left`
+      : `stop it first with \`dockside cron stop${flag}\` (history is kept), or start another one with --name <other>`,
+  });
 }
 
 /** Stop (SIGTERM: runs in progress end and are recorded interrupted) and remove; the state volume stays. */
-export async function stopCron(engine: Engine): Promise<DocksideContainer[]> {
-  const list = await findScheduler(engine);
+export async function stopCron(engine: Engine, name: string | undefined): Promise<SchedulerContainer[]> {
+  if (name !== undefined) checkSchedulerName(name);
+  const list = await findScheduler(engine, name);
   await Promise.all(
     list.map(async (c) => {
       if (c.state === 'running') await stopContainer(engine, c.id, 20).catch(() => undefined);
@@ -161,12 +239,13 @@ export async function stopCron(engine: Engine): Promise<DocksideContainer[]> {
       await removeWithAnonymousVolumes(engine, c.id);
     }),
   );
-  await removeOrphanApiProxies(engine, { role: ROLE.cron });
+  // A start cut short between the proxy and the scheduler left a proxy serving nobody.
+  await removeOrphanApiProxies(engine, { role: ROLE.cron, ...(name !== undefined ? { service: schedulerContainerName(name) } : {}) });
   return list;
 }
 
-async function askScheduler<R>(engine: Engine, args: string[], stdout?: NodeJS.WritableStream): Promise<{ exitCode: number; result: R | undefined; text: string[] }> {
-  const s = await runningScheduler(engine);
+async function askScheduler<R>(engine: Engine, name: string, args: string[], stdout?: NodeJS.WritableStream): Promise<{ exitCode: number; result: R | undefined; text: string[] }> {
+  const s = await runningScheduler(engine, checkSchedulerName(name));
   const reader = new EventReader<Record<string, unknown>, R>();
   const sink = stdout ?? new Writable({ write: (_c, _e, cb) => cb() });
   const exitCode = await execInContainer(engine, s.id, [...PROGRAM, ...args], { stdout: sink, stderr: reader });
@@ -175,15 +254,15 @@ async function askScheduler<R>(engine: Engine, args: string[], stdout?: NodeJS.W
   return { exitCode, result: reader.result, text: reader.textTail };
 }
 
-export async function lsCron(engine: Engine): Promise<{ at: string | null; jobs: JobRow[] }> {
-  const r = await askScheduler<{ at: string | null; jobs: JobRow[] }>(engine, ['ls']);
+export async function lsCron(engine: Engine, name: string = DEFAULT_SCHEDULER): Promise<{ at: string | null; jobs: JobRow[] }> {
+  const r = await askScheduler<{ at: string | null; jobs: JobRow[] }>(engine, name, ['ls']);
   if (!r.result) throw new UserError(`the scheduler did not answer ls (exit ${r.exitCode})${r.text.length ? `: ${r.text[r.text.length - 1]}` : ''}`);
   return r.result;
 }
 
-export async function historyCron(engine: Engine, opts: { job?: string; limit: number }): Promise<HistoryRow[]> {
+export async function historyCron(engine: Engine, opts: { name?: string; job?: string; limit: number }): Promise<HistoryRow[]> {
   const args = ['history', '--limit', String(opts.limit), ...(opts.job ? ['--job', opts.job] : [])];
-  const r = await askScheduler<{ runs: HistoryRow[] }>(engine, args);
+  const r = await askScheduler<{ runs: HistoryRow[] }>(engine, opts.name ?? DEFAULT_SCHEDULER, args);
   if (!r.result) throw new UserError(`the scheduler did not answer history (exit ${r.exitCode})`);
   return r.result.runs;
 }
@@ -197,8 +276,8 @@ export interface RunOutcome {
 }
 
 /** A run now, its output streamed to `stdout`; resolves once it ends. */
-export async function runCronJob(engine: Engine, job: string, force: boolean, stdout: NodeJS.WritableStream): Promise<RunOutcome> {
-  const r = await askScheduler<RunOutcome>(engine, ['run', job, ...(force ? ['--force'] : [])], stdout);
+export async function runCronJob(engine: Engine, name: string, job: string, force: boolean, stdout: NodeJS.WritableStream): Promise<RunOutcome> {
+  const r = await askScheduler<RunOutcome>(engine, name, ['run', job, ...(force ? ['--force'] : [])], stdout);
   const o = r.result ?? { error: `the scheduler did not answer (exit ${r.exitCode})` };
   if (o.error && !o.status) {
     throw new NotFoundError(o.error, o.known ? { hint: o.known.length ? `jobs: ${o.known.join(', ')}` : 'no jobs are declared; see `dockside cron ls`' } : {});
@@ -207,12 +286,12 @@ export async function runCronJob(engine: Engine, job: string, force: boolean, st
 }
 
 /** Every job the labels of the engine's containers and the config declare, checked (on the host, no scheduler needed). */
-export async function validateCron(engine: Engine, config?: CronConfig): Promise<JobEntry[]> {
-  return collectJobs(await listAllContainers(engine), config, { ownLabel: LABEL.role, requireContainers: true });
+export async function validateCron(engine: Engine, config?: CronConfig, name: string = DEFAULT_SCHEDULER): Promise<JobEntry[]> {
+  return collectJobs(await listAllContainers(engine), config, { ownLabel: LABEL.role, requireContainers: true, scheduler: checkSchedulerName(name) });
 }
 
 /** At start: an id declared by labels and in the file is refused (the scheduler would run neither). */
-async function refuseClashes(engine: Engine, config: CronConfig): Promise<void> {
-  const clash = (await validateCron(engine, config)).find((e) => !e.valid && e.field === 'id');
+async function refuseClashes(engine: Engine, config: CronConfig, name: string): Promise<void> {
+  const clash = (await validateCron(engine, config, name)).find((e) => !e.valid && e.field === 'id');
   if (clash && !clash.valid) throw new UsageError(`job ${clash.id} is ${clash.reason}`, { hint: 'see `dockside cron validate --config ...`' });
 }

@@ -18,5 +18,5 @@ export async function runAction(ctx: ActionContext, run: ActionRun): Promise<Act
 }
 
 export type { ActionContext, ActionResult, ActionRun } from './types.js';
-export { RUN_ROLE, JOB_LABEL, RUN_LABEL } from './labels.js';
+export { RUN_ROLE, JOB_LABEL, RUN_LABEL, SCHEDULER_LABEL } from './labels.js';
 export { parseBackupArgs, destinationAllowed } from './backup-args.js';

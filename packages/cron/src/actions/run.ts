@@ -1,7 +1,7 @@
 /** `dockside.cron.<job>.run` + `.image`: a one-off container, removed after; on timeout stopped and removed. */
 import { runJobContainer } from '@dockside/engine';
 import type { Action } from '../jobs/model.js';
-import { JOB_LABEL, RUN_LABEL, RUN_ROLE } from './labels.js';
+import { JOB_LABEL, RUN_LABEL, RUN_ROLE, SCHEDULER_LABEL } from './labels.js';
 import type { ActionContext, ActionResult, ActionRun } from './types.js';
 
 export async function runContainer(ctx: ActionContext, run: ActionRun, action: Extract<Action, { kind: 'run' }>): Promise<ActionResult> {
@@ -17,7 +17,7 @@ export async function runContainer(ctx: ActionContext, run: ActionRun, action: E
       role: RUN_ROLE,
       version: ctx.version,
       session: run.runId,
-      labels: { [JOB_LABEL]: run.job.id, [RUN_LABEL]: run.runId },
+      labels: { [JOB_LABEL]: run.job.id, [RUN_LABEL]: run.runId, [SCHEDULER_LABEL]: ctx.scheduler },
     },
     {
       stdout: run.stdout,

@@ -4,6 +4,8 @@ import type { Job } from '../jobs/model.js';
 
 export interface ActionContext {
   engine: Engine;
+  /** The scheduler's name, on the one-off containers it starts (SCHEDULER_LABEL). */
+  scheduler: string;
   version: string;
   /** The backup sidecar image the `dockside backup` action starts. */
   backupImage: string;

@@ -35,4 +35,23 @@ describe('collecting jobs from labels and the YAML file', () => {
   it("skips dockside's own containers", () => {
     assert.deepEqual(collectJobs([web('running', { 'dockside.role': 'cron' })], undefined, { ownLabel: 'dockside.role' }), []);
   });
+
+  it('label jobs belong to the scheduler their .scheduler option names (default "default"), and only to it', () => {
+    const c: KnownContainer = {
+      id: 'w1', name: 'web', state: 'running',
+      labels: {
+        'dockside.cron.a.schedule': '@daily', 'dockside.cron.a.exec': 'true',
+        'dockside.cron.b.schedule': '@daily', 'dockside.cron.b.exec': 'true', 'dockside.cron.b.scheduler': 'ops',
+        'dockside.cron.c.schedule': 'nonsense', 'dockside.cron.c.exec': 'true', 'dockside.cron.c.scheduler': 'ops',
+      },
+    };
+    const ids = (scheduler?: string) => collectJobs([c], undefined, { ownLabel: 'dockside.role', ...(scheduler ? { scheduler } : {}) }).map((e) => `${e.id}:${e.valid}`);
+    assert.deepEqual(ids(), ['web/a:true']);
+    assert.deepEqual(ids('default'), ['web/a:true']);
+    assert.deepEqual(ids('ops'), ['web/b:true', 'web/c:false']);
+    assert.deepEqual(ids('other'), []);
+    // The clash rule sees this scheduler's label jobs only: ops's web/b is no clash for default's file.
+    const file = { file: 'jobs.yaml', jobs: [{ container: 'web', name: 'b', options: { schedule: '@hourly', exec: 'date' } }] };
+    assert.deepEqual(collectJobs([c], file, { ownLabel: 'dockside.role' }).map((e) => `${e.id}:${e.valid}`), ['web/a:true', 'web/b:true']);
+  });
 });

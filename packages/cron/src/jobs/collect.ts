@@ -23,6 +23,8 @@ export interface CollectOptions {
   requireContainers?: boolean;
   /** Labels of containers carrying this one are dockside's own (sidecars, the scheduler): no jobs. */
   ownLabel: string;
+  /** Label jobs of this scheduler only (`cron start --name`; default "default"). */
+  scheduler?: string;
 }
 
 export const MISSING = 'missing';
@@ -32,7 +34,7 @@ export function collectJobs(containers: KnownContainer[], config: { file: string
   for (const c of containers) {
     if (c.labels[opts.ownLabel]) continue;
     if (!Object.keys(c.labels).some((k) => k.startsWith(LABEL_PREFIX))) continue;
-    for (const e of jobsFromLabels({ id: c.id, name: c.name, labels: c.labels })) entries.push({ ...e, container: { ...e.container, state: c.state } });
+    for (const e of jobsFromLabels({ id: c.id, name: c.name, labels: c.labels }, opts.scheduler)) entries.push({ ...e, container: { ...e.container, state: c.state } });
   }
   const byName = new Map(containers.map((c) => [c.name, c]));
   for (const j of config?.jobs ?? []) {

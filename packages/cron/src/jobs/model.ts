@@ -63,4 +63,10 @@ export const JOB_KEYS = ['schedule', 'exec', 'dockside', 'run', 'image', 'timeou
 export type JobKey = (typeof JOB_KEYS)[number];
 
 export const LABEL_PREFIX = 'dockside.cron.';
+/**
+ * The label option naming the scheduler (`cron start --name`) a label job belongs to; without it,
+ * the job is the `default` scheduler's. A --config file's jobs belong to the scheduler started with it.
+ */
+export const SCHEDULER_OPTION = 'scheduler';
+export const DEFAULT_SCHEDULER = 'default';
 export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;

@@ -1,6 +1,6 @@
 /**
  * Entry point of the cron sidecar image (bundled to images/cron/build/cron.mjs).
- *   serve [--state DIR] [--config F.json] [--backup-dir D]... [--backup-image I] [--port P]
+ *   serve [--name N] [--state DIR] [--config F.json] [--backup-dir D]... [--backup-image I] [--port P]
  *   ls                     the jobs (result event on stderr)
  *   history [--job J] [--limit N]
  *   run <job> [--force]    a run now, through the serving scheduler; output on stdout
@@ -51,6 +51,7 @@ await runProgram({
       const tick = Number(flag(args, '--tick') ?? 500);
       const config = flag(args, '--config');
       await serve({
+        name: flag(args, '--name') ?? 'default',
         stateDir: flag(args, '--state') ?? STATE_DIR,
         ...(config ? { configFile: config } : {}),
         backupDirs: flags(args, '--backup-dir'),

@@ -2,14 +2,15 @@
  * Start-up after a crash, `docker kill` or restart: every run the journal shows open was running
  * when the scheduler died. Its process is ended (the exec's process group in the target, the
  * one-off container, the backup sidecar it started) and the run is recorded `interrupted`.
- * One-off containers of earlier runs still around are removed too.
+ * One-off containers of this scheduler's earlier runs still around are removed too (other
+ * schedulers' are theirs).
  */
 import { LABEL, forceRemove, killExecGroup, listDocksideContainers, type Engine } from '@dockside/engine';
-import { RUN_ROLE } from '../actions/labels.js';
+import { RUN_ROLE, SCHEDULER_LABEL } from '../actions/labels.js';
 import type { Journal } from '../state/journal.js';
 import type { Folded } from '../state/records.js';
 
-export async function recoverInterrupted(engine: Engine, journal: Pick<Journal, 'append'>, state: Folded, now: number, log: (m: string) => void): Promise<number> {
+export async function recoverInterrupted(engine: Engine, journal: Pick<Journal, 'append'>, state: Folded, now: number, log: (m: string) => void, scheduler: string): Promise<number> {
   let n = 0;
   for (const o of state.open.values()) {
     const cleaned: string[] = [];
@@ -37,7 +38,7 @@ export async function recoverInterrupted(engine: Engine, journal: Pick<Journal, 
     n++;
   }
   state.open.clear();
-  for (const c of await listDocksideContainers(engine, { [LABEL.role]: RUN_ROLE }).catch(() => [])) {
+  for (const c of await listDocksideContainers(engine, { [LABEL.role]: RUN_ROLE, [SCHEDULER_LABEL]: scheduler }).catch(() => [])) {
     await forceRemove(engine, c.id).catch(() => undefined);
   }
   return n;

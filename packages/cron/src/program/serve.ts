@@ -17,6 +17,8 @@ import { startControlServer } from './server.js';
 import { watchJobs } from './sources.js';
 
 export interface ServeOptions {
+  /** The scheduler's name (`cron start --name`): it runs the label jobs whose .scheduler names it. */
+  name: string;
   stateDir: string;
   configFile?: string;
   backupDirs: string[];
@@ -31,10 +33,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const engine = await connectEngine();
   const { journal, state } = Journal.open(opts.stateDir);
   const clock = systemClock;
-  const interrupted = await recoverInterrupted(engine, journal, state, clock.now(), opts.log);
+  const interrupted = await recoverInterrupted(engine, journal, state, clock.now(), opts.log, opts.name);
   if (interrupted) opts.log(`recorded ${interrupted} interrupted run(s) from before the restart`);
   const config = opts.configFile ? (JSON.parse(readFileSync(opts.configFile, 'utf8')) as { file: string; jobs: ConfigJob[] }) : undefined;
-  const ctx: ActionContext = { engine, version: opts.version, backupImage: opts.backupImage, backupDirs: opts.backupDirs };
+  const ctx: ActionContext = { engine, scheduler: opts.name, version: opts.version, backupImage: opts.backupImage, backupDirs: opts.backupDirs };
   const scheduler = new Scheduler({
     clock,
     journal,
@@ -51,6 +53,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const sources = watchJobs({
     engine,
     config,
+    scheduler: opts.name,
     log: opts.log,
     onJobs: (entries) => {
       scheduler.setJobs(entries);
@@ -71,7 +74,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     scheduler.tick();
     if (++ticks % 600 === 0 && journal.maybeCompact()) opts.log('journal compacted');
   }, opts.tickMs);
-  opts.log(`scheduler ready (state ${opts.stateDir}, control on 127.0.0.1:${opts.port})`);
+  opts.log(`scheduler "${opts.name}" ready (state ${opts.stateDir}, control on 127.0.0.1:${opts.port})`);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       opts.log(`got ${sig}, ending runs in progress`);

@@ -14,6 +14,8 @@ import { type JobEntry } from '../jobs/model.js';
 export interface SourceOptions {
   engine: Engine;
   config: { file: string; jobs: ConfigJob[] } | undefined;
+  /** This scheduler's name: label jobs of other schedulers are left alone. */
+  scheduler: string;
   onJobs: (entries: JobEntry[]) => void;
   log: (msg: string) => void;
   reconcileMs?: number;
@@ -30,7 +32,7 @@ export function watchJobs(opts: SourceOptions): { reconcile(): Promise<void>; st
     try {
       const list = await listAllContainers(opts.engine);
       // Our own sidecars (and the scheduler) declare no jobs.
-      const entries = collectJobs(list, opts.config, { ownLabel: LABEL.role });
+      const entries = collectJobs(list, opts.config, { ownLabel: LABEL.role, scheduler: opts.scheduler });
       if (!stopped) opts.onJobs(entries);
     } catch (err) {
       opts.log(`cannot list containers: ${(err as Error).message}`);

@@ -76,7 +76,7 @@ export async function apiProxyVolumeOf(engine: Engine, id: string): Promise<stri
  * Proxies whose service is gone (removed with `docker rm`, or a start interrupted between the
  * two), with their volumes. Returns what was removed.
  */
-export async function removeOrphanApiProxies(engine: Engine, sel: { role?: string } = {}): Promise<ApiProxyInfo[]> {
+export async function removeOrphanApiProxies(engine: Engine, sel: { role?: string; service?: string } = {}): Promise<ApiProxyInfo[]> {
   const proxies = await listApiProxies(engine, sel);
   const orphans: ApiProxyInfo[] = [];
   for (const p of proxies) {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { schedulerNameFlag } from '../../lib/cron-flags.js';
 
 export default class CronHistory extends DocksideCommand {
   static override summary = 'Runs of the scheduled jobs: scheduled time, start, end, status, exit code, output tail.';
@@ -8,6 +9,7 @@ export default class CronHistory extends DocksideCommand {
   static override flags = {
     job: Flags.string({ description: 'Only this job (<container>/<job>).', env: 'DOCKSIDE_CRON_JOB' }),
     limit: Flags.integer({ description: 'The newest N entries.', default: 50, min: 1, max: 10_000, env: 'DOCKSIDE_CRON_LIMIT' }),
+    name: schedulerNameFlag,
     json: jsonFlag,
   };
 
@@ -15,7 +17,7 @@ export default class CronHistory extends DocksideCommand {
     const { flags } = await this.parse(CronHistory);
     const { historyCron } = await import('@dockside/cron');
     const { renderTable } = await import('@dockside/common');
-    const runs = await historyCron(await this.engine(), { ...(flags.job ? { job: flags.job } : {}), limit: flags.limit });
+    const runs = await historyCron(await this.engine(), { name: flags.name, ...(flags.job ? { job: flags.job } : {}), limit: flags.limit });
     if (flags.json) return this.printJson(runs);
     if (runs.length === 0) return this.log('no runs yet');
     const t = (s: string | null) => (s ? s.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');

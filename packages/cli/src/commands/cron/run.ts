@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
+import { schedulerNameFlag } from '../../lib/cron-flags.js';
 
 export default class CronRun extends DocksideCommand {
   static override summary = 'Run a scheduled job now, its output streamed; exit code relayed.';
@@ -8,13 +9,14 @@ export default class CronRun extends DocksideCommand {
   static override args = { job: Args.string({ description: 'The job, <container>/<job> (see `dockside cron ls`).', required: true }) };
   static override flags = {
     force: Flags.boolean({ description: 'Run even if a run is in progress and the job forbids overlap.', default: false, env: 'DOCKSIDE_CRON_FORCE' }),
+    name: schedulerNameFlag,
     json: jsonFlag,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(CronRun);
     const { runCronJob } = await import('@dockside/cron');
-    const o = await runCronJob(await this.engine(), args.job, flags.force, flags.json ? process.stderr : process.stdout);
+    const o = await runCronJob(await this.engine(), flags.name, args.job, flags.force, flags.json ? process.stderr : process.stdout);
     if (flags.json) this.printJson(o);
     else if (o.status !== 'succeeded') process.stderr.write(`dockside: ${args.job}: ${o.status}${o.error ? `: ${o.error}` : ''}\n`);
     process.exitCode = o.status === 'succeeded' ? 0 : o.status === 'skipped' ? 3 : typeof o.exitCode === 'number' && o.exitCode !== 0 ? o.exitCode : 1;
