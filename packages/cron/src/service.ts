@@ -47,6 +47,7 @@ import {
   type Engine,
 } from '@dockside/engine';
 import { cronApiRules, cronCreatePolicy } from './api-access.js';
+import { SCHEDULER_SECRET_DIR } from './scheduler-files.js';
 import { ConfigError, parseJobsYaml, type ConfigJob } from './jobs/from-config.js';
 import { DEFAULT_SCHEDULER, type JobEntry } from './jobs/model.js';
 import type { HistoryRow, JobRow } from './program/report.js';
@@ -58,7 +59,7 @@ export const NAME_LABEL = 'dockside.scheduler.name';
 export const STATE_VOLUME = 'dockside-cron-state';
 export { DEFAULT_SCHEDULER };
 export const STATE_DIR = '/var/lib/dockside-cron';
-const CONFIG_DIR = '/etc/dockside-cron';
+const CONFIG_DIR = SCHEDULER_SECRET_DIR;
 const PROGRAM = ['node', '/opt/dockside/cron.mjs'];
 
 export interface CronConfig {
@@ -138,6 +139,8 @@ export interface StartOptions {
   backupDirs: string[];
   /** The scheduler's name (default "default"). */
   name?: string;
+  /** The password (its file's content) for backup jobs to repositories: copied in as a 0400 secret. */
+  repoPassword?: string;
   /** Named volume for the state (default: stateVolumeName(name)). */
   stateVolume?: string;
   readyTimeoutMs?: number;
@@ -181,7 +184,10 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
         ...dirs.map((d) => ({ type: 'bind' as const, source: d, target: d })),
       ],
       secretDir: CONFIG_DIR,
-      secrets: opts.config ? [{ name: 'jobs.json', content: JSON.stringify(opts.config), mode: 0o400 }] : [],
+      secrets: [
+        ...(opts.config ? [{ name: 'jobs.json', content: JSON.stringify(opts.config), mode: 0o400 }] : []),
+        ...(opts.repoPassword ? [{ name: 'repo-password', content: `${opts.repoPassword}\n`, mode: 0o400 }] : []),
+      ],
       capAdd: [],
       readonlyRootfs: true,
       labels: { [SERVICE_LABEL]: 'true', [NAME_LABEL]: name },

@@ -8,7 +8,7 @@ import type { BackupOptions } from '@dockside/backup';
 /** The backup service's options minus the container (the job's own) and an S3 profile (none in the scheduler). */
 export type BackupArgs = Omit<BackupOptions, 'container' | 's3Profile'>;
 
-const VALUE = new Set(['--to', '--volume', '--exclude', '--compress', '--level', '--exec', '--dump', '--dump-as', '--keep-last', '--keep-daily', '--keep-weekly', '--s3-endpoint', '--s3-region', '--network']);
+const VALUE = new Set(['--to', '--volume', '--exclude', '--compress', '--level', '--exec', '--dump', '--dump-as', '--keep-last', '--keep-daily', '--keep-weekly', '--s3-endpoint', '--s3-region', '--network', '--password-file', '--host']);
 const BOOL = new Set(['--pause', '--stop', '--dump-only', '--s3-path-style']);
 
 export function parseBackupArgs(argv: string[]): BackupArgs {
@@ -55,6 +55,8 @@ export function parseBackupArgs(argv: string[]): BackupArgs {
       case '--s3-endpoint': out.s3Endpoint = v; break;
       case '--s3-region': out.s3Region = v; break;
       case '--network': out.network = v; break;
+      case '--password-file': out.passwordFile = v; break;
+      case '--host': out.host = v; break;
     }
   }
   if (!out.destination) throw new Error('backup: --to <dir|s3://bucket/prefix> is required');

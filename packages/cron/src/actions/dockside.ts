@@ -12,7 +12,9 @@ import { Writable } from 'node:stream';
 import { runBackup } from '@dockside/backup';
 import { LABEL, forceRemove, listDocksideContainers } from '@dockside/engine';
 import type { Action } from '../jobs/model.js';
+import { existsSync } from 'node:fs';
 import { destinationAllowed, parseBackupArgs } from './backup-args.js';
+import { REPO_PASSWORD_SECRET } from '../scheduler-files.js';
 import { timeoutAfter, type ActionContext, type ActionResult, type ActionRun } from './types.js';
 
 async function removeSessionSidecars(ctx: ActionContext, session: string): Promise<void> {
@@ -37,7 +39,8 @@ export async function runDockside(ctx: ActionContext, run: ActionRun, action: Ex
   });
   const backup = runBackup(
     { engine: ctx.engine, version: ctx.version, session: run.runId, image: ctx.backupImage, env: process.env, progress: progress as unknown as { write(s: string): unknown } },
-    { ...args, container: run.job.container.id },
+    // A repository's password: the job's --password-file, else the scheduler's (cron start --repo-password-file).
+    { ...args, container: run.job.container.id, ...(args.passwordFile || !existsSync(REPO_PASSWORD_SECRET) ? {} : { passwordFile: REPO_PASSWORD_SECRET }) },
   ).then(
     (r) => ({ ok: true as const, id: 'snapshot' in r ? `snapshot ${r.snapshot.id.slice(0, 8)}` : r.manifest.id }),
     (err: unknown) => ({ ok: false as const, message: err instanceof Error ? err.message : String(err) }),

@@ -89,6 +89,12 @@ describe('dockside backup action arguments', () => {
     assert.throws(() => parseBackupArgs(['backup', 'web', '--to', '/x']), /unknown option "web"/);
     assert.throws(() => parseBackupArgs(['backup']), /--to/);
   });
+  it('takes a repository password file and snapshot host (repository destinations)', () => {
+    const a = parseBackupArgs(splitArgs('backup --to /srv/backups/repo --password-file /srv/backups/pw --host web-prod'));
+    assert.equal(a.passwordFile, '/srv/backups/pw');
+    assert.equal(a.host, 'web-prod');
+    assert.equal(parseBackupArgs(splitArgs('backup --to /srv/backups/repo')).passwordFile, undefined, 'else the scheduler\'s own (cron start --repo-password-file)');
+  });
   it('a directory destination must lie under a --backup-dir', () => {
     assert.ok(destinationAllowed('/srv/backups/web', ['/srv/backups']));
     assert.ok(destinationAllowed('/srv/backups', ['/srv/backups/']));

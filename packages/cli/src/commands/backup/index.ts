@@ -6,7 +6,7 @@ import { imageRef, ROLE } from '../../lib/images-catalog.js';
 import { passwordFileFlag } from '../../lib/repo-flags.js';
 
 export default class Backup extends DocksideCommand {
-  static override summary = "Back up a container's volumes to a directory or S3.";
+  static override summary = "Back up a container's volumes to a directory, a repository in restic's format, or S3.";
   static override description = `Starts the backup sidecar with the container's volumes (--volumes-from) and streams each named volume and bind mount as its own tar archive, compressed with zstd (default) or gzip, straight to the destination: no temporary archive, bounded memory. A manifest (files, sizes, sha256 of each archive, times, versions) is written last; a backup without one is incomplete, never listed, and cleaned up by the next run.
 
 Destinations: a host directory (/abs/path or file:///abs/path) or s3://bucket/prefix. A directory holding a repository (\`dockside repo init\`, or restic's own) gets one encrypted, deduplicated snapshot in restic's format instead: incremental (a file unchanged since the last snapshot of the same --host is not read again), readable by restic itself; the password comes from --password-file, RESTIC_PASSWORD_FILE or RESTIC_PASSWORD and reaches the sidecar as a file. S3 credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or their *_FILE variants, or AWS_PROFILE) and reach the sidecar as a file, never in its environment, arguments or labels.

@@ -33,6 +33,7 @@ Its state (last slot handled per job, history) lives on its own volume, dockside
     config: Flags.string({ description: 'YAML file with more jobs (jobs: {<container>/<job>: {schedule, exec|dockside|run, ...}}).', env: 'DOCKSIDE_CRON_CONFIG' }),
     'backup-dir': listFlag({ description: 'Host directory backup jobs may write under (repeatable; mounted at the same path).', commaSeparatedArguments: true, env: 'DOCKSIDE_CRON_BACKUP_DIR' }),
     name: schedulerNameFlag,
+    'repo-password-file': Flags.string({ description: 'Password file for backup jobs to repositories (restic format); copied into the scheduler as a 0400 file, never its env or labels.', env: 'DOCKSIDE_CRON_REPO_PASSWORD_FILE' }),
     'state-volume': Flags.string({ description: 'Named volume holding the scheduler\'s journal and job list (default: dockside-cron-state, or dockside-cron-state-<name>).', env: 'DOCKSIDE_CRON_STATE_VOLUME' }),
     json: jsonFlag,
   };
@@ -41,6 +42,8 @@ Its state (last slot handled per job, history) lives on its own volume, dockside
     const { flags } = await this.parse(CronStart);
     const { startCron, readConfig } = await import('@dockside/cron');
     const config = flags.config ? readConfig(flags.config) : undefined;
+    const { readPasswordFile } = await import('@dockside/repository');
+    const repoPassword = flags['repo-password-file'] ? readPasswordFile(flags['repo-password-file'], '--repo-password-file') : undefined;
     const info = await startCron(await this.engine(), {
       image: imageRef('cron', this.config.version),
       backupImage: imageRef('backup', this.config.version),
@@ -49,6 +52,7 @@ Its state (last slot handled per job, history) lives on its own volume, dockside
       ...(config ? { config } : {}),
       backupDirs: flags['backup-dir'] ?? [],
       name: flags.name,
+      ...(repoPassword ? { repoPassword } : {}),
       ...(flags['state-volume'] ? { stateVolume: flags['state-volume'] } : {}),
     });
     if (flags.json) return this.printJson(info);
