@@ -17,7 +17,7 @@ const { version } = (await import(join(root, 'packages/cli/package.json'), { wit
 const TAG = process.env.DOCKSIDE_IMAGE_TAG || version;
 const APP = 'dockside-demo-app';
 const VOLUME = 'dockside-demo-data';
-const STEPS = ['backup', 'netdebug', 'metrics', 'logship', 'cron'];
+const STEPS = ['backup', 'netdebug', 'metrics', 'logship', 'cron', 'config'];
 
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const log = (msg) => console.log(`\n${bold(`== ${msg}`)}`);
