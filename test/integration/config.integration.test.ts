@@ -53,13 +53,14 @@ ENTRYPOINT ["nginx", "-c", "/conf/nginx.conf", "-g", "daemon off;"]
 
 function shellLessImage(): string {
   return fixtureImage(
-    'config-busybox',
+    'config-busybox-hc',
     `ARG BASE
 FROM \${BASE} AS get
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends busybox-static && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /out/www /out/conf && echo shell-less > /out/www/index.html && cp /bin/busybox /out/busybox
 FROM scratch
 COPY --from=get /out/ /
+HEALTHCHECK --interval=30s CMD ["/busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
 ENTRYPOINT ["/busybox", "httpd", "-f", "-p", "8080", "-h", "/www", "-c", "/conf/httpd.conf"]
 `,
   );
@@ -200,7 +201,7 @@ describe('config', { timeout: 240_000 }, () => {
     assert.equal(docker('exec', web, 'sh', '-c', 'ls -A /etc | grep -c dockside-staged || true'), '0', 'the staged copy was removed');
   });
 
-  it('an app without a shell (FROM scratch busybox httpd): a file applied and HUP sent, no validator, same start time', async () => {
+  it("an app without a shell (FROM scratch busybox httpd): a file applied and HUP sent, no validator, same start time; its HEALTHCHECK is the check when no --check is given", async () => {
     const volume = createVolume('bb');
     seed(volume, '/conf', 'httpd.conf', 'A:*\n', '0:0', '0644');
     const port = await freePort();
@@ -213,6 +214,11 @@ describe('config', { timeout: 240_000 }, () => {
     assert.equal((await get(port, '/')).status, 403, 'busybox re-read its config on HUP and now denies');
     assert.equal(startedAt(app), t0);
     assert.equal(fileState(app, '/conf/httpd.conf').sha, sha256('D:*\n'));
+    // No --check: the image's HEALTHCHECK (busybox wget on /, failing on the 403 now) runs in the app, and passes once allowed again.
+    const back = await runCli(['config', 'apply', app, '/conf/httpd.conf', '--from', local('httpd.conf', 'A:*\n'), '--yes', '--reload', 'HUP']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stderr, /^healthy: HEALTHCHECK:\/busybox wget -q -O \/dev\/null http:\/\/127\.0\.0\.1:8080\/ \(exit 0, 3 attempts/m);
+    assert.equal((await get(port, '/')).status, 200);
   });
 
   it('config edit applies what the editor wrote; interrupted while the editor runs, nothing changes and no sidecar is left', async () => {

@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError, UserError } from '@dockside/common';
@@ -68,6 +69,13 @@ export function stagedPathFor(path: string): string {
 export async function stage(path: string, like: string, content: Buffer | undefined): Promise<{ staged: string; sha256: string }> {
   await readRegular(path);
   const staged = stagedPathFor(path);
+  // Interrupted (the CLI forwards Ctrl-C and SIGTERM): the copy goes before the program does.
+  const onSignal = (sig: NodeJS.Signals) => {
+    rmSync(staged, { force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await run('cp', ['--no-dereference', '--preserve=mode,ownership,xattr', '--', like, staged]);
     if (content) {
@@ -85,6 +93,9 @@ export async function stage(path: string, like: string, content: Buffer | undefi
   } catch (err) {
     await rm(staged, { force: true }).catch(() => undefined);
     throw (err as NodeJS.ErrnoException).code ? fsFailure(path, err) : err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
