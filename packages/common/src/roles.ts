@@ -10,9 +10,10 @@ export const ROLE = {
   netdebug: 'netdebug',
   metrics: 'metrics',
   cron: 'cron',
+  discovery: 'discovery',
   run: 'run',
 } as const;
 
 /** The roles that have an image and an in-container program of their own. */
-export const SIDECAR_ROLES = [ROLE.backup, ROLE.logship, ROLE.netdebug, ROLE.metrics, ROLE.cron] as const;
+export const SIDECAR_ROLES = [ROLE.backup, ROLE.logship, ROLE.netdebug, ROLE.metrics, ROLE.cron, ROLE.discovery] as const;
 export type SidecarRole = (typeof SIDECAR_ROLES)[number];

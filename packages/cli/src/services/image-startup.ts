@@ -21,6 +21,7 @@ const CHECKS: Record<SidecarRole | 'base', StartupCheck> = {
   netdebug: { cmd: ['selftest'], expect: /^netdebug \S+ libpcap/ },
   metrics: { cmd: ['version'], expect: /^metrics / },
   cron: { cmd: ['version'], expect: /^cron / },
+  discovery: { cmd: ['version'], expect: /^discovery / },
 };
 
 export const STARTUP_REMEDY = 'run `dockside images build --force` (add --offline without a registry)';

@@ -27,6 +27,8 @@ export interface TargetContainer {
   networkMode: string;
   mounts: ContainerMount[];
   labels: Record<string, string>;
+  /** Its networks and the IPv4 address it has on each (user-defined, bridge; none for host/container: modes). */
+  networks?: Record<string, string>;
 }
 
 /**
@@ -111,5 +113,6 @@ export function toTarget(info: Dockerode.ContainerInspectInfo): TargetContainer 
       readOnly: !m.RW,
     })),
     labels: info.Config.Labels ?? {},
+    networks: Object.fromEntries(Object.entries(info.NetworkSettings?.Networks ?? {}).map(([n, v]) => [n, v.IPAddress ?? ''])),
   };
 }
