@@ -59,7 +59,8 @@ export async function listeningPorts(): Promise<number[]> {
   const out = new Set<number>();
   for (const p of ['tcp', 'tcp6'] as const) {
     const text = await readFile(`/proc/net/${p}`, 'utf8').catch(() => '');
-    for (const s of parseProcNetTcp(text, p)) out.add(s.port);
+    // 127.0.0.11: the engine's embedded DNS on user-defined networks (its TCP port is random).
+    for (const s of parseProcNetTcp(text, p)) if (s.address !== '127.0.0.11') out.add(s.port);
   }
   return [...out].sort((a, b) => a - b);
 }

@@ -43,7 +43,7 @@ export async function register(args: string[]): Promise<number> {
   if (!view.running) {
     // Stay up while it is down (the engine could not restart us now); its start restarts us.
     log(`target ${view.name} is not running: waiting for it to start`);
-    stopWatching.push(followTarget(client, cfg.target.id, (e) => e === 'started' && restartNow?.(), () => undefined));
+    stopWatching.push(followTarget(client, cfg.target.id, (e) => e === 'started' && restartNow?.(), () => undefined).stop);
     await Promise.race([restarted, signal()]);
     stopWatching.forEach((s) => s());
     return exitNow(0);
@@ -104,8 +104,7 @@ export async function register(args: string[]): Promise<number> {
     warn: (m) => events.warning(m),
   });
   // Events first, so a stop that comes during the first check still drains.
-  stopWatching.push(
-    followTarget(
+  const watch = followTarget(
       client,
       cfg.target.id,
       (e) => {
@@ -115,8 +114,14 @@ export async function register(args: string[]): Promise<number> {
       },
       // Events missed while the stream was down: is it still running?
       () => void inspectTarget(client, cfg.target.id).then(async (v) => { if (!v.running) await registrar.targetDown(); }, () => undefined),
-    ),
-  );
+    );
+  stopWatching.push(watch.stop);
+  // Nothing is published before the event stream is open: a stop right after must be seen to drain.
+  const timeout = new Promise<void>((r) => setTimeout(r, 10_000).unref());
+  await Promise.race([watch.connected, timeout]);
+  // A start or a stop that came before the stream opened: look again.
+  view = await inspectTarget(client, cfg.target.id).catch(() => view);
+  if (!view.running) await registrar.targetDown();
   await registrar.start();
   events.progress('ready', { ...registrar.state(), stale });
   if (first) await writeFile(marker, new Date().toISOString()).catch(() => undefined);

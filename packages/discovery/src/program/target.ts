@@ -60,8 +60,12 @@ export function engineClient(): SocketClient {
   return socketClientFromEnv();
 }
 
-export function followTarget(client: SocketClient, id: string, on: (e: TargetEvent, raw: ContainerEvent) => void, onReconnect: () => void): () => void {
-  return watchContainerEvents(client, {
+/** Follows the target's events; `connected` resolves once the stream is open (events from then on are seen). */
+export function followTarget(client: SocketClient, id: string, on: (e: TargetEvent, raw: ContainerEvent) => void, onReconnect: () => void): { stop: () => void; connected: Promise<void> } {
+  let opened: () => void = () => undefined;
+  const connected = new Promise<void>((resolve) => (opened = resolve));
+  const stop = watchContainerEvents(client, {
+    onConnect: () => opened(),
     filters: { type: ['container'], container: [id], event: ['kill', 'die', 'oom', 'start'] },
     onEvent: (e) => {
       const t = classify(e);
@@ -69,6 +73,7 @@ export function followTarget(client: SocketClient, id: string, on: (e: TargetEve
     },
     onReconnect,
   });
+  return { stop, connected };
 }
 
 export function engineUnreachable(err: unknown): UserError {
