@@ -11,8 +11,8 @@ import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cleanupRun, docker, freePort, requireEngine, runCli, waitFor } from '../support/engine.js';
-import { appAddress, b64, createNetwork, etcdEntries, etcdPost, removeNetwork, startApp, startDnsmasq, startEtcd } from '../support/discovery-fixtures.js';
+import { cleanupRun, docker, freePort, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { BASE, appAddress, b64, createNetwork, etcdEntries, etcdPost, removeNetwork, startApp, startDnsmasq, startEtcd } from '../support/discovery-fixtures.js';
 
 const PREFIX = '/dstest/services';
 let net = '';
@@ -146,6 +146,51 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
       dnsmasq?.kill();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('ambassador: an app on localhost keeps working while one of two upstreams is killed; new connections go to the other', async () => {
+    const a = startApp('pool-a', net);
+    const b = startApp('pool-b', net);
+    for (const app of [a, b]) {
+      const r = await runCli(['register', app, '--service', 'pool', '--port', '8080', '--check', 'http:/healthz', '--interval', '500ms', '--ttl', '2s', '--to', registry]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    await waitFor(async () => (await keys('pool')).length === 2, 'two instances of pool', 5000);
+    const client = startFixture('client', ['--network', net, BASE, 'sleep', '600']);
+    const r = await runCli(['ambassador', client, '--listen', '7000', '--upstream', 'pool', '--from', registry, '--refresh', '250ms', '--connect-timeout', '500ms', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { status: { instances: unknown[] } }).status.instances.length, 2);
+
+    // The app: one HTTP request to localhost:7000 every 50 ms for 7 s, each on a new connection.
+    const script = `const http=require('http');const end=Date.now()+7000;(function go(){if(Date.now()>end)return;const t=Date.now();http.get({host:'127.0.0.1',port:7000,path:'/',agent:false,timeout:3000},(res)=>{let b='';res.on('data',(c)=>b+=c);res.on('end',()=>{console.log(JSON.stringify({t,ok:true,who:b.trim()}));setTimeout(go,50)})}).on('error',(e)=>{console.log(JSON.stringify({t,ok:false,err:e.message}));setTimeout(go,50)})})()`;
+    const out: string[] = [];
+    const run = new Promise<void>((resolve) => {
+      const p = spawn('docker', ['exec', client, 'node', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      p.stdout.on('data', (c: Buffer) => out.push(c.toString()));
+      p.on('close', () => resolve());
+    });
+    await new Promise((res) => setTimeout(res, 2500));
+    const killedAt = Date.now();
+    await new Promise<void>((resolve) => spawn('docker', ['kill', a], { stdio: 'ignore' }).on('close', () => resolve()));
+    await run;
+    const rows = out.join('').trim().split('\n').map((l) => JSON.parse(l) as { t: number; ok: boolean; who?: string; err?: string });
+    assert.ok(rows.length > 40, `requests made: ${rows.length}`);
+    assert.deepEqual(rows.filter((x) => !x.ok), [], 'every request got an answer');
+    const before = new Set(rows.filter((x) => x.t < killedAt).map((x) => x.who));
+    assert.deepEqual([...before].sort(), ['hello from pool-a', 'hello from pool-b'], 'spread over both before the kill');
+    const after = rows.filter((x) => x.t > killedAt + 100);
+    assert.ok(after.length > 20);
+    assert.ok(after.every((x) => x.who === 'hello from pool-b'), 'after the kill, only the live instance answers');
+    // The dead instance gets no connection once it is withdrawn: its count stops growing.
+    const countOf = async () => {
+      const ls = JSON.parse((await runCli(['ambassador', 'ls', '--json'])).stdout) as Array<{ target: string; status?: { instances: Array<{ address: string; connections: number; failures: number; healthy: boolean }> } }>;
+      return ls.find((x) => x.target === client)?.status?.instances ?? [];
+    };
+    const metrics = docker('exec', client, 'node', '-e', "require('http').get('http://127.0.0.1:9325/metrics',(r)=>{let b='';r.on('data',(c)=>b+=c);r.on('end',()=>console.log(b))})");
+    assert.match(metrics, /dockside_ambassador_connections_failed_total\{upstream="pool"\} 0/);
+    assert.match(metrics, /dockside_ambassador_instance_up\{upstream="pool",instance="[0-9.]+:8080"\} 0/);
+    assert.match(metrics, /dockside_ambassador_instance_up\{upstream="pool",instance="[0-9.]+:8080"\} 1/);
+    await waitFor(async () => (await countOf()).some((i) => !i.healthy), 'ambassador ls to show the dead instance down', 5000, 500);
   });
 
   it('bad input: one line, exit 2, nothing left running', async () => {

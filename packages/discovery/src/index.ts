@@ -5,3 +5,4 @@ export type * from './events.js';
 export * from './registry/url.js';
 export type { Instance } from './registry/instance.js';
 export * from './service/register.js';
+export * from './service/ambassador.js';
