@@ -11,9 +11,10 @@ export const ROLE = {
   metrics: 'metrics',
   cron: 'cron',
   config: 'config',
+  discovery: 'discovery',
   run: 'run',
 } as const;
 
 /** The roles that have an image and an in-container program of their own. */
-export const SIDECAR_ROLES = [ROLE.backup, ROLE.logship, ROLE.netdebug, ROLE.metrics, ROLE.cron, ROLE.config] as const;
+export const SIDECAR_ROLES = [ROLE.backup, ROLE.logship, ROLE.netdebug, ROLE.metrics, ROLE.cron, ROLE.config, ROLE.discovery] as const;
 export type SidecarRole = (typeof SIDECAR_ROLES)[number];

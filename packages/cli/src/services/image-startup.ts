@@ -22,6 +22,7 @@ const CHECKS: Record<SidecarRole | 'base', StartupCheck> = {
   metrics: { cmd: ['version'], expect: /^metrics / },
   cron: { cmd: ['version'], expect: /^cron / },
   config: { cmd: ['version'], expect: /^config / },
+  discovery: { cmd: ['version'], expect: /^discovery / },
 };
 
 export const STARTUP_REMEDY = 'run `dockside images build --force` (add --offline without a registry)';

@@ -16,6 +16,7 @@ export const PROBE_JOINS: Record<SidecarRole, { join: NonNullable<SidecarSpec['j
   metrics: { join: { network: true }, capAdd: [] },
   cron: { join: {}, capAdd: [] },
   config: { join: { volumes: true }, capAdd: ['DAC_READ_SEARCH'] },
+  discovery: { join: { network: true }, capAdd: [] },
 };
 
 export interface ProbeResult {

@@ -5,6 +5,8 @@ import { connectionError, mapEngineError } from './errors.js';
 
 export interface EngineInfo {
   endpoint: string;
+  /** The engine host's name (what dockside records as the host that owns what it registers). */
+  name: string;
   serverVersion: string;
   apiVersion: string;
   minApiVersion: string;
@@ -26,6 +28,7 @@ export async function engineInfo(engine: Engine): Promise<EngineInfo> {
     const security: string[] = (info as { SecurityOptions?: string[] }).SecurityOptions ?? [];
     return {
       endpoint: engine.endpoint.display,
+      name: info.Name,
       serverVersion: version.Version,
       apiVersion: version.ApiVersion,
       minApiVersion: (version as { MinAPIVersion?: string }).MinAPIVersion ?? '',

@@ -31,6 +31,8 @@ export interface TargetContainer {
   startedAt: string;
   /** The image's or run's HEALTHCHECK test (["CMD", ...] or ["CMD-SHELL", "..."]), if it has one. */
   healthcheck?: string[];
+  /** Its networks and the IPv4 address it has on each (user-defined, bridge; none for host/container: modes). */
+  networks?: Record<string, string>;
 }
 
 /**
@@ -117,6 +119,7 @@ export function toTarget(info: Dockerode.ContainerInspectInfo): TargetContainer 
     labels: info.Config.Labels ?? {},
     startedAt: info.State.StartedAt,
     ...(healthTest(info) ? { healthcheck: healthTest(info) as string[] } : {}),
+    networks: Object.fromEntries(Object.entries(info.NetworkSettings?.Networks ?? {}).map(([n, v]) => [n, v.IPAddress ?? ''])),
   };
 }
 

@@ -12,6 +12,8 @@ export interface WatchOptions {
   /** Engine event filters, e.g. { type: ['container'], event: ['start'] }. */
   filters: Record<string, string[]>;
   onEvent: (e: ContainerEvent) => void;
+  /** Called each time the stream is open (the first time too): events from then on arrive. */
+  onConnect?: () => void;
   /** Called once the stream is open again after it dropped. */
   onReconnect?: () => void;
   /** Called each time the stream drops. */
@@ -30,6 +32,7 @@ export function watchContainerEvents(client: SocketClient, opts: WatchOptions): 
   };
   return followEventStream(open, {
     onEvent: opts.onEvent,
+    ...(opts.onConnect ? { onConnect: opts.onConnect } : {}),
     ...(opts.onReconnect ? { onReconnect: opts.onReconnect } : {}),
     ...(opts.onDrop ? { onDrop: opts.onDrop } : {}),
     ...(opts.minDelayMs !== undefined ? { minBackoffMs: opts.minDelayMs } : {}),
