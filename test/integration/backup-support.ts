@@ -212,6 +212,9 @@ export interface S3Server {
   directory: string;
   /** Upload ids s3rver still holds (unfinished multipart uploads). */
   openUploads(): string[];
+  /** Stop answering (the server goes away, its data stays), and come back on the same port. */
+  down(): Promise<void>;
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -230,13 +233,14 @@ export async function startS3(): Promise<S3Server> {
   account.default.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
   const directory = mkdtempSync(join(tmpdir(), 'ds-s3rver-'));
   const bucket = 'dockside-test';
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] }) as unknown as {
+  type Server = {
     middleware: Array<(ctx: Record<string, unknown>, next: () => Promise<void>) => Promise<void>>;
     store: { getResourcePath(b: string, k: string | undefined, r: string): string };
     run(): Promise<{ port: number }>;
     close(): Promise<void>;
   };
-  const uploadsDir = () => server.store.getResourcePath(bucket, undefined, 'uploads');
+  const make = (port: number): Server => {
+  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] }) as unknown as Server;
   server.middleware.unshift(async (ctx, next) => {
     const query = ctx['query'] as Record<string, string>;
     if (ctx['method'] === 'DELETE' && query['uploadId'] && /^[0-9a-f]+$/.test(query['uploadId'])) {
@@ -252,6 +256,10 @@ export async function startS3(): Promise<S3Server> {
     }
     await next();
   });
+  return server;
+  };
+  let server = make(0);
+  const uploadsDir = () => server.store.getResourcePath(bucket, undefined, 'uploads');
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -260,6 +268,13 @@ export async function startS3(): Promise<S3Server> {
     secretAccessKey,
     directory,
     openUploads: () => (existsSync(uploadsDir()) ? readdirSync(uploadsDir()) : []),
+    down: async () => {
+      await server.close().catch(() => undefined);
+    },
+    up: async () => {
+      server = make(port);
+      await server.run();
+    },
     close: async () => {
       await server.close().catch(() => undefined);
       rmSync(directory, { recursive: true, force: true });

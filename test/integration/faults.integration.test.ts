@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanupRun, docker, RUN_ID, RUN_LABEL, requireEngine, runCli, startFixture } from '../support/engine.js';
-import { BASE_IMAGE } from './backup-support.js';
+import { cleanupRun, docker, RUN_ID, RUN_LABEL, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
+import { BASE_IMAGE, startS3, type S3Server } from './backup-support.js';
 
 const errorLines = (stderr: string) => stderr.trim().split('\n').filter((l) => l.trim() && !l.trim().startsWith('hint:'));
 
@@ -114,5 +114,45 @@ describe('faults: a destination or a volume that fills up', { timeout: 300_000 }
     const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dest, '--json'])).stdout) as { backups: Array<{ id: string }>; incomplete: unknown[] };
     assert.deepEqual(ls.backups.map((b) => b.id), [id], 'only the first backup');
     assert.deepEqual(ls.incomplete, []);
+  });
+
+  test('S3 goes away mid-upload: the backup fails within a bounded time on one line, is never listed complete, and the next run cleans the multipart upload', async () => {
+    const s3: S3Server = await startS3();
+    try {
+      const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_PROFILE: '' };
+      const s3args = ['--s3-endpoint', s3.endpoint, '--s3-path-style', '--network', 'host'];
+      const to = `s3://${s3.bucket}/faults/${RUN_ID}`;
+      const src = startFixture('s3gone', ['--init', '-v', `dstest-${RUN_ID}-s3gone:/data`, '--label', `${RUN_LABEL}=${RUN_ID}`, BASE_IMAGE, 'sh', '-c', 'head -c 120000000 /dev/urandom > /data/big.bin; echo ready > /data/ready; sleep infinity']);
+      await waitFor(() => spawnSync('docker', ['exec', src, 'test', '-e', '/data/ready']).status === 0, 'the data written', 60_000, 300);
+      const child = spawnCli(['backup', src, '--to', to, ...s3args, '--compress', 'none'], env);
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((r) => child.on('close', r));
+      const [upload] = await waitFor(() => (s3.openUploads().length > 0 ? s3.openUploads() : undefined), 'a multipart upload under way', 60_000, 50);
+      // Once the backup's marker names the upload (written right after it is created): a server
+      // without ListMultipartUploads (s3rver) is then still cleaned up (see the README's limits).
+      await waitFor(() => spawnSync('grep', ['-rqs', '--include=in-progress.json*', upload as string, s3.directory]).status === 0, 'the marker naming the upload', 30_000, 50);
+      await s3.down();
+      const cut = Date.now();
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 120_000))]);
+      assert.notEqual(code, 'hung', `the backup still runs 120 s after S3 went away:\n${stderr}`);
+      assert.equal(code, 1, stderr);
+      const lines = errorLines(stderr).filter((l) => /^dockside:/.test(l));
+      assert.equal(lines.length, 1, stderr);
+      assert.ok(!/Node\.js v|\n\s+at /.test(stderr), stderr);
+      const took = Date.now() - cut;
+      await s3.up();
+      const ls = JSON.parse((await runCli(['backup', 'ls', '--from', to, '--s3-endpoint', s3.endpoint, '--s3-path-style', '--json'], { env })).stdout) as { backups: unknown[] };
+      assert.deepEqual(ls.backups, [], 'not listed as complete');
+      assert.ok(s3.openUploads().length > 0, 'the cut-off upload is still there (nobody could abort it)');
+      const again = await runCli(['backup', src, '--to', to, ...s3args, '--compress', 'none'], { env, timeoutMs: 180_000 });
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(s3.openUploads(), [], 'the next run aborted the cut-off multipart upload');
+      const after = JSON.parse((await runCli(['backup', 'ls', '--from', to, '--s3-endpoint', s3.endpoint, '--s3-path-style', '--json'], { env })).stdout) as { backups: unknown[] };
+      assert.equal(after.backups.length, 1);
+      console.log(`S3 outage: the backup failed ${took} ms after S3 went away: ${lines[0]}`);
+    } finally {
+      await s3.close();
+    }
   });
 });
