@@ -33,7 +33,8 @@ import {
   type SidecarMount,
 } from '@dockside/engine';
 import type { ShipConfig } from './config.js';
-import type { StatusSnapshot } from './stats.js';
+import { asOfState, type StatusSnapshot } from './stats.js';
+import { DELIVERY_WARNING } from './pipeline/pipeline.js';
 import { displaySinkUrl } from './sinks/url.js';
 import { checkGlobInVolumes } from './sources/glob.js';
 
@@ -78,18 +79,24 @@ export async function listShippers(engine: Engine, name?: string): Promise<Docks
 }
 
 /** The last status (and warnings, error) a shipper reported through the sidecar protocol. */
-async function readReports(engine: Engine, id: string, lines = 60): Promise<{ ready: boolean; status?: StatusSnapshot; reader: EventReader }> {
+async function readReports(engine: Engine, id: string, lines = 60): Promise<{ ready: boolean; checked: boolean; status?: StatusSnapshot; warnings: string[]; reader: EventReader }> {
   let ready = false;
+  let checked = false;
   let status: StatusSnapshot | undefined;
+  const warnings: Array<{ message: string; delivery: boolean }> = [];
   const reader = new EventReader({
     onEvent: (e) => {
+      if (e.type === 'progress' && e.name === 'checked') checked = true;
       if (e.type === 'progress' && e.name === 'ready') ready = true;
       if (e.type === 'progress' && e.name === 'status') status = e.data as StatusSnapshot;
+      if (e.type === 'warning') warnings.push({ message: e.message, delivery: e.code === DELIVERY_WARNING });
     },
   });
   reader.write(Buffer.from(`${await containerLogTail(engine, id, lines)}\n`));
   await reader.finish();
-  return { ready, ...(status ? { status } : {}), reader };
+  // A delivery warning holds while the last figures say delivery is failing; after recovery it is history.
+  const shown = warnings.filter((w) => !w.delivery || status?.retrying !== undefined || !status).map((w) => w.message);
+  return { ready, checked, ...(status ? { status } : {}), warnings: shown, reader };
 }
 
 export async function startShipper(engine: Engine, opts: ShipServiceOptions): Promise<ShipperInfo> {
@@ -184,7 +191,8 @@ export async function shipperStatus(engine: Engine, name?: string): Promise<Ship
       const r = await readReports(engine, c.id, 200);
       const labels = await containerLabels(engine, c.id);
       const n = labels[NAME_LABEL] ?? '';
-      return { id: c.id, name: n, container: c.name, sink: shownSink(labels[SINK_LABEL]), state: c.state, volume: stateVolumeName(n), ...(r.status ? { status: r.status } : {}), warnings: r.reader.warnings.slice(-5) };
+      const status = r.status ? asOfState(r.status, c.state === 'running') : undefined;
+      return { id: c.id, name: n, container: c.name, sink: shownSink(labels[SINK_LABEL]), state: c.state, volume: stateVolumeName(n), ...(status ? { status } : {}), warnings: r.warnings.slice(-5) };
     }),
   );
 }

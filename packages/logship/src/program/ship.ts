@@ -32,7 +32,7 @@ export async function ship(args: string[]): Promise<number> {
   const cfg = JSON.parse(await readFile(file, 'utf8')) as ShipConfig;
   const events = new EventWriter<ShipProgress>();
   const log = (m: string) => process.stderr.write(`dockside-logship: ${m}\n`);
-  const warn = (m: string) => events.warning(m);
+  const warn = (m: string, code?: string) => events.warning(m, code);
   try {
     return await run(cfg, events, log, warn);
   } catch (err) {
@@ -42,20 +42,14 @@ export async function ship(args: string[]): Promise<number> {
   }
 }
 
-async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: string) => void, warn: (m: string) => void): Promise<number> {
+async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: string) => void, warn: (m: string, code?: string) => void): Promise<number> {
   const client = socketClientFromEnv();
   await pingSocket(client).catch((err: Error) => {
     throw new UsageError(`the engine socket ${client.socketPath} does not answer: ${err.message}`);
   });
   const checkpoint = new CheckpointStore(cfg.stateDir);
   await checkpoint.load();
-  const stats = new ShipStats();
-  for (const [id, name] of Object.entries(checkpoint.data.names)) {
-    const t = stats.target(id, name);
-    const c = checkpoint.data.counts?.[id];
-    if (c) Object.assign(t, { lines: c.lines, bytes: c.bytes });
-  }
-  for (const g of checkpoint.data.gaps) stats.target(g.container_id, g.container).gaps++;
+  const stats = ShipStats.fromCheckpoint(checkpoint.data);
   await checkReachable(cfg.sink);
   const sink = createSink(cfg.sink);
   await sink.open(checkpoint.data.sink);
