@@ -7,10 +7,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '@dockside/common';
-import { socketClientFromEnv, pingSocket } from '@dockside/engine/logs';
+import { listLogTargets, pingSocket, socketClientFromEnv, type SocketClient } from '@dockside/engine/logs';
 import { EventWriter, flag } from '@dockside/sidecar-kit';
 import { CheckpointStore } from '../checkpoint/store.js';
 import type { ShipConfig } from '../config.js';
+import { INSTANCE_LABEL, NAME_LABEL } from '../labels.js';
 import { serveMetrics } from '../metrics.js';
 import { PIPELINE_DEFAULTS, Pipeline } from '../pipeline/pipeline.js';
 import { checkReachable, createSink } from '../sinks/create.js';
@@ -20,11 +21,28 @@ import { FilesSource } from '../sources/files.js';
 import { ShipStats, type StatusSnapshot } from '../stats.js';
 
 export interface ShipProgress extends Record<string, unknown> {
+  /** The destination answers: the shipper it replaces may be stopped now (the CLI waits for this). */
+  checked: Record<string, never>;
   ready: { containers: number; resumed: number; truncatedBytes: number };
   status: StatusSnapshot;
 }
 
 const STATUS_EVERY_MS = 1000;
+
+/**
+ * One shipper per checkpoint: wait while another shipper of this name runs (the one being
+ * replaced, which the CLI stops once it saw `checked`; it saves its positions on the way out).
+ */
+async function untilAlone(client: SocketClient, cfg: ShipConfig, log: (m: string) => void): Promise<void> {
+  let said = false;
+  for (;;) {
+    const others = (await listLogTargets(client, { labels: [`${NAME_LABEL}=${cfg.name}`], running: true })).filter((c) => c.labels[INSTANCE_LABEL] !== cfg.instance);
+    if (!others.length) return;
+    if (!said) log(`waiting for the shipper it replaces (${others.map((c) => c.name).join(', ')}) to stop`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 export async function ship(args: string[]): Promise<number> {
   const file = flag(args, '--config');
@@ -47,10 +65,14 @@ async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: 
   await pingSocket(client).catch((err: Error) => {
     throw new UsageError(`the engine socket ${client.socketPath} does not answer: ${err.message}`);
   });
+  // The destination first, while the shipper this one replaces still runs: a bad one fails here
+  // and the old shipper never stops.
+  await checkReachable(cfg.sink);
+  events.progress('checked', {});
+  if (cfg.instance) await untilAlone(client, cfg, log);
   const checkpoint = new CheckpointStore(cfg.stateDir);
   await checkpoint.load();
   const stats = ShipStats.fromCheckpoint(checkpoint.data);
-  await checkReachable(cfg.sink);
   const sink = createSink(cfg.sink);
   await sink.open(checkpoint.data.sink);
   // A first start: the file's length now is checkpointed before any batch, so a kill after the first
