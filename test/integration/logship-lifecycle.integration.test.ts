@@ -119,6 +119,11 @@ describe('logs ship: one shipper per name', { timeout: 240_000 }, () => {
     const bad = await runCli(['logs', 'ship', app, '--to', `http://127.0.0.1:${dead}/ingest`, '--network', 'host', '--name', name]);
     assert.notEqual(bad.code, 0, 'the re-run fails');
     assert.match(bad.stderr, /cannot reach the http receiver 127\.0\.0\.1/);
+    const kept = () => {
+      assert.deepEqual(shippers(name), [id], 'the same shipper, alone');
+      assert.equal(startedAt(id), before, 'never stopped or restarted');
+    };
+    kept();
     const net = await runCli(['logs', 'ship', app, '--to', `file://${dir}`, '--network', `nosuch-${RUN_ID}`, '--name', name]);
     assert.equal(net.code, 2, net.stderr);
     assert.match(net.stderr, /--network nosuch-.*: no such network\n\s+hint: give host, none, bridge or one of this engine's networks/);
