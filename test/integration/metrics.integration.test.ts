@@ -205,9 +205,13 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
   });
 
   it('a named container that stops during the sample is said to be missing, exit 2; the others are printed', async () => {
-    const brief = startFixture('brief', [BASE, 'sh', '-c', 'sleep 1']);
-    const brief2 = startFixture('brief2', [BASE, 'sh', '-c', 'sleep 1']);
-    const [human, json] = await Promise.all([runCli(['metrics', load, brief, '--sample', '3s']), runCli(['metrics', load, brief2, '--sample', '3s', '--json'])]);
+    const brief = startFixture('brief', [BASE, 'sleep', '300']);
+    const brief2 = startFixture('brief2', [BASE, 'sleep', '300']);
+    // Both running when the first reading is taken (the CLI starts well within 5 s), stopped before the second (10 s).
+    const runs = Promise.all([runCli(['metrics', load, brief, '--sample', '10s']), runCli(['metrics', load, brief2, '--sample', '10s', '--json'])]);
+    await new Promise((r) => setTimeout(r, 5000));
+    docker('stop', '-t', '0', brief, brief2);
+    const [human, json] = await runs;
     assert.equal(human.code, 2, human.stderr);
     assert.match(human.stdout, new RegExp(`^${load}\\s`, 'm'), 'the running one is printed');
     assert.doesNotMatch(human.stdout, new RegExp(brief));
