@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { RUN_ID, cleanupRun, docker, IMAGE_TAG, requireEngine, runCli, startFixture, waitFor, freePort } from '../support/engine.js';
+import { RUN_ID, cleanupRun, docker, IMAGE_TAG, requireEngine, runCli, spawnCli, startFixture, waitFor, freePort } from '../support/engine.js';
 import { messages, readShipped } from '../support/logship-fixtures.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
@@ -141,6 +141,47 @@ describe('logs ship: one shipper per name', { timeout: 240_000 }, () => {
     assert.deepEqual(volumes(fresh), [], 'a failed first `logs ship` removes the state volume it created');
     assert.deepEqual(shippers(fresh), []);
     assert.equal(proxiesOf(fresh).length, 0);
+  });
+});
+
+describe('logs ship interrupted', { timeout: 240_000 }, () => {
+  /** Start `logs ship`, send `sig` once its new shipper container exists, resolve with the exit code. */
+  async function interrupt(args: string[], name: string, sig: NodeJS.Signals, known: string[]): Promise<number | null> {
+    const child = spawnCli(['logs', 'ship', ...args, '--name', name]);
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(() => shippers(name).some((id) => !known.some((k) => k.startsWith(id))) || child.exitCode !== null, 'the new shipper container', 60_000, 50);
+    child.kill(sig);
+    const code = await closed;
+    assert.match(err, new RegExp(`interrupted by ${sig}`), err);
+    return code;
+  }
+
+  it('Ctrl-C while a replacement starts keeps the old shipper as it was; Ctrl-C during a first start leaves no volume', async () => {
+    const app = ticker('intr');
+    const name = shipperName('intr');
+    const dir = join(tmp, 'intr');
+    const r0 = await runCli(['logs', 'ship', app, '--to', `file://${dir}`, '--name', name]);
+    assert.equal(r0.code, 0, r0.stderr);
+    const [id] = shippers(name);
+    assert.ok(id);
+    const code = await interrupt([app, '--to', `file://${dir}-2`], name, 'SIGINT', [id]);
+    assert.equal(code, 130);
+    await waitFor(() => shippers(name).length === 1, 'the new one removed', 20_000, 200);
+    assert.deepEqual(shippers(name), [id]);
+    assert.equal(docker('inspect', '--format', '{{.Name}}', id), `/dockside-logship-${name}`, 'its name given back');
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', id), 'true');
+    assert.equal(proxiesOf(name).length, 1);
+    const n = messages(readShipped(dir), app, 'stdout').length;
+    await waitFor(() => messages(readShipped(dir), app, 'stdout').length > n + 20, 'it goes on shipping', 20_000, 200);
+
+    const fresh = shipperName('intrfresh');
+    const c2 = await interrupt([app, '--to', `file://${dir}-3`], fresh, 'SIGTERM', []);
+    assert.equal(c2, 143);
+    await waitFor(() => shippers(fresh).length === 0, 'nothing left of the first start', 20_000, 200);
+    assert.equal(proxiesOf(fresh).length, 0);
+    assert.deepEqual(volumes(fresh), [], 'the volume it created removed');
   });
 });
 

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { EXIT, ROLE, UserError } from '@dockside/common';
+import { EXIT, InterruptedError, ROLE, UserError } from '@dockside/common';
 import { LOGSHIP_API_RULES } from './api-access.js';
 import {
   EventReader,
@@ -66,6 +66,8 @@ export interface ShipServiceOptions {
   /** Publish /metrics on 127.0.0.1:<port> of the host. */
   metricsPort?: number;
   readyTimeoutMs?: number;
+  /** Aborted (reason: the signal's name) when the CLI is interrupted: what this run did is undone. */
+  signal?: AbortSignal;
 }
 
 export interface ShipperInfo {
@@ -168,9 +170,13 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
   const [first, ...extra] = [...olds].sort((a, b) => Number(b.name === shipperContainerName(cfg.name)) - Number(a.name === shipperContainerName(cfg.name)));
   const old = first ? await claimOld(engine, cfg.name, first) : undefined;
   let oldStopped = false;
+  const interrupted = () => {
+    if (opts.signal?.aborted) throw new InterruptedError((opts.signal.reason as NodeJS.Signals | undefined) ?? 'SIGINT');
+  };
   const volume = stateVolumeName(cfg.name);
   let newVolume = false;
   try {
+    interrupted();
     newVolume = !(await inspectVolume(engine, volume));
     if (newVolume) await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: ROLE.logship, [NAME_LABEL]: cfg.name });
     const mounts: SidecarMount[] = [{ type: 'volume', source: volume, target: cfg.stateDir }];
@@ -219,6 +225,10 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
       async (cid) => {
         const end = Date.now() + readyMs;
         for (;;) {
+          if (opts.signal?.aborted) {
+            await removeWithAnonymousVolumes(engine, cid);
+            interrupted();
+          }
           const r = await readReports(engine, cid);
           // The destination answers: the old shipper stops (saving its positions), the new one
           // waits for that before it takes the checkpoint.

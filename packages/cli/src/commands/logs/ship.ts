@@ -49,7 +49,12 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
       const ca = await readTlsCa(flags['tls-ca'], config.sink);
       if (config.sink.kind === 'syslog') config.sink.ca = ca;
     }
+    // Ctrl-C or SIGTERM while it starts: the start is undone (the old shipper kept), then exit 130/143.
+    const abort = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => abort.abort(sig);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, onSignal);
     const info = await startShipper(await this.engine(), {
+      signal: abort.signal,
       image: imageRef('logship', this.config.version),
       version: this.config.version,
       session: this.session,
@@ -57,6 +62,8 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
       sinkDisplay: displaySinkUrl(flags.to),
       ...(flags.network ? { network: flags.network } : {}),
       ...(flags['metrics-port'] ? { metricsPort: flags['metrics-port'] } : {}),
+    }).finally(() => {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.removeListener(sig, onSignal);
     });
     if (flags.json) return this.printJson(info);
     this.log(`log shipper "${info.name}" (${info.container}) shipping to ${info.sink}`);
