@@ -212,15 +212,12 @@ describe('foundation: bad input gets one clear line', { timeout: 120_000 }, () =
   it('a target in the wrong state is bad input (exit 2) with a remedy, in every command that joins it', async () => {
     const stopped = startFixture('state-stopped', [BASE, 'sleep', '300']);
     docker('stop', '-t', '0', stopped);
-    const paused = startFixture('state-paused', [BASE, 'sleep', '300']);
-    docker('pause', paused);
     const cases: Array<[string, string[]]> = [
       ['debug (stopped)', ['debug', stopped, '--', 'true']],
       ['probe (stopped)', ['probe', stopped, '--role', 'backup']],
       ['capture (stopped)', ['capture', stopped, '-d', '1s']],
       ['metrics (stopped)', ['metrics', stopped, '--sample', '200ms']],
       ['run --net (stopped)', ['run', stopped, '--net', '--', 'true']],
-      ['capture (paused)', ['capture', paused, '-d', '1s']],
     ];
     const results = await Promise.all(cases.map(([, argv]) => runCli(argv)));
     cases.forEach(([what], i) => {

@@ -204,6 +204,25 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
     assert.ok(runs[0]?.stdout.includes(load));
   });
 
+  it('a named container that stops during the sample is said to be missing, exit 2; the others are printed', async () => {
+    const brief = startFixture('brief', [BASE, 'sleep', '300']);
+    const brief2 = startFixture('brief2', [BASE, 'sleep', '300']);
+    // Both running when the first reading is taken (the CLI starts well within 5 s), stopped before the second (10 s).
+    const runs = Promise.all([runCli(['metrics', load, brief, '--sample', '10s']), runCli(['metrics', load, brief2, '--sample', '10s', '--json'])]);
+    await new Promise((r) => setTimeout(r, 5000));
+    docker('stop', '-t', '0', brief, brief2);
+    const [human, json] = await runs;
+    assert.equal(human.code, 2, human.stderr);
+    assert.match(human.stdout, new RegExp(`^${load}\\s`, 'm'), 'the running one is printed');
+    assert.doesNotMatch(human.stdout, new RegExp(brief));
+    assert.match(human.stderr, new RegExp(`^dockside: container "${brief}" stopped during the sample: no figures for it\n  hint: `));
+    assert.equal(json.code, 2, json.stderr);
+    const snap = JSON.parse(json.stdout) as { containers: Row[]; missing: Array<{ name: string }> };
+    assert.deepEqual(snap.containers.map((c) => c.name), [load]);
+    assert.deepEqual(snap.missing.map((m) => m.name), [brief2]);
+    assert.match(json.stderr, /stopped during the sample/);
+  });
+
   it('network figures follow the main process (State.Pid) when a lower pid sits in the cgroup (PIDs wrapped)', async () => {
     // A host process started before the container (so its pid is lower), in a network namespace of
     // its own (only lo), moved into the container's cgroups: what a short-lived child looks like

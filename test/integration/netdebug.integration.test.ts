@@ -82,6 +82,31 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     assert.equal(JSON.parse(cap.stdout).stoppedBy, 'duration');
   });
 
+  it('debug and capture join a paused target (its network is there) with a note on stderr; debug takes one container, the command after --', async () => {
+    const paused = startFixture('paused', ['--network', net, BASE, 'sleep', '300']);
+    docker('pause', paused);
+    try {
+      const dbg = await runCli(['debug', paused, '--', 'ip', '-brief', 'addr', 'show', 'eth0']);
+      assert.equal(dbg.code, 0, dbg.stderr);
+      assert.match(dbg.stdout, new RegExp(containerIp(paused).replace(/\./g, '\\.')), 'the paused container\'s own interface');
+      assert.match(dbg.stderr, new RegExp(`^note: container "${paused}" is paused: its network is joined, but its own processes are frozen`));
+      // Traffic to the paused container still reaches its interface: the capture sees the pings.
+      const cap = await startCapture([paused, '-i', 'eth0', '--filter', 'icmp', '-c', '2', '--summary', '--json']);
+      await runCli(['debug', app, '--', 'ping', '-c', '3', '-i', '0.3', containerIp(paused)]);
+      assert.equal(await cap.closed, 0, cap.err());
+      assert.match(cap.err(), /note: container ".*" is paused/);
+      assert.equal((JSON.parse(cap.out()) as { stats: { captured: number } }).stats.captured, 2);
+    } finally {
+      docker('unpause', paused);
+    }
+    // `debug web db`: not "run db in web".
+    const two = await runCli(['debug', app, paused]);
+    assert.equal(two.code, 2);
+    assert.match(two.stderr, /^dockside: one container only, and the command after --/);
+    assert.match(two.stderr, new RegExp(`hint: e\\.g\\. \`dockside debug ${app} -- ${paused}\``));
+    assert.deepEqual(sidecarsFor(app), []);
+  });
+
   it('debug --pid sees the target processes and its file system at /proc/1/root', async () => {
     const r = await runCli(['debug', app, '--pid', '--', 'sh', '-c', 'ps -o pid,args ax; cat /proc/1/root/etc/debian_version; ss -tlnp']);
     assert.equal(r.code, 0, r.stderr);

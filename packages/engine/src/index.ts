@@ -19,6 +19,7 @@ export * from './containers/log-tail.js';
 export * from './images/catalog.js';
 export * from './images/build.js';
 export * from './volumes/volumes.js';
+export * from './networks/networks.js';
 export * from './exec/exec.js';
 export { buildCreateOptions, sidecarName, type SidecarFile, type SidecarMount, type SidecarSpec } from './sidecars/create.js';
 export * from './sidecars/run.js';

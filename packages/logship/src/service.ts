@@ -11,12 +11,18 @@
  *   - for file:///dir, that host directory at the same path (read-write);
  *   - its config as a file copied in before start (a sink URL may hold credentials).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { ROLE, UserError } from '@dockside/common';
+import { EXIT, InterruptedError, ROLE, UserError } from '@dockside/common';
 import { LOGSHIP_API_RULES } from './api-access.js';
 import {
   EventReader,
+  apiProxyVolumeOf,
   checkHostPath,
+  checkNetworkMode,
+  listApiProxies,
+  renameContainer,
+  startContainer,
   LABEL,
   containerLabels,
   containerLogTail,
@@ -33,7 +39,8 @@ import {
   type SidecarMount,
 } from '@dockside/engine';
 import type { ShipConfig } from './config.js';
-import type { StatusSnapshot } from './stats.js';
+import { asOfState, type StatusSnapshot } from './stats.js';
+import { DELIVERY_WARNING } from './pipeline/pipeline.js';
 import { displaySinkUrl } from './sinks/url.js';
 import { checkGlobInVolumes } from './sources/glob.js';
 
@@ -42,8 +49,9 @@ function shownSink(label: string | undefined): string {
   return label ? displaySinkUrl(label) : '';
 }
 
-export const NAME_LABEL = 'dockside.logship.name';
-export const SINK_LABEL = 'dockside.logship.sink';
+import { INSTANCE_LABEL, NAME_LABEL, SINK_LABEL } from './labels.js';
+
+export { NAME_LABEL, SINK_LABEL } from './labels.js';
 const CONFIG_DIR = '/run/dockside';
 const METRICS_CONTAINER_PORT = 9324;
 
@@ -58,6 +66,8 @@ export interface ShipServiceOptions {
   /** Publish /metrics on 127.0.0.1:<port> of the host. */
   metricsPort?: number;
   readyTimeoutMs?: number;
+  /** Aborted (reason: the signal's name) when the CLI is interrupted: what this run did is undone. */
+  signal?: AbortSignal;
 }
 
 export interface ShipperInfo {
@@ -73,103 +83,184 @@ export function stateVolumeName(name: string): string {
   return `dockside-logship-${name}`;
 }
 
+/**
+ * The shipper container's name, derived from its --name: the engine's name uniqueness is what
+ * makes it one shipper per name (two `logs ship --name N` at once: one create wins, the other
+ * gets a conflict). Its api-proxy is `<this>-api-proxy`.
+ */
+export function shipperContainerName(name: string): string {
+  return `dockside-logship-${name}`;
+}
+
+/** The name a shipper holds while a new one replaces it (a second rename to it fails: the claim). */
+function replacedName(name: string): string {
+  return `${shipperContainerName(name)}-replaced`;
+}
+
+function busy(name: string): UserError {
+  return new UserError(`another \`dockside logs ship --name ${name}\` is starting or replacing that shipper right now`, {
+    exitCode: EXIT.usage,
+    code: 'EBUSY',
+    hint: `wait for it and see \`dockside logs status --name ${name}\`; if none is running (one was killed midway), \`dockside logs stop --name ${name}\` clears what it left`,
+  });
+}
+
+/** The old shipper, renamed out of the way (with its api-proxy) until the new one runs. */
+interface Claimed {
+  id: string;
+  name: string;
+  proxy?: { id: string; name: string };
+}
+
+/** Take the old shipper's place: rename it (and its proxy) so the new one can have the name. */
+async function claimOld(engine: Engine, name: string, old: DocksideContainer): Promise<Claimed> {
+  if (!(await renameContainer(engine, old.id, replacedName(name)))) throw busy(name);
+  const volume = await apiProxyVolumeOf(engine, old.id);
+  const proxy = volume ? (await listApiProxies(engine, { volume }))[0] : undefined;
+  if (proxy) await renameContainer(engine, proxy.id, `${replacedName(name)}-api-proxy`);
+  return { id: old.id, name: old.name, ...(proxy ? { proxy: { id: proxy.id, name: proxy.name } } : {}) };
+}
+
+/** The new shipper did not start: the old one gets its names back and runs again. */
+async function restoreOld(engine: Engine, old: Claimed, stopped: boolean): Promise<void> {
+  if (old.proxy) await renameContainer(engine, old.proxy.id, old.proxy.name);
+  await renameContainer(engine, old.id, old.name);
+  if (stopped) await startContainer(engine, old.id);
+}
+
 export async function listShippers(engine: Engine, name?: string): Promise<DocksideContainer[]> {
   return listDocksideContainers(engine, { [LABEL.role]: ROLE.logship, ...(name ? { [NAME_LABEL]: name } : {}) });
 }
 
 /** The last status (and warnings, error) a shipper reported through the sidecar protocol. */
-async function readReports(engine: Engine, id: string, lines = 60): Promise<{ ready: boolean; status?: StatusSnapshot; reader: EventReader }> {
+async function readReports(engine: Engine, id: string, lines = 60): Promise<{ ready: boolean; checked: boolean; status?: StatusSnapshot; warnings: string[]; reader: EventReader }> {
   let ready = false;
+  let checked = false;
   let status: StatusSnapshot | undefined;
+  const warnings: Array<{ message: string; delivery: boolean }> = [];
   const reader = new EventReader({
     onEvent: (e) => {
+      if (e.type === 'progress' && e.name === 'checked') checked = true;
       if (e.type === 'progress' && e.name === 'ready') ready = true;
       if (e.type === 'progress' && e.name === 'status') status = e.data as StatusSnapshot;
+      if (e.type === 'warning') warnings.push({ message: e.message, delivery: e.code === DELIVERY_WARNING });
     },
   });
   reader.write(Buffer.from(`${await containerLogTail(engine, id, lines)}\n`));
   await reader.finish();
-  return { ready, ...(status ? { status } : {}), reader };
+  // A delivery warning holds while the last figures say delivery is failing; after recovery it is history.
+  const shown = warnings.filter((w) => !w.delivery || status?.retrying !== undefined || !status).map((w) => w.message);
+  return { ready, checked, ...(status ? { status } : {}), warnings: shown, reader };
 }
 
 export async function startShipper(engine: Engine, opts: ShipServiceOptions): Promise<ShipperInfo> {
   const cfg = opts.config;
-  // Before the old shipper goes and before any mkdir (one under /proc never returns).
+  // Everything that can be checked here is, before the old shipper is touched (and before any
+  // mkdir: one under /proc never returns).
   if (cfg.sink.kind === 'file') await checkHostPath(engine, cfg.sink.dir, `--to file://${cfg.sink.dir}`);
+  if (opts.network) await checkNetworkMode(engine, opts.network);
   const targets = [];
   for (const c of cfg.selection.containers) targets.push(await resolveContainer(engine, c));
   const filesTarget = cfg.files.length ? targets[0] : undefined;
   if (filesTarget) for (const g of cfg.files) checkGlobInVolumes(g, filesTarget.mounts.map((m) => m.destination), filesTarget.name);
-  // Same name again: the old shipper goes, its volume (positions) stays.
-  for (const old of await listShippers(engine, cfg.name)) {
-    await stopContainer(engine, old.id, 10).catch(() => undefined);
-    await removeWithAnonymousVolumes(engine, old.id);
-  }
+  // Same name again: the new shipper replaces the old one, which keeps running until the new one
+  // found its destination, and comes back if the new one does not start. The volume (positions) stays.
+  const olds = await listShippers(engine, cfg.name);
+  if (olds.some((c) => c.name === replacedName(cfg.name))) throw busy(cfg.name);
+  const [first, ...extra] = [...olds].sort((a, b) => Number(b.name === shipperContainerName(cfg.name)) - Number(a.name === shipperContainerName(cfg.name)));
+  const old = first ? await claimOld(engine, cfg.name, first) : undefined;
+  let oldStopped = false;
+  const interrupted = () => {
+    if (opts.signal?.aborted) throw new InterruptedError((opts.signal.reason as NodeJS.Signals | undefined) ?? 'SIGINT');
+  };
   const volume = stateVolumeName(cfg.name);
-  const newVolume = !(await inspectVolume(engine, volume));
-  if (newVolume) {
-    await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: ROLE.logship, [NAME_LABEL]: cfg.name });
-  }
-  const mounts: SidecarMount[] = [
-    { type: 'volume', source: volume, target: cfg.stateDir },
-  ];
-  if (cfg.sink.kind === 'file') {
-    if (engine.endpoint.kind === 'unix') await mkdir(cfg.sink.dir, { recursive: true }).catch(() => undefined);
-    mounts.push({ type: 'bind', source: cfg.sink.dir, target: cfg.sink.dir });
-  }
-  const network = opts.network ?? (cfg.sink.kind === 'file' && !opts.metricsPort ? 'none' : undefined);
-  const hostNet = network === 'host';
-  const config: ShipConfig = { ...cfg, ...(filesTarget ? { filesTarget: { id: filesTarget.id, name: filesTarget.name, volumes: filesTarget.mounts.map((m) => m.destination) } } : {}), ...(opts.metricsPort ? { metricsPort: hostNet ? opts.metricsPort : METRICS_CONTAINER_PORT } : {}) };
-  const started = startServiceWithSecrets(
-    engine,
-    {
-      role: ROLE.logship,
-      image: opts.image,
-      version: opts.version,
-      session: opts.session,
-      cmd: ['ship', '--config', `${CONFIG_DIR}/logship.json`],
-      mounts,
-      secretDir: CONFIG_DIR,
-      secrets: [{ name: 'logship.json', content: JSON.stringify(config), mode: 0o400 }],
-      // Reading the target's files (its user may own them) needs CAP_DAC_READ_SEARCH, nothing more.
-      capAdd: filesTarget ? ['DAC_READ_SEARCH'] : [],
-      readonlyRootfs: true,
-      ...(network ? { networkMode: network } : {}),
-      ...(opts.metricsPort && !hostNet ? { ports: [{ containerPort: METRICS_CONTAINER_PORT, hostPort: opts.metricsPort, hostIp: '127.0.0.1' }] } : {}),
-      labels: { [NAME_LABEL]: cfg.name, [SINK_LABEL]: displaySinkUrl(opts.sinkDisplay) },
-      hostConfig: {
-        Memory: 256 * 1024 * 1024,
-        PidsLimit: 64,
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } },
-        ...(filesTarget ? { VolumesFrom: [`${filesTarget.id}:ro`] } : {}),
+  let newVolume = false;
+  try {
+    interrupted();
+    newVolume = !(await inspectVolume(engine, volume));
+    if (newVolume) await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: ROLE.logship, [NAME_LABEL]: cfg.name });
+    const mounts: SidecarMount[] = [{ type: 'volume', source: volume, target: cfg.stateDir }];
+    if (cfg.sink.kind === 'file') {
+      if (engine.endpoint.kind === 'unix') await mkdir(cfg.sink.dir, { recursive: true }).catch(() => undefined);
+      mounts.push({ type: 'bind', source: cfg.sink.dir, target: cfg.sink.dir });
+    }
+    const network = opts.network ?? (cfg.sink.kind === 'file' && !opts.metricsPort ? 'none' : undefined);
+    const hostNet = network === 'host';
+    const instance = randomBytes(6).toString('hex');
+    const config: ShipConfig = {
+      ...cfg,
+      instance,
+      ...(filesTarget ? { filesTarget: { id: filesTarget.id, name: filesTarget.name, volumes: filesTarget.mounts.map((m) => m.destination) } } : {}),
+      ...(opts.metricsPort ? { metricsPort: hostNet ? opts.metricsPort : METRICS_CONTAINER_PORT } : {}),
+    };
+    const readyMs = opts.readyTimeoutMs ?? 30_000;
+    const { id } = await startServiceWithSecrets(
+      engine,
+      {
+        role: ROLE.logship,
+        image: opts.image,
+        version: opts.version,
+        session: opts.session,
+        name: shipperContainerName(cfg.name),
+        cmd: ['ship', '--config', `${CONFIG_DIR}/logship.json`],
+        mounts,
+        secretDir: CONFIG_DIR,
+        secrets: [{ name: 'logship.json', content: JSON.stringify(config), mode: 0o400 }],
+        // Reading the target's files (its user may own them) needs CAP_DAC_READ_SEARCH, nothing more.
+        capAdd: filesTarget ? ['DAC_READ_SEARCH'] : [],
+        readonlyRootfs: true,
+        ...(network ? { networkMode: network } : {}),
+        ...(opts.metricsPort && !hostNet ? { ports: [{ containerPort: METRICS_CONTAINER_PORT, hostPort: opts.metricsPort, hostIp: '127.0.0.1' }] } : {}),
+        labels: { [NAME_LABEL]: cfg.name, [SINK_LABEL]: displaySinkUrl(opts.sinkDisplay), [INSTANCE_LABEL]: instance },
+        hostConfig: {
+          Memory: 256 * 1024 * 1024,
+          PidsLimit: 64,
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } },
+          ...(filesTarget ? { VolumesFrom: [`${filesTarget.id}:ro`] } : {}),
+        },
+        restart: 'unless-stopped',
+        // No engine socket: list, inspect, logs and events through its own filtering api-proxy.
+        apiAccess: { rules: LOGSHIP_API_RULES },
       },
-      restart: 'unless-stopped',
-      // No engine socket: list, inspect, logs and events through its own filtering api-proxy.
-      apiAccess: { rules: LOGSHIP_API_RULES },
-    },
-    async (cid) => {
-      const end = Date.now() + (opts.readyTimeoutMs ?? 30_000);
-      for (;;) {
-        const r = await readReports(engine, cid);
-        if (r.ready) return;
-        if (r.reader.error || Date.now() > end) {
-          await removeWithAnonymousVolumes(engine, cid);
-          if (r.reader.error) throw r.reader.failure(ROLE.logship, 1);
-          throw new UserError(`the log shipper did not report ready within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s and was removed`, {
-            hint: r.reader.textTail.length ? `it said: ${r.reader.textTail.slice(-2).join(' | ')}` : 'see `docker logs` of a new attempt',
-          });
+      async (cid) => {
+        const end = Date.now() + readyMs;
+        for (;;) {
+          if (opts.signal?.aborted) {
+            await removeWithAnonymousVolumes(engine, cid);
+            interrupted();
+          }
+          const r = await readReports(engine, cid);
+          // The destination answers: the old shipper stops (saving its positions), the new one
+          // waits for that before it takes the checkpoint.
+          if (r.checked && !oldStopped) {
+            oldStopped = true;
+            for (const c of [...(old ? [old] : []), ...extra]) await stopContainer(engine, c.id, 10).catch(() => undefined);
+          }
+          if (r.ready) return;
+          if (r.reader.error || Date.now() > end) {
+            await removeWithAnonymousVolumes(engine, cid);
+            if (r.reader.error) throw r.reader.failure(ROLE.logship, 1);
+            throw new UserError(`the log shipper did not report ready within ${Math.round(readyMs / 1000)} s and was removed`, {
+              hint: r.reader.textTail.length ? `it said: ${r.reader.textTail.slice(-2).join(' | ')}` : 'see `docker logs` of a new attempt',
+            });
+          }
+          await new Promise((res) => setTimeout(res, 150));
         }
-        await new Promise((res) => setTimeout(res, 150));
-      }
-    },
-  );
-  // A shipper that never started leaves no volume behind (an existing one keeps its positions).
-  const { id } = await started.catch(async (err: unknown) => {
-    if (newVolume) await removeNamedVolume(engine, volume).catch(() => undefined);
-    throw err;
-  });
-  const me = (await listShippers(engine, cfg.name)).find((c) => c.id === id);
-  return { id, name: cfg.name, container: me?.name ?? id.slice(0, 12), sink: displaySinkUrl(opts.sinkDisplay), state: me?.state ?? 'running', volume };
+      },
+    );
+    // The new one runs: the old one (and any duplicate left by an older version) goes.
+    for (const c of [...(old ? [old] : []), ...extra]) await removeWithAnonymousVolumes(engine, c.id).catch(() => undefined);
+    const me = (await listShippers(engine, cfg.name)).find((c) => c.id === id);
+    return { id, name: cfg.name, container: me?.name ?? id.slice(0, 12), sink: displaySinkUrl(opts.sinkDisplay), state: me?.state ?? 'running', volume };
+  } catch (err) {
+    // Another run created the name first (the engine refused ours): it owns the volume too.
+    const lost = (err as UserError).code === 'ECONFLICT';
+    if (old) await restoreOld(engine, old, oldStopped).catch(() => undefined);
+    else if (oldStopped) for (const c of extra) await startContainer(engine, c.id).catch(() => undefined);
+    // A shipper that never started leaves no volume behind (an existing one keeps its positions).
+    if (newVolume && !lost) await removeNamedVolume(engine, volume).catch(() => undefined);
+    throw lost ? busy(cfg.name) : err;
+  }
 }
 
 export interface ShipperStatus extends ShipperInfo {
@@ -184,7 +275,8 @@ export async function shipperStatus(engine: Engine, name?: string): Promise<Ship
       const r = await readReports(engine, c.id, 200);
       const labels = await containerLabels(engine, c.id);
       const n = labels[NAME_LABEL] ?? '';
-      return { id: c.id, name: n, container: c.name, sink: shownSink(labels[SINK_LABEL]), state: c.state, volume: stateVolumeName(n), ...(r.status ? { status: r.status } : {}), warnings: r.reader.warnings.slice(-5) };
+      const status = r.status ? asOfState(r.status, c.state === 'running') : undefined;
+      return { id: c.id, name: n, container: c.name, sink: shownSink(labels[SINK_LABEL]), state: c.state, volume: stateVolumeName(n), ...(status ? { status } : {}), warnings: r.warnings.slice(-5) };
     }),
   );
 }

@@ -31,6 +31,14 @@ export interface Snapshot {
   /** Time one full collection took (ms). */
   collectionMs: number;
   containers: ContainerRates[];
+  /** Named containers that stopped (or went away) during the sample: no figures for them. */
+  missing: Array<{ id: string; name: string }>;
+}
+
+/** The named containers the last collection has no figures for (they stopped during the sample). */
+export function missingFrom(named: Array<{ id: string; name: string }>, last: Collection): Array<{ id: string; name: string }> {
+  const seen = new Set(last.containers.map((c) => c.id));
+  return named.filter((t) => !seen.has(t.id));
 }
 
 export async function takeSnapshot(engine: Engine, opts: SnapshotOptions): Promise<Snapshot> {
@@ -38,10 +46,13 @@ export async function takeSnapshot(engine: Engine, opts: SnapshotOptions): Promi
   let a: Collection;
   let b: Collection;
   let used: 'host' | 'sidecar' = 'host';
+  /** The named containers, when containers were named (every running one is not a promise). */
+  let named: Array<{ id: string; name: string }> = [];
   try {
     if (source === 'sidecar') throw new RemoteEngineError('sidecar source requested');
     const state = localCollector(engine);
     const targets = await chooseTargets(engine, state, opts.containers);
+    if (opts.containers.length) named = targets.map((t) => ({ id: t.id, name: t.name }));
     a = collect(state, targets);
     await new Promise((r) => setTimeout(r, opts.sampleMs));
     b = collect(state, targets);
@@ -49,9 +60,11 @@ export async function takeSnapshot(engine: Engine, opts: SnapshotOptions): Promi
     if (!(err instanceof RemoteEngineError) || source === 'host' || !opts.sidecar) throw err;
     if (source === 'auto') opts.notice?.(`${err.message}; reading them through a one-shot metrics sidecar on the engine instead`);
     used = 'sidecar';
-    const ids = opts.containers.length
-      ? [...new Set(await Promise.all(opts.containers.map(async (ref) => (await resolveRunningContainer(engine, ref)).id)))]
-      : (await listRunningContainers(engine)).map((c) => c.id);
+    if (opts.containers.length) {
+      const found = await Promise.all(opts.containers.map((ref) => resolveRunningContainer(engine, ref)));
+      named = [...new Map(found.map((t) => [t.id, { id: t.id, name: t.name }])).values()];
+    }
+    const ids = opts.containers.length ? named.map((t) => t.id) : (await listRunningContainers(engine)).map((c) => c.id);
     const cols = ids.length ? await collectViaSidecar(engine, { ...opts.sidecar, samples: 2, intervalMs: opts.sampleMs, ids }) : [];
     const empty: Collection = { timestamp: Date.now(), monotonicMs: 0, cgroupVersion: 1, containers: [], durationMs: 0 };
     a = cols[0] ?? empty;
@@ -64,5 +77,6 @@ export async function takeSnapshot(engine: Engine, opts: SnapshotOptions): Promi
     source: used,
     collectionMs: Math.round(b.durationMs * 100) / 100,
     containers: sortRates(computeRates(a, b), opts.sort ?? 'name'),
+    missing: missingFrom(named, b),
   };
 }

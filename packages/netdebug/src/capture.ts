@@ -9,8 +9,9 @@ import { chmod, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import createDebug from 'debug';
-import { InterruptedError, TargetStateError, UserError, writeFailure, writeFailureHint, writeFailureMessage, type WriteFailure } from '@dockside/common';
+import { InterruptedError, UserError, writeFailure, writeFailureHint, writeFailureMessage, type WriteFailure } from '@dockside/common';
 import { EventReader, followEvents, resolveContainer, resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
+import { pausedNote } from './debug.js';
 import type { CaptureDone, CaptureProgress, StopReason } from './events.js';
 import type { CaptureStats } from './render.js';
 import type { CaptureSummary } from './summary.js';
@@ -133,7 +134,8 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
     throw new UserError('refusing to write pcap bytes to a terminal', { exitCode: 2, hint: 'pipe it (`-w - | wireshark -k -i -`) or write a file with -w capture.pcap' });
   }
   const target = await resolveRunningContainer(engine, opts.container);
-  if (target.paused) throw new TargetStateError(`container "${target.name}" is paused`, { hint: `unpause it first: docker unpause ${target.name}` });
+  // A paused container's network namespace is there to join; only its own processes are frozen.
+  if (target.paused) opts.stderr.write(pausedNote(target.name));
 
   let out: { abs: string; restoreMode?: number; device?: true } | undefined;
   const mounts: SidecarMount[] = [];

@@ -5,7 +5,7 @@
  * tools, SETUID and SETGID so that tcpdump can switch to its own user as it always does after
  * opening the device, SYS_PTRACE with --pid (strace, /proc/<pid>/root, ss -p).
  */
-import { ROLE, TargetStateError, UserError } from '@dockside/common';
+import { ROLE, UserError } from '@dockside/common';
 import { resolveRunningContainer, runSidecar, waitUntilRemoved, type Engine } from '@dockside/engine';
 
 export interface DebugOptions {
@@ -26,6 +26,11 @@ export interface DebugOptions {
   stderr: NodeJS.WriteStream;
 }
 
+/** Said (on stderr) before joining a paused target: allowed, but it will look dead until unpaused. */
+export function pausedNote(name: string): string {
+  return `note: container "${name}" is paused: its network is joined, but its own processes are frozen (no answers, no traffic of its own) until \`docker unpause ${name}\`\n`;
+}
+
 export const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi'];
 
 export function debugCapabilities(pid: boolean): string[] {
@@ -34,7 +39,8 @@ export function debugCapabilities(pid: boolean): string[] {
 
 export async function runDebug(engine: Engine, opts: DebugOptions): Promise<{ exitCode: number; target: string }> {
   const target = await resolveRunningContainer(engine, opts.container);
-  if (target.paused) throw new TargetStateError(`container "${target.name}" is paused`, { hint: `unpause it first: docker unpause ${target.name}` });
+  // A paused container's network namespace is there to join; only its own processes are frozen.
+  if (target.paused) opts.stderr.write(pausedNote(target.name));
   const env: Record<string, string> = { debian_chroot: `dockside:${target.name}` };
   if (opts.tty) env['TERM'] = process.env['TERM'] || 'xterm';
   if (opts.pid) env['TARGET_ROOT'] = '/proc/1/root';

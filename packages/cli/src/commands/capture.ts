@@ -20,10 +20,15 @@ export default class Capture extends DocksideCommand {
     '<%= config.bin %> <%= command.id %> web --filter "udp port 53" --count 20 --summary --json',
     '<%= config.bin %> <%= command.id %> --read web.pcap --summary',
   ];
+  // oclif would draw -r's exclusions as one group (`-r | -w | -d | -c | -i`), as if -w, -d, -c and -i excluded each other.
+  static override usage = [
+    '<%= command.id %> CONTAINER [-f <filter>] [-d <duration>] [-c <count>] [-i <interface>] [-s <snaplen>] [-w <file>|-] [--summary [--limit <n>]] [--json]',
+    '<%= command.id %> -r <file> [-f <filter>] [--summary] [--limit <n>] [--json]',
+  ];
   static override args = { container: Args.string({ description: 'Target container: name, full id or unique id prefix (not with --read).', required: false }) };
   static override flags = {
     filter: Flags.string({ char: 'f', description: 'BPF capture filter, as tcpdump takes it (e.g. "tcp port 80 and host 10.0.0.5").', env: 'DOCKSIDE_CAPTURE_FILTER' }),
-    duration: durationFlag({ char: 'd', description: 'Stop after this long (e.g. 30s, 5m). Default: until Ctrl-C or --count.', env: 'DOCKSIDE_CAPTURE_DURATION' }),
+    duration: durationFlag({ char: 'd', description: 'Stop after this long (e.g. 30s, 5m). Default: until Ctrl-C or --count.', env: 'DOCKSIDE_CAPTURE_DURATION', omitted: 'leave it out to capture until Ctrl-C or --count' }),
     count: Flags.integer({ char: 'c', description: 'Stop after this many packets.', min: 1, env: 'DOCKSIDE_CAPTURE_COUNT' }),
     snaplen: Flags.integer({ char: 's', description: 'Bytes captured per packet.', min: 64, max: 262144, default: 262144, env: 'DOCKSIDE_CAPTURE_SNAPLEN' }),
     interface: Flags.string({ char: 'i', description: 'Interface inside the container ("any" for all, "eth0", "lo").', default: 'any', env: 'DOCKSIDE_CAPTURE_INTERFACE' }),

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { DocksideCommand } from '../lib/base-command.js';
+import { commandAfterDashes, containerCommandUsage } from '../lib/command-args.js';
 import { imageRef, ROLE } from '../lib/images-catalog.js';
 
 export default class Debug extends DocksideCommand {
@@ -20,8 +21,11 @@ Capabilities: NET_RAW, NET_ADMIN, SETUID and SETGID (tcpdump switches to its own
     '<%= config.bin %> <%= command.id %> web --pid -- strace -f -p 1',
     '<%= config.bin %> <%= command.id %> web -- tcpdump -ni eth0 -c 10 port 80',
   ];
-  static override strict = false;
-  static override args = { container: Args.string({ description: 'Target container: name, full id or unique id prefix.', required: true }) };
+  static override usage = containerCommandUsage('[--pid] [--image <value>] [-t] [-i]', true);
+  static override args = {
+    container: Args.string({ description: 'Target container: name, full id or unique id prefix (one).', required: true }),
+    command: Args.string({ description: 'After --: the command to run and its arguments (default: an interactive shell).', multiple: true }),
+  };
   static override flags = {
     pid: Flags.boolean({ description: "Also join the container's PID namespace (processes, /proc/1/root, strace).", env: 'DOCKSIDE_DEBUG_PID', default: false }),
     image: Flags.string({ description: 'Run this image instead of dockside/netdebug (it must contain the command, or /bin/sh for the shell).', env: 'DOCKSIDE_DEBUG_IMAGE' }),
@@ -30,8 +34,8 @@ Capabilities: NET_RAW, NET_ADMIN, SETUID and SETGID (tcpdump switches to its own
   };
 
   async run(): Promise<void> {
-    const { args, flags, argv } = await this.parse(Debug);
-    const command = (argv as string[]).slice(1);
+    const { args, flags } = await this.parse(Debug);
+    const command = commandAfterDashes(this.argv, [args.container, ...(args.command ?? [])], 'dockside debug CONTAINER -- COMMAND');
     const shell = command.length === 0;
     const { runDebug } = await import('@dockside/netdebug');
     const { exitCode } = await runDebug(await this.engine(), {

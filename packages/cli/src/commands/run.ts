@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { DocksideCommand } from '../lib/base-command.js';
+import { commandAfterDashes, containerCommandUsage } from '../lib/command-args.js';
 import { listFlag } from '../lib/flags.js';
 import { imageRef } from '../lib/images-catalog.js';
 
@@ -9,9 +10,10 @@ export default class Run extends DocksideCommand {
   static override description = `Starts a throw-away sidecar next to the container and runs the command in it: with --volumes it sees the container's volumes at the same paths (--volumes-from), with --net it shares its network namespace (interfaces, localhost, ports), with --pid it sees its processes. Output is streamed as it comes, the command's exit code becomes dockside's, Ctrl-C and SIGTERM are forwarded, and the sidecar is removed however the run ends.
 
 The sidecar starts with every capability dropped; add back only what the command needs with --cap-add. The default image is the dockside base (Debian with Node 22); any image works with --image.`;
-  static override strict = false;
+  static override usage = containerCommandUsage('[--volumes] [--net] [--pid] [--image <value>] [--mount <value>...] [--cap-add <value>...] [--env-file <value>...] [-e <value>...] [-u <value>] [-t] [-i]', false);
   static override args = {
-    container: Args.string({ description: 'Target container: name, full id or unique id prefix.', required: true }),
+    container: Args.string({ description: 'Target container: name, full id or unique id prefix (one).', required: true }),
+    command: Args.string({ description: 'After --: the command to run and its arguments.', multiple: true }),
   };
   static override examples = [
     { description: "List the files of a container's volumes:", command: '<%= config.bin %> <%= command.id %> web --volumes -- ls -la /srv/data' },
@@ -33,9 +35,9 @@ The sidecar starts with every capability dropped; add back only what the command
   };
 
   async run(): Promise<void> {
-    const { args, flags, argv } = await this.parse(Run);
+    const { args, flags } = await this.parse(Run);
     const { runInSidecar, parseMount, parseEnvPairs } = await import('../services/run.js');
-    const command = (argv as string[]).slice(1);
+    const command = commandAfterDashes(this.argv, [args.container, ...(args.command ?? [])], 'dockside run CONTAINER -- COMMAND');
     const code = await runInSidecar(await this.engine(), {
       target: args.container,
       image: flags.image ?? imageRef('base', this.config.version),

@@ -139,6 +139,21 @@ describe('durationFlag', () => {
     assert.match(await failure(['--stop', '0s']), /--stop must be longer than zero \(got 0s\)/);
   });
 
+  it('an out-of-range value (0 among them) gets a hint with a value in range', async () => {
+    const hint = async (argv: string[], fl: Parameters<typeof Parser.parse>[1]['flags']) => {
+      try {
+        await Parser.parse(argv, { flags: fl });
+      } catch (err) {
+        return (err as { hint?: string }).hint ?? '';
+      }
+      return assert.fail(`${argv.join(' ')} was accepted`);
+    };
+    assert.equal(await hint(['--sample', '0'], flags), 'e.g. --sample 1s (units ms, s, m, h), the default');
+    assert.equal(await hint(['--stop', '0s'], flags), 'e.g. --stop 10s (units ms, s, m, h)');
+    const small = { d: durationFlag({ description: 'd', env: 'DOCKSIDE_TEST_D', max: 5000, omitted: 'leave it out to run until Ctrl-C' }) };
+    assert.equal(await hint(['--d', '0'], small), 'e.g. --d 5s (units ms, s, m, h); leave it out to run until Ctrl-C');
+  });
+
   it('writes milliseconds back as a user would', () => {
     assert.equal(durationText(1000), '1s');
     assert.equal(durationText(90_000), '1m30s');

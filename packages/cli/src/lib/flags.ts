@@ -18,6 +18,8 @@ export interface DurationFlagOptions {
   char?: AlphabetLowercase | AlphabetUppercase;
   helpGroup?: string;
   exclusive?: string[];
+  /** What leaving the flag out does, added to the hint of an out-of-range value (e.g. "leave it out to capture until Ctrl-C"). */
+  omitted?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export function durationFlag(opts: DurationFlagOptions): OptionFlag<number> | Op
     const ms = parseDuration(input);
     if (ms < min || (max !== undefined && ms > max)) {
       const range = max !== undefined ? `between ${durationText(min)} and ${durationText(max)}` : min <= 1 ? 'longer than zero' : `at least ${durationText(min)}`;
-      throw new UsageError(`--${flag.name} must be ${range} (got ${input})`);
+      throw new UsageError(`--${flag.name} must be ${range} (got ${input})`, { hint: durationHint(flag.name, min, max, opts) });
     }
     return ms;
   };
@@ -51,6 +53,12 @@ export function durationFlag(opts: DurationFlagOptions): OptionFlag<number> | Op
   const def = opts.default;
   if (def === undefined) return Flags.custom<number>(common)();
   return Flags.custom<number>({ ...common, default: async () => parse(def, undefined, { name: 'default' }), defaultHelp: async () => def })();
+}
+
+/** An example in range (the default, else 10s moved into the range), the units, and what omitting the flag does. */
+function durationHint(name: string, min: number, max: number | undefined, opts: DurationFlagOptions): string {
+  const example = opts.default ?? durationText(Math.min(max ?? Infinity, Math.max(min, 10_000)));
+  return `e.g. --${name} ${example} (units ms, s, m, h)${opts.default ? `, the default` : ''}${opts.omitted ? `; ${opts.omitted}` : ''}`;
 }
 
 /** Milliseconds as a user writes them: 1000 -> "1s", 90000 -> "1m30s", 1500 -> "1s500ms". */

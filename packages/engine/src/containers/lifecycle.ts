@@ -52,6 +52,22 @@ export function signalContainer(engine: Engine, id: string, signal: NodeJS.Signa
   return act(engine, id, 'signalling', () => containerApi(engine).kill(id, signal), GONE);
 }
 
+/**
+ * Rename a container: the engine's name uniqueness makes it a claim (two callers renaming to one
+ * name: exactly one succeeds). Resolves false when the name is taken (409), the container already
+ * has it (400) or is gone (404).
+ */
+export async function renameContainer(engine: Engine, id: string, name: string): Promise<boolean> {
+  try {
+    await (await dockerOf(engine)).getContainer(id).rename({ name });
+    return true;
+  } catch (err) {
+    const s = statusOf(err);
+    if (s === 409 || s === 400 || s === 404) return false;
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: `renaming container ${id.slice(0, 12)}` });
+  }
+}
+
 /** Remove a container, whatever state it is in; a container already gone is fine. */
 export function forceRemove(engine: Engine, id: string): Promise<void> {
   return act(engine, id, 'removing', () => containerApi(engine).remove(id, { force: true, v: false }), GONE);

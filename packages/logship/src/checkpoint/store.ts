@@ -20,7 +20,7 @@ export interface CheckpointData {
   positions: Record<string, unknown>;
   names: Record<string, string>;
   /** Lines and bytes shipped per container, across shipper restarts (for status). */
-  counts?: Record<string, { lines: number; bytes: number }>;
+  counts?: Record<string, { lines: number; bytes: number; /** Time of the last line the destination acknowledged. */ shippedTime?: string }>;
   sink?: unknown;
   gaps: GapRecord[];
 }

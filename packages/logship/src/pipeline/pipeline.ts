@@ -15,8 +15,12 @@ export interface PipelineOptions {
   lingerMs: number;
   maxQueueBytes: number;
   maxBackoffMs: number;
-  warn: (msg: string) => void;
+  /** A warning on the sidecar protocol; `code` DELIVERY marks the retry warnings (`retrying` in the status says whether they still hold). */
+  warn: (msg: string, code?: string) => void;
 }
+
+/** The code of the warnings the pipeline gives while a destination fails and it retries. */
+export const DELIVERY_WARNING = 'DELIVERY';
 
 export const PIPELINE_DEFAULTS: Omit<PipelineOptions, 'warn'> = {
   maxBatchLines: 20_000,
@@ -111,7 +115,8 @@ export class Pipeline {
           break;
         }
         this.stats.sink.retries++;
-        if (this.stats.sink.retries === 1 || this.stats.sink.retries % 20 === 0) this.opts.warn(`delivery to ${this.sink.kind} failed (${(err as Error).message}); retrying`);
+        this.stats.retrying = (err as Error).message;
+        if (this.stats.sink.retries === 1 || this.stats.sink.retries % 20 === 0) this.opts.warn(`delivery to ${this.sink.kind} failed (${(err as Error).message}); retrying`, DELIVERY_WARNING);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, this.opts.maxBackoffMs);
       }
@@ -127,14 +132,18 @@ export class Pipeline {
         t.bytes += b.bytes;
         if (b.record.truncated) t.truncated++;
       } else t.errors++;
-      if (b.record.time > t.shippedTime) t.shippedTime = b.record.time;
+      // Shipped means acknowledged: a refused batch moves the position on, not the last shipped time.
+      if (!dropped && b.record.time > t.shippedTime) t.shippedTime = b.record.time;
     }
+    // The destination answered (acknowledged or refused for good): it is no longer failing.
+    this.stats.retrying = undefined;
     if (!dropped) {
       d.counts ??= {};
       for (const b of batch) {
         const c = (d.counts[b.record.container_id] ??= { lines: 0, bytes: 0 });
         c.lines++;
         c.bytes += b.bytes;
+        if (!c.shippedTime || b.record.time > c.shippedTime) c.shippedTime = b.record.time;
       }
     }
     if (state !== undefined) d.sink = state;

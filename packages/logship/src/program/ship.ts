@@ -7,10 +7,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '@dockside/common';
-import { socketClientFromEnv, pingSocket } from '@dockside/engine/logs';
+import { listLogTargets, pingSocket, socketClientFromEnv, type SocketClient } from '@dockside/engine/logs';
 import { EventWriter, flag } from '@dockside/sidecar-kit';
 import { CheckpointStore } from '../checkpoint/store.js';
 import type { ShipConfig } from '../config.js';
+import { INSTANCE_LABEL, NAME_LABEL } from '../labels.js';
 import { serveMetrics } from '../metrics.js';
 import { PIPELINE_DEFAULTS, Pipeline } from '../pipeline/pipeline.js';
 import { checkReachable, createSink } from '../sinks/create.js';
@@ -20,11 +21,28 @@ import { FilesSource } from '../sources/files.js';
 import { ShipStats, type StatusSnapshot } from '../stats.js';
 
 export interface ShipProgress extends Record<string, unknown> {
+  /** The destination answers: the shipper it replaces may be stopped now (the CLI waits for this). */
+  checked: Record<string, never>;
   ready: { containers: number; resumed: number; truncatedBytes: number };
   status: StatusSnapshot;
 }
 
 const STATUS_EVERY_MS = 1000;
+
+/**
+ * One shipper per checkpoint: wait while another shipper of this name runs (the one being
+ * replaced, which the CLI stops once it saw `checked`; it saves its positions on the way out).
+ */
+async function untilAlone(client: SocketClient, cfg: ShipConfig, log: (m: string) => void): Promise<void> {
+  let said = false;
+  for (;;) {
+    const others = (await listLogTargets(client, { labels: [`${NAME_LABEL}=${cfg.name}`], running: true })).filter((c) => c.labels[INSTANCE_LABEL] !== cfg.instance);
+    if (!others.length) return;
+    if (!said) log(`waiting for the shipper it replaces (${others.map((c) => c.name).join(', ')}) to stop`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 export async function ship(args: string[]): Promise<number> {
   const file = flag(args, '--config');
@@ -32,7 +50,7 @@ export async function ship(args: string[]): Promise<number> {
   const cfg = JSON.parse(await readFile(file, 'utf8')) as ShipConfig;
   const events = new EventWriter<ShipProgress>();
   const log = (m: string) => process.stderr.write(`dockside-logship: ${m}\n`);
-  const warn = (m: string) => events.warning(m);
+  const warn = (m: string, code?: string) => events.warning(m, code);
   try {
     return await run(cfg, events, log, warn);
   } catch (err) {
@@ -42,21 +60,19 @@ export async function ship(args: string[]): Promise<number> {
   }
 }
 
-async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: string) => void, warn: (m: string) => void): Promise<number> {
+async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: string) => void, warn: (m: string, code?: string) => void): Promise<number> {
   const client = socketClientFromEnv();
   await pingSocket(client).catch((err: Error) => {
     throw new UsageError(`the engine socket ${client.socketPath} does not answer: ${err.message}`);
   });
+  // The destination first, while the shipper this one replaces still runs: a bad one fails here
+  // and the old shipper never stops.
+  await checkReachable(cfg.sink);
+  events.progress('checked', {});
+  if (cfg.instance) await untilAlone(client, cfg, log);
   const checkpoint = new CheckpointStore(cfg.stateDir);
   await checkpoint.load();
-  const stats = new ShipStats();
-  for (const [id, name] of Object.entries(checkpoint.data.names)) {
-    const t = stats.target(id, name);
-    const c = checkpoint.data.counts?.[id];
-    if (c) Object.assign(t, { lines: c.lines, bytes: c.bytes });
-  }
-  for (const g of checkpoint.data.gaps) stats.target(g.container_id, g.container).gaps++;
-  await checkReachable(cfg.sink);
+  const stats = ShipStats.fromCheckpoint(checkpoint.data);
   const sink = createSink(cfg.sink);
   await sink.open(checkpoint.data.sink);
   // A first start: the file's length now is checkpointed before any batch, so a kill after the first

@@ -21,9 +21,9 @@ export function createSink(cfg: SinkConfig): Sink {
   }
 }
 
-/** A TCP connect to an http/loki receiver, so an unreachable one is reported at start. */
+/** A TCP connect to an http, loki or syslog (tcp, tls) receiver, so an unreachable one is reported at start. */
 export async function checkReachable(cfg: SinkConfig, timeoutMs = 5000): Promise<void> {
-  if (cfg.kind !== 'http' && cfg.kind !== 'loki') return;
+  if (cfg.kind === 'file' || (cfg.kind === 'syslog' && cfg.transport === 'udp')) return;
   const a = sinkAddress(cfg);
   if (!a) return;
   await new Promise<void>((resolve, reject) => {

@@ -23,7 +23,12 @@ export function parseSinkUrl(raw: string): SinkConfig {
   const port = (def: number) => (url.port ? Number(url.port) : def);
   switch (scheme) {
     case 'file': {
-      if (url.hostname) throw new UsageError(`--to "${raw}": a file destination is file:///absolute/dir (three slashes)`);
+      if (url.hostname) {
+        // file://relative/dir parses as host "relative": a relative directory, which a sidecar cannot have.
+        throw new UsageError(`--to "${raw}": a file destination needs an absolute directory, file:///absolute/dir (three slashes)`, {
+          hint: `"${url.hostname}" reads as a host name here; for a directory under the current one write file://$PWD/${decodeURIComponent(url.hostname + url.pathname).replace(/^\/+/, '')}`,
+        });
+      }
       const dir = decodeURIComponent(url.pathname).replace(/\/+$/, '') || '/';
       if (dir === '/') throw new UsageError('--to file:/// needs a directory, not the root');
       return { kind: 'file', dir };

@@ -7,7 +7,7 @@ export default class LogsShip extends DocksideCommand {
   static override summary = 'Ship every line of the selected containers to a destination, once, across restarts and kills.';
   static override description = `Starts a long-running log shipper sidecar (restarted with the engine unless stopped) that follows the stdout and stderr of the selected containers through the Docker API and sends each line to the destination in --to. Containers that start later and match are picked up within a second or two; a full reconcile follows a dropped event stream.
 
-Positions (per container and stream: the nanosecond time of the last delivered line and how many lines at that instant were delivered) advance only once the destination acknowledged a batch, and are kept on the shipper's own volume (dockside-logship-<name>), written atomically. After a kill or a restart nothing is lost while Docker still holds the lines; the file sink never repeats a line (it records its committed length), syslog may repeat the last unacknowledged batch. Lines rotated away before they could be shipped are reported as gaps (see \`dockside logs status\`). Running the same command again replaces the shipper, which resumes where the old one stopped.
+Positions (per container and stream: the nanosecond time of the last delivered line and how many lines at that instant were delivered) advance only once the destination acknowledged a batch, and are kept on the shipper's own volume (dockside-logship-<name>), written atomically. After a kill or a restart nothing is lost while Docker still holds the lines; the file sink never repeats a line (it records its committed length), syslog may repeat the last unacknowledged batch. Lines rotated away before they could be shipped are reported as gaps (see \`dockside logs status\`). One shipper runs per --name (its container is dockside-logship-<name>). Running the command again replaces it: the old shipper keeps running until the new one found its destination reachable, then stops (saving its positions) and the new one resumes where it stopped; if the new one does not start, the old one is kept (restarted if it was already stopped) and nothing else changes. A second \`logs ship\` with the same --name while one is starting is refused (exit 2).
 
 Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, container, container_id, stream, message), syslog+tcp://host:port (RFC 5424, octet-counted), syslog+udp://, syslog+tls:// (add ?insecure=1 to skip certificate checks), http(s)://host/path (gzipped NDJSON batches, retried on 429/5xx), loki://host:port (Loki push API). A receiver on this host's 127.0.0.1 needs --network host.`;
   static override examples = [
@@ -35,10 +35,8 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(LogsShip);
-    const { parseSize, UsageError } = await import('@dockside/common');
-    const maxLine = parseSize(flags['max-line']);
-    if (maxLine < 1024 || maxLine > 64 * 1024 * 1024) throw new UsageError(`--max-line must be between 1KiB and 64MiB (got ${flags['max-line']})`);
-    const { validateShipConfig, startShipper, displaySinkUrl } = await import('@dockside/logship');
+    const { validateShipConfig, startShipper, displaySinkUrl, parseMaxLine, readTlsCa } = await import('@dockside/logship');
+    const maxLine = parseMaxLine(flags['max-line']);
     const config = validateShipConfig({
       name: flags.name,
       to: flags.to,
@@ -48,13 +46,15 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
       files: flags.files ?? [],
     });
     if (flags['tls-ca']) {
-      if (config.sink.kind !== 'syslog' || config.sink.transport !== 'tls') throw new UsageError('--tls-ca goes with a syslog+tls:// destination');
-      const { readFile } = await import('node:fs/promises');
-      config.sink.ca = await readFile(flags['tls-ca'], 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new UsageError(`cannot read --tls-ca ${flags['tls-ca']}: ${err.code ?? err.message}`);
-      });
+      const ca = await readTlsCa(flags['tls-ca'], config.sink);
+      if (config.sink.kind === 'syslog') config.sink.ca = ca;
     }
+    // Ctrl-C or SIGTERM while it starts: the start is undone (the old shipper kept), then exit 130/143.
+    const abort = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => abort.abort(sig);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, onSignal);
     const info = await startShipper(await this.engine(), {
+      signal: abort.signal,
       image: imageRef('logship', this.config.version),
       version: this.config.version,
       session: this.session,
@@ -62,6 +62,8 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
       sinkDisplay: displaySinkUrl(flags.to),
       ...(flags.network ? { network: flags.network } : {}),
       ...(flags['metrics-port'] ? { metricsPort: flags['metrics-port'] } : {}),
+    }).finally(() => {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.removeListener(sig, onSignal);
     });
     if (flags.json) return this.printJson(info);
     this.log(`log shipper "${info.name}" (${info.container}) shipping to ${info.sink}`);

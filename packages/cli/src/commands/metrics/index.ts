@@ -7,6 +7,8 @@ export default class Metrics extends DocksideCommand {
   static override summary = 'Show CPU, memory, network, block I/O and pids of running containers, read from cgroups.';
   static override description = `Reads each container's cgroup files (v1 or v2, cgroupfs or systemd driver) and its network counters from /proc/<pid>/net/dev on this host, twice, --sample apart, and prints one line per container: CPU % (of one core), memory usage and limit, working set (usage minus inactive file cache, what the OOM killer looks at), network receive/transmit rates, block read/write rates and pids. It is what \`docker stats --no-stream\` shows, read in milliseconds instead of about a second per container.
 
+A container named on the command line that stops during the sample has no figures: the others are printed, then one line says which is missing, exit 2.
+
 The figures come from the cgroup files where the containers run. When the engine runs on this host they are read directly; when it does not (DOCKER_HOST=tcp:// or ssh://, Docker Desktop's VM) the command says so and reads them through a one-shot metrics sidecar on the engine (the engine host's /sys/fs/cgroup and /proc mounted read-only, no capabilities, no network), or refuses with --source host. Containers joined to another's network (--net container:) share its counters: their network columns name the container whose line shows the traffic.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -40,8 +42,16 @@ The figures come from the cgroup files where the containers run. When the engine
       sidecar: { image: imageRef(ROLE.metrics, this.config.version), version: this.config.version, session: this.session },
       notice: (msg) => process.stderr.write(`dockside: ${msg}\n`),
     });
-    if (flags.json) return this.printJson(snap);
-    if (snap.containers.length === 0) return this.log('no running containers');
-    this.log(renderRates(snap.containers));
+    if (flags.json) this.printJson(snap);
+    else if (snap.containers.length) this.log(renderRates(snap.containers));
+    else if (!snap.missing.length) this.log('no running containers');
+    // A container named but without figures: said, and the exit says it too (the others were printed).
+    if (snap.missing.length) {
+      const { TargetStateError } = await import('@dockside/common');
+      const names = snap.missing.map((m) => `"${m.name}"`).join(', ');
+      throw new TargetStateError(`container${snap.missing.length > 1 ? 's' : ''} ${names} stopped during the sample: no figures for ${snap.missing.length > 1 ? 'them' : 'it'}`, {
+        hint: 'start it again (`docker start`) and rerun, or leave it out; the others are shown above',
+      });
+    }
   }
 }
