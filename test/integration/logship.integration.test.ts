@@ -187,7 +187,9 @@ describe('logs ship', { timeout: 300_000 }, () => {
       'while [ ! -e /logs/go ]; do sleep 0.1; done',
       'w() { i=$1; while [ $i -le $2 ]; do echo "n $i" >> /logs/app.log; i=$((i+1)); [ $((i % 50)) = 0 ] && sleep 0.05; done; }',
       'w 1 300; sleep 1; mv /logs/app.log /logs/app.log.1',
-      'w 301 600; sleep 1.5; cp /logs/app.log /logs/app.log.2; : > /logs/app.log',
+      // The copytruncate waits for the test (the restarted shipper has read 600 lines): two rotations
+      // while no shipper runs would lose the first copy's lines by design (only app.log is followed).
+      'w 301 600; while [ ! -e /logs/go2 ]; do sleep 0.1; done; cp /logs/app.log /logs/app.log.2; : > /logs/app.log',
       'w 601 900; printf "no newline yet" >> /logs/app.log; sleep 1000',
     ].join('\n');
     const app = startFixture('files', ['-v', `${vol}:/logs`, BASE, 'sh', '-c', script]);
@@ -200,6 +202,8 @@ describe('logs ship', { timeout: 300_000 }, () => {
     const [id] = shipperIds(name);
     if (id) spawnSync('docker', ['kill', id], { stdio: 'ignore' });
     await ship([app, '--files', '/logs/app.log', '--to', `file://${dir}`, '--name', name]);
+    await waitFor(() => fileLines().length >= 600, 'the lines before the copytruncate', 60_000, 300);
+    docker('exec', app, 'touch', '/logs/go2');
     await waitFor(() => fileLines().length >= 900, 'every file line', 60_000, 300);
     await sleep(1500);
     assert.equal(firstDiff(fileLines(), Array.from({ length: 900 }, (_, i) => `n ${i + 1}`)), 'none', 'each line once, in order; the unfinished last line waits');
