@@ -250,6 +250,19 @@ describe('config', { timeout: 240_000 }, () => {
     assert.deepEqual(sidecarsFor(web), [], 'no sidecar left');
   });
 
+  it("with --reload restart, a config the app dies on (validation turned off with --validate '') is put back and the app started again (exit 1)", async () => {
+    const before = fileState(web, '/conf/nginx.conf');
+    const served = await get(webPort, '/');
+    const r = await runCli(['config', 'apply', web, 'nginx', '--from', local('dies.conf', 'this is not nginx;\n'), '--validate', '', '--reload', 'restart', '--yes', '--deadline', '5s']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /was not healthy after restart \(http:8080\/health: .+ is exited\)/);
+    assert.match(r.stderr, /was put back and the app reloaded \(restarted .+\); it is healthy again$/m);
+    assert.equal(docker('inspect', '-f', '{{.State.Status}}', web), 'running');
+    assert.deepEqual(await get(webPort, '/'), served);
+    const now = fileState(web, '/conf/nginx.conf');
+    assert.deepEqual([now.sha, now.owner, now.mode], [before.sha, before.owner, before.mode]);
+  });
+
   it('bad input: one line, exit 2 (no such path, path not in a volume, unknown signal, unknown name, no such container)', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['config', 'show', web, '/conf/nope.conf'], /^dockside: no such file \/conf\/nope\.conf in the container's volumes$/],
