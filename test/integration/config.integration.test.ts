@@ -127,7 +127,7 @@ after(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('config', { timeout: 240_000 }, () => {
+describe('config', { timeout: 420_000 }, () => {
   it('a config nginx -t refuses (run in the app on a staged copy) leaves the file untouched, nothing staged left', async () => {
     const before = fileState(web, '/conf/nginx.conf');
     const r = await runCli(['config', 'apply', web, 'nginx', '--from', local('bad.conf', 'this is not nginx;\n'), '--yes']);
