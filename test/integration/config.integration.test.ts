@@ -263,6 +263,24 @@ describe('config', { timeout: 420_000 }, () => {
     assert.deepEqual([now.sha, now.owner, now.mode], [before.sha, before.owner, before.mode]);
   });
 
+  it('interrupted during the health check: exit 130 saying the file was replaced and how to roll back, no sidecar left', async () => {
+    const served = await get(webPort, '/');
+    const child = spawnCli(['config', 'apply', web, 'nginx', '--from', local('slow.conf', nginxConf('version slow', 'return 500 "broken\\n";')), '--yes', '--deadline', '60s']);
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(() => /sent HUP/.test(stderr), 'the reload', 60_000);
+    await new Promise((r) => setTimeout(r, 1500)); // the health check is under way
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /^dockside: interrupted by SIGINT after \/conf\/nginx\.conf on .+ was replaced \(sent HUP to .+\), before its health was confirmed$/m);
+    assert.match(stderr, /hint: the previous version is kept: dockside config rollback .+ \/conf\/nginx\.conf --to \d+$/m);
+    assert.deepEqual(sidecarsFor(web), [], 'no sidecar left');
+    const back = await runCli(['config', 'rollback', web, 'nginx', '--yes']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.deepEqual(await get(webPort, '/'), served);
+  });
+
   it('bad input: one line, exit 2 (no such path, path not in a volume, unknown signal, unknown name, no such container)', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['config', 'show', web, '/conf/nope.conf'], /^dockside: no such file \/conf\/nope\.conf in the container's volumes$/],
