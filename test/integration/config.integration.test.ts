@@ -127,7 +127,7 @@ after(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('config', { timeout: 240_000 }, () => {
+describe('config', { timeout: 420_000 }, () => {
   it('a config nginx -t refuses (run in the app on a staged copy) leaves the file untouched, nothing staged left', async () => {
     const before = fileState(web, '/conf/nginx.conf');
     const r = await runCli(['config', 'apply', web, 'nginx', '--from', local('bad.conf', 'this is not nginx;\n'), '--yes']);
@@ -248,6 +248,37 @@ describe('config', { timeout: 240_000 }, () => {
     assert.equal(spawnSync('pgrep', ['-f', `^sleep ${nap}$`]).status, 1, 'the editor was stopped');
     assert.deepEqual(fileState(web, '/conf/nginx.conf'), before, 'nothing changed, nothing staged');
     assert.deepEqual(sidecarsFor(web), [], 'no sidecar left');
+  });
+
+  it("with --reload restart, a config the app dies on (validation turned off with --validate '') is put back and the app started again (exit 1)", async () => {
+    const before = fileState(web, '/conf/nginx.conf');
+    const served = await get(webPort, '/');
+    const r = await runCli(['config', 'apply', web, 'nginx', '--from', local('dies.conf', 'this is not nginx;\n'), '--validate', '', '--reload', 'restart', '--yes', '--deadline', '5s']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /was not healthy after restart \(http:8080\/health: .+ is exited\)/);
+    assert.match(r.stderr, /was put back and the app reloaded \(restarted .+\); it is healthy again$/m);
+    assert.equal(docker('inspect', '-f', '{{.State.Status}}', web), 'running');
+    assert.deepEqual(await get(webPort, '/'), served);
+    const now = fileState(web, '/conf/nginx.conf');
+    assert.deepEqual([now.sha, now.owner, now.mode], [before.sha, before.owner, before.mode]);
+  });
+
+  it('interrupted during the health check: exit 130 saying the file was replaced and how to roll back, no sidecar left', async () => {
+    const served = await get(webPort, '/');
+    const child = spawnCli(['config', 'apply', web, 'nginx', '--from', local('slow.conf', nginxConf('version slow', 'return 500 "broken\\n";')), '--yes', '--deadline', '60s']);
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(() => /sent HUP/.test(stderr), 'the reload', 60_000);
+    await new Promise((r) => setTimeout(r, 1500)); // the health check is under way
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /^dockside: interrupted by SIGINT after \/conf\/nginx\.conf on .+ was replaced \(sent HUP to .+\), before its health was confirmed$/m);
+    assert.match(stderr, /hint: the previous version is kept: dockside config rollback .+ \/conf\/nginx\.conf --to \d+$/m);
+    assert.deepEqual(sidecarsFor(web), [], 'no sidecar left');
+    const back = await runCli(['config', 'rollback', web, 'nginx', '--yes']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.deepEqual(await get(webPort, '/'), served);
   });
 
   it('bad input: one line, exit 2 (no such path, path not in a volume, unknown signal, unknown name, no such container)', async () => {

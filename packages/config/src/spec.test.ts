@@ -50,6 +50,8 @@ describe('config spec', () => {
     // The labelled path given as a path gets the labelled settings too.
     assert.equal(resolveSpec('/etc/nginx/nginx.conf', labels, {}, 'web').validate, 'nginx -t -c {}');
     assert.deepEqual(resolveSpec('nginx', labels, { reload: 'restart' }, 'web').reload, { kind: 'restart' });
+    assert.equal(resolveSpec('nginx', labels, { validate: '' }, 'web').validate, undefined, "--validate '' turns the labelled validator off");
+    assert.deepEqual([resolveSpec('nginx', labels, { check: 'none' }, 'web').check, resolveSpec('nginx', labels, { check: 'none' }, 'web').noCheck], [undefined, true]);
     assert.deepEqual(resolveSpec('/srv/app.ini', labels, {}, 'web'), { path: '/srv/app.ini', reload: { kind: 'none' } });
     assert.throws(() => resolveSpec('nginxx', labels, {}, 'web'), (e: UsageError) => /declared names: nginx/.test(e.hint ?? ''));
     assert.throws(() => resolveSpec('/etc/../x', labels, {}, 'web'), UsageError);

@@ -21,6 +21,8 @@ export interface ConfigSpec {
   validate?: string;
   reload: Reload;
   check?: Check;
+  /** `--check none`: no check at all, not even the container's HEALTHCHECK. */
+  noCheck?: true;
 }
 
 /** `HUP`, `SIGHUP`, `usr1`, `restart`, `none`. */
@@ -173,6 +175,7 @@ export function resolveSpec(ref: string, labels: Record<string, string>, flags: 
     ...(name ? { name } : {}),
     ...(validate ? { validate } : {}),
     reload: reload ? parseReload(reload) : { kind: 'none' },
-    ...(check ? { check: parseCheck(check) } : {}),
+    ...(check && check.trim() !== 'none' ? { check: parseCheck(check) } : {}),
+    ...(check?.trim() === 'none' ? { noCheck: true as const } : {}),
   };
 }

@@ -5,7 +5,7 @@
  * put the previous version back (and reload again) if it is not healthy. Nothing changes before
  * the validator passes; an interruption before the rename leaves the file as it was.
  */
-import { EXIT, TargetStateError, UserError, isUserError } from '@dockside/common';
+import { EXIT, InterruptedError, TargetStateError, UserError, isUserError } from '@dockside/common';
 import { OutputTail, execInContainer, resolveContainer, type TargetContainer } from '@dockside/engine';
 import { diffStat, unifiedDiff } from '../diff.js';
 import type { FileInfo, HistoryEntry } from '../events.js';
@@ -63,7 +63,7 @@ export async function applyConfig(ctx: ConfigContext, o: ApplyOptions, source: S
 async function apply(ctx: ConfigContext, o: ApplyOptions, source: Source, guard: SignalGuard): Promise<ApplyReport> {
   const target = await resolveContainer(ctx.engine, o.container);
   const spec = resolveSpec(o.ref, target.labels, o, target.name);
-  const check: Check | undefined = spec.check ?? (target.healthcheck ? healthcheckCommand(target.healthcheck) : undefined);
+  const check: Check | undefined = spec.noCheck ? undefined : (spec.check ?? (target.healthcheck ? healthcheckCommand(target.healthcheck) : undefined));
   if (spec.validate || spec.reload.kind === 'signal' || check) {
     if (!target.running) throw new TargetStateError(`container "${target.name}" is not running (${target.status}): it cannot validate, reload or be checked`, { hint: `start it first: docker start ${target.name}` });
   }
@@ -131,15 +131,26 @@ async function apply(ctx: ConfigContext, o: ApplyOptions, source: Source, guard:
     if (!committed) await store.discard(staged).catch((err: unknown) => ctx.say(`warning: could not remove the staged copy ${staged}: ${(err as Error).message}`));
   }
 
-  report.reload = await reloadTarget(ctx, target, spec.reload);
-  ctx.say(report.reload);
-  if (!check) return report;
-  report.health = await checkHealth(ctx, target, check, o.deadlineMs);
-  if (report.health.healthy) {
-    ctx.say(`healthy: ${checkText(check)} (${report.health.last}, ${report.health.attempts} attempts in ${report.health.elapsedMs} ms)`);
-    return report;
+  try {
+    report.reload = await reloadTarget(ctx, target, spec.reload);
+    ctx.say(report.reload);
+    if (!check) return report;
+    report.health = await checkHealth(ctx, target, check, o.deadlineMs);
+    guard.check();
+    if (report.health.healthy) {
+      ctx.say(`healthy: ${checkText(check)} (${report.health.last}, ${report.health.attempts} attempts in ${report.health.elapsedMs} ms)`);
+      return report;
+    }
+    return await rollBack(ctx, target, spec, store, report, current, check, o.deadlineMs);
+  } catch (err) {
+    // Past the rename an interruption cannot undo the change: say where it stopped, and how to undo it.
+    if (!(err instanceof InterruptedError)) throw err;
+    throw new UserError(`interrupted by ${err.signal} after ${spec.path} on ${target.name} was replaced${report.reload ? ` (${report.reload})` : ', before the reload'}${report.health ? '' : ', before its health was confirmed'}`, {
+      exitCode: err.exitCode,
+      code: 'EINTR',
+      hint: `the previous version is kept: dockside config rollback ${target.name} ${spec.path}${report.saved ? ` --to ${report.saved.n}` : ''}`,
+    });
   }
-  return rollBack(ctx, target, spec, store, report, current, check, o.deadlineMs);
 }
 
 async function validate(ctx: ConfigContext, target: TargetContainer, spec: ConfigSpec, staged: string): Promise<void> {

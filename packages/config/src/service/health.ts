@@ -36,7 +36,14 @@ export async function checkHealth(ctx: ConfigContext, target: TargetContainer, c
   if (check.kind === 'http' || check.kind === 'tcp') {
     const probe = check.kind === 'http' ? ['--http', String(check.port), check.path] : ['--tcp', String(check.port)];
     const left = Math.max(1000, deadlineMs - (Date.now() - t0));
-    result = (await runConfigProgram<CheckResult>(ctx, target, ['check', ...probe, '--deadline', String(left), '--interval', String(INTERVAL_MS), '--settle', String(SETTLE)], { access: 'network' })).result;
+    try {
+      result = (await runConfigProgram<CheckResult>(ctx, target, ['check', ...probe, '--deadline', String(left), '--interval', String(INTERVAL_MS), '--settle', String(SETTLE)], { access: 'network' })).result;
+    } catch (err) {
+      // The app died before the probe could join its network namespace: that is the answer.
+      const died = await notRunning(ctx, target);
+      if (!died) throw err;
+      return { healthy: false, attempts: 0, last: died, elapsedMs: Date.now() - t0, exited: died };
+    }
   } else {
     result = await execLoop(ctx, target, check.cmd, deadlineMs - (Date.now() - t0));
   }
