@@ -18,6 +18,7 @@ export async function runExec(ctx: ActionContext, run: ActionRun, action: Extrac
   try {
     const first = await Promise.race([job.done.then((code) => ({ code })), timer.promise, run.cancel.then((reason) => ({ cancel: reason }))]);
     if (typeof first === 'object' && 'code' in first) {
+      if (job.neverStarted()) return { status: 'skipped', exitCode: null, error: 'not started: the connection to the engine dropped as the run began (nothing ran)' };
       return { status: first.code === 0 ? 'succeeded' : 'failed', exitCode: first.code };
     }
     await job.kill(2000);

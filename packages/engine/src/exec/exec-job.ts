@@ -63,6 +63,11 @@ export interface ExecJob {
   pid: Promise<number>;
   /** Resolves with the exit code once the command has exited and its output is drained. */
   done: Promise<number>;
+  /**
+   * True when the connection dropped while the job started and its command never reported its
+   * pid, and the engine says the exec could not run (126): it did not start, nothing ran.
+   */
+  neverStarted(): boolean;
   /** TERM every process of the job, KILL what is left after `graceMs`; resolves once none is left. */
   kill(graceMs?: number): Promise<void>;
 }
@@ -130,7 +135,12 @@ export async function startExecJob(engine: Engine, containerId: string, command:
   const started = exec;
   let setPid: (pid: number) => void = () => undefined;
   const pid = new Promise<number>((resolve) => (setPid = resolve));
-  const stderr = new MarkerFilter(io.stderr, (p) => setPid(p));
+  let pidSeen = false;
+  let exitCode: number | undefined;
+  const stderr = new MarkerFilter(io.stderr, (p) => {
+    pidSeen = true;
+    setPid(p);
+  });
   let cut = false;
   const drained = new Promise<void>((resolve, reject) => {
     const sink = demuxTo(io.stdout, stderr);
@@ -159,7 +169,7 @@ export async function startExecJob(engine: Engine, containerId: string, command:
         cut = true;
         info = undefined; // the engine (or the proxy to it) is away for now: ask again
       }
-      if (info && !info.Running) return info.ExitCode ?? -1;
+      if (info && !info.Running) return (exitCode = info.ExitCode ?? -1);
       if (!noted && cut) {
         noted = true;
         io.stderr.write(Buffer.from('dockside: the output stream of this job was cut (the connection to the engine dropped); the job goes on, its further output is lost\n'));
@@ -173,6 +183,7 @@ export async function startExecJob(engine: Engine, containerId: string, command:
     tag,
     pid,
     done,
+    neverStarted: () => cut && !pidSeen && exitCode === 126,
     async kill(graceMs = 2000) {
       const p = await Promise.race([pid, new Promise<number>((r) => setTimeout(() => r(0), 2000))]);
       await endExecJob(engine, containerId, { execId: started.id, pid: p, tag }, graceMs);
