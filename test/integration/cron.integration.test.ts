@@ -108,9 +108,9 @@ describe('dockside cron (real engine)', { timeout: 300_000 }, () => {
       '--label', `dockside.cron.oneoff-hang.image=${BASE}`,
       '--label', 'dockside.cron.oneoff-hang.run=sleep 600',
       '--label', 'dockside.cron.oneoff-hang.timeout=1500ms',
-      // 80 MiB of output, then a marker: more than the api-proxy's memory limit.
+      // 100 MiB of output, then a marker: more than the api-proxy's memory limit.
       '--label', 'dockside.cron.big.schedule=0 0 1 1 *',
-      '--label', "dockside.cron.big.exec=head -c 83886080 /dev/zero | tr '\\0' y; echo; echo end-of-big",
+      '--label', "dockside.cron.big.exec=head -c 104857600 /dev/zero | tr '\\0' y; echo; echo end-of-big",
       '--label', 'dockside.cron.steady.schedule=0 0 1 1 *',
       '--label', 'dockside.cron.steady.exec=echo steady-begin; sleep 5; echo steady-done',
       '--label', 'dockside.cron.flaky.schedule=0 0 1 1 *',
