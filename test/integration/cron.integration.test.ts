@@ -7,12 +7,12 @@
  * whose container disappears (a clean failure) and comes back (the next run works).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
+import { CLI, IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, createVolume, docker, requireEngine, runCli, startFixture, waitFor } from '../support/engine.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
 /** This run's scheduler: its own name, so two runs on one engine (and a user's scheduler) do not meet. */
@@ -76,7 +76,7 @@ let tmp = '';
 let stopper = '';
 let dupName = '';
 
-describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
+describe('dockside cron (real engine)', { timeout: 300_000 }, () => {
   before(async () => {
     await requireEngine();
     tmp = mkdtempSync(join(tmpdir(), 'dockside-cron-'));
@@ -92,10 +92,14 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
       '--label', 'dockside.cron.replace.schedule=*/2 * * * * *',
       '--label', 'dockside.cron.replace.exec=sleep 5',
       '--label', 'dockside.cron.replace.overlap=replace',
+      '--label', 'dockside.cron.stubborn.schedule=*/4 * * * * *',
+      '--label', `dockside.cron.stubborn.exec=trap "" TERM; sleep 47`,
+      '--label', 'dockside.cron.stubborn.overlap=replace',
       '--label', 'dockside.cron.long.schedule=*/2 * * * * *',
       '--label', 'dockside.cron.long.exec=sleep 30',
       '--label', 'dockside.cron.hang.schedule=0 0 1 1 *',
-      '--label', 'dockside.cron.hang.exec=sleep 601; echo never',
+      // A process in a session of its own that ignores SIGTERM: the timeout must still end it.
+      '--label', `dockside.cron.hang.exec=setsid sh -c 'trap "" TERM; sleep 1107' & sleep 601; echo never`,
       '--label', 'dockside.cron.hang.timeout=1500ms',
       '--label', 'dockside.cron.oneoff.schedule=0 0 1 1 *',
       '--label', `dockside.cron.oneoff.image=${BASE}`,
@@ -104,6 +108,11 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
       '--label', `dockside.cron.oneoff-hang.image=${BASE}`,
       '--label', 'dockside.cron.oneoff-hang.run=sleep 600',
       '--label', 'dockside.cron.oneoff-hang.timeout=1500ms',
+      // 100 MiB of output, then a marker: more than the api-proxy's memory limit.
+      '--label', 'dockside.cron.big.schedule=0 0 1 1 *',
+      '--label', "dockside.cron.big.exec=head -c 104857600 /dev/zero | tr '\\0' y; echo; echo end-of-big",
+      '--label', 'dockside.cron.steady.schedule=0 0 1 1 *',
+      '--label', 'dockside.cron.steady.exec=echo steady-begin; sleep 5; echo steady-done',
       '--label', 'dockside.cron.flaky.schedule=0 0 1 1 *',
       '--label', 'dockside.cron.flaky.exec=echo trying; exit 3',
       '--label', 'dockside.cron.flaky.retries=1',
@@ -119,6 +128,9 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
       '--label', 'dockside.cron.zone.schedule=0 3 * * *',
       '--label', 'dockside.cron.zone.timezone=Mars/Olympus_Mons',
       '--label', 'dockside.cron.zone.exec=true',
+      '--label', 'dockside.cron.noimg.schedule=@daily',
+      '--label', `dockside.cron.noimg.image=dstest-nosuch/image:${RUN_ID}`,
+      '--label', 'dockside.cron.noimg.run=true',
       BASE, 'sleep', '3600',
     ]));
     receiver = startFixture('receiver', [BASE, 'node', '-e', "require('http').createServer((q,r)=>{console.log(q.method+' '+q.url);r.end('ok')}).listen(8080)"]);
@@ -234,6 +246,7 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     const v = await cli(['cron', 'validate']);
     assert.equal(v.code, 1);
     assert.match(v.stdout, /INVALID .*\/secs +schedule \(second\)/);
+    assert.match(v.stdout, new RegExp(`INVALID  ${bad}/noimg  image: no image "dstest-nosuch/image:${RUN_ID}" on this engine; pull or build it first`));
   });
 
   it('overlap forbid / allow / replace with a job longer than its interval', async () => {
@@ -252,6 +265,14 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     // replace: the running one is ended when the next slot comes.
     const rp = of('replace');
     assert.ok(rp.some((r) => r.status === 'interrupted' && /replaced/.test(r.reason ?? '')), JSON.stringify(rp));
+    // replace with a job that ignores SIGTERM: the next run starts only once the old one is gone.
+    const st = of('stubborn').filter((r) => r.run);
+    assert.ok(st.filter((r) => r.status === 'interrupted').length >= 1, JSON.stringify(of('stubborn')));
+    for (let i = 1; i < st.length; i++) {
+      const prev = st[i - 1] as Run;
+      assert.ok(prev.end && Date.parse(st[i]?.start as string) >= Date.parse(prev.end), `run ${st[i]?.run} started before ${prev.run} ended: ${JSON.stringify(st)}`);
+    }
+    assert.ok(procs(app).split('\n').filter((l) => /^\s*\d+\s+sleep 47$/.test(l)).length <= 1, `one stubborn run at a time: ${procs(app)}`);
   });
 
   it('a timeout really ends the process (docker top shows it gone)', async () => {
@@ -261,9 +282,12 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     assert.equal(r.code, 143, r.stderr);
     assert.match(r.stderr, /timeout: timed out after 1500 ms/);
     assert.ok(!procs(app).includes('sleep 601'), procs(app));
+    assert.ok(!procs(app).includes('sleep 1107'), `the process in its own session outlived the timeout: ${procs(app)}`);
     const t = (await history(`${app}/hang`)).pop() as Run;
     assert.equal(t.status, 'timeout');
-    assert.ok(Date.parse(t.end as string) - Date.parse(t.start as string) < 6000);
+    // 1.5 s, then TERM, 2 s of grace, KILL for what ignores TERM; each step an exec (slack for a loaded machine).
+    const took = Date.parse(t.end as string) - Date.parse(t.start as string);
+    assert.ok(took < 20_000, `${took} ms`);
   });
 
   it('run jobs: a one-off container, removed after; on timeout stopped and removed; retries with backoff', async () => {
@@ -315,7 +339,7 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
       100,
     );
     const skipped = await cli(['cron', 'run', `${app}/forbid`]);
-    assert.equal(skipped.code, 3, skipped.stderr);
+    assert.equal(skipped.code, 6, `skipped has its own exit code (3 is "engine unreachable"): ${skipped.stderr}`);
     const missing = await cli(['cron', 'run', `${app}/nope`]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no job/);
@@ -397,7 +421,7 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     assert.ok(row?.valid, 'still listed, valid');
     assert.equal(row.skipping, `target not running: container ${stopper} is exited`);
     const manual = await cli(['cron', 'run', job]);
-    assert.equal(manual.code, 3, manual.stderr);
+    assert.equal(manual.code, 6, manual.stderr);
     assert.match(manual.stderr, /target not running/);
     await new Promise((r) => setTimeout(r, 3000));
     docker('start', stopper);
@@ -406,6 +430,73 @@ describe('dockside cron (real engine)', { timeout: 240_000 }, () => {
     const runs = (await history(job)).filter((r) => r.run && Date.parse(r.start as string) > stoppedAt);
     assert.ok(runs.every((r) => r.trigger !== 'catch-up'), `no catch-up without a deadline: ${JSON.stringify(runs)}`);
     assert.ok(runs.every((r) => Date.parse(r.scheduled as string) > back - 2500), `no slot from while it was stopped ran: ${JSON.stringify(runs)}`);
+  });
+
+  it('big output is streamed and bounded: the api-proxy survives it, the history keeps the tail, other jobs go on', async () => {
+    const proxy = docker('ps', '-q', '--filter', `label=dockside.api-proxy.service=dockside-cron-${NAME}`);
+    const startedAt = docker('inspect', '--format', '{{.State.StartedAt}}', proxy);
+    const t0 = Date.now();
+    // Output to /dev/null: the test reads only the exit code (and the history).
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'cron', 'run', `${app}/big`], { env: { ...process.env, ...ENV }, stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('exit', (c) => resolve(c));
+    });
+    assert.equal(code, 0);
+    const info = JSON.parse(docker('inspect', proxy))[0];
+    assert.equal(info.State.StartedAt, startedAt, `the api-proxy was restarted (OOMKilled: ${info.State.OOMKilled})`);
+    const big = (await history(`${app}/big`)).pop() as Run;
+    assert.equal(big.status, 'succeeded', JSON.stringify(big));
+    assert.match(big.tail ?? '', /y\nend-of-big\n$/);
+    assert.ok((big.tail ?? '').length <= 2000, `a tail, not the output: ${(big.tail ?? '').length} chars`);
+    const failed = (await history(`${app}/tick`)).filter((r) => r.status === 'failed' && Date.parse(r.start as string) >= t0);
+    assert.deepEqual(failed, [], 'no tick failed meanwhile');
+  });
+
+  it('a restart of the api-proxy mid-run: the running job goes on and is recorded by its real result', async () => {
+    const proxy = docker('ps', '-q', '--filter', `label=dockside.api-proxy.service=dockside-cron-${NAME}`);
+    const run = cli(['cron', 'run', `${app}/steady`]);
+    await waitFor(() => procs(app).includes('sleep 5'), 'the steady job running', 10_000, 100);
+    const t0 = Date.now();
+    docker('restart', '-t', '0', proxy);
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+    const last = (await history(`${app}/steady`)).pop() as Run;
+    assert.equal(last.status, 'succeeded', JSON.stringify(last));
+    assert.equal(last.exitCode, 0);
+    // Exec jobs that came due while the proxy was away were retried, not failed.
+    await new Promise((res) => setTimeout(res, 2500));
+    const failed = (await history(`${app}/tick`)).filter((x) => x.status === 'failed' && Date.parse(x.start as string) >= t0 - 1000);
+    assert.deepEqual(failed, [], 'no tick failed across the restart');
+  });
+
+  it('Ctrl-C during cron run says the run goes on, exits 130; the run ends by itself', async () => {
+    const child = spawn(process.execPath, [CLI, 'cron', 'run', `${app}/steady`], { env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    await waitFor(() => out.includes('steady-begin'), 'the run streaming', 15_000, 100);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 130);
+    assert.match(err, new RegExp(`dockside: ${app}/steady: stopped watching \\(SIGINT\\); the run goes on in the scheduler: see \`dockside cron history --job ${app}/steady --name ${NAME}\``));
+    const done = await waitFor(async () => (await history(`${app}/steady`)).filter((r) => r.trigger === 'manual').pop(), 'the run', 1000, 100);
+    assert.equal(done.status, 'running');
+    await waitFor(async () => (await history(`${app}/steady`)).some((r) => r.run === done.run && r.status === 'succeeded'), 'the run to end by itself', 15_000, 300);
+  });
+
+  it('--backup-dir must be an existing directory: a missing one is not created, a file is refused', async () => {
+    const missing = join(tmp, 'no-such-dir');
+    const m = await cli(['cron', 'start', '--name', `${NAME}-x`, '--backup-dir', missing]);
+    assert.equal(m.code, 2, m.stderr);
+    assert.match(m.stderr, new RegExp(`^dockside: --backup-dir ${missing.replace(/[./]/g, '\\$&')} does not exist\n  hint: create it first`));
+    assert.throws(() => readdirSync(missing), 'nothing was created');
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'x');
+    const f = await cli(['cron', 'start', '--name', `${NAME}-x`, '--backup-dir', file]);
+    assert.equal(f.code, 2, f.stderr);
+    assert.match(f.stderr, /is not a directory/);
+    assert.equal(scheduler(`${NAME}-x`), '');
   });
 
   it('/metrics on loopback in the exporter conventions', () => {

@@ -21,6 +21,8 @@ export const EXIT = {
   image: 4,
   /** A destination is in use by another backup (its lease is live). */
   busy: 5,
+  /** Nothing ran: a scheduled job was skipped (overlap=forbid found a run going, or its target is not running). */
+  skipped: 6,
   /** Interrupted by SIGINT. */
   sigint: 130,
   /** Interrupted by SIGTERM. */

@@ -25,7 +25,7 @@
  * prints a sidecar protocol result): that works the same on a remote engine, where the volume is
  * not reachable from the CLI's host, and only the scheduler reads its state format.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { Writable } from 'node:stream';
 import { EXIT, NotFoundError, ROLE, UsageError, UserError } from '@dockside/common';
@@ -33,6 +33,7 @@ import {
   EventReader,
   checkHostPath,
   createNamedVolume,
+  inspectImage,
   inspectVolume,
   LABEL,
   OutputTail,
@@ -152,6 +153,7 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
   for (const d of opts.backupDirs) {
     if (!isAbsolute(d)) throw new UsageError(`--backup-dir ${d} must be an absolute path`);
     await checkHostPath(engine, d, `--backup-dir ${d}`);
+    if (engine.endpoint.kind === 'unix') checkBackupDir(d);
   }
   if (opts.config) await refuseClashes(engine, opts.config, name);
   const existing = await findScheduler(engine, name);
@@ -159,9 +161,6 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
   if (alive) throw alreadyRunning(name, alive.container);
   // A stopped or dead one of this name goes (history stays on the volume); one still starting stays.
   for (const c of existing) await removeWithAnonymousVolumes(engine, c.id);
-  for (const d of opts.backupDirs) {
-    if (engine.endpoint.kind === 'unix' && !existsSync(d)) mkdirSync(d, { recursive: true });
-  }
   const dirs = [...new Set(opts.backupDirs.map((d) => d.replace(/\/+$/, '') || '/'))];
   const cmd = ['serve', '--name', name, '--state', STATE_DIR, '--backup-image', opts.backupImage, ...dirs.flatMap((d) => ['--backup-dir', d])];
   if (opts.config) cmd.push('--config', `${CONFIG_DIR}/jobs.json`);
@@ -221,6 +220,19 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
   });
   const ls = await lsCron(engine, name).catch(() => ({ jobs: [] as JobRow[] }));
   return { id, name, container: schedulerContainerName(name), volume, jobs: ls.jobs.length };
+}
+
+/** A backup directory must be there already (a typo must not become a new directory) and be one. */
+function checkBackupDir(d: string): void {
+  let st;
+  try {
+    st = statSync(d);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`--backup-dir ${d} does not exist`, { hint: `create it first (mkdir -p ${d}); the scheduler creates no directory of its own` });
+    throw new UsageError(`--backup-dir ${d} cannot be read: ${code ?? String(err)}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`--backup-dir ${d} is not a directory`, { hint: 'give the directory backups go under, e.g. /srv/backups' });
 }
 
 function alreadyRunning(name: string, container: string, starting = false): UserError {
@@ -293,7 +305,15 @@ export async function runCronJob(engine: Engine, name: string, job: string, forc
 
 /** Every job the labels of the engine's containers and the config declare, checked (on the host, no scheduler needed). */
 export async function validateCron(engine: Engine, config?: CronConfig, name: string = DEFAULT_SCHEDULER): Promise<JobEntry[]> {
-  return collectJobs(await listAllContainers(engine), config, { ownLabel: LABEL.role, requireContainers: true, scheduler: checkSchedulerName(name) });
+  const entries = collectJobs(await listAllContainers(engine), config, { ownLabel: LABEL.role, requireContainers: true, scheduler: checkSchedulerName(name) });
+  // A run job's image must be on the engine: the scheduler pulls nothing.
+  const images = new Map<string, boolean>();
+  for (const e of entries) if (e.valid && e.action.kind === 'run' && !images.has(e.action.image)) images.set(e.action.image, Boolean(await inspectImage(engine, e.action.image)));
+  return entries.map((e): JobEntry =>
+    e.valid && e.action.kind === 'run' && !images.get(e.action.image)
+      ? { valid: false, id: e.id, name: e.name, container: e.container, origin: e.origin, field: 'image', reason: `no image "${e.action.image}" on this engine; pull or build it first` }
+      : e,
+  );
 }
 
 /** At start: an id declared by labels and in the file is refused (the scheduler would run neither). */

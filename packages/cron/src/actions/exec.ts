@@ -1,4 +1,4 @@
-/** `dockside.cron.<job>.exec`: a shell command in the job's container; on timeout its whole process group is ended. */
+/** `dockside.cron.<job>.exec`: a shell command in the job's container; on timeout or cancel every process it started is ended before the run ends. */
 import { TargetStateError } from '@dockside/common';
 import { startExecJob } from '@dockside/engine';
 import type { Action } from '../jobs/model.js';
@@ -13,11 +13,12 @@ export async function runExec(ctx: ActionContext, run: ActionRun, action: Extrac
     if (err instanceof TargetStateError) return { status: 'skipped', exitCode: null, error: `target not running: container ${run.job.container.name} is not running` };
     throw err;
   }
-  void job.pid.then((pid) => pid > 0 && run.onProc({ container: run.job.container.id, execId: job.execId, pid }));
+  void job.pid.then((pid) => pid > 0 && run.onProc({ container: run.job.container.id, execId: job.execId, pid, tag: job.tag }));
   const timer = timeoutAfter(run.job.timeoutMs);
   try {
     const first = await Promise.race([job.done.then((code) => ({ code })), timer.promise, run.cancel.then((reason) => ({ cancel: reason }))]);
     if (typeof first === 'object' && 'code' in first) {
+      if (job.neverStarted()) return { status: 'skipped', exitCode: null, error: 'not started: the connection to the engine dropped as the run began (nothing ran)' };
       return { status: first.code === 0 ? 'succeeded' : 'failed', exitCode: first.code };
     }
     await job.kill(2000);

@@ -21,7 +21,7 @@ export interface ActionRun {
   /** Resolves with a reason when the run must end now (overlap "replace", scheduler stopping). */
   cancel: Promise<string>;
   /** What to clean up should the scheduler die during the run. */
-  onProc(p: { container?: string; execId?: string; pid?: number; runContainer?: string }): void;
+  onProc(p: { container?: string; execId?: string; pid?: number; tag?: string; runContainer?: string }): void;
 }
 
 export interface ActionResult {

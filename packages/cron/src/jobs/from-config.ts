@@ -24,28 +24,50 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** One YAML error as `line L, column C: message` (yaml's pretty form ends in the position and a snippet). */
+function yamlProblem(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
+  const text = e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?\s*$/, '').replace(/[:\s]+$/, '') ?? 'invalid YAML';
+  const at = e.linePos?.[0];
+  return at ? `line ${at.line}, column ${at.col}: ${text}` : text;
+}
+
+/** Every problem of the file, in one line: `<file>: <problem>` or `<file>: N problems: a; b; c`. */
+function problems(file: string, list: string[]): ConfigError {
+  return new ConfigError(list.length === 1 ? `${file}: ${list[0]}` : `${file}: ${list.length} problems: ${list.join('; ')}`);
+}
+
 export function parseJobsYaml(text: string, file: string): ConfigJob[] {
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) throw new ConfigError(`${file}: ${doc.errors[0]?.message.split('\n')[0]}`);
+  if (doc.errors.length) throw problems(file, doc.errors.map((e) => yamlProblem(e as Parameters<typeof yamlProblem>[0])));
   const root = doc.toJS() as unknown;
   if (root === null || root === undefined) return [];
   if (typeof root !== 'object' || Array.isArray(root)) throw new ConfigError(`${file}: expected a mapping with a "jobs" key`);
-  const extra = Object.keys(root).filter((k) => k !== 'jobs');
-  if (extra.length) throw new ConfigError(`${file}: unknown key "${extra[0]}" (the file holds one key, "jobs")`);
+  const bad: string[] = [];
+  for (const k of Object.keys(root).filter((k) => k !== 'jobs')) bad.push(`unknown key "${k}" (the file holds one key, "jobs")`);
   const jobs = (root as { jobs?: unknown }).jobs;
-  if (jobs === undefined || jobs === null) return [];
-  if (typeof jobs !== 'object' || Array.isArray(jobs)) throw new ConfigError(`${file}: "jobs" must map <container>/<job> to its options`);
+  if (jobs === undefined || jobs === null) {
+    if (bad.length) throw problems(file, bad);
+    return [];
+  }
+  if (typeof jobs !== 'object' || Array.isArray(jobs)) throw problems(file, [...bad, '"jobs" must map <container>/<job> to its options']);
   const out: ConfigJob[] = [];
   for (const [key, value] of Object.entries(jobs as Record<string, unknown>)) {
     const m = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\/([^/]+)$/.exec(key);
-    if (!m || !JOB_NAME.test(m[2] as string)) throw new ConfigError(`${file}: job key "${key}" is not <container>/<job>`);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${file}: job "${key}" must be a mapping of options`);
+    if (!m || !JOB_NAME.test(m[2] as string)) {
+      bad.push(`job key "${key}" is not <container>/<job>`);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      bad.push(`job "${key}" must be a mapping of options`);
+      continue;
+    }
     const options: Record<string, string> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (typeof v === 'object' && v !== null) throw new ConfigError(`${file}: ${key}.${k} must be a single value`);
-      options[k] = String(v);
+      if (typeof v === 'object' && v !== null) bad.push(`${key}.${k} must be a single value`);
+      else options[k] = String(v);
     }
     out.push({ container: m[1] as string, name: m[2] as string, options });
   }
+  if (bad.length) throw problems(file, bad);
   return out;
 }

@@ -76,6 +76,26 @@ describe('jobs from YAML', () => {
     assert.throws(() => parseJobsYaml('jobs:\n  a/b:\n    schedule: [1, 2]\n', 'f.yaml'), /a\/b\.schedule must be a single value/);
     assert.throws(() => parseJobsYaml('jobs: [\n', 'f.yaml'), /f\.yaml:/);
   });
+
+  it('reports every problem of the file at once, each with its line, in one line that ends cleanly', () => {
+    const yaml = 'jobs:\n  a/b:\n    schedule: x\n   exec: y\n  c/d: [1\n  e/f\n';
+    const err = (() => {
+      try {
+        parseJobsYaml(yaml, 'f.yaml');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    assert.match(err, /^f\.yaml: \d+ problems: line 4, column 1: All mapping items must start at the same column; line 6, column 3: /);
+    assert.ok(!err.includes('\n'), err);
+    assert.doesNotMatch(err, /[:;]\s*$/);
+    assert.doesNotMatch(err, /:;/);
+    // Problems found after parsing are all reported too.
+    assert.throws(() => parseJobsYaml('jobs:\n  nightly: {}\n  a/b:\n    schedule: [1]\n    exec: {x: 1}\nextra: 1\n', 'f.yaml'), {
+      message: 'f.yaml: 4 problems: unknown key "extra" (the file holds one key, "jobs"); job key "nightly" is not <container>/<job>; a/b.schedule must be a single value; a/b.exec must be a single value',
+    });
+  });
 });
 
 describe('dockside backup action arguments', () => {

@@ -8,7 +8,7 @@
  * plus `version` and `probe` from sidecar-kit. Results reach the CLI as sidecar protocol events.
  */
 import { request } from 'node:http';
-import { ROLE, UsageError } from '@dockside/common';
+import { EXIT, ROLE, UsageError } from '@dockside/common';
 import { EventWriter, flag, flags, runProgram } from '@dockside/sidecar-kit';
 import { listHistory, listJobs } from './report.js';
 import { serve } from './serve.js';
@@ -32,6 +32,11 @@ function post(path: string, onLine: (o: Record<string, unknown>) => void): Promi
           const line = buf.slice(0, nl);
           buf = buf.slice(nl + 1);
           if (line.trim()) onLine(JSON.parse(line) as Record<string, unknown>);
+        }
+        // Output goes to the CLI no faster than it reads: the scheduler's server drops what does not fit.
+        if (process.stdout.writableNeedDrain && !res.isPaused()) {
+          res.pause();
+          process.stdout.once('drain', () => res.resume());
         }
       });
       res.on('error', reject);
@@ -79,7 +84,7 @@ await runProgram({
       });
       new EventWriter().result(result);
       if (result['error'] && !result['status']) return 2;
-      if (result['status'] === 'skipped') return 3;
+      if (result['status'] === 'skipped') return EXIT.skipped;
       return result['status'] === 'succeeded' ? 0 : typeof result['exitCode'] === 'number' && result['exitCode'] !== 0 ? (result['exitCode'] as number) : 1;
     },
     health: async () => {

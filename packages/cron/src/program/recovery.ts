@@ -5,7 +5,7 @@
  * One-off containers of this scheduler's earlier runs still around are removed too (other
  * schedulers' are theirs).
  */
-import { LABEL, forceRemove, killExecGroup, listDocksideContainers, type Engine } from '@dockside/engine';
+import { LABEL, endExecJob, forceRemove, listDocksideContainers, type Engine } from '@dockside/engine';
 import { RUN_ROLE, SCHEDULER_LABEL } from '../actions/labels.js';
 import type { Journal } from '../state/journal.js';
 import type { Folded } from '../state/records.js';
@@ -16,8 +16,8 @@ export async function recoverInterrupted(engine: Engine, journal: Pick<Journal, 
     const cleaned: string[] = [];
     try {
       if (o.container && o.execId && o.pid) {
-        await killExecGroup(engine, o.container, o.execId, o.pid, 1000);
-        cleaned.push(`ended process group ${o.pid} in ${o.container.slice(0, 12)}`);
+        await endExecJob(engine, o.container, { execId: o.execId, pid: o.pid, ...(o.tag ? { tag: o.tag } : {}) }, 1000);
+        cleaned.push(`ended process group ${o.pid}${o.tag ? ' and every process of the run' : ''} in ${o.container.slice(0, 12)}`);
       }
       if (o.runContainer) {
         await forceRemove(engine, o.runContainer);

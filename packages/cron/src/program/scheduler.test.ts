@@ -77,6 +77,47 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     assert.equal(r.s.running().length, 1);
   });
 
+  it('replace: the new run starts only once the replaced one has ended; one still waiting when a newer slot comes is skipped', async () => {
+    let now = T0;
+    const journal: JournalRecord[] = [];
+    const calls: Array<{ run: ActionRun; end: (r: ActionResult) => void; started: number }> = [];
+    const s = new Scheduler({
+      clock: { now: () => now },
+      journal: { append: (r) => void journal.push(r) },
+      state: fold([]),
+      // An action that ignores the cancel: it ends when the test says (a process ignoring SIGTERM until killed).
+      runAction: (run) => new Promise<ActionResult>((resolve) => calls.push({ run, end: resolve, started: now })),
+    });
+    const at = (t: number) => {
+      now = t;
+      s.tick();
+    };
+    s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x', overlap: 'replace' })]);
+    at(T0 + 10_000);
+    await flush();
+    assert.equal(calls.length, 1);
+    at(T0 + 20_000); // replaces the first, which does not end yet
+    await flush();
+    assert.equal(calls.length, 1, 'the replacement waits for the replaced run to end');
+    assert.equal(journal.filter((r) => r.t === 'start').length, 1, 'nor is it recorded started');
+    at(T0 + 30_000); // the second is still waiting: it never runs, the third waits for both
+    await flush();
+    assert.equal(calls.length, 1);
+    now = T0 + 32_000;
+    calls[0]?.end({ status: 'interrupted', exitCode: 137 });
+    for (let i = 0; i < 5; i++) await flush();
+    assert.equal(calls.length, 2, 'the newest run starts once the old one is gone');
+    assert.equal(calls[1]?.started, T0 + 32_000);
+    const starts = journal.filter((r) => r.t === 'start') as Array<Extract<JournalRecord, { t: 'start' }>>;
+    assert.deepEqual(starts.map((r) => [r.slot, r.at]), [[T0 + 10_000, T0 + 10_000], [T0 + 30_000, T0 + 32_000]]);
+    const skip = journal.find((r) => r.t === 'skip') as Extract<JournalRecord, { t: 'skip' }>;
+    assert.equal(skip.slot, T0 + 20_000);
+    assert.match(skip.reason, /replaced by a newer run \(overlap=replace\) before it began/);
+    const end = journal.find((r) => r.t === 'end') as Extract<JournalRecord, { t: 'end' }>;
+    assert.equal(end.status, 'interrupted');
+    assert.match(end.error ?? '', /replaced/);
+  });
+
   it('a restart from the journal never runs a handled slot again; open runs show as such', () => {
     const h = harness(T0);
     h.s.setJobs([job({ schedule: '*/10 * * * * *', exec: 'x' })]);

@@ -5,7 +5,9 @@
  *   forbid (default) - a slot that finds a run still going is recorded `skipped` (with the run it
  *                      waited on), never silently dropped; the job's timeout ends hung runs;
  *   allow            - runs side by side;
- *   replace          - the running one is ended (`interrupted`, "replaced") and the new one starts.
+ *   replace          - the running one is ended (`interrupted`, "replaced": every process it started
+ *                      is killed) and the new one starts once the old one is gone (never side by
+ *                      side); one still waiting for that when a newer slot comes is recorded skipped.
  * Failed and timed-out attempts are retried `retries` times with backoff, within one run record.
  * The clock is injected (tests step it); so is the action runner.
  */
@@ -31,6 +33,7 @@ export interface RunHandle {
   runId: string;
   job: string;
   slot: number | null;
+  /** When it was fired (it may wait for a replaced run to end before its action starts). */
   started: number;
   cancel(reason: string): void;
   done: Promise<ActionResult>;
@@ -162,25 +165,50 @@ export class Scheduler {
         }
         return { skipped: reason };
       }
-      if (job.overlap === 'replace') for (const r of running) r.cancel(`replaced by a newer run (overlap=replace)`);
+      if (job.overlap === 'replace') {
+        for (const r of running) r.cancel(`replaced by a newer run (overlap=replace)`);
+        // The new run's action starts once every replaced run has ended (its processes gone).
+        return this.start(job, slot, trigger, Promise.allSettled(running.map((r) => r.done)));
+      }
     }
     return this.start(job, slot, trigger);
   }
 
-  private start(job: Job, slot: number | null, trigger: Trigger): RunHandle {
+  private start(job: Job, slot: number | null, trigger: Trigger, after?: Promise<unknown>): RunHandle {
     const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const started = this.opts.clock.now();
-    this.opts.journal.append({ t: 'start', run: runId, job: job.id, slot, trigger, at: started });
-    const entry: HistoryEntry = { job: job.id, run: runId, status: 'running', scheduled: slot, trigger, start: started };
-    this.remember(entry);
+    const fired = this.opts.clock.now();
+    let entry: HistoryEntry | undefined;
+    const begin = () => {
+      const at = this.opts.clock.now();
+      this.opts.journal.append({ t: 'start', run: runId, job: job.id, slot, trigger, at });
+      entry = { job: job.id, run: runId, status: 'running', scheduled: slot, trigger, start: at };
+      this.remember(entry);
+      return entry;
+    };
+    if (!after) begin();
     let cancelWith: (reason: string) => void = () => undefined;
     const cancel = new Promise<string>((resolve) => (cancelWith = resolve));
     let cancelled: string | undefined;
     const output = new PassThrough();
     output.resume(); // nobody may listen; never let it fill
     const tail = new Tail(output);
-    this.opts.onStart?.(job);
     const done = (async (): Promise<ActionResult> => {
+      if (after) {
+        await after;
+        if (cancelled) {
+          // A newer slot replaced it while it waited: it never ran.
+          const reason = `${cancelled} before it began`;
+          if (slot !== null) {
+            const at = this.opts.clock.now();
+            this.opts.journal.append({ t: 'skip', job: job.id, slot, at, reason });
+            this.remember({ job: job.id, status: 'skipped', scheduled: slot, start: at, end: at, reason });
+          }
+          return { status: 'skipped', exitCode: null, error: reason };
+        }
+        begin();
+      }
+      const record = entry as HistoryEntry;
+      this.opts.onStart?.(job);
       let result: ActionResult = { status: 'failed', exitCode: null };
       let attempts = 0;
       for (;;) {
@@ -200,19 +228,19 @@ export class Scheduler {
         if (stop) break;
       }
       if (result.status === 'skipped' && attempts > 1) result = { ...result, status: 'failed' }; // a retry of a run that did run
-      if (cancelled && result.status !== 'interrupted' && result.status !== 'skipped') result = { ...result, status: 'interrupted', error: cancelled };
+      if (cancelled && result.status !== 'skipped') result = { ...result, status: 'interrupted', error: result.status === 'interrupted' ? (result.error ?? cancelled) : cancelled };
       const end = this.opts.clock.now();
       const text = tail.text.slice(-TAIL_CHARS);
       this.opts.journal.append({ t: 'end', run: runId, job: job.id, at: end, status: result.status, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
-      if (result.status === 'skipped') asSkip(entry, end, result.error ?? 'target not running');
-      else Object.assign(entry, { status: result.status, end, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
+      if (result.status === 'skipped') asSkip(record, end, result.error ?? 'target not running');
+      else Object.assign(record, { status: result.status, end, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
       return result;
     })();
     const handle: RunHandle = {
       runId,
       job: job.id,
       slot,
-      started,
+      started: fired,
       output,
       done,
       cancel: (reason) => {
@@ -227,7 +255,7 @@ export class Scheduler {
       (result) => {
         set.delete(handle);
         output.end();
-        this.opts.onEnd?.(job, result, this.opts.clock.now() - started);
+        if (entry) this.opts.onEnd?.(job, result, this.opts.clock.now() - (entry.start ?? fired)); // one that never began ran nothing
       },
       (err: unknown) => {
         set.delete(handle);

@@ -1,7 +1,9 @@
 /**
  * The scheduler's HTTP endpoint, on the container's loopback only (127.0.0.1): /healthz (the loop
  * ticked lately), /metrics, and POST /run?job=<id>[&force=1] for `dockside cron run`, which
- * answers NDJSON: {"out": text} lines while the run goes, then {"result": {...}}.
+ * answers NDJSON: {"out": text} lines while the run goes, then {"result": {...}}. A reader slower
+ * than the job's output gets what fits: the rest is dropped (and said so), never queued here; the
+ * history keeps the output's tail either way.
  */
 import { createServer, type Server } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
@@ -31,7 +33,7 @@ export function startControlServer(scheduler: Scheduler, port: number, now: () =
       const force = url.searchParams.get('force') === '1';
       const entry = scheduler.entries().find((e) => e.id === id);
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      const send = (o: object) => res.write(`${JSON.stringify(o)}\n`);
+      const send = (o: object): boolean => res.write(`${JSON.stringify(o)}\n`);
       if (!entry) {
         send({ result: { error: `no job "${id}"`, known: scheduler.entries().map((e) => e.id) } });
         return void res.end();
@@ -46,9 +48,18 @@ export function startControlServer(scheduler: Scheduler, port: number, now: () =
         return void res.end();
       }
       const decoder = new StringDecoder('utf8');
+      let dropped = 0;
+      let full = false;
+      res.on('drain', () => {
+        full = false;
+        if (dropped) send({ out: `\n[dockside: ${dropped} bytes of output dropped here (the reader was slower); \`dockside cron history\` keeps the tail]\n` });
+        dropped = 0;
+      });
       r.output.on('data', (c: Buffer) => {
         const text = decoder.write(c);
-        if (text) send({ out: text });
+        if (!text) return;
+        if (full) dropped += c.length;
+        else full = !send({ out: text });
       });
       void r.done.then((result) => {
         send({ result: { run: r.runId, ...result } });

@@ -12,7 +12,7 @@ export type JournalRecord =
   | { t: 'seen'; job: string; slot: number; at: number }
   | { t: 'start'; run: string; job: string; slot: number | null; trigger: Trigger; at: number }
   /** What to clean up if the scheduler dies: the exec (with its pid in the container) or the container. */
-  | { t: 'proc'; run: string; container?: string; execId?: string; pid?: number; runContainer?: string }
+  | { t: 'proc'; run: string; container?: string; execId?: string; pid?: number; tag?: string; runContainer?: string }
   /** status `skipped`: the run found its target not running and ran nothing: it folds into a skip (no run id, `error` is the reason). */
   | { t: 'end'; run: string; job: string; at: number; status: Exclude<RunStatus, 'missed'>; exitCode: number | null; attempts: number; tail: string; error?: string }
   | { t: 'skip'; job: string; slot: number; at: number; reason: string }
@@ -45,6 +45,8 @@ export interface OpenRun {
   container?: string;
   execId?: string;
   pid?: number;
+  /** The exec job's process tag (engine EXEC_JOB_TAG). */
+  tag?: string;
   runContainer?: string;
 }
 
@@ -85,7 +87,7 @@ export function fold(records: Iterable<JournalRecord>): Folded {
       }
       case 'proc': {
         const o = open.get(r.run);
-        if (o) Object.assign(o, { ...(r.container ? { container: r.container } : {}), ...(r.execId ? { execId: r.execId } : {}), ...(r.pid ? { pid: r.pid } : {}), ...(r.runContainer ? { runContainer: r.runContainer } : {}) });
+        if (o) Object.assign(o, { ...(r.container ? { container: r.container } : {}), ...(r.execId ? { execId: r.execId } : {}), ...(r.pid ? { pid: r.pid } : {}), ...(r.tag ? { tag: r.tag } : {}), ...(r.runContainer ? { runContainer: r.runContainer } : {}) });
         break;
       }
       case 'end': {
@@ -128,7 +130,7 @@ export function compact(f: Folded, keep: number): JournalRecord[] {
     else if (e.run) {
       out.push({ t: 'start', run: e.run, job: e.job, slot: e.scheduled, trigger: e.trigger ?? 'schedule', at: e.start ?? 0 });
       const o = f.open.get(e.run);
-      if (o) out.push({ t: 'proc', run: e.run, ...(o.container ? { container: o.container } : {}), ...(o.execId ? { execId: o.execId } : {}), ...(o.pid ? { pid: o.pid } : {}), ...(o.runContainer ? { runContainer: o.runContainer } : {}) });
+      if (o) out.push({ t: 'proc', run: e.run, ...(o.container ? { container: o.container } : {}), ...(o.execId ? { execId: o.execId } : {}), ...(o.pid ? { pid: o.pid } : {}), ...(o.tag ? { tag: o.tag } : {}), ...(o.runContainer ? { runContainer: o.runContainer } : {}) });
       if (e.status !== 'running') {
         out.push({ t: 'end', run: e.run, job: e.job, at: e.end ?? 0, status: e.status as 'succeeded', exitCode: e.exitCode ?? null, attempts: e.attempts ?? 1, tail: e.tail ?? '', ...(e.error ? { error: e.error } : {}) });
       }

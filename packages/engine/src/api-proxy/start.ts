@@ -105,7 +105,10 @@ export async function startApiProxy(
       networkMode: 'none',
       // Only the links: copying the service's own labels would make the proxy show up as the service.
       labels: links,
-      hostConfig: { GroupAdd: [String(API_SOCKET_GID)], Memory: 64 * 1024 * 1024, PidsLimit: 32 },
+      // 128 MiB: a proxy streaming a job's output (a hijacked exec) allocates a Buffer per read, and
+      // V8 collects those only once tens of MiB of them have piled up (its external-memory GC
+      // trigger), on top of Node's own ~25 MiB: at 64 MiB, 100 MiB of output got it OOM-killed.
+      hostConfig: { GroupAdd: [String(API_SOCKET_GID)], Memory: 128 * 1024 * 1024, PidsLimit: 32 },
       restart: 'unless-stopped',
     }));
     await waitListening(engine, id, service.role, opts.readyTimeoutMs ?? 15_000);
