@@ -12,3 +12,4 @@ export * from './docker-schema.js';
 export * from './created-policy.js';
 export * from './exec-policy.js';
 export * from './write-failure.js';
+export * from './shell-words.js';

@@ -4,7 +4,7 @@
  * `.validate`, `.reload`, `.check`), flags winning. Pure logic.
  */
 import { constants } from 'node:os';
-import { UsageError } from '@dockside/common';
+import { splitShellWords, UsageError } from '@dockside/common';
 
 export type Reload = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'restart' } | { kind: 'none' };
 
@@ -53,7 +53,7 @@ export function parseCheck(text: string): Check {
     return { kind: 'http', port: port(h[1] ?? '80', text), path: h[2] ?? '/' };
   }
   if (kind === 'tcp') return { kind: 'tcp', port: port(rest, text) };
-  const cmd = splitArgs(rest);
+  const cmd = splitShellWords(rest);
   if (!cmd.length) throw bad();
   return { kind: 'exec', cmd };
 }
@@ -80,42 +80,11 @@ export function checkText(c: Check): string {
 
 /** The validator's argv: the command line split as a shell splits words (no shell runs it), `{}` replaced. */
 export function validatorArgv(validate: string, staged: string): string[] {
-  const argv = splitArgs(validate).map((w) => w.split('{}').join(staged));
+  const argv = splitShellWords(validate).map((w) => w.split('{}').join(staged));
   if (!argv.length) throw new UsageError('--validate is empty', { hint: "give the app's own check, e.g. --validate 'nginx -t -c {}'" });
   return argv;
 }
 
-/** Split a command line into words the way a POSIX shell does for plain words and quotes (no expansion). */
-export function splitArgs(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < text.length) {
-      cur += text[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (quote) throw new UsageError(`unterminated ${quote} quote in "${text}"`);
-  if (inWord) out.push(cur);
-  return out;
-}
 
 export const LABEL_PREFIX = 'dockside.config.';
 

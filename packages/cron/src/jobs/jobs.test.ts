@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseBackupArgs, destinationAllowed } from '../actions/backup-args.js';
 import { parseJobsYaml } from './from-config.js';
 import { jobsFromLabels } from './from-labels.js';
-import { splitArgs } from './split-args.js';
+import { splitShellWords } from '@dockside/common';
 
 const c = (labels: Record<string, string>) => ({ id: 'abc', name: 'web', labels });
 
@@ -100,7 +100,7 @@ describe('jobs from YAML', () => {
 
 describe('dockside backup action arguments', () => {
   it('parses the backup flags a job may use', () => {
-    const a = parseBackupArgs(splitArgs('backup --to /srv/backups --keep-daily 7 --exclude "*.log" --pause --compress=gzip'));
+    const a = parseBackupArgs(splitShellWords('backup --to /srv/backups --keep-daily 7 --exclude "*.log" --pause --compress=gzip'));
     assert.equal(a.destination, '/srv/backups');
     assert.equal(a.keepDaily, 7);
     assert.deepEqual(a.excludes, ['*.log']);
@@ -110,10 +110,10 @@ describe('dockside backup action arguments', () => {
     assert.throws(() => parseBackupArgs(['backup']), /--to/);
   });
   it('takes a repository password file and snapshot host (repository destinations)', () => {
-    const a = parseBackupArgs(splitArgs('backup --to /srv/backups/repo --password-file /srv/backups/pw --host web-prod'));
+    const a = parseBackupArgs(splitShellWords('backup --to /srv/backups/repo --password-file /srv/backups/pw --host web-prod'));
     assert.equal(a.passwordFile, '/srv/backups/pw');
     assert.equal(a.host, 'web-prod');
-    assert.equal(parseBackupArgs(splitArgs('backup --to /srv/backups/repo')).passwordFile, undefined, 'else the scheduler\'s own (cron start --repo-password-file)');
+    assert.equal(parseBackupArgs(splitShellWords('backup --to /srv/backups/repo')).passwordFile, undefined, 'else the scheduler\'s own (cron start --repo-password-file)');
   });
   it('a directory destination must lie under a --backup-dir', () => {
     assert.ok(destinationAllowed('/srv/backups/web', ['/srv/backups']));

@@ -2,10 +2,9 @@
  * One job's raw options (from labels or YAML) checked and compiled. Every refusal names the option
  * at fault (for a bad expression: the cron field), so `cron ls` can say why a job does not run.
  */
-import { parseDuration } from '@dockside/common';
+import { parseDuration, splitShellWords } from '@dockside/common';
 import { createSchedule, ScheduleError } from '../schedule/index.js';
 import { JOB_KEYS, type Action, type JobEntry, type Origin, type Overlap } from './model.js';
-import { splitArgs } from './split-args.js';
 import { parseBackupArgs } from '../actions/backup-args.js';
 
 export interface RawJob {
@@ -56,7 +55,7 @@ function action(o: Record<string, string>): Action {
   if (kind === 'dockside') {
     let argv: string[];
     try {
-      argv = splitArgs(value);
+      argv = splitShellWords(value);
     } catch (err) {
       throw new FieldError('dockside', (err as Error).message);
     }

@@ -1,5 +1,11 @@
-/** Split a command line into words the way a POSIX shell would for plain words and quotes (no expansion). */
-export function splitArgs(text: string): string[] {
+/**
+ * A command line split into words the way a POSIX shell splits plain words and quotes ('…', "…"
+ * with \" and \\, a backslash outside quotes), with no expansion and no shell run: for the config
+ * sidecar's `--validate` and check commands and the scheduler's `dockside` job arguments.
+ */
+import { UsageError } from './errors.js';
+
+export function splitShellWords(text: string): string[] {
   const out: string[] = [];
   let cur = '';
   let inWord = false;
@@ -25,7 +31,7 @@ export function splitArgs(text: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new Error(`unterminated ${quote} quote`);
+  if (quote) throw new UsageError(`unterminated ${quote} quote in "${text}"`, { hint: 'close the quote, or escape it with a backslash' });
   if (inWord) out.push(cur);
   return out;
 }
