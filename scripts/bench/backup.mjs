@@ -317,7 +317,7 @@ async function benchRepository({ tmp, app, mountpoint, bytes, sidecarFilter, syn
     const files = [];
     for (const d of fs.readdirSync('/data/small')) for (const f of fs.readdirSync(path.join('/data/small', d))) files.push(path.join('/data/small', d, f));
     files.sort();
-    for (let i = 0; i < files.length; i += 100) fs.appendFileSync(files[i], 'changed ' + i + '\n');
+    for (let i = 0; i < files.length; i += 100) fs.appendFileSync(files[i], 'changed ' + i + '\\n');
     const big = '/data/large/random0.bin';
     if (fs.existsSync(big)) { const fd = fs.openSync(big, 'r+'); const size = fs.fstatSync(fd).size; fs.writeSync(fd, crypto.randomBytes(1 << 20), 0, 1 << 20, Math.floor(size / 2)); fs.closeSync(fd); }
   `);
