@@ -6,6 +6,10 @@
 //   seed      docker run --rm --volumes-from app <base> tar -czf - /data > file     (then tar -xzf)
 //   dockside  backup --compress gzip / zstd to a directory                          (then restore)
 //   restic    first backup of the volume's directory (Debian's restic)              (then restore)
+//   repository  dockside backup --to <repository> (restic's format) against restic on its own
+//             repository: first backup, second with nothing changed, third after 1% of the small
+//             files and 1 MiB in the middle of a 128 MiB file changed, restore, repository size
+//   (--only repo runs only this part)
 // Peak memory of the backup sidecar: the highest anonymous memory (rss; page cache excluded) its
 // cgroup reports while it runs. --mem-check runs dockside zstd once more on a bigger volume to show
 // that memory does not grow with the data.
@@ -36,6 +40,7 @@ function parseSize(s) {
 const SIZE = parseSize(arg('--size', '1GiB'));
 const MEMCHECK = arg('--mem-check', '') ? parseSize(arg('--mem-check')) : 0;
 const KEEP = args.includes('--keep');
+const ONLY = arg('--only', '');
 const MiB = 1024 * 1024;
 
 function sh(cmd, a, opts = {}) {
@@ -175,6 +180,7 @@ async function main() {
     const mountpoint = docker('volume', 'inspect', '--format', '{{.Mountpoint}}', vol);
     const sidecarFilter = ['--filter', 'label=dockside.role=backup', '--filter', `label=dockside.target.name=${app}`];
     const sync = () => spawnSync('sync');
+    if (ONLY === 'repo') return await benchRepository({ tmp, app, mountpoint, bytes, sidecarFilter, sync });
 
     // Backups.
     sync();
@@ -259,6 +265,7 @@ async function main() {
     console.log(`  sidecar peak memory < 150 MiB: ${fmtMiB(peak)} ${peak < 150 * MiB ? 'ok' : 'MISSED'}`);
     if (memRow) console.log(`  same memory (within 10%) at ${fmtMiB(memRow.bytes)}: ${fmtMiB(memRow.mem)} vs ${fmtMiB(zs.mem)} ${Math.abs(memRow.mem - zs.mem) <= 0.1 * zs.mem ? 'ok' : 'MISSED'}`);
     for (const r of dr) console.log(`  ${r.what} >= 1.0x tar -xzf: ${(seedR / r.secs).toFixed(2)}x ${seedR / r.secs >= 1 ? 'ok' : 'MISSED'}`);
+    await benchRepository({ tmp, app, mountpoint, bytes, sidecarFilter, sync });
   } finally {
     if (!KEEP) {
       const ids = sh('docker', ['ps', '-aq', '--filter', `label=${LABEL}`]).split('\n').filter(Boolean);
@@ -269,6 +276,79 @@ async function main() {
       rmSync(tmp, { recursive: true, force: true });
     } else console.error(`bench: kept ${tmp} and the ${RUN}-* containers/volumes`);
   }
+}
+
+/**
+ * dockside's repository backups against restic's, on the same volume, each on its own repository:
+ * the same three backups (first, nothing changed, 1% changed) and a restore; times, stored bytes,
+ * repository size and the sidecar's peak memory, with dockside/restic ratios.
+ */
+async function benchRepository({ tmp, app, mountpoint, bytes, sidecarFilter, sync }) {
+  const pw = join(tmp, 'repo.pw');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(pw, 'bench password\n');
+  const dsRepo = join(tmp, 'ds-repo');
+  const rsRepo = join(tmp, 'restic-repo');
+  const renv = { RESTIC_PASSWORD_FILE: pw, RESTIC_REPOSITORY: rsRepo };
+  await run(process.execPath, [CLI, 'repo', 'init', dsRepo, '--password-file', pw]);
+  await run('restic', ['init', '-q'], { env: renv });
+  const ds = async (label) => {
+    sync();
+    console.error(`bench: dockside backup to a repository (${label})`);
+    const watch = memWatcher(sidecarFilter);
+    const r = await run(process.execPath, [CLI, 'backup', app, '--to', dsRepo, '--password-file', pw, '--json']);
+    return { secs: r.secs, mem: await watch(), snap: JSON.parse(r.out), size: dirSize(dsRepo) };
+  };
+  const rs = async (label) => {
+    sync();
+    console.error(`bench: restic backup (${label})`);
+    const before = existsSync(join(rsRepo, 'data')) ? dirSize(rsRepo) : 0;
+    const r = await run('restic', ['backup', '-q', '--host', 'bench', mountpoint], { env: renv });
+    const size = dirSize(rsRepo);
+    return { secs: r.secs, added: size - before, size };
+  };
+  const d1 = await ds('first');
+  const r1 = await rs('first');
+  const d2 = await ds('nothing changed');
+  const r2 = await rs('nothing changed');
+  // 1% of the small files get a line more; 1 MiB in the middle of the first large random file is rewritten.
+  docker('exec', app, 'node', '-e', `
+    const fs = require('fs'), path = require('path'), crypto = require('crypto');
+    const files = [];
+    for (const d of fs.readdirSync('/data/small')) for (const f of fs.readdirSync(path.join('/data/small', d))) files.push(path.join('/data/small', d, f));
+    files.sort();
+    for (let i = 0; i < files.length; i += 100) fs.appendFileSync(files[i], 'changed ' + i + '\\n');
+    const big = '/data/large/random0.bin';
+    if (fs.existsSync(big)) { const fd = fs.openSync(big, 'r+'); const size = fs.fstatSync(fd).size; fs.writeSync(fd, crypto.randomBytes(1 << 20), 0, 1 << 20, Math.floor(size / 2)); fs.closeSync(fd); }
+  `);
+  const d3 = await ds('1% changed');
+  const r3 = await rs('1% changed');
+  sync();
+  console.error('bench: dockside restore from the repository');
+  const into = `${RUN}-restore-repo`;
+  const watch = memWatcher(sidecarFilter);
+  const dr = await run(process.execPath, [CLI, 'restore', app, '--from', dsRepo, '--password-file', pw, '--id', d3.snap.id, '--into-volume', into]);
+  const drMem = await watch();
+  sync();
+  console.error('bench: restic restore');
+  const rr = await run('restic', ['restore', '-q', 'latest', '--target', join(tmp, 'restic-repo-restore')], { env: renv });
+
+  const rows = [
+    ['first backup (time)', d1.secs, r1.secs, r1.secs / d1.secs, '>= 1.2x restic speed', r1.secs / d1.secs >= 1.2],
+    ['second, nothing changed (time)', d2.secs, r2.secs, d2.secs / r2.secs, '<= 0.5x restic time', d2.secs / r2.secs <= 0.5],
+    ['third, 1% changed (time)', d3.secs, r3.secs, d3.secs / r3.secs, '<= 0.5x restic time', d3.secs / r3.secs <= 0.5],
+    ['third, 1% changed (bytes stored)', d3.snap.storedBytes, r3.added, d3.snap.storedBytes / r3.added, '<= 1.05x restic', d3.snap.storedBytes / r3.added <= 1.05],
+    ['restore (time)', dr.secs, rr.secs, rr.secs / dr.secs, '>= 1.0x restic speed', rr.secs / dr.secs >= 1],
+    ['repository size after first', d1.size, r1.size, d1.size / r1.size, '<= 1.02x restic', d1.size / r1.size <= 1.02],
+  ];
+  const peak = Math.max(d1.mem, d2.mem, d3.mem, drMem);
+  const fmt = (v, what) => (what.includes('time') ? `${v.toFixed(1)}s` : fmtMiB(v));
+  console.log(`\nrepository benchmark: ${fmtMiB(bytes)} volume (${TAG}), dockside vs restic ${spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout.split(' ')[1]}, ${new Date().toISOString()}`);
+  const table = [['STEP', 'DOCKSIDE', 'RESTIC', 'RATIO', 'TARGET', ''], ...rows.map(([what, d, r, ratio, target, ok]) => [what, fmt(d, what), fmt(r, what), `${ratio.toFixed(2)}x`, target, ok ? 'ok' : 'MISSED'])];
+  table.push(['sidecar peak memory', fmtMiB(peak), '-', '-', '< 200 MiB', peak < 200 * MiB ? 'ok' : 'MISSED']);
+  table.push(['files unchanged (2nd / 3rd run)', `${d2.snap.unchangedFiles}/${d2.snap.files} ${d3.snap.unchangedFiles}/${d3.snap.files}`, '-', '-', '', '']);
+  const w = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
+  for (const row of table) console.log(row.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  '));
 }
 
 main().catch((err) => {

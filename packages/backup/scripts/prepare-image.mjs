@@ -68,22 +68,6 @@ mkdirSync(outdir, { recursive: true });
 cpSync(built, join(outdir, 'fsx.node'));
 
 // The repository format's Poly1305 comes from sodium-native (a prebuilt N-API addon, loaded with
-// createRequire: not bundled). It and the packages it requires at run time go next to the bundle,
-// as /opt/dockside/node_modules, with only the linux-x64 prebuild.
-function copyPackage(name, seen = new Set()) {
-  if (seen.has(name)) return;
-  seen.add(name);
-  const from = join(root, 'node_modules', name);
-  const manifest = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
-  const to = join(outdir, 'node_modules', name);
-  rmSync(to, { recursive: true, force: true });
-  cpSync(from, to, {
-    recursive: true,
-    filter: (src) => {
-      const rel = src.slice(from.length);
-      return !/^\/prebuilds\/(?!linux-x64)/.test(rel) && !/^\/(test|node_modules)(\/|$)/.test(rel);
-    },
-  });
-  for (const dep of Object.keys(manifest.dependencies ?? {})) if (existsSync(join(root, 'node_modules', dep))) copyPackage(dep, seen);
-}
-copyPackage('sodium-native');
+// createRequire: not bundled): it goes next to the bundle, as /opt/dockside/node_modules.
+const { copyNodePackage } = await import(join(root, 'scripts', 'copy-node-package.mjs'));
+copyNodePackage(root, outdir, 'sodium-native');

@@ -9,6 +9,8 @@ import type { FsExtras } from './fs-extras.js';
 
 // Large reads: most chunks (1 MiB on average) then lie inside one buffer and need no copy.
 const READ_SIZE = 4 * 1024 * 1024;
+/** Zeros for holes, never written to: chunks may share it. One for all files (allocating it per file was most of a backup's time). */
+let ZEROS: Buffer | undefined;
 
 /** Data ranges [start, end) of a file, from SEEK_DATA/SEEK_HOLE; the whole file without them. */
 function dataRanges(fd: number, size: number, fsx: FsExtras | undefined): Array<[number, number]> {
@@ -39,7 +41,6 @@ export async function* chunks(fh: FileHandle, size: number, chunker: Chunker, fs
   let parts: Buffer[] = [];
   let pos = 0;
   let ri = 0;
-  const zeros = Buffer.alloc(READ_SIZE); // never written to: chunks may share it
   while (pos < size) {
     while (ri < ranges.length && (ranges[ri] as [number, number])[1] <= pos) ri++;
     const r = ranges[ri];
@@ -47,7 +48,8 @@ export async function* chunks(fh: FileHandle, size: number, chunker: Chunker, fs
     if (!r || pos < r[0]) {
       // in a hole: zeros up to the next data (or the end)
       const n = Math.min(READ_SIZE, (r ? r[0] : size) - pos);
-      buf = zeros.subarray(0, n);
+      ZEROS ??= Buffer.alloc(READ_SIZE);
+      buf = ZEROS.subarray(0, n);
     } else {
       const n = Math.min(READ_SIZE, r[1] - pos);
       buf = Buffer.allocUnsafe(n);

@@ -9,7 +9,7 @@
  * source the service gives the sidecar is the host path; a destination outside them is refused.
  */
 import { Writable } from 'node:stream';
-import { runBackup } from '@dockside/backup';
+import { repositoryPath, runBackup } from '@dockside/backup';
 import { LABEL, forceRemove, listDocksideContainers } from '@dockside/engine';
 import type { Action } from '../jobs/model.js';
 import { existsSync } from 'node:fs';
@@ -31,6 +31,9 @@ export async function runDockside(ctx: ActionContext, run: ActionRun, action: Ex
       error: `backup destination ${args.destination} is not under a directory the scheduler may write to (${ctx.backupDirs.join(', ') || 'none given'}); restart it with \`dockside cron start --backup-dir <dir>\``,
     };
   }
+  // A repository's password: the job's --password-file, else the scheduler's (cron start
+  // --repo-password-file); an archive destination never gets one (it would be refused there).
+  const isRepository = !args.passwordFile && existsSync(REPO_PASSWORD_SECRET) && (await repositoryPath(args.destination).catch(() => undefined)) !== undefined;
   const progress = new Writable({
     write(chunk: Buffer, _e, cb) {
       run.stderr.write(chunk);
@@ -39,8 +42,7 @@ export async function runDockside(ctx: ActionContext, run: ActionRun, action: Ex
   });
   const backup = runBackup(
     { engine: ctx.engine, version: ctx.version, session: run.runId, image: ctx.backupImage, env: process.env, progress: progress as unknown as { write(s: string): unknown } },
-    // A repository's password: the job's --password-file, else the scheduler's (cron start --repo-password-file).
-    { ...args, container: run.job.container.id, ...(args.passwordFile || !existsSync(REPO_PASSWORD_SECRET) ? {} : { passwordFile: REPO_PASSWORD_SECRET }) },
+    { ...args, container: run.job.container.id, ...(isRepository ? { passwordFile: REPO_PASSWORD_SECRET } : {}) },
   ).then(
     (r) => ({ ok: true as const, id: 'snapshot' in r ? `snapshot ${r.snapshot.id.slice(0, 8)}` : r.manifest.id }),
     (err: unknown) => ({ ok: false as const, message: err instanceof Error ? err.message : String(err) }),
