@@ -5,7 +5,7 @@
  * every blob, and swaps only when all were restored whole: a damaged repository changes nothing.
  */
 import { NotFoundError, UsageError, UserError } from '@dockside/common';
-import { containersUsingVolume, createNamedVolume, guardResume, inspectVolume, pauseContainer, startContainer, stopContainer, type TargetContainer } from '@dockside/engine';
+import { containersUsingVolume, createNamedVolume, inspectVolume, type TargetContainer } from '@dockside/engine';
 import type { SnapshotEntry } from '@dockside/repository';
 import type { RepoRestoreItem } from '../model.js';
 import { openHostRepository, REPO_PASSWORD_FILE } from '../destination/repository.js';
@@ -13,7 +13,7 @@ import { resolveDestination, SIDECAR_DIR } from '../destination/resolve.js';
 import { mountIdentity, nestedMounts } from './backup.js';
 import { runJob, type ServiceContext } from './job-runner.js';
 import { ProgressRenderer } from './progress.js';
-import type { RestoreOptions, RestoreResult } from './restore.js';
+import { whileStopped, type RestoreOptions, type RestoreResult } from './restore.js';
 
 const RESTORE_CAPS = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE', 'FSETID', 'SETFCAP', 'MKNOD'];
 const INTO_PATH = '/restore/volume';
@@ -75,35 +75,29 @@ export async function runRepositoryRestore(ctx: ServiceContext, opts: RestoreOpt
     }
   }
   const dest = await resolveDestination(opts, ctx.env, 'read');
-  const stopIt = !opts.intoVolume && !opts.noStop && target.running;
-  const guard = stopIt ? guardResume(ctx.engine, target.id, 'backup', target.paused ? 'start-paused' : 'start') : undefined;
-  if (stopIt) await stopContainer(ctx.engine, target.id);
-  const progress = new ProgressRenderer(ctx.progress, 'restoring');
-  try {
-    await runJob(ctx, {
-      job: { op: 'repo-restore', repository: { root: SIDECAR_DIR, passwordFile: REPO_PASSWORD_FILE }, snapshot: snap.id, items },
-      destination: dest,
-      target,
-      joinVolumes: !opts.intoVolume,
-      capAdd: RESTORE_CAPS,
-      mounts,
-      files: [opened.file],
-      // Read-write: the restore takes a non-exclusive lock, as restic's does.
-      readOnlyDestination: false,
-      onEvent: (e) => progress.onEvent(e),
-    });
-  } finally {
-    progress.done();
-    if (stopIt) {
-      await startContainer(ctx.engine, target.id);
-      if (target.paused) await pauseContainer(ctx.engine, target.id);
+  const { stopped } = await whileStopped(ctx, target, opts, items.map((t) => t.path), async () => {
+    const progress = new ProgressRenderer(ctx.progress, 'restoring');
+    try {
+      await runJob(ctx, {
+        job: { op: 'repo-restore', repository: { root: SIDECAR_DIR, passwordFile: REPO_PASSWORD_FILE }, snapshot: snap.id, items },
+        destination: dest,
+        target,
+        joinVolumes: !opts.intoVolume,
+        capAdd: RESTORE_CAPS,
+        mounts,
+        files: [opened.file],
+        // Read-write: the restore takes a non-exclusive lock, as restic's does.
+        readOnlyDestination: false,
+        onEvent: (e) => progress.onEvent(e),
+      });
+    } finally {
+      progress.done();
     }
-    guard?.release();
-  }
+  });
   return {
     id: snap.id,
     container: target.name,
     restored: items.map((t) => ({ file: t.from, into: opts.intoVolume ? `volume ${opts.intoVolume}` : t.path })),
-    stopped: stopIt,
+    stopped,
   };
 }

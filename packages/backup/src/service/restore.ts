@@ -118,59 +118,70 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     }
   }
 
+  const { stopped } = await whileStopped(ctx, target, opts, items.map((t) => t.path), async () => {
+    const progress = new ProgressRenderer(ctx.progress, 'restoring');
+    try {
+      await runJob(ctx, {
+        job: {
+          op: 'restore',
+          id: manifest.id,
+          destination: dest.sidecar,
+          compression: manifest.compression.algorithm,
+          items,
+          plan: {
+            files: archives.reduce((n, a) => n + a.entries.files, 0),
+            bytes: archives.reduce((n, a) => n + a.contentBytes, 0),
+          },
+        },
+        destination: dest,
+        // With --into-volume the target only names the sidecar (labels); it joins nothing.
+        target,
+        joinVolumes: !opts.intoVolume,
+        capAdd: RESTORE_CAPS,
+        mounts,
+        readOnlyDestination: true,
+        onEvent: (e) => progress.onEvent(e),
+      });
+    } finally {
+      progress.done();
+    }
+  });
+  return {
+    id: manifest.id,
+    container: target.name,
+    restored: items.map((t) => ({ file: t.file, into: opts.intoVolume ? `volume ${opts.intoVolume}` : t.path })),
+    stopped,
+  };
+}
+
+/**
+ * Runs `restore` with the target stopped, as a restore into its live mounts needs (unless
+ * --into-volume or --no-stop), and started again after, paused again if it was: left as it was
+ * found, also should this process be killed outright (the resume guard). A tmpfs volume among
+ * `paths` is refused first: stopping its only container unmounts it, which empties it.
+ */
+export async function whileStopped<T>(ctx: ServiceContext, target: TargetContainer, opts: Pick<RestoreOptions, 'intoVolume' | 'noStop'>, paths: string[], restore: () => Promise<T>): Promise<{ result: T; stopped: boolean }> {
   const stopIt = !opts.intoVolume && !opts.noStop && target.running;
   if (stopIt) {
-    // Stopping the target unmounts a tmpfs volume, which empties it: the restore would land in a
-    // mount that vanishes with the sidecar, and the container would start on an empty volume.
-    for (const t of items) {
-      const m = target.mounts.find((x) => x.destination === t.path);
+    for (const path of paths) {
+      const m = target.mounts.find((x) => x.destination === path);
       const v = m?.type === 'volume' && m.name ? await inspectVolume(ctx.engine, m.name) : undefined;
       if (v && inMemoryVolume(v)) {
-        throw new UsageError(`volume "${v.name}" (${t.path}) is a tmpfs volume: stopping "${target.name}" for the restore would empty it`, { hint: 'restore with --no-stop (the container keeps running and the volume stays mounted), or into a volume on disk with --into-volume' });
+        throw new UsageError(`volume "${v.name}" (${path}) is a tmpfs volume: stopping "${target.name}" for the restore would empty it`, { hint: 'restore with --no-stop (the container keeps running and the volume stays mounted), or into a volume on disk with --into-volume' });
       }
     }
   }
-  // A paused target is started and paused again after: it is left as it was found. The guard
-  // does the same if this process is killed outright (resume-guard.ts).
   const guard = stopIt ? guardResume(ctx.engine, target.id, 'backup', target.paused ? 'start-paused' : 'start') : undefined;
   if (stopIt) await stopContainer(ctx.engine, target.id);
-  const progress = new ProgressRenderer(ctx.progress, 'restoring');
   try {
-    await runJob(ctx, {
-      job: {
-        op: 'restore',
-        id: manifest.id,
-        destination: dest.sidecar,
-        compression: manifest.compression.algorithm,
-        items,
-        plan: {
-          files: archives.reduce((n, a) => n + a.entries.files, 0),
-          bytes: archives.reduce((n, a) => n + a.contentBytes, 0),
-        },
-      },
-      destination: dest,
-      // With --into-volume the target only names the sidecar (labels); it joins nothing.
-      target,
-      joinVolumes: !opts.intoVolume,
-      capAdd: RESTORE_CAPS,
-      mounts,
-      readOnlyDestination: true,
-      onEvent: (e) => progress.onEvent(e),
-    });
+    return { result: await restore(), stopped: stopIt };
   } finally {
-    progress.done();
     if (stopIt) {
       await startContainer(ctx.engine, target.id);
       if (target.paused) await pauseContainer(ctx.engine, target.id);
     }
     guard?.release();
   }
-  return {
-    id: manifest.id,
-    container: target.name,
-    restored: items.map((t) => ({ file: t.file, into: opts.intoVolume ? `volume ${opts.intoVolume}` : t.path })),
-    stopped: stopIt,
-  };
 }
 
 async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: TargetContainer, manifest: Manifest, dest: Awaited<ReturnType<typeof resolveDestination>>): Promise<RestoreResult> {
