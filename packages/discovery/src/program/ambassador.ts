@@ -99,6 +99,8 @@ export async function ambassador(args: string[]): Promise<number> {
           continue;
         }
         const st = balancer.connected(inst);
+        up.setNoDelay(true);
+        down.setNoDelay(true);
         up.on('error', () => down.destroy());
         down.on('error', () => up.destroy());
         up.on('data', (c: Buffer) => st && (st.bytesIn += c.length));
