@@ -193,8 +193,9 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
     assert.deepEqual(rows.filter((x) => !x.ok && x.t > killDone), [], 'every request made after the kill got an answer');
     const before = new Set(rows.filter((x) => x.t < killedAt).map((x) => x.who));
     assert.deepEqual([...before].sort(), ['hello from pool-a', 'hello from pool-b'], 'spread over both before the kill');
-    const after = rows.filter((x) => x.t > killedAt + 100);
-    assert.ok(after.length > 20);
+    // Requests made once docker kill returned (the kill itself takes a while to land under load).
+    const after = rows.filter((x) => x.t > killDone);
+    assert.ok(after.length > 10, `requests after the kill: ${after.length}`);
     assert.ok(after.every((x) => x.who === 'hello from pool-b'), 'after the kill, only the live instance answers');
     // The dead instance gets no connection once it is withdrawn: its count stops growing.
     const countOf = async () => {
