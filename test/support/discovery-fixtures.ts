@@ -58,11 +58,12 @@ export async function etcdEntries(port: number, prefix: string): Promise<Array<{
 }
 
 /** A small HTTP app: /healthz answers 200, or 500 while /tmp/broken exists; SIGTERM ends it after `termDelayMs`; `hello from <name>` on /. */
-export function startApp(name: string, network: string, opts: { port?: number; termDelayMs?: number } = {}): string {
+export function startApp(name: string, network: string, opts: { port?: number; termDelayMs?: number; labels?: Record<string, string> } = {}): string {
   // Its hostname is `name`: it answers "hello from <name>".
   const port = opts.port ?? 8080;
   const script = `const fs=require('fs'),os=require('os');require('http').createServer((q,s)=>{if(q.url==='/healthz'){const b=fs.existsSync('/tmp/broken');s.statusCode=b?500:200;return s.end(b?'broken':'ok')}s.end('hello from '+os.hostname()+'\\n')}).listen(${port});process.on('SIGTERM',()=>setTimeout(()=>process.exit(0),${opts.termDelayMs ?? 0}))`;
-  return startFixture(name, ['--network', network, '--hostname', name, BASE, 'node', '-e', script]);
+  const labels = Object.entries(opts.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+  return startFixture(name, ['--network', network, '--hostname', name, ...labels, BASE, 'node', '-e', script]);
 }
 
 export function appAddress(container: string, network: string): string {

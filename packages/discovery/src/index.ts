@@ -6,3 +6,4 @@ export * from './registry/url.js';
 export type { Instance } from './registry/instance.js';
 export * from './service/register.js';
 export * from './service/ambassador.js';
+export * from './service/labels.js';

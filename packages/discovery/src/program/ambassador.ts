@@ -99,12 +99,17 @@ export async function ambassador(args: string[]): Promise<number> {
           continue;
         }
         const st = balancer.connected(inst);
+        up.setNoDelay(true);
+        down.setNoDelay(true);
         up.on('error', () => down.destroy());
         down.on('error', () => up.destroy());
-        up.on('data', (c: Buffer) => st && (st.bytesIn += c.length));
-        down.on('data', (c: Buffer) => st && (st.bytesOut += c.length));
+        // Bytes are counted from the socket's own totals when it closes: no per-chunk listener on the hot path.
         up.once('close', () => {
-          if (st) st.active--;
+          if (st) {
+            st.active--;
+            st.bytesIn += up.bytesRead;
+            st.bytesOut += up.bytesWritten;
+          }
           down.destroy();
         });
         down.once('close', () => up.destroy());

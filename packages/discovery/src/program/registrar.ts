@@ -19,7 +19,8 @@ export interface RegistrarDeps {
   onState: (s: RegisterState) => void;
   warn: (m: string) => void;
   now?: () => number;
-  setTimer?: (fn: () => void, ms: number) => { cancel(): void };
+  /** Timers (a test's clock awaits what `fn` returns: the work that timer started). */
+  setTimer?: (fn: () => Promise<unknown>, ms: number) => { cancel(): void };
 }
 
 export class Registrar {
@@ -43,9 +44,9 @@ export class Registrar {
     return this.d.now?.() ?? Date.now();
   }
 
-  private timer(fn: () => void, ms: number): { cancel(): void } {
+  private timer(fn: () => Promise<unknown>, ms: number): { cancel(): void } {
     if (this.d.setTimer) return this.d.setTimer(fn, ms);
-    const t = setTimeout(fn, ms);
+    const t = setTimeout(() => void fn(), ms);
     return { cancel: () => clearTimeout(t) };
   }
 
@@ -91,7 +92,7 @@ export class Registrar {
 
   private schedule(): void {
     this.checkTimer?.cancel();
-    if (!this.stopped) this.checkTimer = this.timer(() => void this.tick(), this.d.intervalMs);
+    if (!this.stopped) this.checkTimer = this.timer(() => this.tick(), this.d.intervalMs);
   }
 
   private async tick(): Promise<void> {
@@ -124,16 +125,16 @@ export class Registrar {
 
   private keepAlive(): void {
     this.aliveTimer?.cancel();
-    this.aliveTimer = this.timer(() => {
-      void this.serial(async () => {
+    this.aliveTimer = this.timer(() =>
+      this.serial(async () => {
         if (!this.published || this.stopped) return;
         try {
           await this.d.registry.keepAlive(this.d.instance, this.d.ttlMs);
         } catch (err) {
           this.registryFailed('keep-alive', err);
         }
-      }).then(() => this.published && !this.stopped && this.keepAlive());
-    }, Math.max(200, Math.floor(this.d.ttlMs / 3)));
+      }).then(() => void (this.published && !this.stopped && this.keepAlive())),
+    Math.max(200, Math.floor(this.d.ttlMs / 3)));
   }
 
   private async withdraw(reason: WithdrawReason, next: RegisterStateName): Promise<void> {

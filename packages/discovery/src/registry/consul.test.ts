@@ -69,10 +69,10 @@ function fakeAgent(seen: Seen[]): Server {
 /** Timers run by hand: the registrar's clock without sleeping. */
 function manualClock() {
   let now = 0;
-  let timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
+  let timers: Array<{ at: number; fn: () => Promise<unknown>; live: boolean }> = [];
   return {
     now: () => now,
-    setTimer: (fn: () => void, ms: number) => {
+    setTimer: (fn: () => Promise<unknown>, ms: number) => {
       const t = { at: now + ms, fn, live: true };
       timers.push(t);
       return { cancel: () => void (t.live = false) };
@@ -85,9 +85,7 @@ function manualClock() {
         due.live = false;
         now = due.at;
         timers = timers.filter((t) => t.live);
-        due.fn();
-        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); // let the HTTP round trips finish
-        await new Promise((r) => setTimeout(r, 15));
+        await due.fn(); // the check or keep-alive it started, HTTP round trips included
       }
       now = end;
     },

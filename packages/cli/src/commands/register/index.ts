@@ -12,30 +12,39 @@ Registries (--to): etcd://host:port[/prefix] (keys <prefix>/<service>/<id>, JSON
     '<%= config.bin %> <%= command.id %> web --service web --port 8080 --check http:/healthz --to etcd://etcd:2379',
     '<%= config.bin %> <%= command.id %> db --service pg --port 5432 --check "exec:pg_isready -h 127.0.0.1" --to consul://consul:8500',
     '<%= config.bin %> <%= command.id %> api --service api --port 80 --network backend --tag v2 --to dns:/etc/dnsmasq.hosts.d',
+    '<%= config.bin %> <%= command.id %> --all --to etcd://etcd:2379',
   ];
-  static override args = { container: Args.string({ description: 'The container to register (name or id).', required: true }) };
+  static override args = { container: Args.string({ description: 'The container to register (name or id); or --all.' }) };
   static override flags = {
-    service: Flags.string({ description: 'Service name (a DNS label).', required: true, env: 'DOCKSIDE_REGISTER_SERVICE' }),
-    port: Flags.integer({ description: 'Port the app listens on inside its container (checked and published).', required: true, min: 1, max: 65535, env: 'DOCKSIDE_REGISTER_PORT' }),
+    all: Flags.boolean({ description: 'Register every running container that declares itself by labels (dockside.register.service, .port, .check, .interval, .ttl, .network, .tags, .to); the flags are the defaults.', default: false, env: 'DOCKSIDE_REGISTER_ALL' }),
+    service: Flags.string({ description: 'Service name (a DNS label).', env: 'DOCKSIDE_REGISTER_SERVICE' }),
+    port: Flags.integer({ description: 'Port the app listens on inside its container (checked and published).', min: 1, max: 65535, env: 'DOCKSIDE_REGISTER_PORT' }),
     check: Flags.string({ description: 'Health check from inside: http:/path (2xx/3xx), tcp (connect), exec:CMD (exit 0, run by sh in the sidecar).', default: 'tcp', env: 'DOCKSIDE_REGISTER_CHECK' }),
     interval: durationFlag({ description: 'Time between checks.', default: '5s', min: 200, max: 3_600_000, env: 'DOCKSIDE_REGISTER_INTERVAL' }),
     ttl: durationFlag({ description: 'Lease of an entry: how long it outlives a sidecar that died (at least twice --interval).', default: '15s', min: 2000, max: 86_400_000, env: 'DOCKSIDE_REGISTER_TTL' }),
     network: Flags.string({ description: 'Network whose address is published (default: the container\'s only network).', env: 'DOCKSIDE_REGISTER_NETWORK' }),
     tag: listFlag({ description: 'Tag recorded with the instance (repeatable).', env: 'DOCKSIDE_REGISTER_TAG' }),
-    to: Flags.string({ description: 'Registry: etcd://host:port[/prefix], dns:/hostsdir, consul://host:port.', required: true, env: 'DOCKSIDE_REGISTER_TO' }),
+    to: Flags.string({ description: 'Registry: etcd://host:port[/prefix], dns:/hostsdir, consul://host:port.', env: 'DOCKSIDE_REGISTER_TO' }),
     json: jsonFlag,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Register);
     const { parseRegistryUrl, parseCheck, checkServiceName, startRegister, validateTimes } = await import('@dockside/discovery');
-    const registry = parseRegistryUrl(flags.to);
+    const { UsageError } = await import('@dockside/common');
     const check = parseCheck(flags.check);
+    const base = { image: imageRef('discovery', this.config.version), version: this.config.version, session: this.session };
+    if (flags.all) {
+      if (args.container) throw new UsageError('give either a container or --all, not both');
+      const { registerLabelled } = await import('../../services/register-all.js');
+      return registerLabelled(this, await this.engine(), base, { check, intervalMs: flags.interval, ttlMs: flags.ttl, ...(flags.to ? { registry: parseRegistryUrl(flags.to) } : {}) }, flags.json);
+    }
+    if (!args.container) throw new UsageError('name the container to register, or give --all', { hint: 'e.g. `dockside register web --service web --port 8080 --to etcd://etcd:2379`' });
+    if (!flags.service || !flags.port || !flags.to) throw new UsageError(`register ${args.container} needs ${['--service', '--port', '--to'].filter((f) => !flags[f.slice(2) as 'service' | 'port' | 'to']).join(', ')}`);
+    const registry = parseRegistryUrl(flags.to);
     validateTimes(flags.interval, flags.ttl);
     const info = await startRegister(await this.engine(), {
-      image: imageRef('discovery', this.config.version),
-      version: this.config.version,
-      session: this.session,
+      ...base,
       target: args.container,
       service: checkServiceName(flags.service),
       port: flags.port,
