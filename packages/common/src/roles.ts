@@ -11,8 +11,9 @@ export const ROLE = {
   metrics: 'metrics',
   cron: 'cron',
   run: 'run',
+  fleet: 'fleet',
 } as const;
 
 /** The roles that have an image and an in-container program of their own. */
-export const SIDECAR_ROLES = [ROLE.backup, ROLE.logship, ROLE.netdebug, ROLE.metrics, ROLE.cron] as const;
+export const SIDECAR_ROLES = [ROLE.backup, ROLE.logship, ROLE.netdebug, ROLE.metrics, ROLE.cron, ROLE.fleet] as const;
 export type SidecarRole = (typeof SIDECAR_ROLES)[number];

@@ -36,3 +36,4 @@ export * from './sidecars/run-job.js';
 export * from './logs/index.js';
 export * from './events/index.js';
 export * from './logs/labels-of.js';
+export * from './swarm/swarm.js';

@@ -58,6 +58,14 @@ export interface ShipServiceOptions {
   /** Publish /metrics on 127.0.0.1:<port> of the host. */
   metricsPort?: number;
   readyTimeoutMs?: number;
+  /**
+   * Reach the engine through a proxy that already runs on this engine (the fleet's per-node
+   * log-shipper proxy, socket in this volume) instead of one of its own. The position volume is
+   * then made by the engine at create (the caller's proxy takes no volume create).
+   */
+  apiSocketVolume?: string;
+  /** More labels on the shipper (the fleet agent's chore and task). */
+  labels?: Record<string, string>;
 }
 
 export interface ShipperInfo {
@@ -107,7 +115,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
   }
   const volume = stateVolumeName(cfg.name);
   const newVolume = !(await inspectVolume(engine, volume));
-  if (newVolume) {
+  if (newVolume && !opts.apiSocketVolume) {
     await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: ROLE.logship, [NAME_LABEL]: cfg.name });
   }
   const mounts: SidecarMount[] = [
@@ -136,7 +144,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
       readonlyRootfs: true,
       ...(network ? { networkMode: network } : {}),
       ...(opts.metricsPort && !hostNet ? { ports: [{ containerPort: METRICS_CONTAINER_PORT, hostPort: opts.metricsPort, hostIp: '127.0.0.1' }] } : {}),
-      labels: { [NAME_LABEL]: cfg.name, [SINK_LABEL]: displaySinkUrl(opts.sinkDisplay) },
+      labels: { ...opts.labels, [NAME_LABEL]: cfg.name, [SINK_LABEL]: displaySinkUrl(opts.sinkDisplay) },
       hostConfig: {
         Memory: 256 * 1024 * 1024,
         PidsLimit: 64,
@@ -145,7 +153,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
       },
       restart: 'unless-stopped',
       // No engine socket: list, inspect, logs and events through its own filtering api-proxy.
-      apiAccess: { rules: LOGSHIP_API_RULES },
+      ...(opts.apiSocketVolume ? { apiSocketVolume: opts.apiSocketVolume } : { apiAccess: { rules: LOGSHIP_API_RULES } }),
     },
     async (cid) => {
       const end = Date.now() + (opts.readyTimeoutMs ?? 30_000);

@@ -21,6 +21,7 @@ const CHECKS: Record<SidecarRole | 'base', StartupCheck> = {
   netdebug: { cmd: ['selftest'], expect: /^netdebug \S+ libpcap/ },
   metrics: { cmd: ['version'], expect: /^metrics / },
   cron: { cmd: ['version'], expect: /^cron / },
+  fleet: { cmd: ['version'], expect: /^fleet / },
 };
 
 export const STARTUP_REMEDY = 'run `dockside images build --force` (add --offline without a registry)';

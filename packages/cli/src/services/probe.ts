@@ -15,6 +15,7 @@ export const PROBE_JOINS: Record<SidecarRole, { join: NonNullable<SidecarSpec['j
   netdebug: { join: { network: true, pid: true }, capAdd: [] },
   metrics: { join: { network: true }, capAdd: [] },
   cron: { join: {}, capAdd: [] },
+  fleet: { join: {}, capAdd: [] },
 };
 
 export interface ProbeResult {
