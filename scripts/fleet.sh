@@ -4,6 +4,7 @@
 #   scripts/fleet.sh up N     N dockerd nodes (default 3), joined into one Swarm (node 1 manager)
 #   scripts/fleet.sh down     removes every namespace, veth, mount, process and file `up` made
 #   scripts/fleet.sh status   the nodes and whether their engines answer
+#   scripts/fleet.sh load     loads the images again into every node (after a rebuild)
 #
 # Each node is one dockerd in its own network namespace (`dsf-n<i>`) and its own mount namespace
 # (a private /run, so its /var/run/docker.sock, containerd and exec-root are its own), with its own
@@ -133,11 +134,31 @@ print_fleet() {
   done
 }
 
+# The images each node gets: dockside's fleet, logship and base of this tag (DSF_ROLES to choose
+# others), plus any named in DSF_IMAGES.
 images_to_load() {
-  local tag="${DOCKSIDE_IMAGE_TAG:-}"
+  local tag="${DOCKSIDE_IMAGE_TAG:-}" role
   if [ -z "$tag" ]; then tag="$(node -p "require('$(dirname "$0")/../packages/cli/package.json').version" 2>/dev/null || echo 0.1.0)"; fi
-  docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "^dockside/[a-z]+:${tag}\$" | grep -v ':<none>' || true
+  for role in ${DSF_ROLES:-fleet logship base}; do
+    docker image inspect "dockside/$role:$tag" >/dev/null 2>&1 && echo "dockside/$role:$tag"
+  done
   for extra in ${DSF_IMAGES:-}; do echo "$extra"; done
+}
+
+# Reload the images into a running fleet (after `npm run build` and setup rebuilt them).
+load_images() {
+  local imgs tar i
+  mapfile -t imgs < <(images_to_load)
+  if [ "${#imgs[@]}" -eq 0 ]; then
+    say "warning: no dockside images tagged ${DOCKSIDE_IMAGE_TAG:-<version>} on the host (build them: npm run build && scripts/setup.sh)"
+    return 0
+  fi
+  tar="$DSF_ROOT/images.tar"
+  docker save -o "$tar" "${imgs[@]}"
+  local loads=()
+  for d in "$DSF_ROOT"/n*; do i="${d##*/n}"; dnode "$i" load -q -i "$tar" >/dev/null & loads+=($!); done
+  for pid in "${loads[@]}"; do wait "$pid" || { rm -f "$tar"; die "loading the images into a node failed"; }; done
+  rm -f "$tar"
 }
 
 up() {
@@ -167,18 +188,7 @@ up() {
   done
   for i in $(seq 1 "$n"); do wait_engine "$i"; done
   say "$n engines up; loading images"
-  local imgs tar
-  mapfile -t imgs < <(images_to_load)
-  if [ "${#imgs[@]}" -gt 0 ]; then
-    tar="$DSF_ROOT/images.tar"
-    docker save -o "$tar" "${imgs[@]}"
-    local loads=()
-    for i in $(seq 1 "$n"); do dnode "$i" load -q -i "$tar" >/dev/null & loads+=($!); done
-    for pid in "${loads[@]}"; do wait "$pid" || die "loading the images into a node failed"; done
-    rm -f "$tar"
-  else
-    say "warning: no dockside images tagged ${DOCKSIDE_IMAGE_TAG:-<version>} on the host (build them: npm run build && scripts/setup.sh)"
-  fi
+  load_images
   dnode 1 swarm init --advertise-addr "$SUBNET.11" --listen-addr "$SUBNET.11:2377" --default-addr-pool "$POOL" >/dev/null
   local token
   token="$(dnode 1 swarm join-token -q worker)"
@@ -211,5 +221,6 @@ case "$cmd" in
   up) need; up "${2:-3}" ;;
   down) need; down; say "down: nothing left" ;;
   status) status ;;
-  *) die "usage: scripts/fleet.sh up [N] | down | status" 2 ;;
+  load) need; [ -d "$DSF_ROOT" ] || die "no fleet (scripts/fleet.sh up N)"; load_images ;;
+  *) die "usage: scripts/fleet.sh up [N] | down | status | load" 2 ;;
 esac

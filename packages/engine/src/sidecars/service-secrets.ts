@@ -13,6 +13,7 @@ import { loadTarStream } from '../streams/tar.js';
 import { buildCreateOptions } from './create.js';
 import { checkHostBinds } from './host-paths.js';
 import type { ServiceSpec } from './service.js';
+import { containerApi } from '../containers/api.js';
 import { viaSharedApiProxy, withApiProxy } from '../api-proxy/start.js';
 
 export interface SecretFile {
@@ -42,7 +43,10 @@ export async function startServiceWithSecrets(
   });
   let container: Dockerode.Container;
   try {
-    container = await (await dockerOf(engine)).createContainer(opts);
+    // Through containerApi: the name goes in the query only (dockerode also puts it in the body,
+    // a field an api-proxy's create policy refuses).
+    const docker = await dockerOf(engine);
+    container = docker.getContainer(await containerApi(engine).create(opts));
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating the ${spec.role} service`, image: spec.image });
   }

@@ -124,7 +124,13 @@ export async function removeSwarmService(engine: Engine, name: string): Promise<
 /** The last `tail` lines a service's tasks wrote on stderr, each with its task and node ids. */
 export function swarmServiceLogs(engine: Engine, name: string, tail = 200): Promise<Array<{ task: string; node: string; line: string }>> {
   return call(engine, `reading the logs of the Swarm service ${name}`, async (d) => {
-    const raw = (await d.getService(name).logs({ stderr: true, stdout: false, details: true, tail, follow: false } as never)) as unknown as Buffer;
+    // The manager gathers the lines from every node; one that does not answer must not hang us.
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), 5000);
+    const raw = (await (d.getService(name).logs({ stderr: true, stdout: false, details: true, tail, follow: false, abortSignal: ctl.signal } as never) as unknown as Promise<Buffer>).finally(() => clearTimeout(timer)).catch((err: Error) => {
+      if (ctl.signal.aborted) return Buffer.alloc(0);
+      throw err;
+    })) as Buffer;
     const out: Array<{ task: string; node: string; line: string }> = [];
     // The multiplexed stream, as one buffer: 8-byte header (stream, 0, 0, 0, size) then payload.
     let text = '';
