@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -181,8 +181,14 @@ describe('the fleet on a 3-node Swarm', { timeout: 420_000 }, () => {
     assert.equal(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('dsf-')).length, 0, 'a namespace is left');
     assert.ok(!/\bdsf[0-9]/.test(spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout), 'a veth is left');
     assert.ok(!readFileSync('/proc/self/mounts', 'utf8').includes(FLEET_ROOT), 'a mount is left');
-    const procs = spawnSync('sh', ['-c', `grep -l -s -F ${FLEET_ROOT} /proc/[0-9]*/cmdline || true`], { encoding: 'utf8' }).stdout.trim();
-    assert.equal(procs, '', 'a process of the fleet is left');
+    const procs = readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p) && Number(p) !== process.pid).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(FLEET_ROOT);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+    assert.deepEqual(procs, [], 'a process of the fleet is left');
     assert.ok(!existsSync('/sys/fs/cgroup/memory/dsf-n1'), 'a cgroup is left');
     fleetSh('down'); // idempotent
   });

@@ -11,7 +11,7 @@ export const FLEET_SERVICE = {
   proxy: 'dockside-fleet-proxy',
   /** The log shippers' api-proxy on every node: the node's socket, the shipper's read-only rules. */
   logsProxy: 'dockside-fleet-logs-proxy',
-  /** A one-shot job on every node (GlobalJob) that removes what the fleet left there. */
+  /** The clean-up of `fleet down` on every node (a global service, removed once every node is swept). */
   sweep: 'dockside-fleet-sweep',
 } as const;
 

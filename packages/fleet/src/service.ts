@@ -152,8 +152,9 @@ export async function fleetDown(engine: Engine, images: FleetImages, opts: { tim
   try {
     for (;;) {
       const tasks = await listSwarmTasks(engine, { service: [FLEET_SERVICE.sweep] });
-      const done = tasks.filter((t) => t.state === 'complete');
-      const failed = tasks.filter((t) => ['failed', 'rejected'].includes(t.state));
+      // Running = healthy = swept (spec.ts).
+      const done = tasks.filter((t) => t.state === 'running');
+      const failed = tasks.filter((t) => ['failed', 'rejected', 'complete', 'shutdown'].includes(t.state));
       if (failed.length) throw new UserError(`the fleet sweep failed on a node: ${failed[0]?.error ?? failed[0]?.state}`, { hint: 'see `docker service logs dockside-fleet-sweep`' });
       if (done.length >= nodes.length) return { removed, swept: done.length };
       if (Date.now() > end) throw new UserError(`the fleet sweep did not finish on every node in time (${done.length} of ${nodes.length})`);

@@ -1,6 +1,6 @@
 /**
  * The fleet's Swarm service specs: the agent and the two proxies (global: one task per node,
- * a node that joins later gets them too), and the sweep job of `fleet down` (GlobalJob). Each is
+ * a node that joins later gets them too), and the sweep of `fleet down`. Each is
  * labelled like every dockside container; none is privileged; every one drops all capabilities
  * and runs on a read-only root; only the proxies and the sweep see the node's socket.
  */
@@ -44,8 +44,8 @@ function service(name: string, role: string, images: FleetImages, container: Rec
     Mode: mode,
     // No IPVS on many kernels (and no published port anyway): no virtual IP.
     EndpointSpec: { Mode: 'dnsrr' },
-    // A changed chore list restarts every node's agent at once (they hold no state).
-    UpdateConfig: { Parallelism: 0, Order: 'stop-first' },
+    // A changed chore list restarts every node's agent at once (they hold no state). Jobs take none.
+    ...(mode['GlobalJob'] ? {} : { UpdateConfig: { Parallelism: 0, Order: 'stop-first' } }),
   };
 }
 
@@ -108,8 +108,13 @@ export function agentSpec(images: FleetImages, chores: readonly Chore[]): Spec {
   );
 }
 
+/**
+ * The sweep: a global service (not a GlobalJob: the engine keeps a finished job's containers after
+ * the job is removed), whose task turns healthy, so `running`, once it swept its node, then idles
+ * until `fleet down` removes the service and, with it, the sweep's containers.
+ */
 export function sweepSpec(images: FleetImages): Spec {
-  return service(
+  const spec = service(
     FLEET_SERVICE.sweep,
     'fleet',
     images,
@@ -117,10 +122,12 @@ export function sweepSpec(images: FleetImages): Spec {
       Args: ['sweep'],
       Env: NODE_ENV,
       Mounts: [socketBind, { Type: 'tmpfs', Target: API_SOCKET_DIR, TmpfsOptions: { SizeBytes: 1024 * 1024 } }],
+      Healthcheck: { Test: ['CMD', 'node', '/opt/dockside/fleet.mjs', 'swept'], Interval: 1_000_000_000, Timeout: 5_000_000_000, Retries: 120, StartPeriod: 0 },
     },
     64 * 1024 * 1024,
-    { GlobalJob: {} },
   );
+  (spec['TaskTemplate'] as Record<string, unknown>)['RestartPolicy'] = { Condition: 'none' };
+  return spec;
 }
 
 /** The chores an agent service spec holds (what `fleet up` keeps and `logs ship --swarm` edits). */

@@ -1,9 +1,9 @@
 /**
- * `sweep`: the one-shot job `dockside fleet down` runs on every node (a GlobalJob) once the agent
+ * `sweep`: what `dockside fleet down` runs on every node (a global service) once the agent
  * and the proxies are gone: it removes the shippers the agent started (SIGTERM first), their
  * position volumes and the proxies' socket volumes, and nothing else (by label and name).
  *
- * The job mounts the node's socket read-only, but its own calls go through an api-proxy it runs
+ * The sweep mounts the node's socket read-only, but its own calls go through an api-proxy it runs
  * in-process with FLEET_SWEEP_API_RULES (list, stop, remove; no create, no exec), so a mistake
  * here cannot do more than those.
  */
