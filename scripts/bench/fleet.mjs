@@ -58,9 +58,10 @@ try {
   await sleep(3000);
   const mem = nodes.map((h) => {
     const id = sh('docker', ['-H', h, 'ps', '-q', '--no-trunc', '--filter', 'label=com.docker.swarm.service.name=dockside-fleet-agent']);
-    const parent = sh('docker', ['-H', h, 'inspect', id, '--format', '{{.HostConfig.CgroupParent}}']);
-    const file = [`/sys/fs/cgroup/memory/${parent}/${id}/memory.usage_in_bytes`, `/sys/fs/cgroup/${parent}/${id}/memory.current`].find((f) => { try { readFileSync(f); return true; } catch { return false; } });
-    return file ? Number(readFileSync(file, 'utf8')) / 1024 / 1024 : NaN;
+    // The node's engine reads the container's cgroup for us (`docker stats`, one sample).
+    const used = sh('docker', ['-H', h, 'stats', '--no-stream', '--format', '{{.MemUsage}}', id]).split('/')[0].trim();
+    const m = /^([0-9.]+)\s*([KMG]i?B)$/.exec(used);
+    return m ? Number(m[1]) * ({ KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1000, MB: 1, GB: 1000 }[m[2]] ?? NaN) : NaN;
   });
   const ms = lags.map((l) => l.lag);
   console.log(`fleet.sh up 3: ${(fleetShMs / 1000).toFixed(1)} s`);
