@@ -14,7 +14,8 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 BUILD_PACKAGES=(libpcap-dev)
 for tool in g++:g++ make:make python3:python3; do command -v "${tool%%:*}" >/dev/null 2>&1 || BUILD_PACKAGES+=("${tool##*:}"); done
 # Debian packages the test suites and benchmarks use (peers and independent readers).
-PEER_PACKAGES=(debootstrap tshark tcpdump libpcap-dev prometheus restic rsyslog rsyslog-gnutls tmux openssh-server openssl etcd-server dnsmasq)
+# iproute2, util-linux: scripts/fleet.sh (network and mount namespaces for a multi-node Swarm).
+PEER_PACKAGES=(debootstrap tshark tcpdump libpcap-dev prometheus restic rsyslog rsyslog-gnutls tmux openssh-server openssl etcd-server dnsmasq iproute2 util-linux)
 
 is_debian_root() { [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; }
 apt_updated=0

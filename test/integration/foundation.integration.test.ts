@@ -87,11 +87,11 @@ describe('foundation: sidecars against a real target', { timeout: 240_000 }, () 
     const b = await runCli(['images', 'build', '--offline', '--json'], { timeoutMs: 600_000 });
     assert.equal(b.code, 0, b.stderr);
     const built = JSON.parse(b.stdout) as Array<{ role: string; status: string }>;
-    assert.deepEqual(built.map((x) => x.role), ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron', 'config', 'discovery']);
+    assert.deepEqual(built.map((x) => x.role), ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron', 'config', 'discovery', 'fleet']);
     assert.deepEqual([...new Set(built.map((x) => x.status))], ['up-to-date']);
     const ls = await runCli(['images', 'ls', '--json']);
     const images = JSON.parse(ls.stdout) as Array<{ tags: string[]; role: string; current: boolean }>;
-    for (const role of ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron', 'config', 'discovery']) {
+    for (const role of ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron', 'config', 'discovery', 'fleet']) {
       assert.ok(images.some((i) => i.role === role && i.current && i.tags.includes(`dockside/${role}:${IMAGE_TAG}`)), role);
     }
   });

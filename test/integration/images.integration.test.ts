@@ -204,7 +204,7 @@ describe('images: the netdebug addon, the startup check, doctor', { timeout: 600
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const checks = (JSON.parse(r.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> }).checks;
     const imagesChecked = checks.filter((c) => c.name.startsWith('image '));
-    assert.equal(imagesChecked.length, 8); // base and the seven sidecar images
+    assert.equal(imagesChecked.length, 9); // base and the eight sidecar images
     for (const c of imagesChecked) assert.match(c.detail, /, starts$/, c.name);
   });
 });

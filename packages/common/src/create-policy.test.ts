@@ -67,6 +67,21 @@ describe('checkCreate', () => {
     assert.match(checkCreate(backupSidecar({ Binds: ['/etc:/x'] }), { ...POLICY, bindSources: ['/'] }) ?? '', /outside/);
   });
 
+  it('allows only the named volumes volumeNames lists (exact, or a prefix with *), without driver options', () => {
+    const p: CreatePolicy = { ...POLICY, volumeNames: ['dockside-fleet-logship-api', 'dockside-logship-fleet-*'] };
+    const m = (Source: string, extra: Record<string, unknown> = {}) => backupSidecar({ Mounts: [{ Type: 'volume', Source, Target: '/x', ...extra }] });
+    assert.equal(checkCreate(m('dockside-fleet-logship-api'), p), null);
+    assert.equal(checkCreate(m('dockside-logship-fleet-a1-b2'), p), null);
+    assert.match(checkCreate(m('dockside-logship-fleet-'), p) ?? '', /volume mounts are not allowed/);
+    assert.match(checkCreate(m('dockside-fleet-logship-api2'), p) ?? '', /volume mounts are not allowed/);
+    assert.equal(checkCreate(m(''), p), null, 'an anonymous volume');
+    assert.match(checkCreate(m(''), POLICY) ?? '', /volume mounts are not allowed/);
+    assert.equal(checkCreate(backupSidecar({ Binds: ['dockside-logship-fleet-x:/x'] }), p), null);
+    assert.match(checkCreate(backupSidecar({ Binds: ['other:/x'] }), p) ?? '', /volume other/);
+    assert.match(checkCreate(m('dockside-logship-fleet-x', { VolumeOptions: { DriverConfig: { Name: 'local', Options: { o: 'bind', device: '/' } } } }), { ...p }) ?? '', /driver options|not allowed/);
+    assert.deepEqual(parseCreatePolicy(JSON.stringify(p)).volumeNames, p.volumeNames);
+  });
+
   it('refuses volumes and VolumesFrom unless allowed', () => {
     assert.match(checkCreate(backupSidecar({ Binds: ['somevol:/x'] }), POLICY) ?? '', /volume somevol/);
     assert.match(checkCreate(backupSidecar({ Mounts: [{ Type: 'volume', Source: 'v', Target: '/x' }] }), POLICY) ?? '', /volume mounts/);

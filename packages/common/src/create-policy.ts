@@ -29,6 +29,21 @@ export interface CreatePolicy {
   allowVolumesFrom: boolean;
   /** Named volume mounts (Mounts type volume, or a Binds entry naming a volume). */
   allowVolumes: boolean;
+  /**
+   * With allowVolumes false: the named volumes a create may still mount (an exact name, or a
+   * prefix ending in `*`), local and without driver options. The fleet agent mounts its node's
+   * log-shipper proxy socket and the shippers' position volumes this way, and no other volume
+   * (plus anonymous ones, which are local and made for the container).
+   */
+  volumeNames?: string[];
+}
+
+/** True when the policy lets a create mount the named volume `name`. */
+export function volumeNameAllowed(policy: CreatePolicy, name: string): boolean {
+  if (policy.allowVolumes) return true;
+  // An anonymous volume (no name: local, made for this container) comes with any volumeNames list.
+  if (name === '') return policy.volumeNames !== undefined;
+  return (policy.volumeNames ?? []).some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) && name.length > p.length - 1 : name === p));
 }
 
 /** Largest create body the proxy buffers. */
@@ -232,7 +247,7 @@ export function checkCreate(body: unknown, policy: CreatePolicy): string | null 
       if (typeof entry !== 'string') return 'a Binds entry is not a string';
       const source = entry.split(':')[0] ?? '';
       if (!source.startsWith('/')) {
-        if (!policy.allowVolumes) return `volume ${source} is not allowed`;
+        if (!volumeNameAllowed(policy, source)) return `volume ${source} is not allowed`;
         continue;
       }
       const why = checkBindSource(source, policy);
@@ -253,7 +268,7 @@ export function checkCreate(body: unknown, policy: CreatePolicy): string | null 
         continue;
       }
       if (type === 'volume') {
-        if (!policy.allowVolumes) return `volume mounts are not allowed`;
+        if (!volumeNameAllowed(policy, String(mm['Source'] ?? ''))) return `volume mounts are not allowed${mm['Source'] ? ` (${String(mm['Source'])})` : ''}`;
         const vo = mm['VolumeOptions'] as Record<string, unknown> | undefined;
         if (vo && !isEmpty(vo['DriverConfig'])) return 'volume driver options are not allowed';
         continue;
@@ -321,7 +336,7 @@ export function parseCreatePolicy(json: string): CreatePolicy {
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('create policy must be a JSON object');
   const r = raw as Record<string, unknown>;
-  const extra = Object.keys(r).filter((k) => !['allowedCaps', 'bindSources', 'allowVolumesFrom', 'allowVolumes'].includes(k));
+  const extra = Object.keys(r).filter((k) => !['allowedCaps', 'bindSources', 'allowVolumesFrom', 'allowVolumes', 'volumeNames'].includes(k));
   if (extra.length) throw new Error(`create policy has unknown keys: ${extra.join(', ')}`);
   const strings = (k: string): string[] => {
     const v = r[k] ?? [];
@@ -335,5 +350,6 @@ export function parseCreatePolicy(json: string): CreatePolicy {
     bindSources,
     allowVolumesFrom: r['allowVolumesFrom'] === true,
     allowVolumes: r['allowVolumes'] === true,
+    ...(r['volumeNames'] !== undefined ? { volumeNames: strings('volumeNames') } : {}),
   };
 }

@@ -8,7 +8,7 @@
  * volumes or namespaces this one takes, its volumes, its bind sources to resolve), the proxy
  * fetches those (`CreatedFacts`) and `checkCreated` gives the first violation, or null.
  */
-import { capName, checkVolumesFromMounts, LOCAL_LOG_DRIVERS, normaliseHostPath, type CreatePolicy } from './create-policy.js';
+import { capName, checkVolumesFromMounts, volumeNameAllowed, LOCAL_LOG_DRIVERS, normaliseHostPath, type CreatePolicy } from './create-policy.js';
 
 /** The engine's default masked and read-only paths (moby oci.DefaultSpec, 20.10): none may be missing. */
 export const DEFAULT_MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
@@ -137,7 +137,7 @@ export function checkCreated(c: CreatedInspect, policy: CreatePolicy, facts: Cre
       continue;
     }
     if (m.Type === 'volume') {
-      if (!policy.allowVolumes && !ANONYMOUS.test(m.Name ?? '')) return `volume ${m.Name ?? ''} is not allowed`;
+      if (!volumeNameAllowed(policy, m.Name ?? '') && !ANONYMOUS.test(m.Name ?? '')) return `volume ${m.Name ?? ''} is not allowed`;
       const v = facts.volumes.get(m.Name ?? '');
       if (!v) return `volume ${m.Name ?? ''}: no such volume`;
       if ((v.Driver ?? 'local') !== 'local' || !empty(v.Options)) return `volume ${m.Name ?? ''} has driver options (they can bind any host path)`;

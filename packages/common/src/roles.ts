@@ -13,8 +13,9 @@ export const ROLE = {
   config: 'config',
   discovery: 'discovery',
   run: 'run',
+  fleet: 'fleet',
 } as const;
 
 /** The roles that have an image and an in-container program of their own. */
-export const SIDECAR_ROLES = [ROLE.backup, ROLE.logship, ROLE.netdebug, ROLE.metrics, ROLE.cron, ROLE.config, ROLE.discovery] as const;
+export const SIDECAR_ROLES = [ROLE.backup, ROLE.logship, ROLE.netdebug, ROLE.metrics, ROLE.cron, ROLE.config, ROLE.discovery, ROLE.fleet] as const;
 export type SidecarRole = (typeof SIDECAR_ROLES)[number];

@@ -38,3 +38,4 @@ export * from './logs/index.js';
 export * from './events/index.js';
 export * from './logs/labels-of.js';
 export * from './containers/archive.js';
+export * from './swarm/swarm.js';

@@ -11,6 +11,15 @@ export interface ShipRecord {
   /** Compose project and service, when the target has them (Loki labels). */
   project?: string;
   service?: string;
+  /** Swarm node id, service, task id and slot (replicated services), when the target is a Swarm task. */
+  swarm?: SwarmPlace;
+}
+
+export interface SwarmPlace {
+  node: string;
+  service: string;
+  task: string;
+  slot?: number;
 }
 
 /** A checkpoint key (container id + stream) and the position it reaches once the record is acked. */

@@ -68,6 +68,14 @@ export interface ShipServiceOptions {
   readyTimeoutMs?: number;
   /** Aborted (reason: the signal's name) when the CLI is interrupted: what this run did is undone. */
   signal?: AbortSignal;
+  /**
+   * Reach the engine through a proxy that already runs on this engine (the fleet's per-node
+   * log-shipper proxy, socket in this volume) instead of one of its own. The position volume is
+   * then made by the engine at create (the caller's proxy takes no volume create).
+   */
+  apiSocketVolume?: string;
+  /** More labels on the shipper (the fleet agent's chore and task). */
+  labels?: Record<string, string>;
 }
 
 export interface ShipperInfo {
@@ -178,7 +186,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
   try {
     interrupted();
     newVolume = !(await inspectVolume(engine, volume));
-    if (newVolume) await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: ROLE.logship, [NAME_LABEL]: cfg.name });
+    if (newVolume && !opts.apiSocketVolume) await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: ROLE.logship, [NAME_LABEL]: cfg.name });
     const mounts: SidecarMount[] = [{ type: 'volume', source: volume, target: cfg.stateDir }];
     if (cfg.sink.kind === 'file') {
       if (engine.endpoint.kind === 'unix') await mkdir(cfg.sink.dir, { recursive: true }).catch(() => undefined);
@@ -211,7 +219,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
         readonlyRootfs: true,
         ...(network ? { networkMode: network } : {}),
         ...(opts.metricsPort && !hostNet ? { ports: [{ containerPort: METRICS_CONTAINER_PORT, hostPort: opts.metricsPort, hostIp: '127.0.0.1' }] } : {}),
-        labels: { [NAME_LABEL]: cfg.name, [SINK_LABEL]: displaySinkUrl(opts.sinkDisplay), [INSTANCE_LABEL]: instance },
+        labels: { ...opts.labels, [NAME_LABEL]: cfg.name, [SINK_LABEL]: displaySinkUrl(opts.sinkDisplay), [INSTANCE_LABEL]: instance },
         hostConfig: {
           Memory: 256 * 1024 * 1024,
           PidsLimit: 64,
@@ -220,7 +228,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
         },
         restart: 'unless-stopped',
         // No engine socket: list, inspect, logs and events through its own filtering api-proxy.
-        apiAccess: { rules: LOGSHIP_API_RULES },
+        ...(opts.apiSocketVolume ? { apiSocketVolume: opts.apiSocketVolume } : { apiAccess: { rules: LOGSHIP_API_RULES } }),
       },
       async (cid) => {
         const end = Date.now() + readyMs;

@@ -23,6 +23,7 @@ const CHECKS: Record<SidecarRole | 'base', StartupCheck> = {
   cron: { cmd: ['version'], expect: /^cron / },
   config: { cmd: ['version'], expect: /^config / },
   discovery: { cmd: ['version'], expect: /^discovery / },
+  fleet: { cmd: ['version'], expect: /^fleet / },
 };
 
 export const STARTUP_REMEDY = 'run `dockside images build --force` (add --offline without a registry)';

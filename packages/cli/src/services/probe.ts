@@ -17,6 +17,7 @@ export const PROBE_JOINS: Record<SidecarRole, { join: NonNullable<SidecarSpec['j
   cron: { join: {}, capAdd: [] },
   config: { join: { volumes: true }, capAdd: ['DAC_READ_SEARCH'] },
   discovery: { join: { network: true }, capAdd: [] },
+  fleet: { join: {}, capAdd: [] },
 };
 
 export interface ProbeResult {

@@ -152,3 +152,13 @@ export async function withApiProxy<S extends ServiceSpec>(
     throw err;
   }
 }
+
+/** The spec rewritten to reach the engine through a running proxy whose socket is in `volume`. */
+export function viaSharedApiProxy<S extends ServiceSpec>(spec: S, volume: string): S {
+  return {
+    ...spec,
+    env: { ...spec.env, DOCKER_HOST: API_DOCKER_HOST },
+    mounts: [...(spec.mounts ?? []), { type: 'volume', source: volume, target: API_SOCKET_DIR }],
+    hostConfig: { ...spec.hostConfig, GroupAdd: [...(spec.hostConfig?.GroupAdd ?? []), String(API_SOCKET_GID)] },
+  };
+}

@@ -25,6 +25,7 @@ export async function liteListRunning(client: LiteClient): Promise<ContainerBrie
 interface InspectLite {
   Id: string;
   Name: string;
+  Created?: string;
   Config?: { Image?: string; Labels?: Record<string, string> | null };
   State?: { Pid?: number; Running?: boolean; Status?: string };
   HostConfig?: { NetworkMode?: string };
@@ -53,6 +54,7 @@ export async function liteInspect(client: LiteClient, id: string): Promise<{ bri
       state: info.State.Status ?? 'running',
       labels: info.Config?.Labels ?? {},
       networkMode: info.HostConfig?.NetworkMode ?? 'default',
+      created: Date.parse(info.Created ?? '') || 0,
     },
     pid: info.State.Pid ?? 0,
   };

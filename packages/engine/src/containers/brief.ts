@@ -6,6 +6,8 @@ export interface ContainerBrief {
   state: string;
   labels: Record<string, string>;
   networkMode: string;
+  /** When it was created (ms since epoch; 0 when the engine did not say). */
+  created: number;
 }
 
 /** Map one entry of GET /containers/json (dockerode's ContainerInfo has the same shape). */
@@ -16,6 +18,7 @@ export function toBrief(c: {
   State: string;
   Labels?: Record<string, string> | null;
   HostConfig?: { NetworkMode?: string };
+  Created?: number;
 }): ContainerBrief {
   return {
     id: c.Id,
@@ -24,5 +27,6 @@ export function toBrief(c: {
     state: c.State,
     labels: c.Labels ?? {},
     networkMode: c.HostConfig?.NetworkMode ?? 'default',
+    created: (c.Created ?? 0) * 1000,
   };
 }

@@ -13,7 +13,8 @@ import { loadTarStream } from '../streams/tar.js';
 import { buildCreateOptions } from './create.js';
 import { checkHostBinds } from './host-paths.js';
 import type { ServiceSpec } from './service.js';
-import { withApiProxy } from '../api-proxy/start.js';
+import { containerApi } from '../containers/api.js';
+import { viaSharedApiProxy, withApiProxy } from '../api-proxy/start.js';
 
 export interface SecretFile {
   /** File name inside secretDir. */
@@ -27,7 +28,12 @@ export async function startServiceWithSecrets(
   spec: ServiceSpec & { secretDir: string; secrets: SecretFile[] },
   ready?: (id: string) => Promise<void>,
 ): Promise<{ id: string }> {
+  if (spec.apiAccess && spec.apiSocketVolume) throw new Error('bug: a service gets apiAccess or apiSocketVolume, not both');
   if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startServiceWithSecrets(engine, s, ready));
+  if (spec.apiSocketVolume) {
+    const { apiSocketVolume, ...other } = spec;
+    return startServiceWithSecrets(engine, viaSharedApiProxy(other, apiSocketVolume), ready);
+  }
   const { secretDir, secrets, files: _files, apiAccess: _access, ...rest } = spec;
   await checkHostBinds(engine, spec.role, rest.mounts);
   const opts = await buildCreateOptions({
@@ -37,7 +43,10 @@ export async function startServiceWithSecrets(
   });
   let container: Dockerode.Container;
   try {
-    container = await (await dockerOf(engine)).createContainer(opts);
+    // Through containerApi: the name goes in the query only (dockerode also puts it in the body,
+    // a field an api-proxy's create policy refuses).
+    const docker = await dockerOf(engine);
+    container = docker.getContainer(await containerApi(engine).create(opts));
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating the ${spec.role} service`, image: spec.image });
   }

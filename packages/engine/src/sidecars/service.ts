@@ -5,7 +5,7 @@ import { containerApi } from '../containers/api.js';
 import { forceRemove } from '../containers/lifecycle.js';
 import { createSidecar, type SidecarSpec } from './create.js';
 import type { ApiAccess } from '../api-proxy/types.js';
-import { withApiProxy } from '../api-proxy/start.js';
+import { viaSharedApiProxy, withApiProxy } from '../api-proxy/start.js';
 
 export interface ServiceSpec extends SidecarSpec {
   /** Restart policy for the long-running service (default unless-stopped). */
@@ -16,6 +16,12 @@ export interface ServiceSpec extends SidecarSpec {
    * everything else; removing the service (`removeWithAnonymousVolumes`) removes the proxy too.
    */
   apiAccess?: ApiAccess;
+  /**
+   * Reach the engine through an api-proxy that already runs, whose socket is in this named volume
+   * (the fleet's per-node proxy for log shippers): the volume at /run/dockside-api, DOCKER_HOST
+   * and the socket group, as apiAccess gives, but no proxy of its own. Exclusive with apiAccess.
+   */
+  apiSocketVolume?: string;
 }
 
 /**
@@ -27,7 +33,12 @@ export async function startService(
   spec: ServiceSpec,
   ready?: (id: string) => Promise<void>,
 ): Promise<{ id: string }> {
+  if (spec.apiAccess && spec.apiSocketVolume) throw new Error('bug: a service gets apiAccess or apiSocketVolume, not both');
   if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startService(engine, s, ready));
+  if (spec.apiSocketVolume) {
+    const { apiSocketVolume, ...rest } = spec;
+    return startService(engine, viaSharedApiProxy(rest, apiSocketVolume), ready);
+  }
   const container = await createSidecar(engine, {
     ...spec,
     hostConfig: {

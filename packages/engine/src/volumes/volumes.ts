@@ -56,3 +56,13 @@ export async function removeNamedVolume(engine: Engine, name: string): Promise<v
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `removing volume "${name}"` });
   }
 }
+
+/** The names of every volume on the engine. */
+export async function listVolumeNames(engine: Engine): Promise<string[]> {
+  try {
+    const r = (await (await dockerOf(engine)).listVolumes()) as { Volumes?: Array<{ Name: string }> | null };
+    return (r.Volumes ?? []).map((v) => v.Name);
+  } catch (err) {
+    throw mapEngineError(err, { endpoint: engine.endpoint, doing: 'listing volumes' });
+  }
+}

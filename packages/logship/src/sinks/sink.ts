@@ -17,7 +17,7 @@ export class PermanentSinkError extends Error {
 
 /** The NDJSON object for one record (file and http sinks). */
 export function ndjsonLine(r: ShipRecord): string {
-  const o: Record<string, unknown> = { time: r.time, container: r.container, container_id: r.container_id, stream: r.stream, message: r.message };
+  const o: Record<string, unknown> = { time: r.time, container: r.container, container_id: r.container_id, stream: r.stream, ...(r.swarm ? { swarm: r.swarm } : {}), message: r.message };
   if (r.truncated) o['truncated'] = true;
   return `${JSON.stringify(o)}\n`;
 }
@@ -33,7 +33,8 @@ export class NdjsonEncoder {
     const key = `${r.container_id}\u0000${r.stream}\u0000${r.container}`;
     let mid = this.middles.get(key);
     if (mid === undefined) {
-      mid = `,"container":${JSON.stringify(r.container)},"container_id":${JSON.stringify(r.container_id)},"stream":${JSON.stringify(r.stream)},"message":`;
+      // A Swarm task's place (node, service, task, slot) is the same for every line of its container.
+      mid = `,"container":${JSON.stringify(r.container)},"container_id":${JSON.stringify(r.container_id)},"stream":${JSON.stringify(r.stream)}${r.swarm ? `,"swarm":${JSON.stringify(r.swarm)}` : ''},"message":`;
       if (this.middles.size > 10_000) this.middles.clear();
       this.middles.set(key, mid);
     }

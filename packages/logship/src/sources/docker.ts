@@ -5,6 +5,7 @@
  * container resumes from the position of the last line it handed on (at start: the checkpoint),
  * reads until the container stops, and starts again when it starts again (same id, same log).
  */
+import type { SwarmPlace } from '../record.js';
 import {
   followLogs,
   inspectLogTarget,
@@ -117,7 +118,7 @@ export class DockerSource {
       if (!target) return; // removed
       const stats = this.o.stats.target(id, target.name);
       stats.following = true;
-      const meta = { container: target.name, container_id: id, project: target.labels['com.docker.compose.project'], service: target.labels['com.docker.compose.service'] };
+      const meta = { container: target.name, container_id: id, project: target.labels['com.docker.compose.project'], service: target.labels['com.docker.compose.service'], swarm: swarmOf(target.labels) };
       const groupers = new Map<LogStream, MultilineGrouper>();
       let quiet: NodeJS.Timeout | undefined;
       const toItems = (lines: LogLine[]): Positioned[] =>
@@ -125,6 +126,7 @@ export class DockerSource {
           const record: Positioned['record'] = { time: l.ts, container: meta.container, container_id: id, stream: l.stream, message: l.message.toString('utf8') };
           if (meta.project) record.project = meta.project;
           if (meta.service) record.service = meta.service;
+          if (meta.swarm) record.swarm = meta.swarm;
           if (l.truncated) record.truncated = true;
           const key = positionKey(id, l.stream);
           this.handed.set(key, l.position);
@@ -195,4 +197,19 @@ export class DockerSource {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * A Swarm task's place, from the labels the engine puts on its container: the task name is
+ * `<service>.<slot>.<task id>` for a replicated service, `<service>.<node id>.<task id>` for a
+ * global one (no slot then).
+ */
+export function swarmOf(labels: Record<string, string>): SwarmPlace | undefined {
+  const service = labels['com.docker.swarm.service.name'];
+  const task = labels['com.docker.swarm.task.id'];
+  if (!service || !task) return undefined;
+  const name = labels['com.docker.swarm.task.name'] ?? '';
+  const middle = name.startsWith(`${service}.`) ? name.slice(service.length + 1, name.length - task.length - 1) : '';
+  const slot = /^[0-9]+$/.test(middle) ? Number(middle) : undefined;
+  return { node: labels['com.docker.swarm.node.id'] ?? '', service, task, ...(slot !== undefined ? { slot } : {}) };
 }

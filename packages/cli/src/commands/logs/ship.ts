@@ -30,6 +30,8 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
     network: Flags.string({ description: 'Network of the shipper (host reaches a receiver on this host\'s 127.0.0.1). Default: none for file destinations, the default bridge otherwise.', env: 'DOCKSIDE_LOGS_NETWORK' }),
     'tls-ca': Flags.string({ description: 'CA certificate (PEM file) that signed the syslog+tls receiver\'s certificate (default: the system CAs).', env: 'DOCKSIDE_LOGS_TLS_CA' }),
     'metrics-port': Flags.integer({ description: 'Serve /metrics of the shipper on 127.0.0.1:<port> of the host.', min: 1, max: 65535, env: 'DOCKSIDE_LOGS_METRICS_PORT' }),
+    swarm: Flags.boolean({ description: 'Ship every task of the --service Swarm services, on every node, through the fleet agent (DOCKER_HOST: a manager; `dockside fleet up` first). Lines carry their Swarm node, service, task and slot.', default: false, env: 'DOCKSIDE_SWARM' }),
+    service: listFlag({ description: 'With --swarm: a Swarm service whose tasks to ship; repeatable.', env: 'DOCKSIDE_LOGS_SERVICE' }),
     json: jsonFlag,
   };
 
@@ -37,6 +39,7 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
     const { flags, argv } = await this.parse(LogsShip);
     const { validateShipConfig, startShipper, displaySinkUrl, parseMaxLine, readTlsCa } = await import('@dockside/logship');
     const maxLine = parseMaxLine(flags['max-line']);
+    if (flags.swarm || flags.service?.length) return this.shipSwarm(flags, argv as string[], maxLine);
     const config = validateShipConfig({
       name: flags.name,
       to: flags.to,
@@ -69,5 +72,28 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
     this.log(`log shipper "${info.name}" (${info.container}) shipping to ${info.sink}`);
     if (flags['metrics-port']) this.log(`metrics: http://127.0.0.1:${flags['metrics-port']}/metrics`);
     this.log(`see it with: dockside logs status${info.name === 'default' ? '' : ` --name ${info.name}`}`);
+  }
+
+  /** `--swarm`: one chore in the fleet agent's spec; every node's agent starts a shipper per task. */
+  private async shipSwarm(flags: { swarm: boolean; service?: string[]; to: string; name: string; all: boolean; label?: string[]; files?: string[]; network?: string; 'metrics-port'?: number; 'multiline-start'?: string; 'tls-ca'?: string; json: boolean }, argv: string[], maxLine: number): Promise<void> {
+    const { UsageError } = await import('@dockside/common');
+    if (!flags.swarm) throw new UsageError('--service goes with --swarm');
+    if (!flags.service?.length) throw new UsageError('--swarm needs at least one --service', { hint: 'e.g. `dockside logs ship --swarm --service web --to file:///var/log/shipped`' });
+    const other = argv.length ? 'container names' : flags.all ? '--all' : flags.label?.length ? '--label' : flags.files?.length ? '--files' : flags.network ? '--network' : flags['metrics-port'] ? '--metrics-port' : flags['multiline-start'] ? '--multiline-start' : flags['tls-ca'] ? '--tls-ca' : '';
+    if (other) throw new UsageError(`${other} cannot be combined with --swarm (the fleet ships whole Swarm services)`);
+    const { validateShipConfig } = await import('@dockside/logship');
+    validateShipConfig({ name: flags.name, to: flags.to, selection: { containers: ['x'], all: false, labels: [] }, maxLine, files: [] });
+    const { checkChoreId, putChore, waitAgents } = await import('@dockside/fleet');
+    const { fleetImages } = await import('../../lib/fleet-images.js');
+    if (flags.to.startsWith('file://')) {
+      // The directory must exist on every node (the fleet's nodes here share this machine's).
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(new URL(flags.to).pathname, { recursive: true }).catch(() => undefined);
+    }
+    const engine = await this.engine();
+    const chores = await putChore(engine, fleetImages(this.config.version), { id: checkChoreId(flags.name), kind: 'logs', services: flags.service, to: flags.to, maxLine });
+    await waitAgents(engine, 90_000);
+    if (flags.json) return this.printJson({ name: flags.name, services: flags.service, chores: chores.map((c) => c.id) });
+    this.log(`fleet chore "${flags.name}": every task of ${flags.service.join(', ')} ships to ${flags.to}; see it with: dockside fleet status`);
   }
 }

@@ -8,11 +8,19 @@ export default class LogsStop extends DocksideCommand {
   static override flags = {
     name: Flags.string({ description: 'Shipper to stop.', default: 'default', env: 'DOCKSIDE_LOGS_NAME' }),
     forget: Flags.boolean({ description: 'Also remove its positions (the next ship starts from the beginning of each log).', default: false, env: 'DOCKSIDE_LOGS_FORGET' }),
+    swarm: Flags.boolean({ description: 'Remove the fleet chore of this --name: every node\'s agent stops and removes its shippers (DOCKER_HOST: a manager).', default: false, env: 'DOCKSIDE_SWARM' }),
     json: jsonFlag,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(LogsStop);
+    if (flags.swarm) {
+      const { dropChore } = await import('@dockside/fleet');
+      const { fleetImages } = await import('../../lib/fleet-images.js');
+      const dropped = await dropChore(await this.engine(), fleetImages(this.config.version), flags.name);
+      if (flags.json) return this.printJson({ name: flags.name, removed: dropped });
+      return this.log(dropped ? `fleet chore "${flags.name}" removed; the agents remove its shippers` : `no fleet chore named "${flags.name}"`);
+    }
     const { stopShipper } = await import('@dockside/logship');
     const removed = await stopShipper(await this.engine(), flags.name, flags.forget);
     if (flags.json) return this.printJson(removed);

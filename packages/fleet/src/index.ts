@@ -1,0 +1,7 @@
+export * from './names.js';
+export * from './chores.js';
+export * from './plan.js';
+export * from './api-access.js';
+export * from './spec.js';
+export * from './service.js';
+export type { AgentSidecar, AgentStatus } from './agent/agent.js';
