@@ -276,6 +276,7 @@ async function partLogs() {
   let pos = 0;
   let rest = '';
   let lastNew = Date.now();
+  let lastProgress = Date.now();
   const buf = Buffer.alloc(8 * MiB);
   for (;;) {
     fh ??= await open(file, 'r').catch(() => undefined);
@@ -305,18 +306,27 @@ async function partLogs() {
       }
     }
     const now = Date.now();
+    if (now - lastProgress >= 10_000) {
+      lastProgress = now;
+      log(`logs: ${((now - t0) / 1000).toFixed(0)} s: ${got.toLocaleString()} of ${total.toLocaleString()} lines in the sink`);
+    }
     if (got >= total && now - lastNew > 3000) break; // a further 3 s to catch late duplicates
-    if (now - t0 > LOG_S * 1000 + 120_000 || (now - t0 > LOG_S * 1000 && now - lastNew > 30_000)) break;
+    if (now - t0 > LOG_S * 1000 + 120_000 || (now - t0 > LOG_S * 1000 && now - lastNew > 60_000)) break;
     await sleep(50);
   }
   const seconds = (Date.now() - t0) / 1000;
   await fh?.close();
   const peak = await stopMem();
+  // The shipper's own figures, to tell a stall from a loss.
+  const st = JSON.parse(cli(['logs', 'status', '--name', SHIP_NAME, '--json']))[0]?.status;
+  const sum = (k) => (st?.targets ?? []).reduce((a, t) => a + (t[k] ?? 0), 0);
+  const shipperSays = st ? `shipper: ${st.sinkStats?.sent} sent, ${st.queued} queued, ${(st.targets ?? []).filter((t) => t.following).length}/${LOG_N} following, ${sum('errors')} errors, ${sum('gaps')} gaps` : 'shipper: no figures';
+  if (got < total) log(`logs: ${shipperSays}; its last lines:\n${spawnSync('docker', ['logs', '--tail', '8', shipperId], { encoding: 'utf8' }).stderr}`);
   cli(['logs', 'stop', '--name', SHIP_NAME, '--forget']);
   shipperStarted = false;
   const lost = total - got;
   row(`${LOG_N} containers x ${LOG_RATE} lines/s for ${LOG_S} s into one shipper: lines shipped`, `${got.toLocaleString()} of ${total.toLocaleString()}`, `${seconds.toFixed(0)} s until the last line; load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
-  row('  lines lost', String(lost), '', `0: ${yes(lost === 0)}`);
+  row('  lines lost', String(lost), shipperSays, `0: ${yes(lost === 0)}`);
   row('  lines duplicated', String(dup), foreign ? `${foreign} records not from the writers` : '', `0: ${yes(dup === 0)}`);
   row('  lag p50 (arrival in the file - Docker timestamp)', `${q(lags, 0.5).toFixed(0)} ms`, 'file read every 50 ms');
   row('  lag p99', `${q(lags, 0.99).toFixed(0)} ms`, `max ${Math.max(...lags).toFixed(0)} ms`, `< 1000 ms: ${yes(q(lags, 0.99) < 1000)}`);
