@@ -366,6 +366,7 @@ async function partCron() {
   const startLag = [];
   const endLag = [];
   const statuses = {};
+  const reasons = {};
   let dupRuns = 0;
   const ran = new Set();
   for (const h of hist) {
@@ -373,16 +374,22 @@ async function partCron() {
     const slot = Date.parse(h.scheduled);
     if (!(slot >= from && slot <= until)) continue;
     const key = `${h.job}@${slot}`;
+    statuses[h.status] = (statuses[h.status] ?? 0) + 1;
+    if (h.status === 'failed') {
+      const why = (h.reason ?? h.tail?.trim().split('\n').pop() ?? `exit ${h.exitCode}`).slice(0, 60);
+      reasons[why] = (reasons[why] ?? 0) + 1;
+    }
+    if (h.status === 'missed' || h.status === 'skipped') continue;
     if (ran.has(key)) dupRuns++;
     ran.add(key);
-    statuses[h.status] = (statuses[h.status] ?? 0) + 1;
-    if (h.status === 'missed' || h.status === 'skipped') continue;
     startLag.push(Date.parse(h.start) - slot);
     if (h.end) endLag.push(Date.parse(h.end) - slot);
   }
   const never = [...want].filter((k) => !ran.has(k)).length;
-  row(`${JOBS} jobs in one scheduler (exec true, ${CRON_TARGETS} targets): runs in ${((until - from) / 1000).toFixed(0)} s`, `${ran.size} of ${want.size} slots`, `${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}; load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
-  row('  slots that never ran / ran twice', `${never} / ${dupRuns}`, '', `0 / 0: ${yes(never === 0 && dupRuns === 0)}`);
+  row(`${JOBS} jobs in one scheduler (exec true, ${CRON_TARGETS} targets): runs in ${((until - from) / 1000).toFixed(0)} s`, `${ran.size} of ${want.size} slots started`, `${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}; load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
+  row('  slots that never started (missed, skipped, absent) / ran twice', `${never} / ${dupRuns}`, '', `0 / 0: ${yes(never === 0 && dupRuns === 0)}`);
+  const top = Object.entries(reasons).sort((a, b) => b[1] - a[1])[0];
+  if (top) row('  failed runs, most common reason', `${top[1]} x`, top[0]);
   row('  run start - slot p50', `${q(startLag, 0.5).toFixed(0)} ms`, `${(JOBS / 60).toFixed(0)} jobs share each second`);
   row('  run start - slot p99', `${q(startLag, 0.99).toFixed(0)} ms`, `max ${startLag.reduce((a, b) => Math.max(a, b), -Infinity).toFixed(0)} ms; K8s CronJob controller period 10,000 ms (${(10_000 / q(startLag, 0.99)).toFixed(0)}x)`, `< 100 ms: ${yes(q(startLag, 0.99) < 100)}`);
   row('  run end (exec true done) - slot p50/p99', `${q(endLag, 0.5).toFixed(0)} / ${q(endLag, 0.99).toFixed(0)} ms`);
