@@ -12,7 +12,8 @@ export interface TargetRef {
   name: string;
 }
 
-export interface RegisterConfig {
+/** What one registration publishes and how it checks it: from flags or from `dockside.register.*` labels. */
+export interface Registration {
   service: string;
   port: number;
   check: HealthCheck;
@@ -22,6 +23,10 @@ export interface RegisterConfig {
   network?: string;
   tags: string[];
   registry: RegistryConfig;
+}
+
+/** The register sidecar's configuration (a file copied in). */
+export interface RegisterConfig extends Registration {
   target: TargetRef;
   /** The engine host's name: what marks this host's entries. */
   host: string;

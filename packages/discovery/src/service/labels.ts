@@ -6,7 +6,7 @@
  *   dockside.register.tags=v1,blue  dockside.register.to=etcd://etcd:2379 (else the command's --to)
  */
 import { parseDuration, UsageError } from '@dockside/common';
-import { parseCheck, type HealthCheck } from '../config.js';
+import { parseCheck, type HealthCheck, type Registration } from '../config.js';
 import { checkServiceName, parseRegistryUrl, type RegistryConfig } from './../registry/url.js';
 
 export const REGISTER_LABEL_PREFIX = 'dockside.register.';
@@ -19,16 +19,7 @@ export interface LabelDefaults {
   registry?: RegistryConfig;
 }
 
-export interface LabelRegistration {
-  service: string;
-  port: number;
-  check: HealthCheck;
-  intervalMs: number;
-  ttlMs: number;
-  network?: string;
-  tags: string[];
-  registry: RegistryConfig;
-}
+export type LabelRegistration = Registration;
 
 /** The registration a container's labels declare; a UsageError naming the label at fault. */
 export function registrationFromLabels(labels: Record<string, string>, d: LabelDefaults): LabelRegistration {

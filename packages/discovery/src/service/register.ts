@@ -28,9 +28,9 @@ import {
   type TargetContainer,
 } from '@dockside/engine';
 import { discoveryApiRules } from '../api-access.js';
-import type { HealthCheck, RegisterConfig } from '../config.js';
+import type { RegisterConfig, Registration } from '../config.js';
 import type { RegisterProgress, RegisterState } from '../events.js';
-import { displayRegistry, type RegistryConfig } from '../registry/url.js';
+import { displayRegistry } from '../registry/url.js';
 import { readReports, waitReady } from './reports.js';
 
 export const KIND_LABEL = 'dockside.discovery.kind';
@@ -38,19 +38,11 @@ export const SERVICE_LABEL = 'dockside.discovery.service';
 export const REGISTRY_LABEL = 'dockside.discovery.registry';
 const CONFIG_DIR = '/run/dockside';
 
-export interface RegisterOptions {
+export interface RegisterOptions extends Registration {
   image: string;
   version: string;
   session: string;
   target: string;
-  service: string;
-  port: number;
-  check: HealthCheck;
-  intervalMs: number;
-  ttlMs: number;
-  network?: string;
-  tags: string[];
-  registry: RegistryConfig;
   readyTimeoutMs?: number;
 }
 
