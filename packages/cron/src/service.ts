@@ -150,11 +150,13 @@ export interface StartOptions {
 export async function startCron(engine: Engine, opts: StartOptions): Promise<{ id: string; name: string; container: string; volume: string; jobs: number }> {
   const name = checkSchedulerName(opts.name ?? DEFAULT_SCHEDULER);
   // Before anything is stopped or made: a backup dir is bind-mounted read-write into the scheduler.
+  // The host-path rule first, for every directory: a forbidden one is refused as such even when
+  // an earlier one in the list is also missing.
   for (const d of opts.backupDirs) {
     if (!isAbsolute(d)) throw new UsageError(`--backup-dir ${d} must be an absolute path`);
     await checkHostPath(engine, d, `--backup-dir ${d}`);
-    if (engine.endpoint.kind === 'unix') checkBackupDir(d);
   }
+  if (engine.endpoint.kind === 'unix') for (const d of opts.backupDirs) checkBackupDir(d);
   if (opts.config) await refuseClashes(engine, opts.config, name);
   const existing = await findScheduler(engine, name);
   const alive = existing.find((c) => ALIVE.has(c.state));
