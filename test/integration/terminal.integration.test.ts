@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -112,6 +112,7 @@ describe('the CLI in a terminal', { timeout: 600_000 }, () => {
       await runCli(['logs', 'stop', '--name', name]);
     }
     try {
+      mkdirSync(join(dir, 'cron-backups')); // cron start refuses a backup directory that does not exist
       const cron = term(Terminal.dockside(['cron', 'start', '--backup-dir', join(dir, 'cron-backups')]));
       assert.equal(await cron.exited(90_000), 0, cron.history());
       const ls = term(Terminal.dockside(['cron', 'ls'], { cols: 160 }));
