@@ -59,7 +59,14 @@ export function cleanupRun(): void {
   const names = ids.length ? docker('inspect', '--format', '{{.Name}}', ...ids).split('\n').map((n) => n.replace(/^\//, '')) : [];
   const sidecars = names.flatMap((n) => docker('ps', '-aq', '--filter', `label=dockside.target.name=${n}`).split('\n').filter(Boolean));
   const all = [...new Set([...sidecars, ...ids])];
+  // The named socket volume a sidecar shares with its api-proxy goes too (`rm -v` takes anonymous ones only).
+  // (spawnSync, not docker(): a sidecar that has just removed itself must not fail the cleanup)
+  const inspected = all.length ? spawnSync('docker', ['inspect', '--format', '{{index .Config.Labels "dockside.api-proxy.volume"}}', ...all], { encoding: 'utf8' }).stdout ?? '' : '';
+  const proxyVolumes = inspected.split('\n').map((v) => v.trim()).filter((v) => v.startsWith('dockside-api-'));
   if (all.length) spawnSync('docker', ['rm', '-f', '-v', ...all], { stdio: 'ignore' });
+  const proxies = proxyVolumes.flatMap((v) => (spawnSync('docker', ['ps', '-aq', '--filter', `label=dockside.api-proxy.volume=${v}`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean));
+  if (proxies.length) spawnSync('docker', ['rm', '-f', '-v', ...proxies], { stdio: 'ignore' });
+  if (proxyVolumes.length) spawnSync('docker', ['volume', 'rm', '-f', ...new Set(proxyVolumes)], { stdio: 'ignore' });
   const vols = docker('volume', 'ls', '-q', '--filter', `label=${RUN_LABEL}=${RUN_ID}`).split('\n').filter(Boolean);
   if (vols.length) spawnSync('docker', ['volume', 'rm', '-f', ...vols], { stdio: 'ignore' });
 }
