@@ -144,7 +144,8 @@ describe('faults: a destination or a volume that fills up', { timeout: 300_000 }
       await s3.up();
       const ls = JSON.parse((await runCli(['backup', 'ls', '--from', to, '--s3-endpoint', s3.endpoint, '--s3-path-style', '--json'], { env })).stdout) as { backups: unknown[] };
       assert.deepEqual(ls.backups, [], 'not listed as complete');
-      assert.ok(s3.openUploads().length > 0, 'the cut-off upload is still there (nobody could abort it)');
+      // The failed run may or may not have aborted its upload (s3rver's close lets open keep-alive
+      // connections finish): either way, once the next run is done none is left.
       const again = await runCli(['backup', src, '--to', to, ...s3args, '--compress', 'none'], { env, timeoutMs: 180_000 });
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(s3.openUploads(), [], 'the next run aborted the cut-off multipart upload');
