@@ -281,6 +281,31 @@ describe('config', { timeout: 420_000 }, () => {
     assert.deepEqual(await get(webPort, '/'), served);
   });
 
+  it('a symbolic link that leads out of the volume is never followed (a directory link, a planted history link); one inside it is', async () => {
+    docker('run', '--rm', '-v', `${webVolume}:/conf`, BASE, 'sh', '-c',
+      'mkdir -p /conf/sub /conf/h && echo inside > /conf/sub/a.conf && echo h > /conf/h/h.conf && ln -sfn ../etc /conf/up && ln -sfn /conf/sub /conf/inner && ln -sfn /tmp /conf/h/.dockside-config');
+    const before = fileState(web, '/conf/nginx.conf');
+    const out = [
+      await runCli(['config', 'show', web, '/conf/up/passwd']),
+      await runCli(['config', 'apply', web, '/conf/up/hostname', '--from', local('host.txt', 'owned\n'), '--yes']),
+    ];
+    for (const r of out) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(oneLine(r.stderr), /^dockside: \/conf\/up\/(passwd|hostname) leads out of the volume mounted at \/conf: a symbolic link among its directories points to \/etc; nothing was read or changed$/);
+      assert.doesNotMatch(r.stdout, /root:/);
+    }
+    const planted = await runCli(['config', 'apply', web, '/conf/h/h.conf', '--from', local('h2.txt', 'h2\n'), '--yes']);
+    assert.equal(planted.code, 2, planted.stderr);
+    assert.match(oneLine(planted.stderr), /\/conf\/h\/\.dockside-config is not a directory dockside made \(a symbolic link\); nothing was changed/);
+    assert.equal(fileState(web, '/conf/h/h.conf').sha, sha256('h\n'), 'the file the planted link sat beside is untouched');
+    const inside = await runCli(['config', 'show', web, '/conf/inner/a.conf']);
+    assert.equal(inside.code, 0, inside.stderr);
+    assert.equal(inside.stdout.trim(), 'inside');
+    assert.deepEqual(fileState(web, '/conf/nginx.conf'), before);
+    assert.deepEqual(sidecarsFor(web), []);
+    docker('run', '--rm', '-v', `${webVolume}:/conf`, BASE, 'sh', '-c', 'rm -rf /conf/sub /conf/h /conf/up /conf/inner');
+  });
+
   it('bad input: one line, exit 2 (no such path, path not in a volume, unknown signal, unknown name, no such container)', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['config', 'show', web, '/conf/nope.conf'], /^dockside: no such file \/conf\/nope\.conf in the container's volumes$/],

@@ -10,8 +10,8 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { link, lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import { UsageError, UserError } from '@dockside/common';
 import { HISTORY_DIR, HISTORY_KEEP, STAGED_MARK, type FileInfo, type HistoryEntry } from '../events.js';
 
@@ -27,6 +27,33 @@ function fsFailure(path: string, err: unknown): UserError {
   if (code === 'EROFS') return new UsageError(`${path} is on a read-only mount`, { hint: 'mount the volume read-write in the app, or change the file where it is written from' });
   if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`no space left on the volume holding ${path}; nothing was changed`);
   return new UserError(`${path}: ${(err as Error).message}`);
+}
+
+/**
+ * `path` with its directories resolved, refused unless it stays inside the mount at `root` (the
+ * volume or bind mount the CLI found the path in). A symbolic link among the directories that leads
+ * elsewhere (`conf -> ../../etc`) would otherwise make the sidecar read or write outside the
+ * volume: in its own root, or in another of the app's volumes. Links inside the volume are fine.
+ */
+export async function confine(path: string, root: string): Promise<string> {
+  if (!path.startsWith('/') || path.split('/').some((p) => p === '..' || p === '.')) throw new UsageError(`${path}: give an absolute path without . or .. segments`);
+  const r = root.replace(/\/+$/, '') || '/';
+  if (path !== r && !path.startsWith(r === '/' ? '/' : `${r}/`)) throw new UsageError(`${path} is not inside ${r}`);
+  let realRoot: string;
+  let realDir: string;
+  try {
+    realRoot = await realpath(r);
+    realDir = await realpath(dirname(path));
+  } catch (err) {
+    throw fsFailure(path, err);
+  }
+  if (realDir !== realRoot && !realDir.startsWith(realRoot === '/' ? '/' : `${realRoot}/`)) {
+    throw new UsageError(`${path} leads out of the volume mounted at ${r}: a symbolic link among its directories points to ${realDir}; nothing was read or changed`, {
+      hint: `give the path of the file inside ${r} (a link that leaves the volume is never followed)`,
+    });
+  }
+  // Named from the mount as the app sees it (the sidecar's own root may spell the way there differently).
+  return join(r, relative(realRoot, realDir), basename(path));
 }
 
 /** The file's metadata and bytes; refuses what is not a regular file (a symlink would be replaced by a file). */
@@ -109,9 +136,18 @@ function historyDir(path: string): string {
   return join(dirname(path), HISTORY_DIR, basename(path));
 }
 
+/** The history directories are dockside's: a symbolic link there (planted by the app) is refused, not followed. */
+async function refuseLinkedHistory(path: string): Promise<void> {
+  for (const d of [join(dirname(path), HISTORY_DIR), historyDir(path)]) {
+    const st = await lstat(d).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new UsageError(`${d} is not a directory dockside made (${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}); nothing was changed`, { hint: `remove or rename ${d} in the container` });
+  }
+}
+
 const ENTRY = /^(\d+)-(\d+)-([0-9a-f]{64})$/;
 
 export async function listHistory(path: string): Promise<HistoryEntry[]> {
+  await refuseLinkedHistory(path);
   const dir = historyDir(path);
   let names: string[];
   try {
@@ -124,7 +160,7 @@ export async function listHistory(path: string): Promise<HistoryEntry[]> {
   for (const name of names) {
     const m = ENTRY.exec(name);
     if (!m) continue;
-    const st = await stat(join(dir, name)).catch(() => undefined);
+    const st = await lstat(join(dir, name)).catch(() => undefined);
     if (!st?.isFile()) continue;
     out.push({ n: Number(m[1]), replacedAt: new Date(Number(m[2])).toISOString(), sha256: m[3] as string, size: st.size, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 });
   }

@@ -1,5 +1,6 @@
 /**
  * Entry point of the config sidecar image (bundled to images/config/build/config.mjs).
+ *   (every file command takes --root M: the mount the path is in; the path may not leave it)
  *   read <path>                                  the file's bytes on stdout, its metadata as the result
  *   stage <path> [--version N]                   a copy beside it with stdin's bytes (or version N's)
  *   commit <path> --staged S --expect SHA256     keep the current file in the history, rename S over it
@@ -12,7 +13,7 @@
 import { ROLE, UsageError } from '@dockside/common';
 import { EventWriter, runProgram } from '@dockside/sidecar-kit';
 import { check } from './check.js';
-import { commit, discard, historyFile, listHistory, readRegular, stage } from './files.js';
+import { commit, confine, discard, historyFile, listHistory, readRegular, stage } from './files.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
 const version = typeof DOCKSIDE_VERSION === 'string' ? DOCKSIDE_VERSION : 'dev';
@@ -23,10 +24,13 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-function pathArg(args: string[]): string {
+/** The file argument, resolved and confined to the mount `--root` names (see confine). */
+async function pathArg(args: string[]): Promise<string> {
   const p = args[0];
   if (!p || !p.startsWith('/')) throw new UsageError('give the absolute path of the file');
-  return p;
+  const root = option(args, '--root');
+  if (!root) throw new UsageError('file commands need --root (the mount the file is in)');
+  return confine(p, root);
 }
 
 async function readStdin(): Promise<Buffer> {
@@ -41,12 +45,12 @@ await runProgram({
   defaultCommand: 'probe',
   commands: {
     read: async (args) => {
-      const { info, content } = await readRegular(pathArg(args));
+      const { info, content } = await readRegular(await pathArg(args));
       await new Promise<void>((resolve, reject) => process.stdout.write(content, (err) => (err ? reject(err) : resolve())));
       events.result(info);
     },
     stage: async (args) => {
-      const path = pathArg(args);
+      const path = await pathArg(args);
       const n = option(args, '--version');
       const r = n ? await stage(path, await historyFile(path, Number(n)), undefined) : await stage(path, path, await readStdin());
       events.result(r);
@@ -55,14 +59,14 @@ await runProgram({
       const staged = option(args, '--staged');
       const expect = option(args, '--expect');
       if (!staged || !expect) throw new UsageError('commit needs --staged and --expect');
-      events.result(await commit(pathArg(args), staged, expect));
+      events.result(await commit(await pathArg(args), staged, expect));
     },
     discard: async (args) => {
-      await discard(pathArg(args));
+      await discard(await pathArg(args));
       events.result({});
     },
     history: async (args) => {
-      const path = pathArg(args);
+      const path = await pathArg(args);
       const { info } = await readRegular(path);
       events.result({ current: info, versions: await listHistory(path) });
     },

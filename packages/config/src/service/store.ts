@@ -67,21 +67,23 @@ export function historyPath(path: string, e: HistoryEntry): string {
 }
 
 function volumeStore(ctx: ConfigContext, target: TargetContainer, path: string, m: ContainerMount): FileStore {
+  // The sidecar refuses a path that leaves this mount through a symbolic link.
+  const root = ['--root', m.destination];
   return {
     kind: 'volume',
     where: mountText(m),
     read: async () => {
-      const r = await runConfigProgram<FileInfo>(ctx, target, ['read', path], { access: 'read' });
+      const r = await runConfigProgram<FileInfo>(ctx, target, ['read', path, ...root], { access: 'read' });
       return { info: r.result, content: r.stdout };
     },
-    readVersion: async (e) => (await runConfigProgram<FileInfo>(ctx, target, ['read', historyPath(path, e)], { access: 'read' })).stdout,
-    history: async () => (await runConfigProgram<HistoryResult>(ctx, target, ['history', path], { access: 'read' })).result,
+    readVersion: async (e) => (await runConfigProgram<FileInfo>(ctx, target, ['read', historyPath(path, e), ...root], { access: 'read' })).stdout,
+    history: async () => (await runConfigProgram<HistoryResult>(ctx, target, ['history', path, ...root], { access: 'read' })).result,
     stage: async (source) =>
       'content' in source
-        ? (await runConfigProgram<StageResult>(ctx, target, ['stage', path], { access: 'write', stdin: source.content })).result
-        : (await runConfigProgram<StageResult>(ctx, target, ['stage', path, '--version', String(source.version)], { access: 'write' })).result,
-    commit: async (staged, expect) => (await runConfigProgram<CommitResult>(ctx, target, ['commit', path, '--staged', staged, '--expect', expect], { access: 'write' })).result,
-    discard: async (staged) => void (await runConfigProgram(ctx, target, ['discard', staged], { access: 'write' })),
+        ? (await runConfigProgram<StageResult>(ctx, target, ['stage', path, ...root], { access: 'write', stdin: source.content })).result
+        : (await runConfigProgram<StageResult>(ctx, target, ['stage', path, '--version', String(source.version), ...root], { access: 'write' })).result,
+    commit: async (staged, expect) => (await runConfigProgram<CommitResult>(ctx, target, ['commit', path, '--staged', staged, '--expect', expect, ...root], { access: 'write' })).result,
+    discard: async (staged) => void (await runConfigProgram(ctx, target, ['discard', staged, ...root], { access: 'write' })),
   };
 }
 

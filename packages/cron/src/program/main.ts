@@ -47,6 +47,30 @@ function post(path: string, onLine: (o: Record<string, unknown>) => void): Promi
   });
 }
 
+/** The serving scheduler's /healthz status (200: its loop ticks), or null while nothing answers (it answers once recovery has run). */
+function healthz(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthz', timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? null);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+/**
+ * `ls` and `history` read the volume, but right after a restart the runs the last instance left
+ * open are recorded `interrupted` only once `serve` has cleaned them up: the readers wait (up to
+ * 15 s) for the scheduler to answer, so they never show a dead run as running.
+ */
+async function afterRecovery(args: string[]): Promise<void> {
+  const port = Number(flag(args, '--port') ?? CONTROL_PORT);
+  const until = Date.now() + 15_000;
+  while ((await healthz(port)) === null && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+}
+
 await runProgram({
   role: ROLE.cron,
   version,
@@ -68,10 +92,12 @@ await runProgram({
       });
     },
     ls: async (args) => {
+      await afterRecovery(args);
       new EventWriter().result(listJobs(flag(args, '--state') ?? STATE_DIR, Date.now()));
     },
     history: async (args) => {
       const limit = Number(flag(args, '--limit') ?? 100);
+      await afterRecovery(args);
       new EventWriter().result({ runs: listHistory(flag(args, '--state') ?? STATE_DIR, flag(args, '--job'), Number.isInteger(limit) && limit > 0 ? limit : 100) });
     },
     run: async (args) => {
@@ -87,17 +113,6 @@ await runProgram({
       if (result['status'] === 'skipped') return EXIT.skipped;
       return result['status'] === 'succeeded' ? 0 : typeof result['exitCode'] === 'number' && result['exitCode'] !== 0 ? (result['exitCode'] as number) : 1;
     },
-    health: async () => {
-      const code = await new Promise<number>((resolve) => {
-        const req = request({ host: '127.0.0.1', port: CONTROL_PORT, path: '/healthz', timeout: 3000 }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200 ? 0 : 1);
-        });
-        req.on('timeout', () => req.destroy());
-        req.on('error', () => resolve(1));
-        req.end();
-      });
-      return code;
-    },
+    health: async () => ((await healthz(CONTROL_PORT)) === 200 ? 0 : 1),
   },
 });
