@@ -35,8 +35,14 @@ function cli(args) {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => { stdout += c; process.stdout.write(c); });
-    child.stderr.on('data', (c) => { stderr += c; process.stderr.write(c); });
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      process.stdout.write(c);
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      process.stderr.write(c);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -96,12 +102,35 @@ try {
   const port = await freePort();
   log(`a sample app: ${APP}, volume ${VOLUME} at /srv/data, HTTP on 127.0.0.1:${port}`);
   docker('volume', 'create', '--label', 'dockside.demo=true', VOLUME);
-  docker('run', '--rm', '-v', `${VOLUME}:/data`, `dockside/base:${TAG}`, 'sh', '-c',
-    'mkdir -p /data/logs && echo "<h1>hello from the demo app</h1>" > /data/index.html && echo "{\\"feature\\": true}" > /data/config.json');
+  docker(
+    'run',
+    '--rm',
+    '-v',
+    `${VOLUME}:/data`,
+    `dockside/base:${TAG}`,
+    'sh',
+    '-c',
+    'mkdir -p /data/logs && echo "<h1>hello from the demo app</h1>" > /data/index.html && echo "{\\"feature\\": true}" > /data/config.json',
+  );
   // A routine backup every 10 seconds, declared on the app itself (the cron step starts the scheduler).
   const cronLabels = ['--label', 'dockside.cron.backup.schedule=*/10 * * * * *', '--label', `dockside.cron.backup.dockside=backup --to ${join(tmp, 'cron-backups')} --keep-last 5`];
-  docker('run', '-d', '--name', APP, '--label', 'dockside.demo=true', ...cronLabels, '-v', `${VOLUME}:/srv/data`, '-p', `127.0.0.1:${port}:8080`,
-    `dockside/base:${TAG}`, 'node', '-e', SERVER);
+  docker(
+    'run',
+    '-d',
+    '--name',
+    APP,
+    '--label',
+    'dockside.demo=true',
+    ...cronLabels,
+    '-v',
+    `${VOLUME}:/srv/data`,
+    '-p',
+    `127.0.0.1:${port}:8080`,
+    `dockside/base:${TAG}`,
+    'node',
+    '-e',
+    SERVER,
+  );
   for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 100));
 
   log('is this host ready?');

@@ -35,9 +35,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.error(`run-tests: ${files.length} files (${only})`);
-const res = spawnSync(
-  process.execPath,
-  ['--conditions=@dockside/source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, DOCKSIDE_TEST_ROOT: root } },
-);
+const res = spawnSync(process.execPath, ['--conditions=@dockside/source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, DOCKSIDE_TEST_ROOT: root },
+});
 process.exit(res.status ?? 1);

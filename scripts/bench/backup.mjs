@@ -167,8 +167,9 @@ async function makeVolume(name, bytes) {
 }
 
 async function main() {
-  if (spawnSync('docker', ['image', 'inspect', `dockside/backup:${TAG}`], { stdio: 'ignore' }).status !== 0) throw new Error(`dockside/backup:${TAG} is missing: run bash scripts/setup.sh`);
-  if (spawnSync('restic', ['version'], { stdio: 'ignore' }).status !== 0) throw new Error('restic is missing: run bash scripts/setup.sh (it installs Debian\'s restic)');
+  if (spawnSync('docker', ['image', 'inspect', `dockside/backup:${TAG}`], { stdio: 'ignore' }).status !== 0)
+    throw new Error(`dockside/backup:${TAG} is missing: run bash scripts/setup.sh`);
+  if (spawnSync('restic', ['version'], { stdio: 'ignore' }).status !== 0) throw new Error("restic is missing: run bash scripts/setup.sh (it installs Debian's restic)");
   const tmp = mkdtempSync(join(tmpdir(), 'ds-bench-backup-'));
   const vol = `${RUN}-data`;
   const app = `${RUN}-app`;
@@ -250,7 +251,14 @@ async function main() {
     const table = [['STEP', 'TIME', 'MiB/s', 'vs SEED', 'ARCHIVE', 'PEAK MEM (sidecar)']];
     for (const r of [...rows, ...(memRow ? [memRow] : [])]) {
       const ref = r.what.startsWith('restore') ? seedR : seedB;
-      table.push([r.what, `${r.secs.toFixed(1)}s`, (r.bytes / MiB / r.secs).toFixed(1), r === memRow ? '-' : `${(ref / r.secs).toFixed(2)}x`, r.size == null ? '-' : fmtMiB(r.size), r.mem == null ? '-' : fmtMiB(r.mem)]);
+      table.push([
+        r.what,
+        `${r.secs.toFixed(1)}s`,
+        (r.bytes / MiB / r.secs).toFixed(1),
+        r === memRow ? '-' : `${(ref / r.secs).toFixed(2)}x`,
+        r.size == null ? '-' : fmtMiB(r.size),
+        r.mem == null ? '-' : fmtMiB(r.mem),
+      ]);
     }
     const w = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
     console.log(`\nbackup benchmark: ${fmtMiB(bytes)} volume (${TAG}), ${new Date().toISOString()}`);
@@ -263,15 +271,24 @@ async function main() {
     console.log(`  dockside zstd >= 2.0x seed: ${(seedB / zs.secs).toFixed(2)}x ${seedB / zs.secs >= 2 ? 'ok' : 'MISSED'}`);
     const peak = Math.max(gz.mem, zs.mem);
     console.log(`  sidecar peak memory < 150 MiB: ${fmtMiB(peak)} ${peak < 150 * MiB ? 'ok' : 'MISSED'}`);
-    if (memRow) console.log(`  same memory (within 10%) at ${fmtMiB(memRow.bytes)}: ${fmtMiB(memRow.mem)} vs ${fmtMiB(zs.mem)} ${Math.abs(memRow.mem - zs.mem) <= 0.1 * zs.mem ? 'ok' : 'MISSED'}`);
+    if (memRow)
+      console.log(
+        `  same memory (within 10%) at ${fmtMiB(memRow.bytes)}: ${fmtMiB(memRow.mem)} vs ${fmtMiB(zs.mem)} ${Math.abs(memRow.mem - zs.mem) <= 0.1 * zs.mem ? 'ok' : 'MISSED'}`,
+      );
     for (const r of dr) console.log(`  ${r.what} >= 1.0x tar -xzf: ${(seedR / r.secs).toFixed(2)}x ${seedR / r.secs >= 1 ? 'ok' : 'MISSED'}`);
     await benchRepository({ tmp, app, mountpoint, bytes, sidecarFilter, sync });
   } finally {
     if (!KEEP) {
-      const ids = sh('docker', ['ps', '-aq', '--filter', `label=${LABEL}`]).split('\n').filter(Boolean);
+      const ids = sh('docker', ['ps', '-aq', '--filter', `label=${LABEL}`])
+        .split('\n')
+        .filter(Boolean);
       if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-      const vols = sh('docker', ['volume', 'ls', '-q', '--filter', `label=${LABEL}`]).split('\n').filter(Boolean);
-      const restored = sh('docker', ['volume', 'ls', '-q', '--filter', `name=${RUN}-restore`]).split('\n').filter(Boolean);
+      const vols = sh('docker', ['volume', 'ls', '-q', '--filter', `label=${LABEL}`])
+        .split('\n')
+        .filter(Boolean);
+      const restored = sh('docker', ['volume', 'ls', '-q', '--filter', `name=${RUN}-restore`])
+        .split('\n')
+        .filter(Boolean);
       if (vols.length + restored.length) spawnSync('docker', ['volume', 'rm', '-f', ...vols, ...restored], { stdio: 'ignore' });
       rmSync(tmp, { recursive: true, force: true });
     } else console.error(`bench: kept ${tmp} and the ${RUN}-* containers/volumes`);
@@ -312,7 +329,12 @@ async function benchRepository({ tmp, app, mountpoint, bytes, sidecarFilter, syn
   const d2 = await ds('nothing changed');
   const r2 = await rs('nothing changed');
   // 1% of the small files get a line more; 1 MiB in the middle of the first large random file is rewritten.
-  docker('exec', app, 'node', '-e', `
+  docker(
+    'exec',
+    app,
+    'node',
+    '-e',
+    `
     const fs = require('fs'), path = require('path'), crypto = require('crypto');
     const files = [];
     for (const d of fs.readdirSync('/data/small')) for (const f of fs.readdirSync(path.join('/data/small', d))) files.push(path.join('/data/small', d, f));
@@ -320,7 +342,8 @@ async function benchRepository({ tmp, app, mountpoint, bytes, sidecarFilter, syn
     for (let i = 0; i < files.length; i += 100) fs.appendFileSync(files[i], 'changed ' + i + '\\n');
     const big = '/data/large/random0.bin';
     if (fs.existsSync(big)) { const fd = fs.openSync(big, 'r+'); const size = fs.fstatSync(fd).size; fs.writeSync(fd, crypto.randomBytes(1 << 20), 0, 1 << 20, Math.floor(size / 2)); fs.closeSync(fd); }
-  `);
+  `,
+  );
   const d3 = await ds('1% changed');
   const r3 = await rs('1% changed');
   sync();
@@ -343,8 +366,13 @@ async function benchRepository({ tmp, app, mountpoint, bytes, sidecarFilter, syn
   ];
   const peak = Math.max(d1.mem, d2.mem, d3.mem, drMem);
   const fmt = (v, what) => (what.includes('time') ? `${v.toFixed(1)}s` : fmtMiB(v));
-  console.log(`\nrepository benchmark: ${fmtMiB(bytes)} volume (${TAG}), dockside vs restic ${spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout.split(' ')[1]}, ${new Date().toISOString()}`);
-  const table = [['STEP', 'DOCKSIDE', 'RESTIC', 'RATIO', 'TARGET', ''], ...rows.map(([what, d, r, ratio, target, ok]) => [what, fmt(d, what), fmt(r, what), `${ratio.toFixed(2)}x`, target, ok ? 'ok' : 'MISSED'])];
+  console.log(
+    `\nrepository benchmark: ${fmtMiB(bytes)} volume (${TAG}), dockside vs restic ${spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout.split(' ')[1]}, ${new Date().toISOString()}`,
+  );
+  const table = [
+    ['STEP', 'DOCKSIDE', 'RESTIC', 'RATIO', 'TARGET', ''],
+    ...rows.map(([what, d, r, ratio, target, ok]) => [what, fmt(d, what), fmt(r, what), `${ratio.toFixed(2)}x`, target, ok ? 'ok' : 'MISSED']),
+  ];
   table.push(['sidecar peak memory', fmtMiB(peak), '-', '-', '< 200 MiB', peak < 200 * MiB ? 'ok' : 'MISSED']);
   table.push(['files unchanged (2nd / 3rd run)', `${d2.snap.unchangedFiles}/${d2.snap.files} ${d3.snap.unchangedFiles}/${d3.snap.files}`, '-', '-', '', '']);
   const w = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));

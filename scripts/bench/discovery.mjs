@@ -33,13 +33,23 @@ const sh = (cmd, args) => {
 const docker = (...a) => sh('docker', a);
 const cli = (...a) => sh(process.execPath, [CLI, ...a]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+const freePort = () =>
+  new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
 const b64 = (s) => Buffer.from(s).toString('base64');
 function etcdKeys(port, prefix) {
-  const end = Buffer.from(prefix); end[end.length - 1]++;
+  const end = Buffer.from(prefix);
+  end[end.length - 1]++;
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/v3/kv/range', method: 'POST', agent: false }, (res) => {
-      let t = ''; res.on('data', (c) => (t += c)); res.on('end', () => resolve((JSON.parse(t).kvs ?? []).map((kv) => JSON.parse(Buffer.from(kv.value, 'base64').toString()))));
+      let t = '';
+      res.on('data', (c) => (t += c));
+      res.on('end', () => resolve((JSON.parse(t).kvs ?? []).map((kv) => JSON.parse(Buffer.from(kv.value, 'base64').toString()))));
     });
     req.on('error', reject);
     req.end(JSON.stringify({ key: b64(prefix), range_end: end.toString('base64') }));
@@ -60,10 +70,31 @@ const WATCH = `const http=require('http');const end=Date.now()+6000;(function go
 const etcdPort = await freePort();
 const net = `${RUN}-net`;
 const made = [];
-const run = (name, args) => { docker('run', '-d', '--name', `${RUN}-${name}`, '--label', LABEL, ...args); made.push(`${RUN}-${name}`); return `${RUN}-${name}`; };
+const run = (name, args) => {
+  docker('run', '-d', '--name', `${RUN}-${name}`, '--label', LABEL, ...args);
+  made.push(`${RUN}-${name}`);
+  return `${RUN}-${name}`;
+};
 try {
   docker('network', 'create', '--label', LABEL, net);
-  const etcd = run('etcd', ['--network', net, '-p', `127.0.0.1:${etcdPort}:2379`, '-v', '/usr/bin/etcd:/usr/local/bin/etcd:ro', '--tmpfs', '/var/lib/etcd', BASE, 'etcd', '--data-dir', '/var/lib/etcd', '--listen-client-urls', 'http://0.0.0.0:2379', '--advertise-client-urls', 'http://127.0.0.1:2379']);
+  const etcd = run('etcd', [
+    '--network',
+    net,
+    '-p',
+    `127.0.0.1:${etcdPort}:2379`,
+    '-v',
+    '/usr/bin/etcd:/usr/local/bin/etcd:ro',
+    '--tmpfs',
+    '/var/lib/etcd',
+    BASE,
+    'etcd',
+    '--data-dir',
+    '/var/lib/etcd',
+    '--listen-client-urls',
+    'http://0.0.0.0:2379',
+    '--advertise-client-urls',
+    'http://127.0.0.1:2379',
+  ]);
   const reg = `etcd://${etcd}:2379/bench`;
   const srvA = run('srv-a', ['--network', net, '--hostname', 'srv-a', BASE, 'node', '-e', SERVER]);
   const srvB = run('srv-b', ['--network', net, '--hostname', 'srv-b', BASE, 'node', '-e', SERVER]);
@@ -79,35 +110,61 @@ try {
   console.log('| | direct (same bridge) | through the ambassador | ratio / added |');
   console.log('|---|---|---|---|');
   console.log(`| throughput, one connection, ${MIB} MiB | ${f(direct.mibps, 0)} MiB/s | ${f(amb.mibps, 0)} MiB/s | ${f(amb.mibps / direct.mibps)}x (goal >= 0.8x) |`);
-  console.log(`| round trip p50 / p99, 64 B | ${f(direct.p50, 3)} / ${f(direct.p99, 3)} ms | ${f(amb.p50, 3)} / ${f(amb.p99, 3)} ms | +${f(amb.p50 - direct.p50, 3)} ms p50 (goal < 0.2 ms) |`);
+  console.log(
+    `| round trip p50 / p99, 64 B | ${f(direct.p50, 3)} / ${f(direct.p99, 3)} ms | ${f(amb.p50, 3)} / ${f(amb.p99, 3)} ms | +${f(amb.p50 - direct.p50, 3)} ms p50 (goal < 0.2 ms) |`,
+  );
   console.log(`| new connections/s, 16 at a time | ${f(direct.cps, 0)} (${direct.fail} failed) | ${f(amb.cps, 0)} (${amb.fail} failed) | ${f(amb.cps / direct.cps)}x |`);
 
   // 2. failure -> withdrawal -> the ambassador moves new connections.
   for (const s of [srvA, srvB]) cli('register', s, '--service', 'web', '--port', '8080', '--check', 'http:/healthz', '--interval', '500ms', '--ttl', '2s', '--to', reg);
   cli('ambassador', client, '--listen', '7001', '--upstream', 'web', '--from', reg, '--refresh', '250ms', '--metrics-port', '9326');
   const lines = [];
-  const watching = new Promise((resolve) => { const p = spawn('docker', ['exec', client, 'node', '-e', WATCH], { stdio: ['ignore', 'pipe', 'inherit'] }); p.stdout.on('data', (c) => lines.push(c.toString())); p.on('close', resolve); });
+  const watching = new Promise((resolve) => {
+    const p = spawn('docker', ['exec', client, 'node', '-e', WATCH], { stdio: ['ignore', 'pipe', 'inherit'] });
+    p.stdout.on('data', (c) => lines.push(c.toString()));
+    p.on('close', resolve);
+  });
   await sleep(2000);
   docker('exec', srvA, 'touch', '/tmp/broken');
   const broke = Date.now();
   let withdrawn = 0;
   while (Date.now() - broke < 5000) {
-    if (!(await etcdKeys(etcdPort, '/bench/web/')).some((i) => i.containerName === srvA)) { withdrawn = Date.now(); break; }
+    if (!(await etcdKeys(etcdPort, '/bench/web/')).some((i) => i.containerName === srvA)) {
+      withdrawn = Date.now();
+      break;
+    }
     await sleep(10);
   }
   await watching;
-  const rows = lines.join('').trim().split('\n').map((l) => { const [t, who] = l.split(' '); return { t: Number(t), who }; });
-  const lastA = rows.filter((r) => r.who === 'srv-a').map((r) => r.t).pop() ?? 0;
+  const rows = lines
+    .join('')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [t, who] = l.split(' ');
+      return { t: Number(t), who };
+    });
+  const lastA =
+    rows
+      .filter((r) => r.who === 'srv-a')
+      .map((r) => r.t)
+      .pop() ?? 0;
   console.log('');
   console.log(`health failure -> key withdrawn: ${withdrawn ? `${withdrawn - broke} ms` : 'not within 5 s'} (check interval 500 ms)`);
-  console.log(`withdrawn -> last new connection to the withdrawn instance: ${withdrawn ? `${lastA - withdrawn} ms` : '-'} (ambassador refresh 250 ms; ${rows.filter((r) => r.who === 'ERR').length} of ${rows.length} requests failed)`);
+  console.log(
+    `withdrawn -> last new connection to the withdrawn instance: ${withdrawn ? `${lastA - withdrawn} ms` : '-'} (ambassador refresh 250 ms; ${rows.filter((r) => r.who === 'ERR').length} of ${rows.length} requests failed)`,
+  );
 } finally {
   // Only this run's sidecars (and their api-proxies): those whose target is one of its containers.
   for (const c of made) {
-    const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=dockside.target.name=${c}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=dockside.target.name=${c}`], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
     if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
   }
-  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}`], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
   if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
   spawnSync('docker', ['network', 'rm', net], { stdio: 'ignore' });
 }

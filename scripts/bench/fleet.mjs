@@ -66,7 +66,9 @@ try {
   const ms = lags.map((l) => l.lag);
   console.log(`fleet.sh up 3: ${(fleetShMs / 1000).toFixed(1)} s`);
   console.log(`fleet up -> every agent running: ${(upMs / 1000).toFixed(1)} s`);
-  console.log(`task start -> shipper running (${ms.length} tasks): p50 ${(pct(ms, 50) / 1000).toFixed(2)} s, p99 ${(pct(ms, 99) / 1000).toFixed(2)} s, max ${(Math.max(...ms) / 1000).toFixed(2)} s`);
+  console.log(
+    `task start -> shipper running (${ms.length} tasks): p50 ${(pct(ms, 50) / 1000).toFixed(2)} s, p99 ${(pct(ms, 99) / 1000).toFixed(2)} s, max ${(Math.max(...ms) / 1000).toFixed(2)} s`,
+  );
   console.log(`agent memory per node: ${mem.map((m) => `${m.toFixed(1)} MiB`).join(', ')}`);
 } finally {
   spawnSync('bash', [join(root, 'scripts/fleet.sh'), 'down'], { stdio: 'ignore' });

@@ -80,7 +80,10 @@ try {
   const t1 = performance.now();
   cli(['logs', 'ship', APP, '--to', `file://${dir}`, '--name', NAME]);
   for (;;) {
-    const size = await stat(join(dir, 'logs.ndjson')).then((s) => s.size, () => 0);
+    const size = await stat(join(dir, 'logs.ndjson')).then(
+      (s) => s.size,
+      () => 0,
+    );
     if (size >= want) break;
     if (performance.now() - t1 > 600_000) throw new Error(`the shipper did not finish in 10 minutes (${size} of ${want} bytes)`);
     await sleep(50);
@@ -237,7 +240,11 @@ async function measure({ goDir, file, parse, done, mem }) {
 
 async function live(dir) {
   const total = LIVE_RATE * LIVE_S;
-  log(`live: ${LIVE_RATE.toLocaleString()} lines/s for ${LIVE_S} s (${total.toLocaleString()} lines), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `live: ${LIVE_RATE.toLocaleString()} lines/s for ${LIVE_S} s (${total.toLocaleString()} lines), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 
   // 1. The shipper, following the first app into a file sink.
   const goA = join(dir, 'go-ship');
@@ -254,7 +261,11 @@ async function live(dir) {
     goDir: goA,
     file: sinkFile,
     parse: (l) => tsMs(l.slice(9, 39)), // {"time":"<30 characters>",...
-    done: async () => (await stat(sinkFile).then((s) => s.size, () => 0)) >= want,
+    done: async () =>
+      (await stat(sinkFile).then(
+        (s) => s.size,
+        () => 0,
+      )) >= want,
     mem: memoryReader(shipperId),
   });
   cli(['logs', 'stop', '--name', LIVE_NAME, '--forget']);
@@ -294,7 +305,9 @@ async function live(dir) {
   ];
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
   process.stderr.write(`\n${rows.map((r) => r.map((v, c) => String(v).padEnd(w[c])).join('  ')).join('\n')}\n`);
-  process.stderr.write(`goals: lag p99 < 1000 ms (${shipper.lagP99Ms < 1000 ? 'met' : 'NOT met'}), shipper memory < 100 MiB (${shipper.memoryMaxMiB < 100 ? 'met' : 'NOT met'})\n\n`);
+  process.stderr.write(
+    `goals: lag p99 < 1000 ms (${shipper.lagP99Ms < 1000 ? 'met' : 'NOT met'}), shipper memory < 100 MiB (${shipper.memoryMaxMiB < 100 ? 'met' : 'NOT met'})\n\n`,
+  );
   return {
     rate: LIVE_RATE,
     seconds: LIVE_S,

@@ -174,7 +174,13 @@ try {
   const head = ['measure', 'value', 'detail', 'target'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   console.log(`${N} idle containers, cgroup v${state.layout.version}, ${new Date().toISOString()}`);
-  for (const line of [head, ...rows]) console.log(line.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd());
+  for (const line of [head, ...rows])
+    console.log(
+      line
+        .map((c, i) => c.padEnd(w[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 } catch (err) {
   console.error(`bench:metrics: ${err.message}`);
   process.exitCode = 1;

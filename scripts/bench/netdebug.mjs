@@ -73,9 +73,21 @@ try {
     peer.push(timed('docker', ['run', '--rm', '--net', `container:${app}`, '--entrypoint', 'ip', IMAGE, '-brief', 'addr']).ms);
     boot.push(timed('node', [CLI, '--version']).ms);
   }
-  rows.push(['attach: debug -- ip -brief addr (median ms)', median(ds).toFixed(0), median(peer).toFixed(0), `${(median(ds) / median(peer)).toFixed(2)}x`, 'dockside/docker run, target <= 1.3x']);
+  rows.push([
+    'attach: debug -- ip -brief addr (median ms)',
+    median(ds).toFixed(0),
+    median(peer).toFixed(0),
+    `${(median(ds) / median(peer)).toFixed(2)}x`,
+    'dockside/docker run, target <= 1.3x',
+  ]);
   const engineSide = median(ds) - median(boot);
-  rows.push(['attach without CLI start-up (debug - `dockside --version`)', engineSide.toFixed(0), median(peer).toFixed(0), `${(engineSide / median(peer)).toFixed(2)}x`, `Node + oclif start-up: ${median(boot).toFixed(0)} ms`]);
+  rows.push([
+    'attach without CLI start-up (debug - `dockside --version`)',
+    engineSide.toFixed(0),
+    median(peer).toFixed(0),
+    `${(engineSide / median(peer)).toFixed(2)}x`,
+    `Node + oclif start-up: ${median(boot).toFixed(0)} ms`,
+  ]);
 
   // 2. Capture at 20k small packets/s for 10 s, both capturers on the same traffic.
   const server = `dsbench-${RUN}-iperf`;
@@ -83,10 +95,50 @@ try {
   const pcapFile = join(tmp, 'live.pcap');
   const filter = 'udp port 5299';
   const dsCap = start('node', [CLI, 'capture', app, '-i', 'lo', '-f', filter, '-d', `${SECONDS + 4}s`, '-w', pcapFile, '--json']);
-  const tcpdump = start('docker', ['run', '--rm', '--label', LABEL, '--net', `container:${app}`, '--cap-add', 'NET_RAW', '--cap-add', 'NET_ADMIN', '--entrypoint', 'sh', IMAGE, '-c', `timeout -s INT ${SECONDS + 4} tcpdump -i lo -w /tmp/t.pcap '${filter}'`]);
+  const tcpdump = start('docker', [
+    'run',
+    '--rm',
+    '--label',
+    LABEL,
+    '--net',
+    `container:${app}`,
+    '--cap-add',
+    'NET_RAW',
+    '--cap-add',
+    'NET_ADMIN',
+    '--entrypoint',
+    'sh',
+    IMAGE,
+    '-c',
+    `timeout -s INT ${SECONDS + 4} tcpdump -i lo -w /tmp/t.pcap '${filter}'`,
+  ]);
   await until(() => /capturing on/.test(dsCap.err()) && /listening on/.test(tcpdump.err()), 'both captures to listen');
   await sleep(1000);
-  const gen = sh('docker', ['run', '--rm', '--label', LABEL, '--net', `container:${app}`, '--entrypoint', 'iperf3', IMAGE, '-c', '127.0.0.1', '-p', '5299', '-u', '-l', '64', '-b', `${PPS * 64 * 8}`, '-t', String(SECONDS), '--pacing-timer', '100', '-J']);
+  const gen = sh('docker', [
+    'run',
+    '--rm',
+    '--label',
+    LABEL,
+    '--net',
+    `container:${app}`,
+    '--entrypoint',
+    'iperf3',
+    IMAGE,
+    '-c',
+    '127.0.0.1',
+    '-p',
+    '5299',
+    '-u',
+    '-l',
+    '64',
+    '-b',
+    `${PPS * 64 * 8}`,
+    '-t',
+    String(SECONDS),
+    '--pacing-timer',
+    '100',
+    '-J',
+  ]);
   const sent = JSON.parse(gen.stdout).end.sum.packets;
   const [d, t] = await Promise.all([dsCap.done, tcpdump.done]);
   sh('docker', ['rm', '-f', server]);
@@ -94,7 +146,13 @@ try {
   const tCaptured = Number(/(\d+) packets captured/.exec(t.err)?.[1] ?? NaN);
   const tDropped = Number(/(\d+) packets dropped by kernel/.exec(t.err)?.[1] ?? NaN);
   const pps = (sent / SECONDS).toFixed(0);
-  rows.push([`capture ${pps} pps x ${SECONDS}s: captured (of ${sent} sent + control)`, String(dj.stats.captured), String(tCaptured), `${(dj.stats.captured / tCaptured).toFixed(3)}x`, 'dockside/tcpdump']);
+  rows.push([
+    `capture ${pps} pps x ${SECONDS}s: captured (of ${sent} sent + control)`,
+    String(dj.stats.captured),
+    String(tCaptured),
+    `${(dj.stats.captured / tCaptured).toFixed(3)}x`,
+    'dockside/tcpdump',
+  ]);
   rows.push(['capture: dropped by kernel', String(dj.stats.dropped), String(tDropped), dj.stats.dropped <= tDropped ? 'ok' : 'MORE', 'target: <= tcpdump, 0']);
 
   // 3. Offline summary of a 1,000,000-packet pcap.
@@ -142,17 +200,37 @@ try {
     tsTotals.frames += Number(m[1]);
     tsTotals.bytes += Number(m[2].replace(/,/g, '')) * (m[3] === 'kB' ? 1000 : m[3] === 'MB' ? 1e6 : 1);
   }
-  rows.push([`offline summary, ${written} packets (${sizeMiB} MiB), seconds`, (mine.ms / 1000).toFixed(2), (theirs.ms / 1000).toFixed(2), `${(theirs.ms / mine.ms).toFixed(2)}x speed`, 'tshark/dockside time, target >= 1.0x']);
-  rows.push(['offline summary: tcp conversations / frames', `${myTotals.convs} / ${myTotals.frames}`, `${tsTotals.convs} / ${tsTotals.frames}`, myTotals.convs === tsTotals.convs && myTotals.frames === tsTotals.frames ? 'same' : 'DIFFERENT', `bytes ${myTotals.bytes} vs ${tsTotals.bytes}${tsTotals.bytes === myTotals.bytes ? '' : ' (tshark rounds kB/MB)'}`]);
+  rows.push([
+    `offline summary, ${written} packets (${sizeMiB} MiB), seconds`,
+    (mine.ms / 1000).toFixed(2),
+    (theirs.ms / 1000).toFixed(2),
+    `${(theirs.ms / mine.ms).toFixed(2)}x speed`,
+    'tshark/dockside time, target >= 1.0x',
+  ]);
+  rows.push([
+    'offline summary: tcp conversations / frames',
+    `${myTotals.convs} / ${myTotals.frames}`,
+    `${tsTotals.convs} / ${tsTotals.frames}`,
+    myTotals.convs === tsTotals.convs && myTotals.frames === tsTotals.frames ? 'same' : 'DIFFERENT',
+    `bytes ${myTotals.bytes} vs ${tsTotals.bytes}${tsTotals.bytes === myTotals.bytes ? '' : ' (tshark rounds kB/MB)'}`,
+  ]);
 } finally {
-  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-  const side = spawnSync('docker', ['ps', '-aq', '--filter', `label=dockside.target.name=${app}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}`], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
+  const side = spawnSync('docker', ['ps', '-aq', '--filter', `label=dockside.target.name=${app}`], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
   if (ids.length + side.length) spawnSync('docker', ['rm', '-f', ...ids, ...side], { stdio: 'ignore' });
   rmSync(tmp, { recursive: true, force: true });
 }
 
 const head = ['measure', 'dockside', 'peer', 'ratio', 'note'];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-const line = (r) => r.map((c, i) => String(c).padEnd(w[i])).join('  ').trimEnd();
+const line = (r) =>
+  r
+    .map((c, i) => String(c).padEnd(w[i]))
+    .join('  ')
+    .trimEnd();
 console.log(line(head));
 for (const r of rows) console.log(line(r));

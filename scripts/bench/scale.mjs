@@ -33,7 +33,10 @@ const { version } = (await import(join(root, 'packages/cli/package.json'), { wit
 const TAG = process.env.DOCKSIDE_IMAGE_TAG || version;
 const BASE = `dockside/base:${TAG}`;
 const env = (k, d) => Number(process.env[k] ?? d);
-const PARTS = (process.env.DOCKSIDE_BENCH_PARTS ?? 'metrics,logs,cron').split(',').map((s) => s.trim()).filter(Boolean);
+const PARTS = (process.env.DOCKSIDE_BENCH_PARTS ?? 'metrics,logs,cron')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const SMALL = env('DOCKSIDE_BENCH_SMALL', 20);
 const LARGE = env('DOCKSIDE_BENCH_CONTAINERS', 200);
 const SCRAPES = env('DOCKSIDE_BENCH_SCRAPES', 100);
@@ -156,7 +159,9 @@ async function cleanup() {
     spawnSync(process.execPath, [CLI, 'cron', 'stop', '--name', CRON_NAME], { stdio: 'ignore' });
     spawnSync('docker', ['volume', 'rm', `dockside-cron-state-${CRON_NAME}`], { stdio: 'ignore' });
   }
-  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}`], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
   for (let i = 0; i < ids.length; i += 50) spawnSync('docker', ['rm', '-f', ...ids.slice(i, i + 50)], { stdio: 'ignore' });
   if (tmp) await rm(tmp, { recursive: true, force: true });
 }
@@ -220,7 +225,11 @@ async function partMetrics() {
     const a = at[SMALL];
     const b = at[LARGE];
     const dn = b.onEngine - a.onEngine;
-    row('cost per container (slope between the sizes)', `${(((b.p50 - a.p50) / dn) * 1000).toFixed(0)} us scrape`, `${(((b.cpuPct - a.cpuPct) / dn) * 1000).toFixed(1)} milli-% CPU, ${(((b.peak - a.peak) / dn) / 1024).toFixed(0)} KiB memory, ${(((b.bytes - a.bytes) / dn) / 1024).toFixed(1)} KiB body`);
+    row(
+      'cost per container (slope between the sizes)',
+      `${(((b.p50 - a.p50) / dn) * 1000).toFixed(0)} us scrape`,
+      `${(((b.cpuPct - a.cpuPct) / dn) * 1000).toFixed(1)} milli-% CPU, ${((b.peak - a.peak) / dn / 1024).toFixed(0)} KiB memory, ${((b.bytes - a.bytes) / dn / 1024).toFixed(1)} KiB body`,
+    );
   }
   log('metrics: removing the idle containers');
   const ids = docker('ps', '-aq', '--filter', `label=${LABEL}`).split('\n').filter(Boolean);
@@ -320,12 +329,18 @@ async function partLogs() {
   // The shipper's own figures, to tell a stall from a loss.
   const st = JSON.parse(cli(['logs', 'status', '--name', SHIP_NAME, '--json']))[0]?.status;
   const sum = (k) => (st?.targets ?? []).reduce((a, t) => a + (t[k] ?? 0), 0);
-  const shipperSays = st ? `shipper: ${st.sinkStats?.sent} sent, ${st.queued} queued, ${(st.targets ?? []).filter((t) => t.following).length}/${LOG_N} following, ${sum('errors')} errors, ${sum('gaps')} gaps` : 'shipper: no figures';
+  const shipperSays = st
+    ? `shipper: ${st.sinkStats?.sent} sent, ${st.queued} queued, ${(st.targets ?? []).filter((t) => t.following).length}/${LOG_N} following, ${sum('errors')} errors, ${sum('gaps')} gaps`
+    : 'shipper: no figures';
   if (got < total) log(`logs: ${shipperSays}; its last lines:\n${spawnSync('docker', ['logs', '--tail', '8', shipperId], { encoding: 'utf8' }).stderr}`);
   cli(['logs', 'stop', '--name', SHIP_NAME, '--forget']);
   shipperStarted = false;
   const lost = total - got;
-  row(`${LOG_N} containers x ${LOG_RATE} lines/s for ${LOG_S} s into one shipper: lines shipped`, `${got.toLocaleString()} of ${total.toLocaleString()}`, `${seconds.toFixed(0)} s until the last line; load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
+  row(
+    `${LOG_N} containers x ${LOG_RATE} lines/s for ${LOG_S} s into one shipper: lines shipped`,
+    `${got.toLocaleString()} of ${total.toLocaleString()}`,
+    `${seconds.toFixed(0)} s until the last line; load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+  );
   row('  lines lost', String(lost), shipperSays, `0: ${yes(lost === 0)}`);
   row('  lines duplicated', String(dup), foreign ? `${foreign} records not from the writers` : '', `0: ${yes(dup === 0)}`);
   row('  lag p50 (arrival in the file - Docker timestamp)', `${q(lags, 0.5).toFixed(0)} ms`, 'file read every 50 ms');
@@ -386,12 +401,23 @@ async function partCron() {
     if (h.end) endLag.push(Date.parse(h.end) - slot);
   }
   const never = [...want].filter((k) => !ran.has(k)).length;
-  row(`${JOBS} jobs in one scheduler (exec true, ${CRON_TARGETS} targets): runs in ${((until - from) / 1000).toFixed(0)} s`, `${ran.size} of ${want.size} slots started`, `${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}; load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
+  row(
+    `${JOBS} jobs in one scheduler (exec true, ${CRON_TARGETS} targets): runs in ${((until - from) / 1000).toFixed(0)} s`,
+    `${ran.size} of ${want.size} slots started`,
+    `${Object.entries(statuses)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}; load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+  );
   row('  slots that never started (missed, skipped, absent) / ran twice', `${never} / ${dupRuns}`, '', `0 / 0: ${yes(never === 0 && dupRuns === 0)}`);
   const top = Object.entries(reasons).sort((a, b) => b[1] - a[1])[0];
   if (top) row('  failed runs, most common reason', `${top[1]} x`, top[0]);
   row('  run start - slot p50', `${q(startLag, 0.5).toFixed(0)} ms`, `${(JOBS / 60).toFixed(0)} jobs share each second`);
-  row('  run start - slot p99', `${q(startLag, 0.99).toFixed(0)} ms`, `max ${startLag.reduce((a, b) => Math.max(a, b), -Infinity).toFixed(0)} ms; K8s CronJob controller period 10,000 ms (${(10_000 / q(startLag, 0.99)).toFixed(0)}x)`, `< 100 ms: ${yes(q(startLag, 0.99) < 100)}`);
+  row(
+    '  run start - slot p99',
+    `${q(startLag, 0.99).toFixed(0)} ms`,
+    `max ${startLag.reduce((a, b) => Math.max(a, b), -Infinity).toFixed(0)} ms; K8s CronJob controller period 10,000 ms (${(10_000 / q(startLag, 0.99)).toFixed(0)}x)`,
+    `< 100 ms: ${yes(q(startLag, 0.99) < 100)}`,
+  );
   row('  run end (exec true done) - slot p50/p99', `${q(endLag, 0.5).toFixed(0)} / ${q(endLag, 0.99).toFixed(0)} ms`);
   row('  scheduler memory (peak working set)', `${(peak / MiB).toFixed(1)} MiB`, 'sampled every 1 s');
 }
@@ -411,7 +437,13 @@ try {
     const head = ['measure', 'value', 'detail', 'target'];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     console.log(`bench:scale ${PARTS.join(',')}, ${new Date().toISOString()}, ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} CPUs`);
-    for (const line of [head, ...rows]) console.log(line.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd());
+    for (const line of [head, ...rows])
+      console.log(
+        line
+          .map((c, i) => c.padEnd(w[i]))
+          .join('  ')
+          .trimEnd(),
+      );
   }
   log('removing the benchmark containers and sidecars');
   await cleanup();

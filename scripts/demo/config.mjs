@@ -35,7 +35,10 @@ function docker(...args) {
 function image(tag, dir) {
   const ref = `dockside-demo/nginx:${tag}`;
   if (spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0) return ref;
-  writeFileSync(join(dir, 'Dockerfile'), `ARG BASE\nFROM \${BASE}\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light && rm -rf /var/lib/apt/lists/*\nENTRYPOINT ["nginx", "-c", "/conf/nginx.conf", "-g", "daemon off;"]\n`);
+  writeFileSync(
+    join(dir, 'Dockerfile'),
+    `ARG BASE\nFROM \${BASE}\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light && rm -rf /var/lib/apt/lists/*\nENTRYPOINT ["nginx", "-c", "/conf/nginx.conf", "-g", "daemon off;"]\n`,
+  );
   const r = spawnSync('docker', ['build', '-q', '--build-arg', `BASE=dockside/base:${tag}`, '-t', ref, dir], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
   if (r.status !== 0) throw new Error(`building ${ref}: ${r.stderr.trim().split('\n').pop()}`);
   return ref;
@@ -69,9 +72,27 @@ export default async function demo(ctx) {
     writeFileSync(join(dir, 'nginx.conf'), conf('version one'));
     docker('volume', 'create', '--label', 'dockside.demo=true', VOLUME);
     docker('run', '--rm', '-v', `${VOLUME}:/conf`, '-v', `${dir}:/seed:ro`, `dockside/base:${tag}`, 'cp', '/seed/nginx.conf', '/conf/nginx.conf');
-    docker('run', '-d', '--name', NAME, '--label', 'dockside.demo=true', '-v', `${VOLUME}:/conf`, '-p', `127.0.0.1:${port}:8080`,
-      '--label', 'dockside.config.nginx.path=/conf/nginx.conf', '--label', 'dockside.config.nginx.validate=nginx -t -c {}',
-      '--label', 'dockside.config.nginx.reload=HUP', '--label', 'dockside.config.nginx.check=http:8080/health', ref);
+    docker(
+      'run',
+      '-d',
+      '--name',
+      NAME,
+      '--label',
+      'dockside.demo=true',
+      '-v',
+      `${VOLUME}:/conf`,
+      '-p',
+      `127.0.0.1:${port}:8080`,
+      '--label',
+      'dockside.config.nginx.path=/conf/nginx.conf',
+      '--label',
+      'dockside.config.nginx.validate=nginx -t -c {}',
+      '--label',
+      'dockside.config.nginx.reload=HUP',
+      '--label',
+      'dockside.config.nginx.check=http:8080/health',
+      ref,
+    );
     for (let i = 0; i < 50 && !(await served(port)).startsWith('200'); i++) await new Promise((r) => setTimeout(r, 100));
     const started = docker('inspect', '-f', '{{.State.StartedAt}}', NAME);
     console.log(`serving: ${await served(port)}`);

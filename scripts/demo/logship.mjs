@@ -12,7 +12,12 @@ const ACCESS_LOG = '/srv/data/logs/access.log';
 function shipped(dir, app, stream = 'stdout') {
   const f = join(dir, 'logs.ndjson');
   if (!existsSync(f)) return [];
-  return readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.container === app && r.stream === stream).map((r) => r.message);
+  return readFileSync(f, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.container === app && r.stream === stream)
+    .map((r) => r.message);
 }
 
 // Counted as multisets: an app can write the same line twice (same millisecond, same request).
@@ -33,7 +38,11 @@ function check(what, want, got) {
 }
 
 async function requests(port, n, tag) {
-  for (let i = 0; i < n; i++) await fetch(`http://127.0.0.1:${port}/?${tag}=${i}`).then((r) => r.arrayBuffer(), () => undefined);
+  for (let i = 0; i < n; i++)
+    await fetch(`http://127.0.0.1:${port}/?${tag}=${i}`).then(
+      (r) => r.arrayBuffer(),
+      () => undefined,
+    );
 }
 
 export default async function demo(ctx) {
@@ -53,12 +62,16 @@ export default async function demo(ctx) {
     await load;
     ctx.log('ship again: it resumes from its checkpoint');
     await ctx.cli(args);
-    const want = spawnSync('docker', ['logs', ctx.app], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout.split('\n').filter(Boolean);
+    const want = spawnSync('docker', ['logs', ctx.app], { encoding: 'utf8', maxBuffer: 64 << 20 })
+      .stdout.split('\n')
+      .filter(Boolean);
     for (let i = 0; i < 100 && (shipped(dir, ctx.app).length < want.length || shipped(dir, ctx.app, ACCESS_LOG).length < want.length); i++) await sleep(200);
     await sleep(1200); // the shipper reports its figures every second
     await ctx.cli(['logs', 'status', '--name', name]);
     const okOut = check('stdout', want, shipped(dir, ctx.app));
-    const file = spawnSync('docker', ['exec', ctx.app, 'cat', ACCESS_LOG], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout.split('\n').filter(Boolean);
+    const file = spawnSync('docker', ['exec', ctx.app, 'cat', ACCESS_LOG], { encoding: 'utf8', maxBuffer: 64 << 20 })
+      .stdout.split('\n')
+      .filter(Boolean);
     const okFile = check(ACCESS_LOG, file, shipped(dir, ctx.app, ACCESS_LOG));
     await ctx.cli(['logs', 'tail', ctx.app, ACCESS_LOG, '-n', '2']);
     console.log(`first shipped record: ${readFileSync(join(dir, 'logs.ndjson'), 'utf8').split('\n')[0]}`);

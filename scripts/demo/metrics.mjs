@@ -17,7 +17,10 @@ function load(port, concurrency = 4) {
   let done = 0;
   const worker = async () => {
     while (!stop) {
-      await fetch(`http://127.0.0.1:${port}/`).then((r) => r.arrayBuffer(), () => undefined);
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.arrayBuffer(),
+        () => undefined,
+      );
       done++;
     }
   };
@@ -46,7 +49,9 @@ export default async function demo(ctx) {
   }
   try {
     const body = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-    const mine = body.split('\n').filter((l) => l.includes(`name="${ctx.app}"`) && /^container_(cpu_usage_seconds_total|memory_working_set_bytes|network_transmit_bytes_total|processes)\{/.test(l));
+    const mine = body
+      .split('\n')
+      .filter((l) => l.includes(`name="${ctx.app}"`) && /^container_(cpu_usage_seconds_total|memory_working_set_bytes|network_transmit_bytes_total|processes)\{/.test(l));
     console.log(`$ curl -s http://127.0.0.1:${port}/metrics | grep 'name="${ctx.app}"'   (${body.split('\n').length} lines in all; a few of them)`);
     for (const l of mine) console.log(l.replace(/id="\/docker\/([0-9a-f]{12})[0-9a-f]+"/, 'id="/docker/$1..."'));
   } finally {

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 
 export default async function demo(ctx) {
-  ctx.log('netdebug: the tools shell sees the app\'s interfaces and listening sockets');
+  ctx.log("netdebug: the tools shell sees the app's interfaces and listening sockets");
   await ctx.cli(['debug', ctx.app, '--', 'sh', '-c', 'ip -brief addr; ss -tln']);
 
   ctx.log('netdebug: 5-second capture of port 8080 while the app serves requests, with a summary');
@@ -14,7 +14,9 @@ export default async function demo(ctx) {
   await new Promise((r) => setTimeout(r, 1500));
   const paths = ['/', '/index.html', '/missing', '/', '/config.json', '/nope'];
   for (const p of paths) {
-    await fetch(`http://127.0.0.1:${ctx.port}${p}`).then((r) => r.arrayBuffer()).catch(() => undefined);
+    await fetch(`http://127.0.0.1:${ctx.port}${p}`)
+      .then((r) => r.arrayBuffer())
+      .catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
   }
   const r = await capture;

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 
 function restic(repo, pw, ...args) {
   console.log(`$ restic -r ${repo} ${args.join(' ')}`);
-  const r = spawnSync('restic', ['-r', repo, '--no-cache', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', RESTIC_PASSWORD_FILE: pw } });
+  const r = spawnSync('restic', ['-r', repo, '--no-cache', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', RESTIC_PASSWORD_FILE: pw },
+  });
   if (r.error) throw new Error('this step needs restic (scripts/setup.sh installs it)');
   process.stdout.write(r.stdout);
   if (r.status !== 0) throw new Error(`restic ${args[0]} failed: ${r.stderr.trim()}`);

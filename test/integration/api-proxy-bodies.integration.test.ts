@@ -76,7 +76,13 @@ describe('api-proxy: bodies are read the way the engine reads them (issue #17)',
   });
 
   it('a plain create the policy allows goes through, and is what was asked', async () => {
-    const r = await viaProxy('POST', `/v1.41/containers/create?name=dstest-${RUN_ID}-plain`, raw(`"HostConfig":{"CapDrop":["ALL"],"CapAdd":["DAC_READ_SEARCH"],"SecurityOpt":["no-new-privileges"],"NetworkMode":"none","Binds":[${JSON.stringify(`${allowed}/real:/b`)},${JSON.stringify(`${allowed}/inner/deeper:/c:ro`)}],"Memory":67108864}`));
+    const r = await viaProxy(
+      'POST',
+      `/v1.41/containers/create?name=dstest-${RUN_ID}-plain`,
+      raw(
+        `"HostConfig":{"CapDrop":["ALL"],"CapAdd":["DAC_READ_SEARCH"],"SecurityOpt":["no-new-privileges"],"NetworkMode":"none","Binds":[${JSON.stringify(`${allowed}/real:/b`)},${JSON.stringify(`${allowed}/inner/deeper:/c:ro`)}],"Memory":67108864}`,
+      ),
+    );
     assert.equal(r.status, 201, r.body);
     const id = (JSON.parse(r.body) as { Id: string }).Id;
     const [c] = JSON.parse(docker('inspect', id)) as Array<{ HostConfig: Record<string, unknown> }>;
@@ -124,7 +130,7 @@ describe('api-proxy: bodies are read the way the engine reads them (issue #17)',
     ['unknown HostConfig field', raw('"HostConfig":{"NotAField":true}')],
   ];
 
-  it('refuses each of the issue\'s bodies and their variants; the engine\'s container list is unchanged after each', async () => {
+  it("refuses each of the issue's bodies and their variants; the engine's container list is unchanged after each", async () => {
     const passed: string[] = [];
     for (const [name, body] of refusedCreates) {
       const before = ours();
@@ -248,7 +254,22 @@ function forbidden(c: Inspect, allowedDir: string): string | null {
 /** The generated fields as the engine holds them. */
 function summary(c: Inspect) {
   const hc = c.HostConfig;
-  const pick = ['Privileged', 'CapAdd', 'CapDrop', 'NetworkMode', 'PidMode', 'IpcMode', 'Binds', 'Devices', 'SecurityOpt', 'Sysctls', 'Memory', 'Init', 'ReadonlyRootfs', 'AutoRemove'];
+  const pick = [
+    'Privileged',
+    'CapAdd',
+    'CapDrop',
+    'NetworkMode',
+    'PidMode',
+    'IpcMode',
+    'Binds',
+    'Devices',
+    'SecurityOpt',
+    'Sysctls',
+    'Memory',
+    'Init',
+    'ReadonlyRootfs',
+    'AutoRemove',
+  ];
   return { hc: Object.fromEntries(pick.map((k) => [k, hc[k]])), mounts: c.Mounts.map((m) => `${m.Type}:${m.Source}:${m.Destination}`).sort() };
 }
 
@@ -298,7 +319,21 @@ function createCase() {
     { name: 'PidMode', values: ['host', ''] },
     { name: 'IpcMode', values: ['private', 'host'] },
     { name: 'Binds', values: [[`${allowedDir()}/real:/b`], ['/etc:/e:ro'], ['/:/host'], [`${allowedDir()}/link:/l`], [`${allowedDir()}/inner:/i`]] },
-    { name: 'Devices', values: [[{ members: [{ key: 'PathOnHost', value: '/dev/null' }, { key: 'PathInContainer', value: '/dev/xnull' }, { key: 'CgroupPermissions', value: 'rwm' }] }], []] },
+    {
+      name: 'Devices',
+      values: [
+        [
+          {
+            members: [
+              { key: 'PathOnHost', value: '/dev/null' },
+              { key: 'PathInContainer', value: '/dev/xnull' },
+              { key: 'CgroupPermissions', value: 'rwm' },
+            ],
+          },
+        ],
+        [],
+      ],
+    },
     { name: 'SecurityOpt', values: [['no-new-privileges'], ['seccomp=unconfined'], ['apparmor=unconfined']] },
     { name: 'Sysctls', values: [{ members: [{ key: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] }] },
     { name: 'Memory', values: [67108864, 0] },
@@ -307,7 +342,15 @@ function createCase() {
     { name: 'AutoRemove', values: [false] },
   ];
   const mountEntry = (src: string) =>
-    fc.tuple(spelling('Type'), spelling('Source'), spelling('Target')).map(([t, s, g]): Json => ({ members: [{ key: t, value: 'bind' }, { key: s, value: src }, { key: g, value: '/m' }] }));
+    fc.tuple(spelling('Type'), spelling('Source'), spelling('Target')).map(
+      ([t, s, g]): Json => ({
+        members: [
+          { key: t, value: 'bind' },
+          { key: s, value: src },
+          { key: g, value: '/m' },
+        ],
+      }),
+    );
   const all = fields(() => allowed);
   const memberArb = fc.tuple(
     fc.integer({ min: 0, max: all.length }), // all.length: a Mounts member instead
@@ -321,10 +364,32 @@ function createCase() {
       members: fc.array(fc.tuple(memberArb, fc.constantFrom('/', '/etc', 'ALLOWED/real', 'ALLOWED/up')), { minLength: 1, maxLength: 6 }),
       hcKey: spelling('HostConfig'),
       unknown: fc.integer({ min: 0, max: 9 }),
-      spellings: fc.array(fc.tuple(spelling('Privileged'), spelling('CapAdd'), spelling('NetworkMode'), spelling('Binds'), spelling('Mounts'), spelling('SecurityOpt'), spelling('PidMode')), { minLength: 1, maxLength: 1 }),
+      spellings: fc.array(
+        fc.tuple(spelling('Privileged'), spelling('CapAdd'), spelling('NetworkMode'), spelling('Binds'), spelling('Mounts'), spelling('SecurityOpt'), spelling('PidMode')),
+        { minLength: 1, maxLength: 1 },
+      ),
     })
     .chain((r) =>
-      fc.tuple(fc.constant(r), fc.array(fc.tuple(fc.nat(), spelling('Devices'), spelling('Sysctls'), spelling('IpcMode'), spelling('CapDrop'), spelling('Memory'), spelling('Init'), spelling('ReadonlyRootfs'), spelling('AutoRemove')), { minLength: 6, maxLength: 6 }), mountEntry('/'), mountEntry('ALLOWED/real'), mountEntry('ALLOWED/up')),
+      fc.tuple(
+        fc.constant(r),
+        fc.array(
+          fc.tuple(
+            fc.nat(),
+            spelling('Devices'),
+            spelling('Sysctls'),
+            spelling('IpcMode'),
+            spelling('CapDrop'),
+            spelling('Memory'),
+            spelling('Init'),
+            spelling('ReadonlyRootfs'),
+            spelling('AutoRemove'),
+          ),
+          { minLength: 6, maxLength: 6 },
+        ),
+        mountEntry('/'),
+        mountEntry('ALLOWED/real'),
+        mountEntry('ALLOWED/up'),
+      ),
     )
     .map(([r, extra, mountRoot, mountReal, mountUp]) => {
       let plain = r.unknown !== 0;
@@ -336,8 +401,21 @@ function createCase() {
         const ex = extra[n % extra.length]!;
         const keyFor = (name: string): string => {
           const table: Record<string, string> = {
-            Privileged: sp[0], CapAdd: sp[1], NetworkMode: sp[2], Binds: sp[3], Mounts: sp[4], SecurityOpt: sp[5], PidMode: sp[6],
-            Devices: ex[1], Sysctls: ex[2], IpcMode: ex[3], CapDrop: ex[4], Memory: ex[5], Init: ex[6], ReadonlyRootfs: ex[7], AutoRemove: ex[8],
+            Privileged: sp[0],
+            CapAdd: sp[1],
+            NetworkMode: sp[2],
+            Binds: sp[3],
+            Mounts: sp[4],
+            SecurityOpt: sp[5],
+            PidMode: sp[6],
+            Devices: ex[1],
+            Sysctls: ex[2],
+            IpcMode: ex[3],
+            CapDrop: ex[4],
+            Memory: ex[5],
+            Init: ex[6],
+            ReadonlyRootfs: ex[7],
+            AutoRemove: ex[8],
           };
           return table[name] ?? name;
         };

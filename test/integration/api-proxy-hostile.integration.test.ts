@@ -85,7 +85,8 @@ function statuses(text: string): number[] {
 const create = (body: string, path = '/v1.41/containers/create') =>
   `POST ${path} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n\r\n${body}`;
 /** A create body any policy refuses (Privileged), carrying this run's label. */
-const evil = (hostConfig = '"Privileged":true') => `{"Image":${JSON.stringify(BASE)},"Cmd":["true"],"Labels":{${JSON.stringify(RUN_LABEL)}:${JSON.stringify(RUN_ID)}},"HostConfig":{${hostConfig}}}`;
+const evil = (hostConfig = '"Privileged":true') =>
+  `{"Image":${JSON.stringify(BASE)},"Cmd":["true"],"Labels":{${JSON.stringify(RUN_LABEL)}:${JSON.stringify(RUN_ID)}},"HostConfig":{${hostConfig}}}`;
 const pull = `POST /images/create?fromImage=${BAIT_IMAGE}&tag=latest HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n`;
 
 describe('api-proxy: a hostile client from inside the served container (issue #26)', { timeout: 300_000 }, () => {
@@ -165,7 +166,10 @@ describe('api-proxy: a hostile client from inside the served container (issue #2
     // Reads an allowed GET rule matches as text, sent with no body: only the path check stands in the way.
     const gets = ['/containers/../json', '/containers/./json', '/v1.41/containers/../logs?stdout=1', '/containers/%2e%2e/json', '/containers//json', '/containers/x/json/..'];
     const answers = rawFromInside(serviceId, [
-      ...paths.map((p) => ({ name: `POST ${p}`, chunks: [`POST ${p} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: ${evil().length}\r\n\r\n${evil()}`] })),
+      ...paths.map((p) => ({
+        name: `POST ${p}`,
+        chunks: [`POST ${p} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: ${evil().length}\r\n\r\n${evil()}`],
+      })),
       ...gets.map((p) => ({ name: `GET ${p}`, chunks: [`GET ${p} HTTP/1.1\r\nHost: docker\r\n\r\n`] })),
     ]);
     refusedEach(answers);
@@ -188,15 +192,30 @@ describe('api-proxy: a hostile client from inside the served container (issue #2
     const body = evil();
     const inner = create(evil('"Binds":["/:/host"]'));
     const answers = rawFromInside(serviceId, [
-      { name: 'CL and TE', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`] },
+      {
+        name: 'CL and TE',
+        chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`],
+      },
       { name: 'TE and CL', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: chunked\r\nContent-Length: ${body.length}\r\n\r\n${body}`] },
       { name: 'two Content-Length', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 2\r\nContent-Length: ${body.length}\r\n\r\n{}${body}`] },
       { name: 'a list Content-Length', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Length: ${body.length}, ${body.length}\r\n\r\n${body}`] },
-      { name: 'TE: chunked, identity', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: chunked, identity\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`] },
-      { name: 'TE with a space before the colon', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding : chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`] },
-      { name: 'TE: xchunked', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: xchunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`] },
+      {
+        name: 'TE: chunked, identity',
+        chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: chunked, identity\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`],
+      },
+      {
+        name: 'TE with a space before the colon',
+        chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding : chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`],
+      },
+      {
+        name: 'TE: xchunked',
+        chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: xchunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`],
+      },
       { name: 'obs-fold TE', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nX: y\r\n Transfer-Encoding: chunked\r\nContent-Length: ${body.length}\r\n\r\n${body}`] },
-      { name: 'chunk extensions hiding a request', chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)};x="\r\n${inner}"\r\n${body}\r\n0\r\n\r\n`] },
+      {
+        name: 'chunk extensions hiding a request',
+        chunks: [`POST /containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)};x="\r\n${inner}"\r\n${body}\r\n0\r\n\r\n`],
+      },
       { name: 'a bare LF request line', chunks: [`POST /containers/create HTTP/1.1\nHost: docker\nContent-Length: ${body.length}\n\n${body}`] },
       { name: 'a NUL in the path', chunks: [`POST /containers/create\u0000/../../images/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n`] },
       { name: 'pipelined after a refused body', chunks: [create(body) + inner + pull] },
@@ -215,7 +234,7 @@ describe('api-proxy: a hostile client from inside the served container (issue #2
   it('a body just over the limit is refused without being parsed', () => {
     const limit = 1024 * 1024;
     const pad = ' '.repeat(limit + 1 - evil('').length);
-    const body = evil('') .replace(/}$/, `${pad}}`);
+    const body = evil('').replace(/}$/, `${pad}}`);
     assert.equal(body.length, limit + 1);
     const [a] = rawFromInside(serviceId, [{ name: 'over the limit', chunks: [create(body)], waitMs: 3000 }]);
     assert.deepEqual(statuses(a!.text), [403], a!.text.slice(0, 300));
@@ -235,7 +254,8 @@ describe('api-proxy: a hostile client from inside the served container (issue #2
   });
 
   it('upgrades only where a rule allows them, and only to a raw stream', () => {
-    const up = (method: string, path: string, proto = 'tcp') => `${method} ${path} HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: ${proto}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`;
+    const up = (method: string, path: string, proto = 'tcp') =>
+      `${method} ${path} HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: ${proto}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`;
     const answers = rawFromInside(serviceId, [
       { name: 'upgrade on a list', chunks: [up('GET', '/containers/json')] },
       { name: 'upgrade on create', chunks: [up('POST', '/containers/create')] },
@@ -257,7 +277,12 @@ describe('api-proxy: a hostile client from inside the served container (issue #2
       `{"Image":${JSON.stringify(BASE)},"Labels":{${JSON.stringify(RUN_LABEL)}:${JSON.stringify(RUN_ID)}},"HostConfig":{},"hostconfig":{"Privileged":true}}`,
       `{"Image":${JSON.stringify(BASE)},"Labels":{${JSON.stringify(RUN_LABEL)}:${JSON.stringify(RUN_ID)}},"Privileged":true}`,
     ];
-    refusedEach(rawFromInside(serviceId, bodies.map((b, i) => ({ name: `body ${i}: ${b.slice(-60)}`, chunks: [create(b)] }))));
+    refusedEach(
+      rawFromInside(
+        serviceId,
+        bodies.map((b, i) => ({ name: `body ${i}: ${b.slice(-60)}`, chunks: [create(b)] })),
+      ),
+    );
     engineUnchanged();
   });
 });

@@ -10,14 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CONTAINER_REF, type ApiRule } from '@dockside/common';
-import {
-  API_PROXY_LABEL,
-  listApiProxies,
-  removeWithAnonymousVolumes,
-  startService,
-  startServiceWithSecrets,
-  type Engine,
-} from '@dockside/engine';
+import { API_PROXY_LABEL, listApiProxies, removeWithAnonymousVolumes, startService, startServiceWithSecrets, type Engine } from '@dockside/engine';
 import { apiCallsFromInside, type ApiAnswer, type ApiCall } from '../support/api-calls.js';
 import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine, runCli } from '../support/engine.js';
 
@@ -107,7 +100,11 @@ describe('api-proxy: a service reaches the engine only through its filtering pro
       { method: 'POST', path: `/v1.41/containers/${proxyId}/kill` },
       { method: 'GET', path: '/v1.41/containers/json', headers: { connection: 'Upgrade', upgrade: 'tcp' } },
     ]);
-    assert.deepEqual(answers.map((a) => a.status), answers.map(() => 403), JSON.stringify(answers));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      answers.map(() => 403),
+      JSON.stringify(answers),
+    );
     assert.equal(docker('ps', '-aq', '--filter', `name=${name}`), '');
     assert.equal(docker('inspect', '--format', '{{.State.Running}}', proxyId), 'true');
     // Still serving allowed calls afterwards.
@@ -122,7 +119,10 @@ describe('api-proxy: a service reaches the engine only through its filtering pro
     }>;
     assert.ok(svc);
     assert.ok(!svc.Mounts.some((m) => m.Destination.endsWith('docker.sock') || m.Source.endsWith('docker.sock')), JSON.stringify(svc.Mounts));
-    assert.deepEqual(svc.Mounts.map((m) => `${m.Type}:${m.Name ?? ''}:${m.Destination}`), [`volume:${volume}:/run/dockside-api`]);
+    assert.deepEqual(
+      svc.Mounts.map((m) => `${m.Type}:${m.Name ?? ''}:${m.Destination}`),
+      [`volume:${volume}:/run/dockside-api`],
+    );
     assert.ok(svc.Config.Env.includes('DOCKER_HOST=unix:///run/dockside-api/docker.sock'));
     assert.equal(docker('exec', serviceId, 'sh', '-c', 'ls /var/run/docker.sock /run/docker.sock 2>/dev/null; true'), '');
 
@@ -132,7 +132,7 @@ describe('api-proxy: a service reaches the engine only through its filtering pro
       Mounts: Array<{ Type: string; Destination: string; RW: boolean; Name?: string }>;
     }>;
     assert.ok(px);
-    assert.equal(px.Config.Image, IMAGE, 'the service\'s own image, no extra one');
+    assert.equal(px.Config.Image, IMAGE, "the service's own image, no extra one");
     assert.equal(px.Config.Cmd[0], 'api-proxy');
     assert.equal(px.Config.Labels['dockside.role'], 'apitest-api-proxy');
     assert.equal(px.Config.Labels[API_PROXY_LABEL.service], docker('inspect', '--format', '{{.Name}}', serviceId).replace(/^\//, ''));
@@ -154,7 +154,7 @@ describe('api-proxy: a service reaches the engine only through its filtering pro
     // 1 byte of memory: the engine refuses the service's create after the proxy started.
     await assert.rejects(startServiceWithSecrets(engine, { ...spec(), secretDir: '/run/s', secrets: [], hostConfig: { Memory: 1 } }));
     assert.equal((await listApiProxies(engine)).length, before);
-    assert.equal(docker('volume', 'ls', '-q', '--filter', 'label=dockside.role=apitest-api-proxy').split('\n').filter(Boolean).length, 1, 'only the running pair\'s volume');
+    assert.equal(docker('volume', 'ls', '-q', '--filter', 'label=dockside.role=apitest-api-proxy').split('\n').filter(Boolean).length, 1, "only the running pair's volume");
   });
 
   it('refuses a spec that asks for apiAccess and mounts the engine socket too', async () => {

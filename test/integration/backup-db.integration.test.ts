@@ -50,7 +50,7 @@ describe('database backup with --dump and restore with --load', { timeout: 600_0
     await ready(db);
     psql(db, "CREATE TABLE t (id int primary key, v text); INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 5000) g;");
     psql(db, 'CREATE DATABASE shop');
-    docker('exec', db, 'psql', '-h', '/tmp', '-U', 'postgres', '-d', 'shop', '-c', "CREATE TABLE orders (n int); INSERT INTO orders VALUES (42);");
+    docker('exec', db, 'psql', '-h', '/tmp', '-U', 'postgres', '-d', 'shop', '-c', 'CREATE TABLE orders (n int); INSERT INTO orders VALUES (42);');
 
     const dir = join(tmp, 'backups');
     const b = await runCli(['backup', db, '--to', dir, '--dump', 'pg_dumpall -h /tmp -U postgres', '--dump-as', 'all.sql', '--json']);
@@ -71,7 +71,7 @@ describe('database backup with --dump and restore with --load', { timeout: 600_0
     const r = await runCli(['restore', fresh, '--from', dir, '--id', m.id, '--load', 'psql -h /tmp -U postgres -q -f - -o /dev/null', '--yes']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(psql(fresh, 'SELECT count(*), sum(id) FROM t'), `5000|${(5000 * 5001) / 2}`);
-    assert.equal(psql(fresh, "SELECT v FROM t WHERE id = 4321"), 'row 4321');
+    assert.equal(psql(fresh, 'SELECT v FROM t WHERE id = 4321'), 'row 4321');
     assert.equal(docker('exec', fresh, 'psql', '-h', '/tmp', '-U', 'postgres', '-d', 'shop', '-tAc', 'SELECT n FROM orders'), '42');
 
     // A failing dump fails the backup and leaves nothing listed.
@@ -79,7 +79,10 @@ describe('database backup with --dump and restore with --load', { timeout: 600_0
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--dump command failed .*exit code/);
     const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dir, '--json'])).stdout).backups;
-    assert.deepEqual(ls.map((x: { id: string }) => x.id), [m.id]);
+    assert.deepEqual(
+      ls.map((x: { id: string }) => x.id),
+      [m.id],
+    );
     assert.ok(!RUN_ID.includes('/'));
   });
 });

@@ -14,10 +14,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RUN_ID, RUN_LABEL, cleanupRun, createVolume, requireEngine, runCli, startFixture } from '../support/engine.js';
-import { BASE_IMAGE, FIDELITY_FIXTURE_JS as FIXTURE_JS, FIDELITY_SNAPSHOT_JS as SNAPSHOT_JS, runInBackupImage, startS3, type FidelityEntry as Entry, type S3Server } from './backup-support.js';
+import {
+  BASE_IMAGE,
+  FIDELITY_FIXTURE_JS as FIXTURE_JS,
+  FIDELITY_SNAPSHOT_JS as SNAPSHOT_JS,
+  runInBackupImage,
+  startS3,
+  type FidelityEntry as Entry,
+  type S3Server,
+} from './backup-support.js';
 
 const label = `${RUN_LABEL}=${RUN_ID}`;
-const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => !l.trim().startsWith('hint:')).length === 1;
+const oneLine = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('hint:')).length === 1;
 
 const inBackupImage = (mount: string[], js: string, arg: string) => runInBackupImage(label, mount, js, arg);
 const snapshotVolume = (vol: string): Entry[] => JSON.parse(inBackupImage(['-v', `${vol}:/v:ro`], SNAPSHOT_JS, '/v')) as Entry[];

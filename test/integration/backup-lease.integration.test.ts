@@ -11,7 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import { cleanupRun, createVolume, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
 import { BASE_IMAGE } from './backup-support.js';
 
-const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => !l.trim().startsWith('hint:')).length === 1;
+const oneLine = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('hint:')).length === 1;
 
 describe('backup destination lease', { timeout: 300_000 }, () => {
   let tmp: string;
@@ -60,7 +64,17 @@ describe('backup destination lease', { timeout: 300_000 }, () => {
     const foreign = 'other-20260101T000000Z';
     mkdirSync(join(dir, foreign), { recursive: true });
     const lease = (renewedAt: Date) =>
-      writeFileSync(join(dir, foreign, 'lease.json'), JSON.stringify({ id: foreign, holder: 'elsewhere pid 1', startedAt: '2026-01-01T00:00:00.000Z', renewedAt: renewedAt.toISOString(), ttlMs: 60_000, bootId: 'another-machine' }));
+      writeFileSync(
+        join(dir, foreign, 'lease.json'),
+        JSON.stringify({
+          id: foreign,
+          holder: 'elsewhere pid 1',
+          startedAt: '2026-01-01T00:00:00.000Z',
+          renewedAt: renewedAt.toISOString(),
+          ttlMs: 60_000,
+          bootId: 'another-machine',
+        }),
+      );
     writeFileSync(join(dir, foreign, 'vol-x.tar.zst.part'), 'partial');
     lease(new Date());
     const refused = await runCli(['backup', app, '--to', dir]);
@@ -79,7 +93,11 @@ describe('backup destination lease', { timeout: 300_000 }, () => {
     const a = startFixture('leasea', ['--init', '-v', `${small}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
     const b = startFixture('leaseb', ['--init', '-v', `${small}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
     docker('exec', a, 'sh', '-c', 'head -c 20000000 /dev/urandom > /data/r');
-    for (const [round, pair] of [[1, [a, a]], [2, [a, b]], [3, [a, b]]] as const) {
+    for (const [round, pair] of [
+      [1, [a, a]],
+      [2, [a, b]],
+      [3, [a, b]],
+    ] as const) {
       const dir = join(tmp, `together-${round}`);
       const runs = await Promise.all(pair.map((c) => runCli(['backup', c, '--to', dir, '--json'])));
       const ok = runs.filter((r) => r.code === 0);
@@ -88,7 +106,13 @@ describe('backup destination lease', { timeout: 300_000 }, () => {
       const ids = ok.map((r) => JSON.parse(r.stdout).id as string);
       const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
       assert.equal(ls.code, 0, ls.stderr);
-      assert.deepEqual(JSON.parse(ls.stdout).backups.map((m: { id: string }) => m.id).sort(), [...ids].sort(), `round ${round}: every backup that succeeded is there`);
+      assert.deepEqual(
+        JSON.parse(ls.stdout)
+          .backups.map((m: { id: string }) => m.id)
+          .sort(),
+        [...ids].sort(),
+        `round ${round}: every backup that succeeded is there`,
+      );
       assert.deepEqual(readdirSync(dir).sort(), [...ids].sort(), `round ${round}: a refused run left nothing and removed nothing`);
       for (const r of runs) if (r.code === 0) assert.doesNotMatch(r.stderr, /removed leftovers/, `round ${round}`);
     }
@@ -105,7 +129,7 @@ describe('backup destination lease', { timeout: 300_000 }, () => {
     const ok = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--exclude', 'big.bin', '--json']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(existsSync(join(dir, stranger, 'important.txt')), 'a folder dockside did not write stays');
-    assert.ok(!existsSync(join(dir, dead)), 'a dead run\'s leftover goes');
+    assert.ok(!existsSync(join(dir, dead)), "a dead run's leftover goes");
     const p = await runCli(['backup', 'prune', '--from', dir, '--keep-last', '1', '--json']);
     assert.equal(p.code, 0, p.stderr);
     assert.deepEqual(JSON.parse(p.stdout).leftovers, []);

@@ -19,13 +19,21 @@ import { BASE_IMAGE, FIDELITY_FIXTURE_JS, FIDELITY_SNAPSHOT_JS, runInBackupImage
 import { DirBackend, loadIndexFiles, Repository } from '../../packages/repository/src/index.js';
 
 const label = `${RUN_LABEL}=${RUN_ID}`;
-const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => l.trim() && !l.trim().startsWith('hint:')).length === 1;
+const oneLine = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() && !l.trim().startsWith('hint:')).length === 1;
 const noPw = { DOCKSIDE_REPO_PASSWORD_FILE: '', RESTIC_PASSWORD_FILE: '', RESTIC_PASSWORD: '' };
 const snapshotDir = (dir: string): FidelityEntry[] => JSON.parse(runInBackupImage(label, ['-v', `${dir}:/v:ro`], FIDELITY_SNAPSHOT_JS, '/v')) as FidelityEntry[];
 const snapshotVolume = (vol: string): FidelityEntry[] => snapshotDir(vol);
 
 function restic(repo: string, pw: string, ...args: string[]) {
-  const r = spawnSync('restic', ['-r', repo, '--no-cache', ...args], { encoding: 'utf8', maxBuffer: 64 << 20, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', RESTIC_PASSWORD_FILE: pw } });
+  const r = spawnSync('restic', ['-r', repo, '--no-cache', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', RESTIC_PASSWORD_FILE: pw },
+  });
   if (r.error) throw new Error('this test needs the restic binary (Debian: apt-get install restic; scripts/setup.sh installs it)');
   return r;
 }
@@ -98,7 +106,8 @@ describe('backup to a repository (restic format) with a real engine and restic',
     const r = restic(repo, pw, 'restore', s2.id, '--target', out);
     assert.equal(r.status, 0, r.stderr);
     // restic 0.14 has no --sparse: it writes the sparse file's holes as zeros. Its content is compared.
-    const bySparse = (es: FidelityEntry[]) => es.map((e) => (e.path === Buffer.from('sparse.img').toString('hex') ? { ...e, data: 'compared below', sparse: 'restic 0.14 fills holes' } : e));
+    const bySparse = (es: FidelityEntry[]) =>
+      es.map((e) => (e.path === Buffer.from('sparse.img').toString('hex') ? { ...e, data: 'compared below', sparse: 'restic 0.14 fills holes' } : e));
     const back = snapshotDir(join(out, src));
     assert.deepEqual(bySparse(back), bySparse(original));
     const rs = readFileSync(join(out, src, 'sparse.img'));
@@ -138,7 +147,10 @@ describe('backup to a repository (restic format) with a real engine and restic',
     }
     const ls = await cli(['backup', 'ls', '--from', repo, '--password-file', pw, '--json']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.deepEqual(JSON.parse(ls.stdout).snapshots.map((s: { id: string }) => s.id), [first.id, second.id, resticSnap]);
+    assert.deepEqual(
+      JSON.parse(ls.stdout).snapshots.map((s: { id: string }) => s.id),
+      [first.id, second.id, resticSnap],
+    );
   });
 
   test('restic prune between two dockside backups; the next one is still incremental; dockside prune and verify after', async () => {
@@ -188,7 +200,18 @@ describe('backup to a repository (restic format) with a real engine and restic',
 
     before(async () => {
       vol = createVolume('rdmg');
-      docker('run', '--rm', '--label', label, '-v', `${vol}:/data`, BASE_IMAGE, 'sh', '-c', 'head -c 2000000 /dev/urandom > /data/big.bin; seq 1 20000 > /data/text.txt; mkdir /data/d; echo x > /data/d/small');
+      docker(
+        'run',
+        '--rm',
+        '--label',
+        label,
+        '-v',
+        `${vol}:/data`,
+        BASE_IMAGE,
+        'sh',
+        '-c',
+        'head -c 2000000 /dev/urandom > /data/big.bin; seq 1 20000 > /data/text.txt; mkdir /data/d; echo x > /data/d/small',
+      );
       vapp = startFixture('rdmg', ['--init', '-v', `${vol}:/data`, BASE_IMAGE, 'sleep', 'infinity']);
       repo2 = join(tmp, 'repo2');
       assert.equal((await cli(['repo', 'init', repo2, '--password-file', pw])).code, 0);
@@ -269,7 +292,10 @@ describe('backup to a repository (restic format) with a real engine and restic',
 
     test('a live restic exclusive lock: backup, restore and prune exit 5 on one line, nothing written', async () => {
       // `restic key passwd` takes an exclusive lock, then waits for the new password on stdin.
-      const holder: ChildProcess = spawn('restic', ['-r', repo2, '--no-cache', 'key', 'passwd'], { stdio: ['pipe', 'ignore', 'ignore'], env: { PATH: process.env.PATH ?? '', HOME: '/root', RESTIC_PASSWORD_FILE: pw } });
+      const holder: ChildProcess = spawn('restic', ['-r', repo2, '--no-cache', 'key', 'passwd'], {
+        stdio: ['pipe', 'ignore', 'ignore'],
+        env: { PATH: process.env.PATH ?? '', HOME: '/root', RESTIC_PASSWORD_FILE: pw },
+      });
       try {
         const t0 = Date.now();
         while (readdirSync(join(repo2, 'locks')).length === 0) {

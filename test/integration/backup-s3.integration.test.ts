@@ -80,7 +80,10 @@ describe('backup and restore to S3 (s3rver)', { timeout: 300_000 }, () => {
 
     const ls = await runCli(['backup', 'ls', '--from', target, ...lsArgs, '--json'], { env });
     assert.equal(ls.code, 0, ls.stderr);
-    assert.deepEqual(JSON.parse(ls.stdout).backups.map((x: { id: string }) => x.id), [m.id]);
+    assert.deepEqual(
+      JSON.parse(ls.stdout).backups.map((x: { id: string }) => x.id),
+      [m.id],
+    );
     const v = await runCli(['backup', 'verify', '--from', target, ...s3args, '--id', m.id], { env });
     assert.equal(v.code, 0, v.stderr);
 
@@ -97,7 +100,12 @@ describe('backup and restore to S3 (s3rver)', { timeout: 300_000 }, () => {
     // Wait until the upload is open and its id recorded in the backup's in-progress marker (it is
     // written right after CreateMultipartUpload returns and before any part is sent).
     const { S3Client, ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3');
-    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
     const prefix = killedTarget.replace(`s3://${s3.bucket}/`, '');
     await waitFor(
       async () => {
@@ -133,7 +141,10 @@ describe('backup and restore to S3 (s3rver)', { timeout: 300_000 }, () => {
     const m = JSON.parse(next.stdout);
     assert.deepEqual(s3.openUploads(), [], 'the unfinished upload was aborted');
     const all = await runCli(['backup', 'ls', '--from', killedTarget, ...lsArgs, '--json'], { env });
-    assert.deepEqual(JSON.parse(all.stdout).backups.map((x: { id: string }) => x.id), [m.id]);
+    assert.deepEqual(
+      JSON.parse(all.stdout).backups.map((x: { id: string }) => x.id),
+      [m.id],
+    );
     const again = await runCli(['backup', 'ls', '--from', killedTarget, ...lsArgs], { env });
     assert.doesNotMatch(again.stdout, /incomplete/);
   });
@@ -143,7 +154,14 @@ describe('backup and restore to S3 (s3rver)', { timeout: 300_000 }, () => {
     const wrong = await runCli(['backup', app, '--to', target, ...s3args], { env: { ...env, AWS_ACCESS_KEY_ID: 'DSNOSUCHKEY' } });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /S3 rejected the credentials/);
-    assert.equal(wrong.stderr.trim().split('\n').filter((l) => !l.trim().startsWith('hint:')).length, 1, wrong.stderr);
+    assert.equal(
+      wrong.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('hint:')).length,
+      1,
+      wrong.stderr,
+    );
     const wrongLs = await runCli(['backup', 'ls', '--from', target, ...lsArgs], { env: { ...env, AWS_ACCESS_KEY_ID: 'NOSUCHKEY' } });
     assert.equal(wrongLs.code, 1);
     assert.match(wrongLs.stderr, /S3 rejected the credentials/);
@@ -151,9 +169,18 @@ describe('backup and restore to S3 (s3rver)', { timeout: 300_000 }, () => {
     const missing = await runCli(['backup', app, '--to', 's3://no-such-bucket/x', ...s3args], { env });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /bucket "no-such-bucket" does not exist/);
-    assert.equal(missing.stderr.trim().split('\n').filter((l) => !l.trim().startsWith('hint:')).length, 1, missing.stderr);
+    assert.equal(
+      missing.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('hint:')).length,
+      1,
+      missing.stderr,
+    );
 
-    const none = await runCli(['backup', app, '--to', target, ...s3args], { env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' } });
+    const none = await runCli(['backup', app, '--to', target, ...s3args], {
+      env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' },
+    });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no S3 credentials/);
 

@@ -240,23 +240,23 @@ export async function startS3(): Promise<S3Server> {
     close(): Promise<void>;
   };
   const make = (port: number): Server => {
-  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] }) as unknown as Server;
-  server.middleware.unshift(async (ctx, next) => {
-    const query = ctx['query'] as Record<string, string>;
-    if (ctx['method'] === 'DELETE' && query['uploadId'] && /^[0-9a-f]+$/.test(query['uploadId'])) {
-      const dir = join(uploadsDir(), query['uploadId']);
-      if (!existsSync(dir)) {
-        ctx['status'] = 404;
-        ctx['body'] = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>no such upload</Message></Error>';
+    const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] }) as unknown as Server;
+    server.middleware.unshift(async (ctx, next) => {
+      const query = ctx['query'] as Record<string, string>;
+      if (ctx['method'] === 'DELETE' && query['uploadId'] && /^[0-9a-f]+$/.test(query['uploadId'])) {
+        const dir = join(uploadsDir(), query['uploadId']);
+        if (!existsSync(dir)) {
+          ctx['status'] = 404;
+          ctx['body'] = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>no such upload</Message></Error>';
+          return;
+        }
+        rmSync(dir, { recursive: true, force: true });
+        ctx['status'] = 204;
         return;
       }
-      rmSync(dir, { recursive: true, force: true });
-      ctx['status'] = 204;
-      return;
-    }
-    await next();
-  });
-  return server;
+      await next();
+    });
+    return server;
   };
   let server = make(0);
   const uploadsDir = () => server.store.getResourcePath(bucket, undefined, 'uploads');

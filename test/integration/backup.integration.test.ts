@@ -16,7 +16,11 @@ import { BASE_IMAGE, fill, hex, snapshotVolume, withoutSpecial, type Entry } fro
 
 const label = `${RUN_LABEL}=${RUN_ID}`;
 const manifestOf = (dir: string, id: string) => JSON.parse(readFileSync(join(dir, id, 'manifest.json'), 'utf8'));
-const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => !l.trim().startsWith('hint:')).length === 1;
+const oneLine = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('hint:')).length === 1;
 
 describe('backup and restore to a directory', { timeout: 300_000 }, () => {
   let tmp: string;
@@ -71,7 +75,10 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
 
     const ls = await runCli(['backup', 'ls', '--from', dir, '--json']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.deepEqual(JSON.parse(ls.stdout).backups.map((x: { id: string }) => x.id), [m.id]);
+    assert.deepEqual(
+      JSON.parse(ls.stdout).backups.map((x: { id: string }) => x.id),
+      [m.id],
+    );
     const v = await runCli(['backup', 'verify', '--from', dir, '--id', 'latest']);
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stdout, /verified/);
@@ -146,14 +153,19 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((r) => child.on('close', r));
-    const partial = await waitFor(() => {
-      const ids = existsSync(dir) ? readdirSync(dir) : [];
-      for (const id of ids) {
-        const p = join(dir, id, `vol-${bigVol}.tar.gz.partial`);
-        if (existsSync(p) && statSync(p).size > 0) return id;
-      }
-      return undefined;
-    }, 'the backup to start writing', 60_000, 20);
+    const partial = await waitFor(
+      () => {
+        const ids = existsSync(dir) ? readdirSync(dir) : [];
+        for (const id of ids) {
+          const p = join(dir, id, `vol-${bigVol}.tar.gz.partial`);
+          if (existsSync(p) && statSync(p).size > 0) return id;
+        }
+        return undefined;
+      },
+      'the backup to start writing',
+      60_000,
+      20,
+    );
     const sidecar = docker('ps', '-q', '--filter', 'label=dockside.role=backup', '--filter', `label=dockside.target.name=${big}`);
     assert.ok(sidecar, 'the backup sidecar is running');
     docker('kill', sidecar);
@@ -226,7 +238,13 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.equal(dry.code, 0, dry.stderr);
     const d = JSON.parse(dry.stdout);
     assert.deepEqual(d.removed, []);
-    assert.deepEqual(d.decisions.filter((x: { keep: boolean }) => !x.keep).map((x: { id: string }) => x.id).sort(), ids.slice(0, 2).sort());
+    assert.deepEqual(
+      d.decisions
+        .filter((x: { keep: boolean }) => !x.keep)
+        .map((x: { id: string }) => x.id)
+        .sort(),
+      ids.slice(0, 2).sort(),
+    );
     assert.equal(readdirSync(dir).length, 3);
     const human = await runCli(['backup', 'prune', '--from', dir, '--keep-last', '1', '--dry-run']);
     assert.match(human.stdout, /would remove/);
@@ -256,7 +274,10 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     chownSync(owned, 1234, 1235);
     const o = await runCli(['backup', app, '--to', owned, '--json']);
     assert.equal(o.code, 0, o.stderr);
-    for (const [dir, id] of [[fresh, JSON.parse(b.stdout).id], [owned, JSON.parse(o.stdout).id]] as const) {
+    for (const [dir, id] of [
+      [fresh, JSON.parse(b.stdout).id],
+      [owned, JSON.parse(o.stdout).id],
+    ] as const) {
       const folder = statSync(join(dir, id));
       assert.equal((folder.mode & 0o7777).toString(8), '750', `${dir}/${id}`);
       const files = readdirSync(join(dir, id));
@@ -295,7 +316,10 @@ describe('backup and restore to a directory', { timeout: 300_000 }, () => {
     assert.match(badUrl.stderr, /^dockside: --s3-endpoint "notaurl" is not an http\(s\) URL\n  hint: /);
     // The hint of an S3 network error names --network: ls and prune accept it.
     mkdirSync(join(tmp, 'network-flag'), { recursive: true });
-    for (const cmd of [['backup', 'ls'], ['backup', 'prune', '--keep-last', '1']]) {
+    for (const cmd of [
+      ['backup', 'ls'],
+      ['backup', 'prune', '--keep-last', '1'],
+    ]) {
       const n = await runCli([...cmd, '--from', join(tmp, 'network-flag'), '--network', 'host', '--json']);
       assert.equal(n.code, 0, `${cmd.join(' ')}: ${n.stderr}`);
     }
@@ -371,7 +395,13 @@ describe('restore never writes outside the volume it restores', { timeout: 300_0
       assert.equal(b.code, 0, b.stderr);
       const m = JSON.parse(b.stdout);
       // GNU tar, as an attacker would: the symlink first, then a file "inside" it.
-      tamper(dir, m.id, m.archives[0].file, `ln -s ${target} evil && tar -cf evil.tar evil && rm evil && mkdir evil && echo pwned > evil/pwned && chmod 4755 evil/pwned && tar -rf evil.tar evil/pwned`, { files: 1, dirs: 0, symlinks: 1, hardlinks: 0 });
+      tamper(
+        dir,
+        m.id,
+        m.archives[0].file,
+        `ln -s ${target} evil && tar -cf evil.tar evil && rm evil && mkdir evil && echo pwned > evil/pwned && chmod 4755 evil/pwned && tar -rf evil.tar evil/pwned`,
+        { files: 1, dirs: 0, symlinks: 1, hardlinks: 0 },
+      );
       const v = await runCli(['backup', 'verify', '--from', dir, '--id', m.id]);
       assert.equal(v.code, 1, v.stdout + v.stderr);
       assert.match(v.stdout, /FAIL .*goes through the symlink "evil"/);
@@ -419,7 +449,7 @@ describe('retention and bad manifests never cost a good backup', { timeout: 300_
     assert.ok(JSON.stringify(ls).includes(m.id));
   });
 
-  test('errors name the host path of the destination, not the sidecar\'s', async () => {
+  test("errors name the host path of the destination, not the sidecar's", async () => {
     const dir = join(tmp, 'immutable');
     mkdirSync(dir);
     assert.equal(spawnSync('chattr', ['+i', dir]).status, 0);
@@ -468,7 +498,22 @@ describe('odd mount layouts: a file mount, one volume twice, nested volumes, a d
     bk = join(tmp, 'bk');
     mkdirSync(bk);
     writeFileSync(join(tmp, 'app.conf'), 'conf');
-    app = startFixture('mounts', ['--init', '-v', `${outer}:/data`, '-v', `${outer}:/again`, '-v', `${inner}:/data/inner`, '-v', `${join(tmp, 'app.conf')}:/etc/app.conf`, '-v', `${bk}:/bk`, BASE_IMAGE, 'sleep', 'infinity']);
+    app = startFixture('mounts', [
+      '--init',
+      '-v',
+      `${outer}:/data`,
+      '-v',
+      `${outer}:/again`,
+      '-v',
+      `${inner}:/data/inner`,
+      '-v',
+      `${join(tmp, 'app.conf')}:/etc/app.conf`,
+      '-v',
+      `${bk}:/bk`,
+      BASE_IMAGE,
+      'sleep',
+      'infinity',
+    ]);
     docker('exec', app, 'sh', '-c', 'echo o > /data/keep; mkdir -p /data/sub; echo i > /data/inner/x');
   });
 
@@ -493,11 +538,17 @@ describe('odd mount layouts: a file mount, one volume twice, nested volumes, a d
     const twice = await runCli(['backup', app, '--to', dir, '--volume', outer, '--volume', '/data', '--volume', '/again', '--json']);
     assert.equal(twice.code, 0, twice.stderr);
     // Once, from its first mount point in path order (the engine lists mounts in no stable order).
-    assert.deepEqual(JSON.parse(twice.stdout).archives.map((a: { destination: string }) => a.destination), ['/again']);
+    assert.deepEqual(
+      JSON.parse(twice.stdout).archives.map((a: { destination: string }) => a.destination),
+      ['/again'],
+    );
     const b = await runCli(['backup', app, '--to', dir, '--volume', '/data', '--volume', '/data/inner', '--json']);
     assert.equal(b.code, 0, b.stderr);
     const m = JSON.parse(b.stdout);
-    assert.deepEqual(m.archives.map((a: { destination: string }) => a.destination), ['/data', '/data/inner']);
+    assert.deepEqual(
+      m.archives.map((a: { destination: string }) => a.destination),
+      ['/data', '/data/inner'],
+    );
     // The outer archive holds keep (and the empty mount point), not inner/x.
     assert.equal(m.archives[0].entries.files, 1, JSON.stringify(m.archives[0].entries));
     assert.equal(m.archives[1].entries.files, 1);

@@ -70,12 +70,25 @@ ENTRYPOINT ["/busybox", "httpd", "-f", "-p", "8080", "-h", "/www", "-c", "/conf/
 function seed(volume: string, dir: string, name: string, content: string, owner: string, mode: string): void {
   const src = join(tmp, `seed-${name}`);
   writeFileSync(src, content);
-  docker('run', '--rm', '-v', `${volume}:${dir}`, '-v', `${src}:/seed:ro`, BASE, 'sh', '-c', `cp /seed ${dir}/${name} && chown ${owner} ${dir}/${name} && chmod ${mode} ${dir}/${name}`);
+  docker(
+    'run',
+    '--rm',
+    '-v',
+    `${volume}:${dir}`,
+    '-v',
+    `${src}:/seed:ro`,
+    BASE,
+    'sh',
+    '-c',
+    `cp /seed ${dir}/${name} && chown ${owner} ${dir}/${name} && chmod ${mode} ${dir}/${name}`,
+  );
 }
 
 /** The file as an independent reader sees it: sha256, owner, mode, and what else is in its directory. */
 function fileState(container: string, path: string): { sha: string; owner: string; mode: string; dir: string[] } {
-  const out = docker('run', '--rm', '--volumes-from', container, BASE, 'sh', '-c', `sha256sum ${path} | cut -d' ' -f1; stat -c '%u:%g %a' ${path}; ls -A $(dirname ${path})`).split('\n');
+  const out = docker('run', '--rm', '--volumes-from', container, BASE, 'sh', '-c', `sha256sum ${path} | cut -d' ' -f1; stat -c '%u:%g %a' ${path}; ls -A $(dirname ${path})`).split(
+    '\n',
+  );
   const [owner = '', mode = ''] = (out[1] ?? '').split(' ');
   return { sha: out[0] ?? '', owner, mode, dir: out.slice(2).filter(Boolean).sort() };
 }
@@ -112,11 +125,18 @@ before(async () => {
   seed(webVolume, '/conf', 'nginx.conf', ONE, '101:102', '0640');
   webPort = await freePort();
   web = startFixture('web', [
-    '-v', `${webVolume}:/conf`, '-p', `127.0.0.1:${webPort}:8080`,
-    '--label', 'dockside.config.nginx.path=/conf/nginx.conf',
-    '--label', 'dockside.config.nginx.validate=nginx -t -c {}',
-    '--label', 'dockside.config.nginx.reload=HUP',
-    '--label', 'dockside.config.nginx.check=http:8080/health',
+    '-v',
+    `${webVolume}:/conf`,
+    '-p',
+    `127.0.0.1:${webPort}:8080`,
+    '--label',
+    'dockside.config.nginx.path=/conf/nginx.conf',
+    '--label',
+    'dockside.config.nginx.validate=nginx -t -c {}',
+    '--label',
+    'dockside.config.nginx.reload=HUP',
+    '--label',
+    'dockside.config.nginx.check=http:8080/health',
     image,
   ]);
   await waitFor(async () => (await get(webPort, '/').catch(() => undefined))?.body === 'version one', 'nginx serving version one');
@@ -175,7 +195,10 @@ describe('config', { timeout: 420_000 }, () => {
     const h = await runCli(['config', 'history', web, '/conf/nginx.conf', '--json']);
     assert.equal(h.code, 0, h.stderr);
     const hist = JSON.parse(h.stdout) as { versions: Array<{ n: number; sha256: string; replacedAt: string }> };
-    assert.deepEqual(hist.versions.map((v) => v.n), [1, 2, 3]);
+    assert.deepEqual(
+      hist.versions.map((v) => v.n),
+      [1, 2, 3],
+    );
     assert.equal(hist.versions[0]?.sha256, sha256(ONE));
     assert.ok(hist.versions.every((v) => !Number.isNaN(Date.parse(v.replacedAt))));
     // The current file gets another owner and mode: the rollback must bring version 1's back.
@@ -192,7 +215,10 @@ describe('config', { timeout: 420_000 }, () => {
   it("a file in the image's layer is refused; --in-layer copies it through the engine and says it will not survive", async () => {
     const r = await runCli(['config', 'apply', web, '/etc/app-layer.conf', '--from', local('layer.conf', 'changed\n'), '--yes']);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(oneLine(r.stderr), /^dockside: \/etc\/app-layer\.conf is in the image's layer of ".+", not in a volume or bind mount: an edit there is lost when the container is recreated$/);
+    assert.match(
+      oneLine(r.stderr),
+      /^dockside: \/etc\/app-layer\.conf is in the image's layer of ".+", not in a volume or bind mount: an edit there is lost when the container is recreated$/,
+    );
     assert.equal(docker('exec', web, 'cat', '/etc/app-layer.conf'), 'in the layer');
     const f = await runCli(['config', 'apply', web, '/etc/app-layer.conf', '--from', local('layer.conf', 'changed\n'), '--yes', '--in-layer', '--reload', 'none']);
     assert.equal(f.code, 0, f.stderr);
@@ -201,7 +227,7 @@ describe('config', { timeout: 420_000 }, () => {
     assert.equal(docker('exec', web, 'sh', '-c', 'ls -A /etc | grep -c dockside-staged || true'), '0', 'the staged copy was removed');
   });
 
-  it("an app without a shell (FROM scratch busybox httpd): a file applied and HUP sent, no validator, same start time; its HEALTHCHECK is the check when no --check is given", async () => {
+  it('an app without a shell (FROM scratch busybox httpd): a file applied and HUP sent, no validator, same start time; its HEALTHCHECK is the check when no --check is given', async () => {
     const volume = createVolume('bb');
     seed(volume, '/conf', 'httpd.conf', 'A:*\n', '0:0', '0644');
     const port = await freePort();
@@ -253,7 +279,21 @@ describe('config', { timeout: 420_000 }, () => {
   it("with --reload restart, a config the app dies on (validation turned off with --validate '') is put back and the app started again (exit 1)", async () => {
     const before = fileState(web, '/conf/nginx.conf');
     const served = await get(webPort, '/');
-    const r = await runCli(['config', 'apply', web, 'nginx', '--from', local('dies.conf', 'this is not nginx;\n'), '--validate', '', '--reload', 'restart', '--yes', '--deadline', '5s']);
+    const r = await runCli([
+      'config',
+      'apply',
+      web,
+      'nginx',
+      '--from',
+      local('dies.conf', 'this is not nginx;\n'),
+      '--validate',
+      '',
+      '--reload',
+      'restart',
+      '--yes',
+      '--deadline',
+      '5s',
+    ]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /was not healthy after restart \(http:8080\/health: .+ is exited\)/);
     assert.match(r.stderr, /was put back and the app reloaded \(restarted .+\); it is healthy again$/m);
@@ -282,8 +322,16 @@ describe('config', { timeout: 420_000 }, () => {
   });
 
   it('a symbolic link that leads out of the volume is never followed (a directory link, a planted history link); one inside it is', async () => {
-    docker('run', '--rm', '-v', `${webVolume}:/conf`, BASE, 'sh', '-c',
-      'mkdir -p /conf/sub /conf/h && echo inside > /conf/sub/a.conf && echo h > /conf/h/h.conf && ln -sfn ../etc /conf/up && ln -sfn /conf/sub /conf/inner && ln -sfn /tmp /conf/h/.dockside-config');
+    docker(
+      'run',
+      '--rm',
+      '-v',
+      `${webVolume}:/conf`,
+      BASE,
+      'sh',
+      '-c',
+      'mkdir -p /conf/sub /conf/h && echo inside > /conf/sub/a.conf && echo h > /conf/h/h.conf && ln -sfn ../etc /conf/up && ln -sfn /conf/sub /conf/inner && ln -sfn /tmp /conf/h/.dockside-config',
+    );
     const before = fileState(web, '/conf/nginx.conf');
     const out = [
       await runCli(['config', 'show', web, '/conf/up/passwd']),
@@ -291,7 +339,10 @@ describe('config', { timeout: 420_000 }, () => {
     ];
     for (const r of out) {
       assert.equal(r.code, 2, r.stderr);
-      assert.match(oneLine(r.stderr), /^dockside: \/conf\/up\/(passwd|hostname) leads out of the volume mounted at \/conf: a symbolic link among its directories points to \/etc; nothing was read or changed$/);
+      assert.match(
+        oneLine(r.stderr),
+        /^dockside: \/conf\/up\/(passwd|hostname) leads out of the volume mounted at \/conf: a symbolic link among its directories points to \/etc; nothing was read or changed$/,
+      );
       assert.doesNotMatch(r.stdout, /root:/);
     }
     const planted = await runCli(['config', 'apply', web, '/conf/h/h.conf', '--from', local('h2.txt', 'h2\n'), '--yes']);

@@ -62,7 +62,8 @@ async function ls(): Promise<Row[]> {
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as Row[];
 }
-const scheduler = (name = NAME) => docker('ps', '-aq', '--filter', 'label=dockside.scheduler=true', '--filter', `label=dockside.role=cron`, '--filter', `label=dockside.scheduler.name=${name}`);
+const scheduler = (name = NAME) =>
+  docker('ps', '-aq', '--filter', 'label=dockside.scheduler=true', '--filter', `label=dockside.role=cron`, '--filter', `label=dockside.scheduler.name=${name}`);
 const procs = (c: string) => docker('top', c, '-o', 'pid,args');
 
 let app = '';
@@ -81,66 +82,136 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     await requireEngine();
     tmp = mkdtempSync(join(tmpdir(), 'dockside-cron-'));
     dest = join(tmp, 'backups');
-    app = startFixture('app', scoped([
-      '--label', 'dockside.cron.tick.schedule=*/2 * * * * *',
-      '--label', 'dockside.cron.tick.exec=echo tick-$(date +%s)',
-      '--label', 'dockside.cron.forbid.schedule=*/2 * * * * *',
-      '--label', 'dockside.cron.forbid.exec=sleep 5',
-      '--label', 'dockside.cron.allow.schedule=*/2 * * * * *',
-      '--label', 'dockside.cron.allow.exec=sleep 5',
-      '--label', 'dockside.cron.allow.overlap=allow',
-      '--label', 'dockside.cron.replace.schedule=*/2 * * * * *',
-      '--label', 'dockside.cron.replace.exec=sleep 5',
-      '--label', 'dockside.cron.replace.overlap=replace',
-      '--label', 'dockside.cron.stubborn.schedule=*/4 * * * * *',
-      '--label', `dockside.cron.stubborn.exec=trap "" TERM; sleep 47`,
-      '--label', 'dockside.cron.stubborn.overlap=replace',
-      '--label', 'dockside.cron.long.schedule=*/2 * * * * *',
-      '--label', 'dockside.cron.long.exec=sleep 30',
-      '--label', 'dockside.cron.hang.schedule=0 0 1 1 *',
-      // A process in a session of its own that ignores SIGTERM: the timeout must still end it.
-      '--label', `dockside.cron.hang.exec=setsid sh -c 'trap "" TERM; sleep 1107' & sleep 601; echo never`,
-      '--label', 'dockside.cron.hang.timeout=1500ms',
-      '--label', 'dockside.cron.oneoff.schedule=0 0 1 1 *',
-      '--label', `dockside.cron.oneoff.image=${BASE}`,
-      '--label', 'dockside.cron.oneoff.run=echo one-off in $(hostname)',
-      '--label', 'dockside.cron.oneoff-hang.schedule=0 0 1 1 *',
-      '--label', `dockside.cron.oneoff-hang.image=${BASE}`,
-      '--label', 'dockside.cron.oneoff-hang.run=sleep 600',
-      '--label', 'dockside.cron.oneoff-hang.timeout=1500ms',
-      // 100 MiB of output, then a marker: more than the api-proxy's memory limit.
-      '--label', 'dockside.cron.big.schedule=0 0 1 1 *',
-      '--label', "dockside.cron.big.exec=head -c 104857600 /dev/zero | tr '\\0' y; echo; echo end-of-big",
-      '--label', 'dockside.cron.steady.schedule=0 0 1 1 *',
-      '--label', 'dockside.cron.steady.exec=echo steady-begin; sleep 5; echo steady-done',
-      '--label', 'dockside.cron.flaky.schedule=0 0 1 1 *',
-      '--label', 'dockside.cron.flaky.exec=echo trying; exit 3',
-      '--label', 'dockside.cron.flaky.retries=1',
-      BASE, 'sleep', '3600',
-    ]));
-    bad = startFixture('bad', scoped([
-      '--label', 'dockside.cron.m61.schedule=61 * * * *',
-      '--label', 'dockside.cron.m61.exec=true',
-      '--label', 'dockside.cron.feb30.schedule=0 2 30 2 *',
-      '--label', 'dockside.cron.feb30.exec=true',
-      '--label', 'dockside.cron.secs.schedule=* */10 * * * *',
-      '--label', 'dockside.cron.secs.exec=true',
-      '--label', 'dockside.cron.zone.schedule=0 3 * * *',
-      '--label', 'dockside.cron.zone.timezone=Mars/Olympus_Mons',
-      '--label', 'dockside.cron.zone.exec=true',
-      '--label', 'dockside.cron.noimg.schedule=@daily',
-      '--label', `dockside.cron.noimg.image=dstest-nosuch/image:${RUN_ID}`,
-      '--label', 'dockside.cron.noimg.run=true',
-      BASE, 'sleep', '3600',
-    ]));
+    app = startFixture(
+      'app',
+      scoped([
+        '--label',
+        'dockside.cron.tick.schedule=*/2 * * * * *',
+        '--label',
+        'dockside.cron.tick.exec=echo tick-$(date +%s)',
+        '--label',
+        'dockside.cron.forbid.schedule=*/2 * * * * *',
+        '--label',
+        'dockside.cron.forbid.exec=sleep 5',
+        '--label',
+        'dockside.cron.allow.schedule=*/2 * * * * *',
+        '--label',
+        'dockside.cron.allow.exec=sleep 5',
+        '--label',
+        'dockside.cron.allow.overlap=allow',
+        '--label',
+        'dockside.cron.replace.schedule=*/2 * * * * *',
+        '--label',
+        'dockside.cron.replace.exec=sleep 5',
+        '--label',
+        'dockside.cron.replace.overlap=replace',
+        '--label',
+        'dockside.cron.stubborn.schedule=*/4 * * * * *',
+        '--label',
+        `dockside.cron.stubborn.exec=trap "" TERM; sleep 47`,
+        '--label',
+        'dockside.cron.stubborn.overlap=replace',
+        '--label',
+        'dockside.cron.long.schedule=*/2 * * * * *',
+        '--label',
+        'dockside.cron.long.exec=sleep 30',
+        '--label',
+        'dockside.cron.hang.schedule=0 0 1 1 *',
+        // A process in a session of its own that ignores SIGTERM: the timeout must still end it.
+        '--label',
+        `dockside.cron.hang.exec=setsid sh -c 'trap "" TERM; sleep 1107' & sleep 601; echo never`,
+        '--label',
+        'dockside.cron.hang.timeout=1500ms',
+        '--label',
+        'dockside.cron.oneoff.schedule=0 0 1 1 *',
+        '--label',
+        `dockside.cron.oneoff.image=${BASE}`,
+        '--label',
+        'dockside.cron.oneoff.run=echo one-off in $(hostname)',
+        '--label',
+        'dockside.cron.oneoff-hang.schedule=0 0 1 1 *',
+        '--label',
+        `dockside.cron.oneoff-hang.image=${BASE}`,
+        '--label',
+        'dockside.cron.oneoff-hang.run=sleep 600',
+        '--label',
+        'dockside.cron.oneoff-hang.timeout=1500ms',
+        // 100 MiB of output, then a marker: more than the api-proxy's memory limit.
+        '--label',
+        'dockside.cron.big.schedule=0 0 1 1 *',
+        '--label',
+        "dockside.cron.big.exec=head -c 104857600 /dev/zero | tr '\\0' y; echo; echo end-of-big",
+        '--label',
+        'dockside.cron.steady.schedule=0 0 1 1 *',
+        '--label',
+        'dockside.cron.steady.exec=echo steady-begin; sleep 5; echo steady-done',
+        '--label',
+        'dockside.cron.flaky.schedule=0 0 1 1 *',
+        '--label',
+        'dockside.cron.flaky.exec=echo trying; exit 3',
+        '--label',
+        'dockside.cron.flaky.retries=1',
+        BASE,
+        'sleep',
+        '3600',
+      ]),
+    );
+    bad = startFixture(
+      'bad',
+      scoped([
+        '--label',
+        'dockside.cron.m61.schedule=61 * * * *',
+        '--label',
+        'dockside.cron.m61.exec=true',
+        '--label',
+        'dockside.cron.feb30.schedule=0 2 30 2 *',
+        '--label',
+        'dockside.cron.feb30.exec=true',
+        '--label',
+        'dockside.cron.secs.schedule=* */10 * * * *',
+        '--label',
+        'dockside.cron.secs.exec=true',
+        '--label',
+        'dockside.cron.zone.schedule=0 3 * * *',
+        '--label',
+        'dockside.cron.zone.timezone=Mars/Olympus_Mons',
+        '--label',
+        'dockside.cron.zone.exec=true',
+        '--label',
+        'dockside.cron.noimg.schedule=@daily',
+        '--label',
+        `dockside.cron.noimg.image=dstest-nosuch/image:${RUN_ID}`,
+        '--label',
+        'dockside.cron.noimg.run=true',
+        BASE,
+        'sleep',
+        '3600',
+      ]),
+    );
     receiver = startFixture('receiver', [BASE, 'node', '-e', "require('http').createServer((q,r)=>{console.log(q.method+' '+q.url);r.end('ok')}).listen(8080)"]);
     const ip = docker('inspect', '--format', '{{.NetworkSettings.IPAddress}}', receiver);
-    pinged = startFixture('pinged', scoped(['--label', 'dockside.cron.hc.schedule=0 0 1 1 *', '--label', 'dockside.cron.hc.exec=echo fine', '--label', `dockside.cron.hc.ping=http://${ip}:8080/hc-uuid`, BASE, 'sleep', '3600']));
+    pinged = startFixture(
+      'pinged',
+      scoped([
+        '--label',
+        'dockside.cron.hc.schedule=0 0 1 1 *',
+        '--label',
+        'dockside.cron.hc.exec=echo fine',
+        '--label',
+        `dockside.cron.hc.ping=http://${ip}:8080/hc-uuid`,
+        BASE,
+        'sleep',
+        '3600',
+      ]),
+    );
     dataVolume = createVolume('data');
     data = startFixture('data', ['-v', `${dataVolume}:/data`, BASE, 'sh', '-c', 'echo hello > /data/file && sleep 3600']);
     stopper = startFixture('stopper', scoped(['--label', 'dockside.cron.beat.schedule=*/2 * * * * *', '--label', 'dockside.cron.beat.exec=echo beat', BASE, 'sleep', '3600']));
     dupName = `dstest-${RUN_ID}-dup`; // created later, with a label job of the same id as the file's
-    writeFileSync(join(tmp, 'jobs.yaml'), `jobs:\n  ${data}/backup:\n    schedule: "*/6 * * * * *"\n    dockside: backup --to ${dest} --keep-last 3\n    timeout: 20s\n  ${dupName}/dup:\n    schedule: "@hourly"\n    exec: echo from-yaml\n`);
+    writeFileSync(
+      join(tmp, 'jobs.yaml'),
+      `jobs:\n  ${data}/backup:\n    schedule: "*/6 * * * * *"\n    dockside: backup --to ${dest} --keep-last 3\n    timeout: 20s\n  ${dupName}/dup:\n    schedule: "@hourly"\n    exec: echo from-yaml\n`,
+    );
     const r = await cli(['cron', 'start', '--config', join(tmp, 'jobs.yaml'), '--backup-dir', tmp], 60_000);
     assert.equal(r.code, 0, r.stderr);
   });
@@ -183,10 +254,18 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     assert.equal(JSON.parse(docker('volume', 'inspect', `dockside-cron-state-${other}`))[0].Labels['dockside.scheduler.name'], other);
     // Each runs its own label jobs only.
     const mine = await ls();
-    assert.ok(!mine.some((j) => j.id === `${own}/own`), 'this run\'s scheduler leaves the other\'s job alone');
+    assert.ok(!mine.some((j) => j.id === `${own}/own`), "this run's scheduler leaves the other's job alone");
     const theirs = JSON.parse((await cli(['cron', 'ls', '--json', '--name', other])).stdout) as Row[];
-    assert.deepEqual(theirs.map((j) => j.id), [`${own}/own`]);
-    await waitFor(async () => JSON.parse((await cli(['cron', 'history', '--json', '--name', other])).stdout).some((r: Run) => r.status === 'succeeded'), 'a run by the other scheduler', 10_000, 300);
+    assert.deepEqual(
+      theirs.map((j) => j.id),
+      [`${own}/own`],
+    );
+    await waitFor(
+      async () => JSON.parse((await cli(['cron', 'history', '--json', '--name', other])).stdout).some((r: Run) => r.status === 'succeeded'),
+      'a run by the other scheduler',
+      10_000,
+      300,
+    );
     assert.ok(!(await history()).some((r) => r.job === `${own}/own`));
     const stop = await cli(['cron', 'stop', '--name', other]);
     assert.equal(stop.code, 0, stop.stderr);
@@ -211,7 +290,10 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     const create = (hostConfig: object) =>
       JSON.parse(
         docker(
-          'exec', id, 'node', '-e',
+          'exec',
+          id,
+          'node',
+          '-e',
           `const r=require('node:http').request({socketPath:'/run/dockside-api/docker.sock',method:'POST',path:'/v1.41/containers/create',headers:{'content-type':'application/json'}},(res)=>{let b='';res.on('data',c=>b+=c);res.on('end',()=>console.log(JSON.stringify({status:res.statusCode,body:b})))});r.end(JSON.stringify({Image:'${BASE}',Cmd:['true'],Labels:{'${RUN_LABEL}':'${RUN_ID}'},HostConfig:${JSON.stringify(hostConfig)}}))`,
         ),
       ) as { status: number; body: string };
@@ -255,16 +337,25 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     const of = (j: string) => all.filter((r) => r.job === `${app}/${j}`);
     // forbid: never two at once; the slots that found one running are recorded skipped.
     const forbid = of('forbid');
-    assert.ok(forbid.some((r) => r.status === 'skipped' && /overlap=forbid/.test(r.reason ?? '')), JSON.stringify(forbid));
+    assert.ok(
+      forbid.some((r) => r.status === 'skipped' && /overlap=forbid/.test(r.reason ?? '')),
+      JSON.stringify(forbid),
+    );
     const fr = forbid.filter((r) => r.run);
     for (let i = 1; i < fr.length; i++) assert.ok(!fr[i - 1]?.end || Date.parse(fr[i]?.start as string) >= Date.parse(fr[i - 1]?.end as string), 'forbid runs never overlap');
     // allow: runs side by side (a run starts before the previous one ended).
     const al = of('allow').filter((r) => r.run);
-    assert.ok(al.some((r, i) => i > 0 && (al[i - 1]?.end === null || Date.parse(r.start as string) < Date.parse(al[i - 1]?.end as string))), JSON.stringify(al));
+    assert.ok(
+      al.some((r, i) => i > 0 && (al[i - 1]?.end === null || Date.parse(r.start as string) < Date.parse(al[i - 1]?.end as string))),
+      JSON.stringify(al),
+    );
     assert.ok(!of('allow').some((r) => r.status === 'skipped'));
     // replace: the running one is ended when the next slot comes.
     const rp = of('replace');
-    assert.ok(rp.some((r) => r.status === 'interrupted' && /replaced/.test(r.reason ?? '')), JSON.stringify(rp));
+    assert.ok(
+      rp.some((r) => r.status === 'interrupted' && /replaced/.test(r.reason ?? '')),
+      JSON.stringify(rp),
+    );
     // replace with a job that ignores SIGTERM: the next run starts only once the old one is gone.
     const st = of('stubborn').filter((r) => r.run);
     assert.ok(st.filter((r) => r.status === 'interrupted').length >= 1, JSON.stringify(of('stubborn')));
@@ -272,7 +363,12 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
       const prev = st[i - 1] as Run;
       assert.ok(prev.end && Date.parse(st[i]?.start as string) >= Date.parse(prev.end), `run ${st[i]?.run} started before ${prev.run} ended: ${JSON.stringify(st)}`);
     }
-    assert.ok(procs(app).split('\n').filter((l) => /^\s*\d+\s+sleep 47$/.test(l)).length <= 1, `one stubborn run at a time: ${procs(app)}`);
+    assert.ok(
+      procs(app)
+        .split('\n')
+        .filter((l) => /^\s*\d+\s+sleep 47$/.test(l)).length <= 1,
+      `one stubborn run at a time: ${procs(app)}`,
+    );
   });
 
   it('a timeout really ends the process (docker top shows it gone)', async () => {
@@ -356,12 +452,22 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     docker('start', id);
     await waitFor(async () => (await cli(['cron', 'ls', '--json'])).code === 0, 'the scheduler back', 20_000, 300);
     const afterKill = await history();
-    for (const b of before) if (b.run) assert.ok(afterKill.some((a) => a.run === b.run), `run ${b.run} kept in the history`);
+    for (const b of before)
+      if (b.run)
+        assert.ok(
+          afterKill.some((a) => a.run === b.run),
+          `run ${b.run} kept in the history`,
+        );
     const rec = afterKill.find((r) => r.run === cut.run);
     assert.equal(rec?.status, 'interrupted', JSON.stringify(rec));
     assert.match(rec?.reason ?? '', /scheduler stopped during this run; ended process group \d+/);
     // Its process is gone: at most the one run started since the restart sleeps.
-    assert.ok(procs(app).split('\n').filter((l) => l.includes('sleep 30')).length <= 2, procs(app));
+    assert.ok(
+      procs(app)
+        .split('\n')
+        .filter((l) => l.includes('sleep 30')).length <= 2,
+      procs(app),
+    );
     await new Promise((r) => setTimeout(r, 3000));
     const final = await history();
     const seen = new Map<string, number>();
@@ -381,11 +487,21 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     docker('rm', '-f', data);
     const removedAt = Date.now();
     // A run in flight at the removal may fail otherwise; the first one started after it finds no container.
-    const failed = await waitFor(async () => (await history(job)).find((r) => r.status === 'skipped' && Date.parse(r.start as string) > removedAt), 'a skipped backup', 20_000, 500);
+    const failed = await waitFor(
+      async () => (await history(job)).find((r) => r.status === 'skipped' && Date.parse(r.start as string) > removedAt),
+      'a skipped backup',
+      20_000,
+      500,
+    );
     assert.equal(failed.reason, `target not running: no container named "${data}"`, JSON.stringify(await history(job)));
     docker('run', '-d', '--name', data, '--label', `${RUN_LABEL}=${RUN_ID}`, '-v', `${dataVolume}:/data`, BASE, 'sleep', '3600');
     const failedAt = Date.parse(failed.end as string);
-    await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded' && Date.parse(r.start as string) > failedAt), 'a backup after the container came back', 45_000, 500).catch(async (err: Error) => {
+    await waitFor(
+      async () => (await history(job)).some((r) => r.status === 'succeeded' && Date.parse(r.start as string) > failedAt),
+      'a backup after the container came back',
+      45_000,
+      500,
+    ).catch(async (err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify((await history(job)).slice(-4))}`);
     });
     const list = await runCli(['backup', 'ls', '--from', dest, '--json'], { env: ENV });
@@ -414,7 +530,12 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded'), 'a first beat', 15_000, 300);
     docker('stop', '-t', '0', stopper);
     const stoppedAt = Date.now();
-    const skipped = await waitFor(async () => (await history(job)).find((r) => r.status === 'skipped' && Date.parse(r.start as string) > stoppedAt + 1000), 'a skipped slot', 15_000, 300);
+    const skipped = await waitFor(
+      async () => (await history(job)).find((r) => r.status === 'skipped' && Date.parse(r.start as string) > stoppedAt + 1000),
+      'a skipped slot',
+      15_000,
+      300,
+    );
     assert.equal(skipped.reason, `target not running: container ${stopper} is exited`);
     const row = (await ls()).find((r) => r.id === job) as Row & { skipping?: string };
     assert.ok(row?.valid, 'still listed, valid');
@@ -427,8 +548,14 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     const back = Date.now();
     await waitFor(async () => (await history(job)).some((r) => r.status === 'succeeded' && Date.parse(r.start as string) > back), 'a beat after the restart', 15_000, 300);
     const runs = (await history(job)).filter((r) => r.run && Date.parse(r.start as string) > stoppedAt);
-    assert.ok(runs.every((r) => r.trigger !== 'catch-up'), `no catch-up without a deadline: ${JSON.stringify(runs)}`);
-    assert.ok(runs.every((r) => Date.parse(r.scheduled as string) > back - 2500), `no slot from while it was stopped ran: ${JSON.stringify(runs)}`);
+    assert.ok(
+      runs.every((r) => r.trigger !== 'catch-up'),
+      `no catch-up without a deadline: ${JSON.stringify(runs)}`,
+    );
+    assert.ok(
+      runs.every((r) => Date.parse(r.scheduled as string) > back - 2500),
+      `no slot from while it was stopped ran: ${JSON.stringify(runs)}`,
+    );
   });
 
   it('big output is streamed and bounded: the api-proxy survives it, the history keeps the tail, other jobs go on', async () => {
@@ -478,7 +605,10 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     assert.equal(code, 130);
-    assert.match(err, new RegExp(`dockside: ${app}/steady: stopped watching \\(SIGINT\\); the run goes on in the scheduler: see \`dockside cron history --job ${app}/steady --name ${NAME}\``));
+    assert.match(
+      err,
+      new RegExp(`dockside: ${app}/steady: stopped watching \\(SIGINT\\); the run goes on in the scheduler: see \`dockside cron history --job ${app}/steady --name ${NAME}\``),
+    );
     const done = await waitFor(async () => (await history(`${app}/steady`)).filter((r) => r.trigger === 'manual').pop(), 'the run', 1000, 100);
     assert.equal(done.status, 'running');
     await waitFor(async () => (await history(`${app}/steady`)).some((r) => r.run === done.run && r.status === 'succeeded'), 'the run to end by itself', 15_000, 300);

@@ -41,11 +41,39 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
     const app = startApp('web1', net);
     const ip = appAddress(app, net);
     // A key this host left behind (a container long gone) and one of another host: only the first is stale.
-    const stale = { service: 'web', id: `${hostName}-deadbeef0000-8080`, address: '10.9.9.9', port: 8080, tags: [], host: hostName, container: 'f'.repeat(64), containerName: 'gone', registeredAt: new Date(Date.now() - 60_000).toISOString() };
+    const stale = {
+      service: 'web',
+      id: `${hostName}-deadbeef0000-8080`,
+      address: '10.9.9.9',
+      port: 8080,
+      tags: [],
+      host: hostName,
+      container: 'f'.repeat(64),
+      containerName: 'gone',
+      registeredAt: new Date(Date.now() - 60_000).toISOString(),
+    };
     const other = { ...stale, id: 'elsewhere-deadbeef0000-8080', host: 'elsewhere' };
     for (const v of [stale, other]) await etcdPost(etcd.port, '/v3/kv/put', { key: b64(`${PREFIX}/web/${v.id}`), value: b64(JSON.stringify(v)) });
 
-    const r = await runCli(['register', app, '--service', 'web', '--port', '8080', '--check', 'http:/healthz', '--interval', '1s', '--ttl', '4s', '--tag', 'v1', '--to', registry, '--json']);
+    const r = await runCli([
+      'register',
+      app,
+      '--service',
+      'web',
+      '--port',
+      '8080',
+      '--check',
+      'http:/healthz',
+      '--interval',
+      '1s',
+      '--ttl',
+      '4s',
+      '--tag',
+      'v1',
+      '--to',
+      registry,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const t0 = Date.now();
     const info = JSON.parse(r.stdout) as { stale: string[]; registered: { state: string; address: string } };
@@ -62,7 +90,13 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
 
     // The sidecar: in the app's network namespace, no capabilities, no engine socket.
     const sc = sidecarOf(app);
-    const hc = JSON.parse(docker('inspect', '-f', '{{json .HostConfig}}', sc)) as { NetworkMode: string; CapDrop: string[]; CapAdd: string[] | null; ReadonlyRootfs: boolean; Binds: string[] | null };
+    const hc = JSON.parse(docker('inspect', '-f', '{{json .HostConfig}}', sc)) as {
+      NetworkMode: string;
+      CapDrop: string[];
+      CapAdd: string[] | null;
+      ReadonlyRootfs: boolean;
+      Binds: string[] | null;
+    };
     assert.equal(hc.NetworkMode, `container:${docker('inspect', '-f', '{{.Id}}', app)}`);
     assert.deepEqual(hc.CapDrop, ['ALL']);
     assert.deepEqual(hc.CapAdd ?? [], []);
@@ -76,7 +110,10 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
       { method: 'GET', path: '/v1.41/containers/json' },
       { method: 'POST', path: '/v1.41/containers/create', body: '{}' },
     ]);
-    assert.deepEqual(answers.map((a) => a.status), [200, 200, 403, 403, 403]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 403, 403, 403],
+    );
 
     docker('exec', app, 'touch', '/tmp/broken');
     const broke = Date.now();
@@ -113,12 +150,32 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
     })();
     const since = (Date.now() / 1000).toFixed(3);
     // Not spawnSync: the poll above must run while docker stop waits for the app.
-    await new Promise<void>((resolve, reject) => spawn('docker', ['stop', '-t', '10', app], { stdio: 'ignore' }).on('close', (c) => (c === 0 ? resolve() : reject(new Error(`docker stop exited ${c}`)))));
+    await new Promise<void>((resolve, reject) =>
+      spawn('docker', ['stop', '-t', '10', app], { stdio: 'ignore' }).on('close', (c) => (c === 0 ? resolve() : reject(new Error(`docker stop exited ${c}`)))),
+    );
     await poll;
-    const dieNs = docker('events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', `container=${app}`, '--filter', 'event=die', '--format', '{{.TimeNano}}').split('\n')[0] ?? '';
+    const dieNs =
+      docker(
+        'events',
+        '--since',
+        String(since),
+        '--until',
+        String(Math.ceil(Date.now() / 1000) + 1),
+        '--filter',
+        `container=${app}`,
+        '--filter',
+        'event=die',
+        '--format',
+        '{{.TimeNano}}',
+      ).split('\n')[0] ?? '';
     assert.ok(goneAt > 0, 'the key went away');
     assert.ok(dieNs, 'a die event');
-    const logs = () => spawnSync('docker', ['logs', '-t', sidecarOf(app)], { encoding: 'utf8' }).stderr.split('\n').map((l) => l.slice(0, 140)).slice(-8).join('\n');
+    const logs = () =>
+      spawnSync('docker', ['logs', '-t', sidecarOf(app)], { encoding: 'utf8' })
+        .stderr.split('\n')
+        .map((l) => l.slice(0, 140))
+        .slice(-8)
+        .join('\n');
     assert.ok(goneAt < Number(BigInt(dieNs) / 1_000_000n), `key gone at ${goneAt}, die at ${Number(BigInt(dieNs) / 1_000_000n)}\n${logs()}`);
 
     docker('start', app);
@@ -151,7 +208,10 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
       const s = await runCli(['register', 'stop', app]);
       assert.equal(s.code, 0, s.stderr);
       await waitFor(async () => (await lookup()).length === 0, 'webdns to stop resolving after register stop', 3000);
-      assert.ok(readdirSync(dir).every((n) => !n.startsWith('.')), 'no temporary file left');
+      assert.ok(
+        readdirSync(dir).every((n) => !n.startsWith('.')),
+        'no temporary file left',
+      );
     } finally {
       dnsmasq?.kill();
       rmSync(dir, { recursive: true, force: true });
@@ -184,25 +244,45 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
     await new Promise<void>((resolve) => spawn('docker', ['kill', a], { stdio: 'ignore' }).on('close', () => resolve()));
     const killDone = Date.now();
     await run;
-    const rows = out.join('').trim().split('\n').map((l) => JSON.parse(l) as { t: number; ok: boolean; who?: string; err?: string });
+    const rows = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { t: number; ok: boolean; who?: string; err?: string });
     assert.ok(rows.length > 40, `requests made: ${rows.length}`);
     // A request already forwarded to pool-a when it was killed cannot be saved by a TCP forwarder
     // (one at most: the app sends one at a time); every connection made after the kill is answered.
     const lost = rows.filter((x) => !x.ok);
     assert.ok(lost.length <= 1 && lost.every((x) => x.t >= killedAt - 3000 && x.t <= killDone), `failed requests: ${JSON.stringify(lost)} (kill ${killedAt}..${killDone})`);
-    assert.deepEqual(rows.filter((x) => !x.ok && x.t > killDone), [], 'every request made after the kill got an answer');
+    assert.deepEqual(
+      rows.filter((x) => !x.ok && x.t > killDone),
+      [],
+      'every request made after the kill got an answer',
+    );
     const before = new Set(rows.filter((x) => x.t < killedAt).map((x) => x.who));
     assert.deepEqual([...before].sort(), ['hello from pool-a', 'hello from pool-b'], 'spread over both before the kill');
     // Requests made once docker kill returned (the kill itself takes a while to land under load).
     const after = rows.filter((x) => x.t > killDone);
     assert.ok(after.length > 10, `requests after the kill: ${after.length}`);
-    assert.ok(after.every((x) => x.who === 'hello from pool-b'), 'after the kill, only the live instance answers');
+    assert.ok(
+      after.every((x) => x.who === 'hello from pool-b'),
+      'after the kill, only the live instance answers',
+    );
     // The dead instance gets no connection once it is withdrawn: its count stops growing.
     const countOf = async () => {
-      const ls = JSON.parse((await runCli(['ambassador', 'ls', '--json'])).stdout) as Array<{ target: string; status?: { instances: Array<{ address: string; connections: number; failures: number; healthy: boolean }> } }>;
+      const ls = JSON.parse((await runCli(['ambassador', 'ls', '--json'])).stdout) as Array<{
+        target: string;
+        status?: { instances: Array<{ address: string; connections: number; failures: number; healthy: boolean }> };
+      }>;
       return ls.find((x) => x.target === client)?.status?.instances ?? [];
     };
-    const metrics = docker('exec', client, 'node', '-e', "require('http').get('http://127.0.0.1:9325/metrics',(r)=>{let b='';r.on('data',(c)=>b+=c);r.on('end',()=>console.log(b))})");
+    const metrics = docker(
+      'exec',
+      client,
+      'node',
+      '-e',
+      "require('http').get('http://127.0.0.1:9325/metrics',(r)=>{let b='';r.on('data',(c)=>b+=c);r.on('end',()=>console.log(b))})",
+    );
     assert.match(metrics, /dockside_ambassador_connections_failed_total\{upstream="pool"\} 0/);
     assert.match(metrics, /dockside_ambassador_instance_up\{upstream="pool",instance="[0-9.]+:8080"\} 0/);
     assert.match(metrics, /dockside_ambassador_instance_up\{upstream="pool",instance="[0-9.]+:8080"\} 1/);
@@ -210,14 +290,24 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
   });
 
   it('register --all: containers that declare themselves by labels are registered; bad labels are reported, the rest go on', async () => {
-    const good = startApp('lab1', net, { labels: { 'dockside.register.service': `lab-${Date.now() % 100000}`, 'dockside.register.port': '8080', 'dockside.register.check': 'http:/healthz', 'dockside.register.tags': 'blue,v2' } });
+    const good = startApp('lab1', net, {
+      labels: {
+        'dockside.register.service': `lab-${Date.now() % 100000}`,
+        'dockside.register.port': '8080',
+        'dockside.register.check': 'http:/healthz',
+        'dockside.register.tags': 'blue,v2',
+      },
+    });
     const service = docker('inspect', '-f', '{{index .Config.Labels "dockside.register.service"}}', good);
     const bad = startApp('lab2', net, { labels: { 'dockside.register.service': 'lab-bad', 'dockside.register.port': 'http' } });
     const r = await runCli(['register', '--all', '--to', registry, '--interval', '1s', '--ttl', '4s', '--json']);
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout) as { registered: Array<{ target: string }>; failed: Array<{ target: string; error: string }> };
     assert.ok(out.registered.some((x) => x.target === good));
-    assert.deepEqual(out.failed.filter((f) => f.target === bad).map((f) => f.error), ['label dockside.register.port: must be a port from 1 to 65535 (got "http")']);
+    assert.deepEqual(
+      out.failed.filter((f) => f.target === bad).map((f) => f.error),
+      ['label dockside.register.port: must be a port from 1 to 65535 (got "http")'],
+    );
     const k = await waitFor(async () => (await keys(service))[0], 'the labelled container in etcd', 5000);
     assert.equal(k.value['address'], appAddress(good, net));
     assert.deepEqual(k.value['tags'], ['blue', 'v2']);
@@ -241,4 +331,3 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
     assert.equal(docker('ps', '-aq', '--filter', `label=dockside.target.name=${app}`), '', 'no sidecar or api-proxy left behind');
   });
 });
-

@@ -31,7 +31,7 @@ function recordingProxy(path: string): { server: Server; requests: string[] } {
   return { server, requests };
 }
 
-describe('fast path: sidecars start with docker run\'s round trips', { timeout: 120_000 }, () => {
+describe("fast path: sidecars start with docker run's round trips", { timeout: 120_000 }, () => {
   let app = '';
   let dir = '';
   let proxy: { server: Server; requests: string[] };

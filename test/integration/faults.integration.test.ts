@@ -12,7 +12,11 @@ import { after, before, describe, test } from 'node:test';
 import { cleanupRun, docker, RUN_ID, RUN_LABEL, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
 import { BASE_IMAGE, startS3, type S3Server } from './backup-support.js';
 
-const errorLines = (stderr: string) => stderr.trim().split('\n').filter((l) => l.trim() && !l.trim().startsWith('hint:'));
+const errorLines = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() && !l.trim().startsWith('hint:'));
 
 /** A tmpfs of `size` mounted at a fresh directory (the test runs as root, as CI does). */
 function smallFs(parent: string, name: string, size: string): string {
@@ -60,13 +64,20 @@ describe('faults: a destination or a volume that fills up', { timeout: 300_000 }
     const ls = await runCli(['backup', 'ls', '--from', dest, '--json']);
     assert.equal(ls.code, 0, ls.stderr);
     assert.deepEqual(JSON.parse(ls.stdout), { backups: [], incomplete: [], unreadable: [] }, 'no backup listed, complete or not');
-    assert.deepEqual(readdirSync(dest).filter((n) => !n.startsWith('.dockside-lease')), [], 'nothing left behind');
+    assert.deepEqual(
+      readdirSync(dest).filter((n) => !n.startsWith('.dockside-lease')),
+      [],
+      'nothing left behind',
+    );
     // Room for what is left once the big file is excluded: the next run completes, alone.
     const ok = await runCli(['backup', app, '--to', dest, '--exclude', 'big.bin', '--json']);
     assert.equal(ok.code, 0, ok.stderr);
     const listed = (JSON.parse((await runCli(['backup', 'ls', '--from', dest, '--json'])).stdout) as { backups: Array<{ id: string }> }).backups;
     assert.equal(listed.length, 1);
-    assert.deepEqual(readdirSync(dest).filter((n) => !n.startsWith('.')), [listed[0]?.id]);
+    assert.deepEqual(
+      readdirSync(dest).filter((n) => !n.startsWith('.')),
+      [listed[0]?.id],
+    );
   });
 
   test('a restore onto a volume that fills up: one line, exit 1, the volume exactly as it was', async () => {
@@ -92,9 +103,18 @@ describe('faults: a destination or a volume that fills up', { timeout: 300_000 }
   });
 
   test('files changing while read: the backup completes with a warning per file and restores; --strict fails it and keeps nothing', async () => {
-    const busy = startFixture('busyapp', ['--init', '-v', `dstest-${RUN_ID}-busy:/data`, '--label', `${RUN_LABEL}=${RUN_ID}`, BASE_IMAGE, 'sh', '-c',
+    const busy = startFixture('busyapp', [
+      '--init',
+      '-v',
+      `dstest-${RUN_ID}-busy:/data`,
+      '--label',
+      `${RUN_LABEL}=${RUN_ID}`,
+      BASE_IMAGE,
+      'sh',
+      '-c',
       // A 40 MB file, appended to all the time (as a log or a database file would be).
-      'head -c 40000000 /dev/urandom > /data/grow.log; echo still > /data/still.txt; while :; do echo line >> /data/grow.log; done']);
+      'head -c 40000000 /dev/urandom > /data/grow.log; echo still > /data/still.txt; while :; do echo line >> /data/grow.log; done',
+    ]);
     await new Promise((r) => setTimeout(r, 500));
     const dest = join(tmp, 'busy');
     const warned = await runCli(['backup', busy, '--to', dest, '--compress', 'none', '--json']);
@@ -112,7 +132,11 @@ describe('faults: a destination or a volume that fills up', { timeout: 300_000 }
     assert.equal(lines.length, 1, strict.stderr);
     assert.match(lines[0] as string, /1 file changed while being read \(\/data\/grow\.log\); with --strict the backup is not kept/);
     const ls = JSON.parse((await runCli(['backup', 'ls', '--from', dest, '--json'])).stdout) as { backups: Array<{ id: string }>; incomplete: unknown[] };
-    assert.deepEqual(ls.backups.map((b) => b.id), [id], 'only the first backup');
+    assert.deepEqual(
+      ls.backups.map((b) => b.id),
+      [id],
+      'only the first backup',
+    );
     assert.deepEqual(ls.incomplete, []);
   });
 
@@ -122,7 +146,17 @@ describe('faults: a destination or a volume that fills up', { timeout: 300_000 }
       const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_PROFILE: '' };
       const s3args = ['--s3-endpoint', s3.endpoint, '--s3-path-style', '--network', 'host'];
       const to = `s3://${s3.bucket}/faults/${RUN_ID}`;
-      const src = startFixture('s3gone', ['--init', '-v', `dstest-${RUN_ID}-s3gone:/data`, '--label', `${RUN_LABEL}=${RUN_ID}`, BASE_IMAGE, 'sh', '-c', 'head -c 120000000 /dev/urandom > /data/big.bin; echo ready > /data/ready; sleep infinity']);
+      const src = startFixture('s3gone', [
+        '--init',
+        '-v',
+        `dstest-${RUN_ID}-s3gone:/data`,
+        '--label',
+        `${RUN_LABEL}=${RUN_ID}`,
+        BASE_IMAGE,
+        'sh',
+        '-c',
+        'head -c 120000000 /dev/urandom > /data/big.bin; echo ready > /data/ready; sleep infinity',
+      ]);
       await waitFor(() => spawnSync('docker', ['exec', src, 'test', '-e', '/data/ready']).status === 0, 'the data written', 60_000, 300);
       const child = spawnCli(['backup', src, '--to', to, ...s3args, '--compress', 'none'], env);
       let stderr = '';

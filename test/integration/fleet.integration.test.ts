@@ -94,7 +94,12 @@ describe('the fleet on a 3-node Swarm', { timeout: 420_000 }, () => {
     for (const n of nodes) {
       const id = on(n.host, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=dockside-fleet-agent');
       assert.ok(id, `no agent on ${n.name}`);
-      const hc = JSON.parse(on(n.host, 'inspect', id, '--format', '{{json .HostConfig}}')) as { Privileged: boolean; CapDrop: string[] | null; ReadonlyRootfs: boolean; Binds: string[] | null };
+      const hc = JSON.parse(on(n.host, 'inspect', id, '--format', '{{json .HostConfig}}')) as {
+        Privileged: boolean;
+        CapDrop: string[] | null;
+        ReadonlyRootfs: boolean;
+        Binds: string[] | null;
+      };
       const mounts = JSON.parse(on(n.host, 'inspect', id, '--format', '{{json .Mounts}}')) as Array<{ Source: string; Destination: string }>;
       assert.equal(hc.Privileged, false);
       assert.ok(hc.ReadonlyRootfs);
@@ -105,7 +110,10 @@ describe('the fleet on a 3-node Swarm', { timeout: 420_000 }, () => {
     const st = await runCli(['fleet', 'status', '--json'], { env: env() });
     assert.equal(st.code, 0, st.stderr);
     const list = JSON.parse(st.stdout) as Array<{ hostname: string; agent: string }>;
-    assert.deepEqual(list.map((n) => `${n.hostname}:${n.agent}`), ['dsf-n1:running', 'dsf-n2:running', 'dsf-n3:running']);
+    assert.deepEqual(
+      list.map((n) => `${n.hostname}:${n.agent}`),
+      ['dsf-n1:running', 'dsf-n2:running', 'dsf-n3:running'],
+    );
   });
 
   it('a global and a 2-replica service get exactly one shipper per task; they follow a killed task and outlive a killed agent; every line once', async () => {
@@ -125,10 +133,15 @@ describe('the fleet on a 3-node Swarm', { timeout: 420_000 }, () => {
     // Let it print a while first, so its lines are part of what must arrive once.
     await new Promise((r) => setTimeout(r, 2000));
     on(victim.host, 'kill', killed);
-    await waitFor(() => {
-      const v = nodeView(victim.host, ['web', 'api']);
-      return !v.tasks.includes(killedTask) && !v.shippers.includes(killedTask) && oneShipperPerTask(['web', 'api']);
-    }, 'the replaced task to get its shipper and the old one to go', 45_000, 500);
+    await waitFor(
+      () => {
+        const v = nodeView(victim.host, ['web', 'api']);
+        return !v.tasks.includes(killedTask) && !v.shippers.includes(killedTask) && oneShipperPerTask(['web', 'api']);
+      },
+      'the replaced task to get its shipper and the old one to go',
+      45_000,
+      500,
+    );
 
     // Kill a node's agent while lines flow: the shippers run on; the new agent adopts them.
     const n3 = nodes[2]!;
@@ -141,12 +154,23 @@ describe('the fleet on a 3-node Swarm', { timeout: 420_000 }, () => {
 
     // Every task's lines arrive once, in order, labelled with their Swarm place.
     const liveTasks = nodes.flatMap((n) => nodeView(n.host, ['web', 'api']).tasks);
-    await waitFor(() => {
-      if (!existsSync(join(sinkDir, 'logs.ndjson'))) return false;
-      const recs = readFileSync(join(sinkDir, 'logs.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { swarm?: { task: string } });
-      return liveTasks.every((t) => recs.filter((r) => r.swarm?.task === t).length >= LINES);
-    }, `all ${LINES} lines of every live task`, 60_000, 1000);
-    const recs = readFileSync(join(sinkDir, 'logs.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; container: string; swarm?: { node: string; service: string; task: string; slot?: number } });
+    await waitFor(
+      () => {
+        if (!existsSync(join(sinkDir, 'logs.ndjson'))) return false;
+        const recs = readFileSync(join(sinkDir, 'logs.ndjson'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { swarm?: { task: string } });
+        return liveTasks.every((t) => recs.filter((r) => r.swarm?.task === t).length >= LINES);
+      },
+      `all ${LINES} lines of every live task`,
+      60_000,
+      1000,
+    );
+    const recs = readFileSync(join(sinkDir, 'logs.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { message: string; container: string; swarm?: { node: string; service: string; task: string; slot?: number } });
     const byTask = new Map<string, string[]>();
     for (const r of recs) {
       assert.ok(r.swarm, `a line without its Swarm place: ${JSON.stringify(r)}`);
@@ -155,12 +179,19 @@ describe('the fleet on a 3-node Swarm', { timeout: 420_000 }, () => {
       byTask.set(r.swarm.task, [...(byTask.get(r.swarm.task) ?? []), r.message]);
     }
     for (const t of liveTasks) {
-      assert.deepEqual(byTask.get(t), Array.from({ length: LINES }, (_, i) => `line ${i + 1}`), `task ${t}: lines lost, repeated or out of order`);
+      assert.deepEqual(
+        byTask.get(t),
+        Array.from({ length: LINES }, (_, i) => `line ${i + 1}`),
+        `task ${t}: lines lost, repeated or out of order`,
+      );
     }
     // The killed task's lines: a prefix of 1..LINES, each once.
     const dead = byTask.get(killedTask) ?? [];
     assert.ok(dead.length > 0, 'the killed task shipped nothing');
-    assert.deepEqual(dead, Array.from({ length: dead.length }, (_, i) => `line ${i + 1}`));
+    assert.deepEqual(
+      dead,
+      Array.from({ length: dead.length }, (_, i) => `line ${i + 1}`),
+    );
     assert.equal(byTask.size, liveTasks.length + 1, 'lines from a task that is not one of these');
   });
 
@@ -170,7 +201,9 @@ describe('the fleet on a 3-node Swarm', { timeout: 420_000 }, () => {
     assert.equal(on(manager, 'service', 'ls', '-q', '--filter', 'label=dockside.fleet'), '');
     for (const n of nodes) {
       await waitFor(() => on(n.host, 'ps', '-aq', '--filter', 'label=dockside') === '', `no dockside container on ${n.name}`, 30_000, 500);
-      const vols = on(n.host, 'volume', 'ls', '-q').split('\n').filter((v) => v.startsWith('dockside-'));
+      const vols = on(n.host, 'volume', 'ls', '-q')
+        .split('\n')
+        .filter((v) => v.startsWith('dockside-'));
       assert.deepEqual(vols, [], `volumes left on ${n.name}`);
     }
     const again = await runCli(['fleet', 'down'], { env: env(), timeoutMs: 180_000 });
@@ -178,16 +211,24 @@ describe('the fleet on a 3-node Swarm', { timeout: 420_000 }, () => {
 
     fleetSh('down');
     assert.ok(!existsSync(FLEET_ROOT), `${FLEET_ROOT} is left`);
-    assert.equal(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('dsf-')).length, 0, 'a namespace is left');
+    assert.equal(
+      spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => l.startsWith('dsf-')).length,
+      0,
+      'a namespace is left',
+    );
     assert.ok(!/\bdsf[0-9]/.test(spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout), 'a veth is left');
     assert.ok(!readFileSync('/proc/self/mounts', 'utf8').includes(FLEET_ROOT), 'a mount is left');
-    const procs = readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p) && Number(p) !== process.pid).filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(FLEET_ROOT);
-      } catch {
-        return false; // gone meanwhile
-      }
-    });
+    const procs = readdirSync('/proc')
+      .filter((p) => /^[0-9]+$/.test(p) && Number(p) !== process.pid)
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(FLEET_ROOT);
+        } catch {
+          return false; // gone meanwhile
+        }
+      });
     assert.deepEqual(procs, [], 'a process of the fleet is left');
     assert.ok(!existsSync('/sys/fs/cgroup/memory/dsf-n1'), 'a cgroup is left');
     fleetSh('down'); // idempotent

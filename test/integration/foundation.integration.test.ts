@@ -22,7 +22,16 @@ describe('foundation: sidecars against a real target', { timeout: 240_000 }, () 
   before(async () => {
     await requireEngine();
     volume = createVolume('data');
-    docker('run', '--rm', '-v', `${volume}:/data`, BASE, 'sh', '-c', 'echo "<h1>hello</h1>" > /data/index.html && mkdir -p /data/logs && echo secret > /data/private && chmod 600 /data/private && chown 1000:1000 /data/private');
+    docker(
+      'run',
+      '--rm',
+      '-v',
+      `${volume}:/data`,
+      BASE,
+      'sh',
+      '-c',
+      'echo "<h1>hello</h1>" > /data/index.html && mkdir -p /data/logs && echo secret > /data/private && chmod 600 /data/private && chown 1000:1000 /data/private',
+    );
     app = startFixture('app', ['-v', `${volume}:/srv/data`, BASE, 'node', '-e', 'require("http").createServer((q,r)=>r.end("ok")).listen(8080)']);
     await waitFor(() => docker('exec', app, 'sh', '-c', 'cat /proc/net/tcp6 /proc/net/tcp | grep -c " 0A " || true') !== '0', 'the app to listen');
   });
@@ -31,15 +40,29 @@ describe('foundation: sidecars against a real target', { timeout: 240_000 }, () 
   it('probe: the backup sidecar sees the volume content, netdebug sees the interfaces and the listening port', async () => {
     const r = await runCli(['probe', app, '--role', 'backup', '--role', 'netdebug', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const [backup, net] = JSON.parse(r.stdout) as Array<{ role: string; report: { mounts: Array<{ path: string; entries: string[] }>; interfaces: Array<{ name: string; addresses: string[] }>; listening: Array<{ port: number }>; processes: Array<{ command: string }> } }>;
+    const [backup, net] = JSON.parse(r.stdout) as Array<{
+      role: string;
+      report: {
+        mounts: Array<{ path: string; entries: string[] }>;
+        interfaces: Array<{ name: string; addresses: string[] }>;
+        listening: Array<{ port: number }>;
+        processes: Array<{ command: string }>;
+      };
+    }>;
     assert.equal(backup?.role, 'backup');
     const data = backup?.report.mounts.find((m) => m.path === '/srv/data');
     assert.deepEqual(data?.entries, ['index.html', 'logs', 'private']);
     const ip = docker('inspect', '-f', '{{.NetworkSettings.IPAddress}}', app);
     const eth0 = net?.report.interfaces.find((i) => i.name === 'eth0');
-    assert.ok(eth0?.addresses.some((a) => a.startsWith(`${ip}/`)), `netdebug sees ${JSON.stringify(eth0)}; app has ${ip}`);
+    assert.ok(
+      eth0?.addresses.some((a) => a.startsWith(`${ip}/`)),
+      `netdebug sees ${JSON.stringify(eth0)}; app has ${ip}`,
+    );
     assert.ok(net?.report.listening.some((l) => l.port === 8080));
-    assert.ok(net?.report.processes.some((p) => p.command === 'node'), 'sees the target process through --pid');
+    assert.ok(
+      net?.report.processes.some((p) => p.command === 'node'),
+      'sees the target process through --pid',
+    );
     assert.deepEqual(sidecarsOf(app), [], 'probe sidecars are removed');
   });
 
@@ -55,7 +78,7 @@ describe('foundation: sidecars against a real target', { timeout: 240_000 }, () 
     assert.equal(allowed.stdout, 'secret\n');
   });
 
-  it('run --env-file, from the installed command: a missing file is a dockside error (exit 2), not Node\'s', () => {
+  it("run --env-file, from the installed command: a missing file is a dockside error (exit 2), not Node's", () => {
     // As a person runs it: the bin through the symlink npm made, so its #! line starts Node.
     const bin = join(ROOT, 'node_modules', '.bin', 'dockside');
     const dir = mkdtempSync(join(tmpdir(), 'dockside-envfile-'));
@@ -87,12 +110,18 @@ describe('foundation: sidecars against a real target', { timeout: 240_000 }, () 
     const b = await runCli(['images', 'build', '--offline', '--json'], { timeoutMs: 600_000 });
     assert.equal(b.code, 0, b.stderr);
     const built = JSON.parse(b.stdout) as Array<{ role: string; status: string }>;
-    assert.deepEqual(built.map((x) => x.role), ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron', 'config', 'discovery', 'fleet']);
+    assert.deepEqual(
+      built.map((x) => x.role),
+      ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron', 'config', 'discovery', 'fleet'],
+    );
     assert.deepEqual([...new Set(built.map((x) => x.status))], ['up-to-date']);
     const ls = await runCli(['images', 'ls', '--json']);
     const images = JSON.parse(ls.stdout) as Array<{ tags: string[]; role: string; current: boolean }>;
     for (const role of ['base', 'backup', 'logship', 'netdebug', 'metrics', 'cron', 'config', 'discovery', 'fleet']) {
-      assert.ok(images.some((i) => i.role === role && i.current && i.tags.includes(`dockside/${role}:${IMAGE_TAG}`)), role);
+      assert.ok(
+        images.some((i) => i.role === role && i.current && i.tags.includes(`dockside/${role}:${IMAGE_TAG}`)),
+        role,
+      );
     }
   });
 
@@ -282,7 +311,10 @@ describe('foundation: bad input gets one clear line', { timeout: 120_000 }, () =
     const reference = await runCli(['logs', 'ship', '--help']);
     assert.equal(reference.code, 0, reference.stderr);
     assert.match(reference.stdout, /^USAGE\n  \$ dockside logs ship/m);
-    for (const argv of [['help', 'logs', 'ship'], ['logs', 'ship', '-h']]) {
+    for (const argv of [
+      ['help', 'logs', 'ship'],
+      ['logs', 'ship', '-h'],
+    ]) {
       const r = await runCli(argv);
       assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
       assert.equal(r.stdout, reference.stdout, argv.join(' '));

@@ -57,9 +57,15 @@ describe('host paths a sidecar may not mount', { timeout: 120_000 }, () => {
     await Promise.all([
       refused(['backup', app, '--to', '/var/run'], /^dockside: --to \/var\/run: a sidecar may not mount .*holds the Docker engine's socket/),
       refused(['backup', app, '--to', '/var/lib/docker/dockside-x'], /^dockside: --to \/var\/lib\/docker\/dockside-x: .*the engine's own state/),
-      refused(['run', app, '--mount', 'type=bind,source=/run,target=/x', '--', 'true'], /^dockside: the run sidecar's mount of \/run: a sidecar may not mount .*Docker engine's socket/),
+      refused(
+        ['run', app, '--mount', 'type=bind,source=/run,target=/x', '--', 'true'],
+        /^dockside: the run sidecar's mount of \/run: a sidecar may not mount .*Docker engine's socket/,
+      ),
       refused(['run', app, '--mount', `type=bind,source=${join(dir, 'to-run')},target=/x`, '--', 'true'], /a sidecar may not mount \/run \(where .*to-run leads\)/),
-      refused(['logs', 'ship', app, '--name', `dstest-${RUN_ID}`, '--to', 'file:///var/run'], /^dockside: --to file:\/\/\/var\/run: a sidecar may not mount .*Docker engine's socket/),
+      refused(
+        ['logs', 'ship', app, '--name', `dstest-${RUN_ID}`, '--to', 'file:///var/run'],
+        /^dockside: --to file:\/\/\/var\/run: a sidecar may not mount .*Docker engine's socket/,
+      ),
       refused(['logs', 'ship', app, '--name', `dstest-${RUN_ID}`, '--to', 'file:///proc/dockside-x'], /^dockside: --to file:\/\/\/proc\/dockside-x: .*lies under \/proc/),
       refused(['logs', 'ship', app, '--name', `dstest-${RUN_ID}`, '--to', 'file:///sys/dockside-x'], /^dockside: --to file:\/\/\/sys\/dockside-x: .*lies under \/sys/),
     ]);

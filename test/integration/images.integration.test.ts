@@ -122,7 +122,11 @@ describe('images: the netdebug addon, the startup check, doctor', { timeout: 600
     const ref = `dockside/netdebug-addon-check:${TAG}`;
     images.push(ref);
     dockerBuild(['--build-arg', `BASE_IMAGE=dockside/base:${TAG}`, '-t', ref, context]);
-    const load = spawnSync('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'node', ref, '-e', "require('/opt/dockside/node_modules/pcap'); console.log(process.versions.modules)"], { encoding: 'utf8' });
+    const load = spawnSync(
+      'docker',
+      ['run', '--rm', '--network', 'none', '--entrypoint', 'node', ref, '-e', "require('/opt/dockside/node_modules/pcap'); console.log(process.versions.modules)"],
+      { encoding: 'utf8' },
+    );
     assert.equal(load.status, 0, `the image's Node cannot load the addon: ${load.stderr}`);
     assert.equal(Number(load.stdout.trim()), abi, 'the image runs the Node whose ABI the addon was built for');
     const selftest = spawnSync('docker', ['run', '--rm', '--network', 'none', ref, 'selftest'], { encoding: 'utf8' });
@@ -158,7 +162,12 @@ describe('images: the netdebug addon, the startup check, doctor', { timeout: 600
     assert.equal(r.code, 1, r.stderr);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('dockside:'));
     assert.equal(errors.length, 1, r.stderr);
-    assert.match(errors[0] ?? '', new RegExp(`dockside/netdebug:${TAG} was built but its program does not start, so it was not kept: \`selftest\` exited 1: dockside-netdebug: the pcap library is not available: .*${WRONG}`));
+    assert.match(
+      errors[0] ?? '',
+      new RegExp(
+        `dockside/netdebug:${TAG} was built but its program does not start, so it was not kept: \`selftest\` exited 1: dockside-netdebug: the pcap library is not available: .*${WRONG}`,
+      ),
+    );
     assert.match(r.stderr, /hint: /);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(imageExists(`dockside/netdebug:${TAG}`), false, 'the bad image is not tagged');
@@ -173,9 +182,21 @@ describe('images: the netdebug addon, the startup check, doctor', { timeout: 600
     cpSync(wrongAddon(imagesDir), join(context, 'build', ADDON));
     const baseId = docker('image', 'inspect', '-f', '{{.Id}}', `dockside/base:${TAG}`);
     const hash = await hashDirectory(context, [baseId]);
-    dockerBuild(['--build-arg', `BASE_IMAGE=dockside/base:${TAG}`, '-t', `dockside/netdebug:${TAG}`,
-      '--label', 'dockside.image=true', '--label', 'dockside.image.role=netdebug',
-      '--label', `dockside.image.version=${VERSION}`, '--label', `dockside.image.context-hash=${hash}`, context]);
+    dockerBuild([
+      '--build-arg',
+      `BASE_IMAGE=dockside/base:${TAG}`,
+      '-t',
+      `dockside/netdebug:${TAG}`,
+      '--label',
+      'dockside.image=true',
+      '--label',
+      'dockside.image.role=netdebug',
+      '--label',
+      `dockside.image.version=${VERSION}`,
+      '--label',
+      `dockside.image.context-hash=${hash}`,
+      context,
+    ]);
     assert.ok(statSync(join(context, 'build', ADDON)).size > 0);
 
     const r = await runCli(['doctor', '--json'], { env: { DOCKSIDE_IMAGE_TAG: TAG, DOCKSIDE_IMAGES_DIR: imagesDir } });
@@ -192,7 +213,10 @@ describe('images: the netdebug addon, the startup check, doctor', { timeout: 600
     // The hint inside the image names the image, not npm.
     const inImage = spawnSync('docker', ['run', '--rm', '--network', 'none', `dockside/netdebug:${TAG}`, 'selftest'], { encoding: 'utf8' });
     // Not on a terminal, the program reports through the sidecar protocol: one error event.
-    const decoded = inImage.stderr.trim().split('\n').map((l) => decodeLine(l));
+    const decoded = inImage.stderr
+      .trim()
+      .split('\n')
+      .map((l) => decodeLine(l));
     const error = decoded.find((d) => d.kind === 'event' && d.event.type === 'error');
     assert.ok(error?.kind === 'event' && error.event.type === 'error', inImage.stderr);
     assert.match(error.event.hint ?? '', /the netdebug image carries a broken pcap addon: rebuild it with `dockside images build --force`/);

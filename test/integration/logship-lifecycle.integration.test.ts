@@ -26,7 +26,9 @@ function shipperName(n: string): string {
 }
 
 function shippers(name: string, running = false): string[] {
-  return docker('ps', ...(running ? [] : ['-a']), '-q', '--filter', `label=dockside.logship.name=${name}`).split('\n').filter(Boolean);
+  return docker('ps', ...(running ? [] : ['-a']), '-q', '--filter', `label=dockside.logship.name=${name}`)
+    .split('\n')
+    .filter(Boolean);
 }
 
 function proxiesOf(name: string): string[] {
@@ -34,7 +36,9 @@ function proxiesOf(name: string): string[] {
 }
 
 function volumes(name: string): string[] {
-  return docker('volume', 'ls', '-q', '--filter', `name=dockside-logship-${name}`).split('\n').filter((v) => v === `dockside-logship-${name}`);
+  return docker('volume', 'ls', '-q', '--filter', `name=dockside-logship-${name}`)
+    .split('\n')
+    .filter((v) => v === `dockside-logship-${name}`);
 }
 
 function startedAt(id: string): string {
@@ -54,7 +58,11 @@ interface Status {
   name: string;
   state: string;
   warnings: string[];
-  status?: { since: string; retrying?: string; targets: Array<{ name: string; lines: number; errors: number; shippedTime: string; lagSeconds: number | null; positions: Record<string, unknown> }> };
+  status?: {
+    since: string;
+    retrying?: string;
+    targets: Array<{ name: string; lines: number; errors: number; shippedTime: string; lagSeconds: number | null; positions: Record<string, unknown> }>;
+  };
 }
 
 async function status(name: string): Promise<Status | undefined> {
@@ -101,7 +109,11 @@ describe('logs ship: one shipper per name', { timeout: 240_000 }, () => {
     // The losers' destinations got nothing; the two winners' hold every tick once, in order.
     for (const d of dirs.flatMap((x) => [`${x}-a`, `${x}-b`]).filter((x) => x !== first && x !== second)) assert.equal(readShipped(d).length, 0, `nothing shipped to ${d}`);
     const all = [...ticks(messages(readShipped(first), app, 'stdout')), ...ticks(messages(readShipped(second), app, 'stdout'))];
-    assert.deepEqual(all, Array.from({ length: all.length }, (_, i) => i + 1), 'every tick exactly once, in order, across the replacement');
+    assert.deepEqual(
+      all,
+      Array.from({ length: all.length }, (_, i) => i + 1),
+      'every tick exactly once, in order, across the replacement',
+    );
     const logs = docker('logs', shippers(name)[0] ?? '-');
     assert.doesNotMatch(logs, /ENOENT|checkpoint\.json\.tmp/);
   });
@@ -199,10 +211,15 @@ describe('logs status', { timeout: 240_000 }, () => {
     const was = (await status(name))?.status;
     const [id] = shippers(name);
     docker('restart', id ?? '-');
-    const now = await waitFor(async () => {
-      const s = (await status(name))?.status;
-      return s && s.since !== was?.since ? s : undefined;
-    }, 'figures from the restarted shipper', 30_000, 300);
+    const now = await waitFor(
+      async () => {
+        const s = (await status(name))?.status;
+        return s && s.since !== was?.since ? s : undefined;
+      },
+      'figures from the restarted shipper',
+      30_000,
+      300,
+    );
     const t = now.targets.find((x) => x.name === app);
     assert.equal(t?.lines, 300, 'counts carried over');
     assert.equal(t?.shippedTime, was?.targets[0]?.shippedTime, 'the last shipped time carried over');
@@ -254,7 +271,11 @@ describe('logs status', { timeout: 240_000 }, () => {
     answer = 200;
     await waitFor(async () => (await status(name))?.status?.targets.find((t) => t.name === later)?.lines === 5, 'delivered after the outage', 30_000, 300);
     const ok = await status(name);
-    assert.deepEqual(ok?.warnings.filter((w) => /delivery/.test(w)), [], `no delivery warning after recovery: ${ok?.warnings.join(' | ')}`);
+    assert.deepEqual(
+      ok?.warnings.filter((w) => /delivery/.test(w)),
+      [],
+      `no delivery warning after recovery: ${ok?.warnings.join(' | ')}`,
+    );
     assert.equal(ok?.status?.retrying, undefined);
     const h2 = await runCli(['logs', 'status', '--name', name]);
     assert.doesNotMatch(h2.stdout, /delivery/);

@@ -107,7 +107,10 @@ describe('logs ship to network receivers', { timeout: 300_000 }, () => {
     const tcp = await freePort();
     const udp = await freePort();
     const dir = mkdtempSync(join(tmp, 'rs-'));
-    const out = startRsyslog(dir, `module(load="imtcp")\nmodule(load="imudp")\ninput(type="imtcp" port="${tcp}" address="127.0.0.1")\ninput(type="imudp" port="${udp}" address="127.0.0.1")`);
+    const out = startRsyslog(
+      dir,
+      `module(load="imtcp")\nmodule(load="imudp")\ninput(type="imtcp" port="${tcp}" address="127.0.0.1")\ninput(type="imudp" port="${udp}" address="127.0.0.1")`,
+    );
     await waitListening(tcp);
     const total = 3000;
     const app = startFixture('syslog', [BASE, ...numberedLinesCmd(total, 5000)]);
@@ -118,13 +121,28 @@ describe('logs ship to network receivers', { timeout: 300_000 }, () => {
     await waitFor(() => syslogMessages(out, app).length >= total + want.stderr.length && syslogMessages(out, small).length >= 2, 'rsyslog got every line', 60_000, 300);
     const got = syslogMessages(out, app);
     assert.ok(got.every((m) => m.input === 'imtcp'));
-    assert.equal(firstDiff(got.filter((m) => m.msgid === 'stdout').map((m) => m.msg), want.stdout), 'none');
-    assert.equal(firstDiff(got.filter((m) => m.msgid === 'stderr').map((m) => m.msg), want.stderr), 'none');
+    assert.equal(
+      firstDiff(
+        got.filter((m) => m.msgid === 'stdout').map((m) => m.msg),
+        want.stdout,
+      ),
+      'none',
+    );
+    assert.equal(
+      firstDiff(
+        got.filter((m) => m.msgid === 'stderr').map((m) => m.msg),
+        want.stderr,
+      ),
+      'none',
+    );
     assert.equal(got.find((m) => m.msgid === 'stderr')?.pri, '11', 'stderr is user.err');
     assert.equal(got.find((m) => m.msgid === 'stdout')?.pri, '14', 'stdout is user.info');
     assert.match(got[0]?.sd ?? '', /^\[dockside@32473 container_id="[0-9a-f]{64}" stream="std(out|err)"\]$/);
     const u = syslogMessages(out, small);
-    assert.deepEqual(u.map((m) => [m.input, m.msgid, m.msg]).sort(), [['imudp', 'stderr', 'auf stderr'], ['imudp', 'stdout', 'über udp']]);
+    assert.deepEqual(u.map((m) => [m.input, m.msgid, m.msg]).sort(), [
+      ['imudp', 'stderr', 'auf stderr'],
+      ['imudp', 'stdout', 'über udp'],
+    ]);
   });
 
   it('syslog+tcp: docker kill of the shipper mid-stream, then ship again: no line lost, at most the last batch repeated', async () => {
@@ -159,11 +177,21 @@ describe('logs ship to network receivers', { timeout: 300_000 }, () => {
     assert.deepEqual(lost.slice(0, 10), [], `${lost.length} lines lost`);
     const repeated = [...count.entries()].filter(([, c]) => c > 1);
     const duplicates = repeated.reduce((n, [, c]) => n + c - 1, 0);
-    assert.ok(repeated.every(([, c]) => c === 2), 'a line repeats at most once');
+    assert.ok(
+      repeated.every(([, c]) => c === 2),
+      'a line repeats at most once',
+    );
     assert.ok(duplicates <= PIPELINE_DEFAULTS.maxBatchLines, `${duplicates} lines repeated: more than one batch (${PIPELINE_DEFAULTS.maxBatchLines} lines)`);
     // The repeats are one batch: consecutive stdout numbers, right where the first shipper stopped.
-    const nums = repeated.map(([m]) => m).filter((m) => m.startsWith('seq ')).map((m) => Number(m.slice(4))).sort((a, b) => a - b);
-    assert.ok(nums.every((n, i) => i === 0 || n === (nums[i - 1] as number) + 1), `repeated stdout lines are not one run: ${nums.slice(0, 5).join(',')}...`);
+    const nums = repeated
+      .map(([m]) => m)
+      .filter((m) => m.startsWith('seq '))
+      .map((m) => Number(m.slice(4)))
+      .sort((a, b) => a - b);
+    assert.ok(
+      nums.every((n, i) => i === 0 || n === (nums[i - 1] as number) + 1),
+      `repeated stdout lines are not one run: ${nums.slice(0, 5).join(',')}...`,
+    );
     assert.ok(nums.length === 0 || (nums.at(-1) as number) <= beforeRestart, 'repeats come from before the kill');
     process.stderr.write(`syslog kill: ${beforeRestart} lines before the restart, ${duplicates} repeated\n`);
   });
@@ -191,7 +219,10 @@ describe('logs ship to network receivers', { timeout: 300_000 }, () => {
     const app = startFixture('tls', [BASE, 'sh', '-c', 'seq 1 200; sleep 1000']);
     await ship([app, '--to', `syslog+tls://127.0.0.1:${port}`, '--tls-ca', ca, '--network', 'host', '--name', shipperName('tls')]);
     await waitFor(() => syslogMessages(out, app).length >= 200, 'rsyslog got every line over TLS', 30_000, 300);
-    assert.deepEqual(syslogMessages(out, app).map((m) => m.msg), Array.from({ length: 200 }, (_, i) => String(i + 1)));
+    assert.deepEqual(
+      syslogMessages(out, app).map((m) => m.msg),
+      Array.from({ length: 200 }, (_, i) => String(i + 1)),
+    );
     // Without the CA the receiver's certificate is not trusted: the start fails, in one line.
     const r = await runCli(['logs', 'ship', app, '--to', `syslog+tls://127.0.0.1:${port}`, '--network', 'host', '--name', shipperName('tls-untrusted')]);
     assert.notEqual(r.code, 0);
@@ -257,7 +288,13 @@ describe('logs ship to network receivers', { timeout: 300_000 }, () => {
     await waitFor(() => received >= total, 'every line after the outage', 60_000, 300);
     await new Promise((r) => setTimeout(r, 1000)); // nothing more may arrive
     assert.equal(received, total, 'every line accepted exactly once (no batch repeated)');
-    assert.equal(firstDiff(shipped().map((r) => r.message), want), 'none');
+    assert.equal(
+      firstDiff(
+        shipped().map((r) => r.message),
+        want,
+      ),
+      'none',
+    );
     const st = await runCli(['logs', 'status', '--name', name, '--json']);
     const status = JSON.parse(st.stdout)[0]?.status as { sinkStats: { retries: number } } | undefined;
     assert.ok((status?.sinkStats.retries ?? 0) >= 10, 'retries are counted in logs status');
@@ -309,7 +346,16 @@ describe('logs ship to network receivers', { timeout: 300_000 }, () => {
     });
     servers.push(srv);
     const port = await new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as { port: number }).port)));
-    const app = startFixture('loki', ['--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=web', BASE, 'sh', '-c', 'seq 1 300; echo oops >&2; sleep 1000']);
+    const app = startFixture('loki', [
+      '--label',
+      'com.docker.compose.project=shop',
+      '--label',
+      'com.docker.compose.service=web',
+      BASE,
+      'sh',
+      '-c',
+      'seq 1 300; echo oops >&2; sleep 1000',
+    ]);
     await ship([app, '--to', `loki://127.0.0.1:${port}`, '--network', 'host', '--name', shipperName('loki')]);
     type Push = { streams: Array<{ stream: Record<string, string>; values: Array<[string, string]> }> };
     const all = () => (pushes as Push[]).flatMap((p) => p.streams);
@@ -324,10 +370,23 @@ describe('logs ship to network receivers', { timeout: 300_000 }, () => {
         assert.equal(typeof line, 'string');
       }
       const times = s.values.map((v) => BigInt(v[0]));
-      assert.ok(times.every((t, i) => i === 0 || t >= (times[i - 1] as bigint)), 'values in time order within a stream');
+      assert.ok(
+        times.every((t, i) => i === 0 || t >= (times[i - 1] as bigint)),
+        'values in time order within a stream',
+      );
     }
-    const out = all().filter((s) => s.stream['stream'] === 'stdout').flatMap((s) => s.values.map((v) => v[1]));
-    assert.deepEqual(out, Array.from({ length: 300 }, (_, i) => String(i + 1)));
-    assert.deepEqual(all().filter((s) => s.stream['stream'] === 'stderr').flatMap((s) => s.values.map((v) => v[1])), ['oops']);
+    const out = all()
+      .filter((s) => s.stream['stream'] === 'stdout')
+      .flatMap((s) => s.values.map((v) => v[1]));
+    assert.deepEqual(
+      out,
+      Array.from({ length: 300 }, (_, i) => String(i + 1)),
+    );
+    assert.deepEqual(
+      all()
+        .filter((s) => s.stream['stream'] === 'stderr')
+        .flatMap((s) => s.values.map((v) => v[1])),
+      ['oops'],
+    );
   });
 });

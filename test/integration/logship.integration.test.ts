@@ -71,7 +71,12 @@ describe('logs ship', { timeout: 300_000 }, () => {
     // Whatever happened to the last one, running the command again resumes.
     await ship([app, '--to', `file://${dir}`, '--name', name]);
     const want = expectedSeq(total);
-    await waitFor(() => messages(readShipped(dir), app, 'stdout').length >= total && messages(readShipped(dir), app, 'stderr').length >= want.stderr.length, 'all lines shipped', 90_000, 500);
+    await waitFor(
+      () => messages(readShipped(dir), app, 'stdout').length >= total && messages(readShipped(dir), app, 'stderr').length >= want.stderr.length,
+      'all lines shipped',
+      90_000,
+      500,
+    );
     await sleep(1000); // nothing more may arrive
     const got = readShipped(dir);
     const out = messages(got, app, 'stdout');
@@ -98,10 +103,15 @@ describe('logs ship', { timeout: 300_000 }, () => {
     await ship(['--label', label, '--to', `file://${dir}`, '--name', name]);
     const late = `dstest-${RUN_ID}-late`;
     docker('run', '--rm', '-d', '--name', late, '--label', label, '--label', `${RUN_LABEL}=${RUN_ID}`, BASE, 'sh', '-c', 'sleep 0.5; seq 1 500; sleep 1');
-    await waitFor(() => {
-      const g = readShipped(dir);
-      return messages(g, app, 'stdout').length >= 4 && messages(g, tty, 'stdout').length >= 3 && messages(g, late, 'stdout').length >= 500;
-    }, 'the big line, the TTY lines and the late container', 60_000, 300);
+    await waitFor(
+      () => {
+        const g = readShipped(dir);
+        return messages(g, app, 'stdout').length >= 4 && messages(g, tty, 'stdout').length >= 3 && messages(g, late, 'stdout').length >= 500;
+      },
+      'the big line, the TTY lines and the late container',
+      60_000,
+      300,
+    );
     const g = readShipped(dir);
     const big = 'é€𝄞'.repeat(Math.floor(1000000 / 9));
     const out = g.filter((r) => r.container === app && r.stream === 'stdout');
@@ -114,7 +124,10 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.equal(out[3]?.message, 'z');
     assert.deepEqual(messages(g, app, 'stderr'), ['e1', 'e2']);
     assert.deepEqual(messages(g, tty, 'stdout'), ['tty 1', 'tty 2', 'tty 3']);
-    assert.deepEqual(messages(g, late, 'stdout'), Array.from({ length: 500 }, (_, i) => String(i + 1)));
+    assert.deepEqual(
+      messages(g, late, 'stdout'),
+      Array.from({ length: 500 }, (_, i) => String(i + 1)),
+    );
   });
 
   it('follows 20 restarts of the app (same id, same log) without loss or duplicate', async () => {
@@ -127,7 +140,12 @@ describe('logs ship', { timeout: 300_000 }, () => {
     }
     const want = dockerLogs(app);
     assert.equal(want.stdout.length, 105);
-    await waitFor(() => messages(readShipped(dir), app, 'stdout').length >= want.stdout.length && messages(readShipped(dir), app, 'stderr').length >= want.stderr.length, 'all runs shipped', 60_000, 300);
+    await waitFor(
+      () => messages(readShipped(dir), app, 'stdout').length >= want.stdout.length && messages(readShipped(dir), app, 'stderr').length >= want.stderr.length,
+      'all runs shipped',
+      60_000,
+      300,
+    );
     await sleep(1000);
     const g = readShipped(dir);
     assert.equal(firstDiff(messages(g, app, 'stdout'), want.stdout), 'none');
@@ -138,7 +156,18 @@ describe('logs ship', { timeout: 300_000 }, () => {
     // Engine 20.10's follow re-sends entries after a rotation (the time steps back, or the last
     // entry comes again with its own time); positions must tell them from new lines.
     const total = 6000;
-    const app = startFixture('rot-follow', ['--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', BASE, 'sh', '-c', `while [ ! -e /tmp/go ]; do sleep 0.1; done; exec ${numberedLinesCmd(total, 1500).map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`]);
+    const app = startFixture('rot-follow', [
+      '--log-opt',
+      'max-size=10k',
+      '--log-opt',
+      'max-file=3',
+      BASE,
+      'sh',
+      '-c',
+      `while [ ! -e /tmp/go ]; do sleep 0.1; done; exec ${numberedLinesCmd(total, 1500)
+        .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+        .join(' ')}`,
+    ]);
     const dir = join(tmp, 'rot-follow');
     const name = shipperName('rot-follow');
     await ship([app, '--to', `file://${dir}`, '--name', name]);
@@ -155,7 +184,16 @@ describe('logs ship', { timeout: 300_000 }, () => {
   });
 
   it('reports json-file rotation while stopped as a gap, then ships what is left', async () => {
-    const app = startFixture('rotate', ['--log-opt', 'max-size=100k', '--log-opt', 'max-file=2', BASE, 'sh', '-c', 'seq 1 1000; while [ ! -e /tmp/go ]; do sleep 0.1; done; seq 1001 100000; sleep 1000']);
+    const app = startFixture('rotate', [
+      '--log-opt',
+      'max-size=100k',
+      '--log-opt',
+      'max-file=2',
+      BASE,
+      'sh',
+      '-c',
+      'seq 1 1000; while [ ! -e /tmp/go ]; do sleep 0.1; done; seq 1001 100000; sleep 1000',
+    ]);
     const dir = join(tmp, 'rotate');
     const name = shipperName('rotate');
     await ship([app, '--to', `file://${dir}`, '--name', name]);
@@ -170,13 +208,21 @@ describe('logs ship', { timeout: 300_000 }, () => {
     await waitFor(() => messages(readShipped(dir), app, 'stdout').at(-1) === '100000', 'the rest shipped', 60_000, 300);
     const got = messages(readShipped(dir), app, 'stdout');
     const tailStart = got.indexOf(held[0] as string);
-    assert.deepEqual(got.slice(0, 1000), Array.from({ length: 1000 }, (_, i) => String(i + 1)));
+    assert.deepEqual(
+      got.slice(0, 1000),
+      Array.from({ length: 1000 }, (_, i) => String(i + 1)),
+    );
     assert.equal(firstDiff(got.slice(tailStart), held), 'none', 'what Docker still held arrives once, in order');
-    const status = await waitFor(async () => {
-      const r = await runCli(['logs', 'status', '--name', name, '--json']);
-      const s = JSON.parse(r.stdout) as Array<{ status?: { gaps: Array<{ container: string; from: string; to: string }> } }>;
-      return s[0]?.status?.gaps.length ? s[0].status : undefined;
-    }, 'a gap in logs status', 20_000, 500);
+    const status = await waitFor(
+      async () => {
+        const r = await runCli(['logs', 'status', '--name', name, '--json']);
+        const s = JSON.parse(r.stdout) as Array<{ status?: { gaps: Array<{ container: string; from: string; to: string }> } }>;
+        return s[0]?.status?.gaps.length ? s[0].status : undefined;
+      },
+      'a gap in logs status',
+      20_000,
+      500,
+    );
     assert.equal(status.gaps[0]?.container, app);
     assert.ok((status.gaps[0]?.from ?? '') < (status.gaps[0]?.to ?? ''));
   });
@@ -206,7 +252,14 @@ describe('logs ship', { timeout: 300_000 }, () => {
     docker('exec', app, 'touch', '/logs/go2');
     await waitFor(() => fileLines().length >= 900, 'every file line', 60_000, 300);
     await sleep(1500);
-    assert.equal(firstDiff(fileLines(), Array.from({ length: 900 }, (_, i) => `n ${i + 1}`)), 'none', 'each line once, in order; the unfinished last line waits');
+    assert.equal(
+      firstDiff(
+        fileLines(),
+        Array.from({ length: 900 }, (_, i) => `n ${i + 1}`),
+      ),
+      'none',
+      'each line once, in order; the unfinished last line waits',
+    );
 
     const t = await runCli(['logs', 'tail', app, '/logs/app.log.1', '-n', '2']);
     assert.equal(t.code, 0, t.stderr);
@@ -220,7 +273,14 @@ describe('logs ship', { timeout: 300_000 }, () => {
 
   it("reads files only inside the container's volumes: the sidecar's own files, `..` and links out of them are no match", async () => {
     const vol = createVolume('confine');
-    const app = startFixture('confine', ['-v', `${vol}:/logs`, BASE, 'sh', '-c', 'echo "in the volume" > /logs/app.log; ln -s /etc/passwd /logs/passwd.log; ln -s ../etc/hostname /logs/host.log; sleep 1000']);
+    const app = startFixture('confine', [
+      '-v',
+      `${vol}:/logs`,
+      BASE,
+      'sh',
+      '-c',
+      'echo "in the volume" > /logs/app.log; ln -s /etc/passwd /logs/passwd.log; ln -s ../etc/hostname /logs/host.log; sleep 1000',
+    ]);
     await waitFor(() => docker('exec', app, 'ls', '/logs').includes('host.log'), 'the fixture files', 10_000, 100);
     for (const path of ['/etc/hostname', '/logs/../etc/passwd', '/var/log/app/../../../etc/passwd']) {
       const r = await runCli(['logs', 'tail', app, path]);
@@ -267,11 +327,16 @@ describe('logs ship', { timeout: 300_000 }, () => {
     assert.match(text, /^# TYPE dockside_logship_lag_seconds gauge$/m);
     const published = docker('port', shipperIds(name)[0] as string);
     assert.match(published, /^9324\/tcp -> 127\.0\.0\.1:\d+$/, 'published on loopback only');
-    const st = await waitFor(async () => {
-      const r = await runCli(['logs', 'status', '--name', name, '--json']);
-      const t = (JSON.parse(r.stdout)[0]?.status?.targets ?? []) as Array<{ name: string; lines: number }>;
-      return t.find((x) => x.name === app && x.lines === 3);
-    }, 'logs status with the same count', 10_000, 300);
+    const st = await waitFor(
+      async () => {
+        const r = await runCli(['logs', 'status', '--name', name, '--json']);
+        const t = (JSON.parse(r.stdout)[0]?.status?.targets ?? []) as Array<{ name: string; lines: number }>;
+        return t.find((x) => x.name === app && x.lines === 3);
+      },
+      'logs status with the same count',
+      10_000,
+      300,
+    );
     assert.equal(st.lines, 3);
   });
 
@@ -310,7 +375,10 @@ describe('logs ship', { timeout: 300_000 }, () => {
     for (const [args, re] of cases) {
       const r = await runCli(['logs', 'ship', ...args]);
       assert.notEqual(r.code, 0, `${args.join(' ')} must fail`);
-      const lines = r.stderr.trim().split('\n').filter((l) => !/^\s*hint:/.test(l));
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !/^\s*hint:/.test(l));
       assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
       assert.match(lines[0] ?? '', re);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

@@ -89,16 +89,26 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
   before(async () => {
     await requireEngine();
     const which = spawnSync('prometheus', ['--version'], { stdio: 'ignore' });
-    if (which.status !== 0) throw new Error('this test needs Debian\'s prometheus package (prometheus, promtool); run `bash scripts/setup.sh`');
+    if (which.status !== 0) throw new Error("this test needs Debian's prometheus package (prometheus, promtool); run `bash scripts/setup.sh`");
     tmp = mkdtempSync(join(tmpdir(), 'dockside-metrics-'));
     // cgroup v1 on kernels since 6.9 counts block I/O only on devices with a throttle rule (see
     // metrics.integration.test.ts): a generous one on the device holding Docker's data.
     const root = docker('info', '--format', '{{.DockerRootDir}}');
     const dev = docker('run', '--rm', '-v', `${root}:/r:ro`, BASE, 'sh', '-c', 'df --output=source /r | tail -1');
     load = startFixture('load', [
-      '--memory', '256m', '--cpus', '1', '--pids-limit', '50', '--label', 'com.example.tier=web',
+      '--memory',
+      '256m',
+      '--cpus',
+      '1',
+      '--pids-limit',
+      '50',
+      '--label',
+      'com.example.tier=web',
       ...(dev.startsWith('/dev/') ? ['--device-write-bps', `${dev}:10gb`] : []),
-      BASE, 'sh', '-c', 'i=0; while [ $i -lt 20 ]; do cat /etc/os-release > /dev/null; i=$((i+1)); done; exec sleep 600',
+      BASE,
+      'sh',
+      '-c',
+      'i=0; while [ $i -lt 20 ]; do cat /etc/os-release > /dev/null; i=$((i+1)); done; exec sleep 600',
     ]);
     joined = startFixture('joined', ['--net', `container:${load}`, BASE, 'sleep', '600']);
     // Some real block I/O and traffic so every family has series for the fixture.
@@ -117,10 +127,7 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
   });
 
   it('starts on loopback with least privilege, and the token never shows in docker inspect', async () => {
-    const r = await runCli([
-      'metrics', 'serve', '--port', String(exporterPort), '--interval', '2s', '--token-file', join(tmp, 'token'),
-      '--label', 'com.example.tier', '--json',
-    ]);
+    const r = await runCli(['metrics', 'serve', '--port', String(exporterPort), '--interval', '2s', '--token-file', join(tmp, 'token'), '--label', 'com.example.tier', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const info = JSON.parse(r.stdout) as { id: string; url: string; auth: boolean };
     assert.equal(info.url, `http://127.0.0.1:${exporterPort}/metrics`);
@@ -173,10 +180,15 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
     assert.equal((await get(exporterPort, '/metrics')).status, 401);
     assert.equal((await get(exporterPort, '/metrics', { authorization: 'Bearer wrong' })).status, 401);
     assert.equal((await get(exporterPort, '/healthz')).status, 200);
-    const r = await waitFor(async () => {
-      const s = await scrape();
-      return s.body.includes(`name="${load}"`) && s.body.includes('container_fs_writes_bytes_total') ? s : undefined;
-    }, 'the fixture in /metrics', 20_000, 250);
+    const r = await waitFor(
+      async () => {
+        const s = await scrape();
+        return s.body.includes(`name="${load}"`) && s.body.includes('container_fs_writes_bytes_total') ? s : undefined;
+      },
+      'the fixture in /metrics',
+      20_000,
+      250,
+    );
     assert.equal(r.status, 200);
     assert.match(String(r.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: r.body, encoding: 'utf8' });
@@ -189,12 +201,20 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
       const state = createCollector({ cgroupRoot: join(dir, 'sys/fs/cgroup'), procRoot: join(dir, 'proc') });
       assert.ok(state);
       const ids = ['a1', 'b2', 'c3'].map((x) => x.repeat(32));
-      const col = collect(state, ids.map((id, i) => ({ id, name: `c${i}`, image: 'img', labels: {} })));
+      const col = collect(
+        state,
+        ids.map((id, i) => ({ id, name: `c${i}`, image: 'img', labels: {} })),
+      );
       assert.ok(col.containers.length > 0);
       const v2 = spawnSync('promtool', ['check', 'metrics'], { input: renderExposition(col), encoding: 'utf8' });
       assert.equal(v2.status, 0, `${tree}: ${v2.stdout}${v2.stderr}`);
     }
-    assert.match(r.body, new RegExp(`container_memory_working_set_bytes\\{id="/docker/[0-9a-f]{64}",image="${BASE.replace(/[/.]/g, '\\$&')}",name="${load}",container_label_com_example_tier="web"\\} \\d+`));
+    assert.match(
+      r.body,
+      new RegExp(
+        `container_memory_working_set_bytes\\{id="/docker/[0-9a-f]{64}",image="${BASE.replace(/[/.]/g, '\\$&')}",name="${load}",container_label_com_example_tier="web"\\} \\d+`,
+      ),
+    );
   });
 
   it('a real Prometheus scrapes it and answers a PromQL query for every metric', async () => {
@@ -212,19 +232,30 @@ describe('dockside metrics serve: exporter scraped by a real Prometheus', { time
         '',
       ].join('\n'),
     );
-    prom = spawn('prometheus', [
-      `--config.file=${join(tmp, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(tmp, 'data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-    ], { stdio: 'ignore' });
-    await waitFor(() => get(promPort, '/-/ready').then((r) => r.status === 200).catch(() => false), 'Prometheus to be ready', 30_000, 250);
+    prom = spawn('prometheus', [`--config.file=${join(tmp, 'prometheus.yml')}`, `--storage.tsdb.path=${join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
+      stdio: 'ignore',
+    });
+    await waitFor(
+      () =>
+        get(promPort, '/-/ready')
+          .then((r) => r.status === 200)
+          .catch(() => false),
+      'Prometheus to be ready',
+      30_000,
+      250,
+    );
     await waitFor(async () => (await promQuery(`up{job="dockside"}`))[0]?.value[1] === '1', 'Prometheus to scrape the exporter', 30_000, 500);
     const missing: string[] = [];
     for (const m of METRICS) {
-      const res = await waitFor(async () => {
-        const r = await promQuery(`${m}{name="${load}"}`);
-        return r.length ? r : undefined;
-      }, `${m} for ${load}`, 15_000, 500).catch(() => []);
+      const res = await waitFor(
+        async () => {
+          const r = await promQuery(`${m}{name="${load}"}`);
+          return r.length ? r : undefined;
+        },
+        `${m} for ${load}`,
+        15_000,
+        500,
+      ).catch(() => []);
       if (!res.length) missing.push(m);
       else assert.equal(res[0]?.metric['container_label_com_example_tier'], 'web', `${m} carries the allowed label`);
     }

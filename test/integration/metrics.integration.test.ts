@@ -113,15 +113,33 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
     engine = await requireEngine();
     const dev = dockerDevice();
     load = startFixture('load', [
-      '-p', '127.0.0.1::8080',
-      '--memory', '512m', '--cpus', '1.5', '--pids-limit', '100',
-      '--label', 'com.example.tier=test',
+      '-p',
+      '127.0.0.1::8080',
+      '--memory',
+      '512m',
+      '--cpus',
+      '1.5',
+      '--pids-limit',
+      '100',
+      '--label',
+      'com.example.tier=test',
       ...(dev ? ['--device-write-bps', `${dev}:10gb`] : []),
-      BASE, 'node', '-e', LOAD,
+      BASE,
+      'node',
+      '-e',
+      LOAD,
     ]);
     joined = startFixture('joined', ['--net', `container:${load}`, BASE, 'sleep', '600']);
     port = Number(docker('port', load, '8080/tcp').split('\n')[0]?.split(':').pop());
-    await waitFor(() => httpGet('/').then(() => true).catch(() => false), 'the load fixture to listen', 20_000, 200);
+    await waitFor(
+      () =>
+        httpGet('/')
+          .then(() => true)
+          .catch(() => false),
+      'the load fixture to listen',
+      20_000,
+      200,
+    );
   });
   after(() => cleanupRun());
 
@@ -218,8 +236,14 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
     assert.match(human.stderr, new RegExp(`^dockside: container "${brief}" stopped during the sample: no figures for it\n  hint: `));
     assert.equal(json.code, 2, json.stderr);
     const snap = JSON.parse(json.stdout) as { containers: Row[]; missing: Array<{ name: string }> };
-    assert.deepEqual(snap.containers.map((c) => c.name), [load]);
-    assert.deepEqual(snap.missing.map((m) => m.name), [brief2]);
+    assert.deepEqual(
+      snap.containers.map((c) => c.name),
+      [load],
+    );
+    assert.deepEqual(
+      snap.missing.map((m) => m.name),
+      [brief2],
+    );
     assert.match(json.stderr, /stopped during the sample/);
   });
 
@@ -246,15 +270,29 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
           /* a hierarchy without that container's directory */
         }
       }
-      assert.ok(listed.some((c) => /pids|memory|unified/.test(c)), `moved into the container's cgroup (${listed.join(', ')})`);
-      const getW = (n: number) => new Promise<number>((resolve, reject) => {
-        request({ host: '127.0.0.1', port: wport, path: `/blob?n=${n}`, agent: false }, (res) => {
-          let got = 0;
-          res.on('data', (c: Buffer) => (got += c.length));
-          res.on('end', () => resolve(got));
-        }).on('error', reject).end();
-      });
-      await waitFor(() => getW(1).then(() => true).catch(() => false), 'the fixture to listen', 20_000, 200);
+      assert.ok(
+        listed.some((c) => /pids|memory|unified/.test(c)),
+        `moved into the container's cgroup (${listed.join(', ')})`,
+      );
+      const getW = (n: number) =>
+        new Promise<number>((resolve, reject) => {
+          request({ host: '127.0.0.1', port: wport, path: `/blob?n=${n}`, agent: false }, (res) => {
+            let got = 0;
+            res.on('data', (c: Buffer) => (got += c.length));
+            res.on('end', () => resolve(got));
+          })
+            .on('error', reject)
+            .end();
+        });
+      await waitFor(
+        () =>
+          getW(1)
+            .then(() => true)
+            .catch(() => false),
+        'the fixture to listen',
+        20_000,
+        200,
+      );
       assert.equal(await getW(MiB), MiB);
       const r = await row(wrapped);
       assert.ok((r.netTxBytes ?? 0) >= MiB, `transmit bytes of the container's own namespace: ${r.netTxBytes}`);
@@ -326,7 +364,9 @@ describe('dockside metrics: snapshot figures against known load', { timeout: 300
     close(s.netTxBytes ?? 0, host.netTxBytes ?? 0, 'transmit bytes');
     close(s.memoryWorkingSetBytes, host.memoryWorkingSetBytes, 'working set');
     assert.equal(side.get(joined)?.networkSharedWith, load);
-    const oneShots = docker('ps', '-a', '--filter', 'label=dockside.role=metrics', '--format', '{{.Label "dockside.metrics.service"}}').split('\n').filter((l) => l !== 'true' && l !== '');
+    const oneShots = docker('ps', '-a', '--filter', 'label=dockside.role=metrics', '--format', '{{.Label "dockside.metrics.service"}}')
+      .split('\n')
+      .filter((l) => l !== 'true' && l !== '');
     assert.deepEqual(oneShots, [], 'the one-shot sidecar is removed');
   });
 });

@@ -13,7 +13,16 @@ import { after, before, describe, it } from 'node:test';
 import { readPcap, type CaptureSummary } from '@dockside/netdebug';
 import { CLI, IMAGE_TAG, RUN_ID, RUN_LABEL, cleanupRun, docker, requireEngine, runCli, spawnCli, startFixture, waitFor } from '../support/engine.js';
 import {
-  APP_SCRIPT, containerIp, createNetwork, dnsmasqImage, removeNetwork, runCliBinary, scratchBusyboxImage, sidecarsFor, tshark, tsharkConversations,
+  APP_SCRIPT,
+  containerIp,
+  createNetwork,
+  dnsmasqImage,
+  removeNetwork,
+  runCliBinary,
+  scratchBusyboxImage,
+  sidecarsFor,
+  tshark,
+  tsharkConversations,
 } from '../support/netdebug-fixtures.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
@@ -88,7 +97,7 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     try {
       const dbg = await runCli(['debug', paused, '--', 'ip', '-brief', 'addr', 'show', 'eth0']);
       assert.equal(dbg.code, 0, dbg.stderr);
-      assert.match(dbg.stdout, new RegExp(containerIp(paused).replace(/\./g, '\\.')), 'the paused container\'s own interface');
+      assert.match(dbg.stdout, new RegExp(containerIp(paused).replace(/\./g, '\\.')), "the paused container's own interface");
       assert.match(dbg.stderr, new RegExp(`^note: container "${paused}" is paused: its network is joined, but its own processes are frozen`));
       // Traffic to the paused container still reaches its interface: the capture sees the pings.
       const cap = await startCapture([paused, '-i', 'eth0', '--filter', 'icmp', '-c', '2', '--summary', '--json']);
@@ -122,7 +131,10 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
 
   it('debug opens a TTY shell where Ctrl-C goes to the shell, and exits with its code', async () => {
     // `script` gives the CLI a real pseudo-terminal; keystrokes are typed into it.
-    const child = spawn('script', ['-qfec', `stty cols 123 rows 45; ${process.execPath} ${CLI} debug ${app}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'dumb' } });
+    const child = spawn('script', ['-qfec', `stty cols 123 rows 45; ${process.execPath} ${CLI} debug ${app}`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, TERM: 'dumb' },
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
@@ -199,20 +211,32 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
       assert.equal(s.http.byStatus['200'], treeCount('200 OK'));
       assert.equal(s.http.byStatus['404'], treeCount('404 Not Found'));
       assert.deepEqual(s.http.entries.map((e) => `${e.method} ${e.path} ${e.status}`).sort(), [
-        'GET / 200', 'GET / 200', 'GET / 200', 'GET /missing 404', 'GET /missing 404',
-        'GET /resolve?name=nope.test 502', 'GET /resolve?name=web.test 200',
+        'GET / 200',
+        'GET / 200',
+        'GET / 200',
+        'GET /missing 404',
+        'GET /missing 404',
+        'GET /resolve?name=nope.test 502',
+        'GET /resolve?name=web.test 200',
       ]);
     }
 
     // DNS: names, response codes and answers, as tshark decodes them.
     const dnsRows = tshark('-r', file, '-Y', 'dns.flags.response == 1', '-T', 'fields', '-E', 'separator=|', '-e', 'dns.qry.name', '-e', 'dns.flags.rcode', '-e', 'dns.a')
-      .trim().split('\n').map((l) => l.split('|')).map(([name, rcode, a]) => `${name} ${rcode} ${a || '-'}`).sort();
+      .trim()
+      .split('\n')
+      .map((l) => l.split('|'))
+      .map(([name, rcode, a]) => `${name} ${rcode} ${a || '-'}`)
+      .sort();
     assert.deepEqual(dnsRows, ['nope.test 3 -', 'web.test 0 10.1.2.3']);
     const rcodeNum: Record<string, number> = { NOERROR: 0, NXDOMAIN: 3 };
     for (const s of [result.summary, read.summary]) {
       const mine = s.dns.entries.map((d) => `${d.name} ${rcodeNum[d.rcode ?? ''] ?? d.rcode} ${d.answers.map((x) => x.replace(/^A /, '')).join(',') || '-'}`).sort();
       assert.deepEqual(mine, dnsRows);
-      assert.equal(s.dns.entries.every((d) => d.server === `${resolverIp}:53`), true);
+      assert.equal(
+        s.dns.entries.every((d) => d.server === `${resolverIp}:53`),
+        true,
+      );
     }
     assert.deepEqual(sidecarsFor(app), []);
   });
@@ -294,7 +318,7 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     await waitFor(() => sidecarsFor(brief).length === 0, 'the sidecar to be removed', 20_000);
   });
 
-  it('summary: Host from a request whose headers come in a later segment; a file cut short gets tshark\'s warning', async () => {
+  it("summary: Host from a request whose headers come in a later segment; a file cut short gets tshark's warning", async () => {
     const file = join(dir, 'split.pcap');
     const cap = await startCapture([app, '-i', 'lo', '--filter', 'tcp port 8080', '-w', file, '--summary', '--json']);
     const split = 'printf "GET /split HTTP/1.1\\r\\n"; sleep 0.3; printf "Host: split.test\\r\\nConnection: close\\r\\n\\r\\n"; sleep 1';
@@ -307,7 +331,11 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     assert.deepEqual(tshark('-r', file, '-Y', 'http.request', '-T', 'fields', '-e', 'http.host').trim().split('\n'), ['split.test']);
     const live = (JSON.parse(cap.out()) as { summary: CaptureSummary }).summary;
     const read = (JSON.parse((await runCli(['capture', '--read', file, '--summary', '--json'])).stdout) as { summary: CaptureSummary }).summary;
-    for (const s of [live, read]) assert.deepEqual(s.http.entries.map((e) => `${e.host} ${e.path} ${e.status}`), ['split.test /split 404']);
+    for (const s of [live, read])
+      assert.deepEqual(
+        s.http.entries.map((e) => `${e.host} ${e.path} ${e.status}`),
+        ['split.test /split 404'],
+      );
 
     const whole = readFileSync(file);
     const cut = join(dir, 'cut.pcap');
@@ -365,7 +393,26 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     assert.equal(existsSync(join(dir, 'missing-dir')), false);
 
     // Without its capability (as under an engine policy that strips it), the sidecar names it.
-    const denied = spawnSync('docker', ['run', '--rm', '--label', `${RUN_LABEL}=${RUN_ID}`, '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--net', `container:${app}`, `dockside/netdebug:${IMAGE_TAG}`, 'capture', '--count', '1'], { encoding: 'utf8' });
+    const denied = spawnSync(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--label',
+        `${RUN_LABEL}=${RUN_ID}`,
+        '--cap-drop',
+        'ALL',
+        '--security-opt',
+        'no-new-privileges',
+        '--net',
+        `container:${app}`,
+        `dockside/netdebug:${IMAGE_TAG}`,
+        'capture',
+        '--count',
+        '1',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(denied.status, 77);
     assert.match(denied.stderr, /"code":"ECAP"/);
     assert.match(denied.stderr, /lacks the NET_RAW capability/);
@@ -377,7 +424,14 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     let full = '';
     before(() => {
       // UDP on the fixture's own loopback, 200 packets a second, for as long as the fixture lives.
-      chatty = startFixture('chatty', ['--network', net, BASE, 'node', '-e', 'const d=require("dgram").createSocket("udp4");const b=Buffer.alloc(1000);setInterval(()=>d.send(b,9999,"127.0.0.1"),5)']);
+      chatty = startFixture('chatty', [
+        '--network',
+        net,
+        BASE,
+        'node',
+        '-e',
+        'const d=require("dgram").createSocket("udp4");const b=Buffer.alloc(1000);setInterval(()=>d.send(b,9999,"127.0.0.1"),5)',
+      ]);
       full = mkdtempSync(join(tmpdir(), 'ds-full-'));
       // A 64 KiB file system of the test's own: the pcap fills it within a second.
       const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full], { encoding: 'utf8' });

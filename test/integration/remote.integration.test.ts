@@ -54,17 +54,17 @@ for (const [name, start] of transports) {
       assert.equal(r.stderr, '');
     });
 
-    it('debug -- <cmd> runs a sidecar in the target\'s namespaces and relays output and exit code', async () => {
+    it("debug -- <cmd> runs a sidecar in the target's namespaces and relays output and exit code", async () => {
       const r = await runCli(['debug', app, '--', 'sh', '-c', 'echo $((6*7)); hostname; exit 5'], { env });
       assert.equal(r.code, 5, r.stderr);
       const [answer, host] = r.stdout.trim().split('\n');
       assert.equal(answer, '42');
-      assert.equal(host, docker('inspect', '-f', '{{.Config.Hostname}}', app), 'the sidecar shares the target\'s UTS namespace');
+      assert.equal(host, docker('inspect', '-f', '{{.Config.Hostname}}', app), "the sidecar shares the target's UTS namespace");
       assert.deepEqual(warnings(r.stderr), []);
       assert.equal(docker('ps', '-aq', '--filter', `label=dockside.target.name=${app}`), '', 'sidecar removed');
     });
 
-    it('backup writes a complete backup on the engine\'s host', async () => {
+    it("backup writes a complete backup on the engine's host", async () => {
       const dest = join(dir, 'backups');
       const r = await runCli(['backup', app, '--to', dest, '--json'], { env, timeoutMs: 120_000 });
       assert.equal(r.code, 0, r.stderr);

@@ -12,7 +12,10 @@ import { after, describe, test } from 'node:test';
 import { runCli } from '../support/engine.js';
 
 function restic(repo: string, pwFile: string, ...args: string[]) {
-  const r = spawnSync('restic', ['-r', repo, '--no-cache', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', RESTIC_PASSWORD_FILE: pwFile } });
+  const r = spawnSync('restic', ['-r', repo, '--no-cache', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', RESTIC_PASSWORD_FILE: pwFile },
+  });
   if (r.error) throw new Error('this test needs the restic binary (Debian: apt-get install restic; scripts/setup.sh installs it)');
   return r;
 }
@@ -46,7 +49,10 @@ describe('dockside repo', { timeout: 120_000 }, () => {
     assert.equal(list.code, 0, list.stderr);
     const keys = JSON.parse(list.stdout) as Array<{ id: string; current: boolean }>;
     assert.equal(keys.length, 2);
-    assert.deepEqual(keys.filter((k) => k.current).map((k) => k.id), [keyId]);
+    assert.deepEqual(
+      keys.filter((k) => k.current).map((k) => k.id),
+      [keyId],
+    );
     const self = await runCli(['repo', 'key', 'remove', repo, keyId.slice(0, 8)], { env: { ...noPw, RESTIC_PASSWORD: 'second password' } });
     assert.equal(self.code, 2);
     assert.match(self.stderr, /is the one this password opened/);

@@ -15,7 +15,9 @@ import { IMAGE_TAG, ROOT, RUN_ID, cleanupRun, createVolume, docker, requireEngin
 import { Terminal } from '../support/terminal.js';
 
 const BASE = `dockside/base:${IMAGE_TAG}`;
-const COMMANDS = Object.keys((JSON.parse(readFileSync(join(ROOT, 'packages', 'cli', 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> }).commands).map((id) => id.split(':'));
+const COMMANDS = Object.keys((JSON.parse(readFileSync(join(ROOT, 'packages', 'cli', 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> }).commands).map((id) =>
+  id.split(':'),
+);
 
 /** What a crash or a leaked stack trace looks like on a screen. */
 function assertNoCrash(screen: string): void {
@@ -33,7 +35,7 @@ describe('the CLI in a terminal', { timeout: 600_000 }, () => {
     const vol = createVolume('tty-data');
     // 160 MiB that does not compress: a backup long enough to draw progress on the way.
     app = startFixture('tty', ['-v', `${vol}:/data`, BASE, 'sh', '-c', 'head -c 167772160 /dev/urandom > /data/blob; touch /data/.ready; exec sleep infinity']);
-    await waitFor(() => spawnSync('docker', ['exec', app, 'test', '-e', '/data/.ready']).status === 0, 'the fixture\'s data', 60_000, 250);
+    await waitFor(() => spawnSync('docker', ['exec', app, 'test', '-e', '/data/.ready']).status === 0, "the fixture's data", 60_000, 250);
   });
   after(() => {
     for (const t of open) t.close();
@@ -53,7 +55,7 @@ describe('the CLI in a terminal', { timeout: 600_000 }, () => {
     assertNoCrash(h.history());
   });
 
-  it('every command\'s --help reads as documentation', async () => {
+  it("every command's --help reads as documentation", async () => {
     // One terminal, one shell: each command's help and its exit status, in order.
     const line = COMMANDS.map((c) => `node packages/cli/bin/run.js ${c.join(' ')} --help; echo "[${c.join(' ')} exit $?]"`).join('; ');
     const t = term(Terminal.shell(line, { cols: 100, rows: 50 }));
@@ -95,14 +97,28 @@ describe('the CLI in a terminal', { timeout: 600_000 }, () => {
 
   it('logs ship, logs status, logs stop; cron start, cron ls, cron stop', async () => {
     const name = `tty${RUN_ID.replace(/[^a-z0-9]/g, '')}`.slice(0, 20);
-    const talker = startFixture('tty-log', ['--label', 'dockside.cron.hello.schedule=0 3 * * *', '--label', 'dockside.cron.hello.exec=echo hello', BASE, 'sh', '-c', 'i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.1; done']);
+    const talker = startFixture('tty-log', [
+      '--label',
+      'dockside.cron.hello.schedule=0 3 * * *',
+      '--label',
+      'dockside.cron.hello.exec=echo hello',
+      BASE,
+      'sh',
+      '-c',
+      'i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.1; done',
+    ]);
     try {
       const ship = term(Terminal.dockside(['logs', 'ship', talker, '--name', name, '--to', `file://${join(dir, 'logs')}`]));
       assert.equal(await ship.exited(90_000), 0, ship.history());
-      await waitFor(async () => {
-        const r = await runCli(['logs', 'status', '--name', name, '--json']);
-        return r.code === 0 && /"lines":\s*[1-9]/.test(r.stdout);
-      }, 'the first lines shipped', 30_000, 500);
+      await waitFor(
+        async () => {
+          const r = await runCli(['logs', 'status', '--name', name, '--json']);
+          return r.code === 0 && /"lines":\s*[1-9]/.test(r.stdout);
+        },
+        'the first lines shipped',
+        30_000,
+        500,
+      );
       const st = term(Terminal.dockside(['logs', 'status', '--name', name], { cols: 160 }));
       assert.equal(await st.exited(30_000), 0, st.history());
       assert.match(st.screen(), /^CONTAINER\s+.*LINES/m);
@@ -149,7 +165,7 @@ describe('the CLI in a terminal', { timeout: 600_000 }, () => {
     await t.waitFor(/\(dockside:[^)]+\)\S*#\s*$/m, 'the shell prompt', 60_000);
     t.typeLine('stty size; hostname');
     await t.waitFor(/^33 111$/m, 'the terminal size inside the sidecar');
-    assert.match(t.screen(), new RegExp(`^${docker('inspect', '-f', '{{.Config.Hostname}}', app)}$`, 'm'), 'in the target\'s UTS namespace');
+    assert.match(t.screen(), new RegExp(`^${docker('inspect', '-f', '{{.Config.Hostname}}', app)}$`, 'm'), "in the target's UTS namespace");
     t.resize(97, 29);
     t.typeLine('stty size');
     await t.waitFor(/^29 97$/m, 'the new size after a resize');
@@ -182,7 +198,12 @@ describe('the CLI in a terminal', { timeout: 600_000 }, () => {
     await t.waitFor(/\d+ packets captured.*\(live\)/, 'the live counts', 60_000);
     t.keys('C-c');
     assert.equal(await t.exited(30_000), 0, t.history());
-    const final = t.screen().split('\n').filter((l) => /packets captured/.test(l)).pop() ?? '';
+    const final =
+      t
+        .screen()
+        .split('\n')
+        .filter((l) => /packets captured/.test(l))
+        .pop() ?? '';
     assert.match(final, /^\d+ packets captured/);
     assert.doesNotMatch(final, /\(live\)/, 'the last counts are the final ones');
     assertNoCrash(t.history());
@@ -191,7 +212,10 @@ describe('the CLI in a terminal', { timeout: 600_000 }, () => {
   it('an error is one line and its hint, never a stack trace', async () => {
     const t = term(Terminal.dockside(['probe', 'no-such-container-here']));
     assert.equal(await t.exited(), 2);
-    const lines = t.screen().split('\n').filter((l) => l.trim());
+    const lines = t
+      .screen()
+      .split('\n')
+      .filter((l) => l.trim());
     assert.equal(lines.length, 2, t.screen());
     assert.match(lines[0]!, /^dockside: no container named "no-such-container-here"$/);
     assert.match(lines[1]!, /^ {2}hint: /);

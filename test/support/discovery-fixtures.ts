@@ -26,10 +26,33 @@ export function removeNetwork(full: string): void {
 export async function startEtcd(network: string, hostPort: number): Promise<{ name: string; port: number }> {
   if (!existsSync(ETCD_BIN)) throw new Error(`${ETCD_BIN} is missing: install Debian's etcd-server (bash scripts/setup.sh does)`);
   const name = startFixture('etcd', [
-    '--network', network, '-p', `127.0.0.1:${hostPort}:2379`, '-v', `${ETCD_BIN}:/usr/local/bin/etcd:ro`, '--tmpfs', '/var/lib/etcd',
-    BASE, 'etcd', '--data-dir', '/var/lib/etcd', '--listen-client-urls', 'http://0.0.0.0:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
+    '--network',
+    network,
+    '-p',
+    `127.0.0.1:${hostPort}:2379`,
+    '-v',
+    `${ETCD_BIN}:/usr/local/bin/etcd:ro`,
+    '--tmpfs',
+    '/var/lib/etcd',
+    BASE,
+    'etcd',
+    '--data-dir',
+    '/var/lib/etcd',
+    '--listen-client-urls',
+    'http://0.0.0.0:2379',
+    '--advertise-client-urls',
+    'http://127.0.0.1:2379',
   ]);
-  await waitFor(async () => etcdPost(hostPort, '/v3/kv/range', { key: b64('x') }).then(() => true, () => false), 'etcd to answer', 20_000, 200);
+  await waitFor(
+    async () =>
+      etcdPost(hostPort, '/v3/kv/range', { key: b64('x') }).then(
+        () => true,
+        () => false,
+      ),
+    'etcd to answer',
+    20_000,
+    200,
+  );
   return { name, port: hostPort };
 }
 
@@ -54,7 +77,11 @@ export async function etcdEntries(port: number, prefix: string): Promise<Array<{
   const end = Buffer.from(prefix);
   end[end.length - 1] = (end[end.length - 1] as number) + 1;
   const a = await etcdPost<{ kvs?: Array<{ key: string; value: string; lease?: string }> }>(port, '/v3/kv/range', { key: b64(prefix), range_end: end.toString('base64') });
-  return (a.kvs ?? []).map((kv) => ({ key: Buffer.from(kv.key, 'base64').toString(), value: JSON.parse(Buffer.from(kv.value, 'base64').toString()) as Record<string, unknown>, lease: kv.lease ?? '0' }));
+  return (a.kvs ?? []).map((kv) => ({
+    key: Buffer.from(kv.key, 'base64').toString(),
+    value: JSON.parse(Buffer.from(kv.value, 'base64').toString()) as Record<string, unknown>,
+    lease: kv.lease ?? '0',
+  }));
 }
 
 /** A small HTTP app: /healthz answers 200, or 500 while /tmp/broken exists; SIGTERM ends it after `termDelayMs`; `hello from <name>` on /. */
@@ -72,7 +99,23 @@ export function appAddress(container: string, network: string): string {
 
 /** dnsmasq on 127.0.0.1:<port>, answering only from the hosts files in `dir` (no upstream, no /etc/hosts). */
 export async function startDnsmasq(dir: string, port: number): Promise<ChildProcess> {
-  const p = spawn('dnsmasq', ['--keep-in-foreground', '--no-resolv', '--no-hosts', '--no-poll', `--hostsdir=${dir}`, `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--user=root', '--pid-file=', '--log-facility=-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn(
+    'dnsmasq',
+    [
+      '--keep-in-foreground',
+      '--no-resolv',
+      '--no-hosts',
+      '--no-poll',
+      `--hostsdir=${dir}`,
+      `--port=${port}`,
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      '--user=root',
+      '--pid-file=',
+      '--log-facility=-',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
   p.stderr?.on('data', (c: Buffer) => (err += c.toString()));
   await new Promise((r) => setTimeout(r, 400));

@@ -23,9 +23,7 @@ export async function requireEngine(): Promise<Engine> {
   try {
     await pingEngine(engine);
   } catch (err) {
-    throw new Error(
-      `integration tests need a running Docker engine (${(err as Error).message}); run \`npm test\` (it installs and starts one) or \`bash scripts/setup.sh\``,
-    );
+    throw new Error(`integration tests need a running Docker engine (${(err as Error).message}); run \`npm test\` (it installs and starts one) or \`bash scripts/setup.sh\``);
   }
   const base = spawnSync('docker', ['image', 'inspect', `dockside/base:${IMAGE_TAG}`], { stdio: 'ignore' });
   if (base.status !== 0) throw new Error(`integration tests need the dockside images (dockside/base:${IMAGE_TAG} is missing); run \`bash scripts/setup.sh\``);
@@ -56,15 +54,26 @@ export function createVolume(name: string): string {
 /** Remove everything this run created (fixtures by run label; sidecars they served by target name). */
 export function cleanupRun(): void {
   const ids = docker('ps', '-aq', '--filter', `label=${RUN_LABEL}=${RUN_ID}`).split('\n').filter(Boolean);
-  const names = ids.length ? docker('inspect', '--format', '{{.Name}}', ...ids).split('\n').map((n) => n.replace(/^\//, '')) : [];
+  const names = ids.length
+    ? docker('inspect', '--format', '{{.Name}}', ...ids)
+        .split('\n')
+        .map((n) => n.replace(/^\//, ''))
+    : [];
   const sidecars = names.flatMap((n) => docker('ps', '-aq', '--filter', `label=dockside.target.name=${n}`).split('\n').filter(Boolean));
   const all = [...new Set([...sidecars, ...ids])];
   // The named socket volume a sidecar shares with its api-proxy goes too (`rm -v` takes anonymous ones only).
   // (spawnSync, not docker(): a sidecar that has just removed itself must not fail the cleanup)
-  const inspected = all.length ? spawnSync('docker', ['inspect', '--format', '{{index .Config.Labels "dockside.api-proxy.volume"}}', ...all], { encoding: 'utf8' }).stdout ?? '' : '';
-  const proxyVolumes = inspected.split('\n').map((v) => v.trim()).filter((v) => v.startsWith('dockside-api-'));
+  const inspected = all.length
+    ? (spawnSync('docker', ['inspect', '--format', '{{index .Config.Labels "dockside.api-proxy.volume"}}', ...all], { encoding: 'utf8' }).stdout ?? '')
+    : '';
+  const proxyVolumes = inspected
+    .split('\n')
+    .map((v) => v.trim())
+    .filter((v) => v.startsWith('dockside-api-'));
   if (all.length) spawnSync('docker', ['rm', '-f', '-v', ...all], { stdio: 'ignore' });
-  const proxies = proxyVolumes.flatMap((v) => (spawnSync('docker', ['ps', '-aq', '--filter', `label=dockside.api-proxy.volume=${v}`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean));
+  const proxies = proxyVolumes.flatMap((v) =>
+    (spawnSync('docker', ['ps', '-aq', '--filter', `label=dockside.api-proxy.volume=${v}`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean),
+  );
   if (proxies.length) spawnSync('docker', ['rm', '-f', '-v', ...proxies], { stdio: 'ignore' });
   if (proxyVolumes.length) spawnSync('docker', ['volume', 'rm', '-f', ...new Set(proxyVolumes)], { stdio: 'ignore' });
   const vols = docker('volume', 'ls', '-q', '--filter', `label=${RUN_LABEL}=${RUN_ID}`).split('\n').filter(Boolean);

@@ -56,7 +56,8 @@ export function expectedSeq(total: number): { stdout: string[]; stderr: string[]
 /** First difference between two lists, for a readable failure. */
 export function firstDiff(a: string[], b: string[]): string {
   const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return `at #${i}: got ${JSON.stringify(a[i]?.slice(0, 80))}, want ${JSON.stringify(b[i]?.slice(0, 80))} (got ${a.length}, want ${b.length})`;
+  for (let i = 0; i < n; i++)
+    if (a[i] !== b[i]) return `at #${i}: got ${JSON.stringify(a[i]?.slice(0, 80))}, want ${JSON.stringify(b[i]?.slice(0, 80))} (got ${a.length}, want ${b.length})`;
   return 'none';
 }
 

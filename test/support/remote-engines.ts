@@ -22,7 +22,8 @@ export interface RemoteEngine {
 
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`the remote-engine tests need ${cmd}; run \`bash scripts/setup.sh\` (it installs openssl and openssh-server)`);
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
+    throw new Error(`the remote-engine tests need ${cmd}; run \`bash scripts/setup.sh\` (it installs openssl and openssh-server)`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim()}`);
 }
 
@@ -36,7 +37,11 @@ function makeCertificates(dir: string): void {
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const who of ['server', 'client']) {
     run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${who}`, '-keyout', `${who}-key.pem`, '-out', `${who}.csr`], dir);
-    run('openssl', ['x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '2', '-extfile', `${who}.ext`, '-out', `${who}.pem`], dir);
+    run(
+      'openssl',
+      ['x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '2', '-extfile', `${who}.ext`, '-out', `${who}.pem`],
+      dir,
+    );
   }
   // The names the docker CLI (and dockside) read from DOCKER_CERT_PATH.
   writeFileSync(join(dir, 'cert.pem'), readFileSync(join(dir, 'client.pem')));

@@ -8,7 +8,14 @@ export { runBackup, selectMounts, type BackupOptions, type BackupResult } from '
 export { runRestore, type RestoreOptions, type RestoreResult } from './service/restore.js';
 export { snapshotHost, snapshotTags, type RepositoryBackupResult } from './service/repo-backup.js';
 export { repositoryPath } from './destination/repository.js';
-export { listRepositorySnapshots, verifyRepository, pruneRepositorySnapshots, type SnapshotRow, type RepositoryVerifyResult, type RepositoryPruneResult } from './service/repo-catalog.js';
+export {
+  listRepositorySnapshots,
+  verifyRepository,
+  pruneRepositorySnapshots,
+  type SnapshotRow,
+  type RepositoryVerifyResult,
+  type RepositoryPruneResult,
+} from './service/repo-catalog.js';
 export { listBackups, verifyBackup, pruneBackups, readCatalog, resolveManifest, type Catalog, type VerifyResult, type PruneResult } from './service/catalog.js';
 export type { ServiceContext } from './service/job-runner.js';
 export type { DestinationOptions } from './destination/resolve.js';

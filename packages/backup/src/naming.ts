@@ -8,7 +8,10 @@ import { extensionFor } from './model.js';
  * two backups started in the same second never share an id. `unique` is the suffix (hex).
  */
 export function backupId(container: string, at: Date, unique = randomBytes(3).toString('hex')): string {
-  const stamp = at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${safeName(container)}-${stamp}-${unique}`;
 }
 

@@ -11,7 +11,11 @@ const list = [
   b('a5', '2026-11-10T12:00:00Z'),
   b('a6', '2026-11-02T12:00:00Z'),
 ];
-const kept = (policy: Parameters<typeof applyRetention>[1], l = list) => applyRetention(l, policy).filter((d) => d.keep).map((d) => d.id).sort();
+const kept = (policy: Parameters<typeof applyRetention>[1], l = list) =>
+  applyRetention(l, policy)
+    .filter((d) => d.keep)
+    .map((d) => d.id)
+    .sort();
 
 test('keep-last keeps the N newest', () => {
   assert.deepEqual(kept({ keepLast: 2 }), ['a1', 'a2']);
@@ -32,6 +36,12 @@ test('keep-weekly keeps the newest of each ISO week; rules combine', () => {
 test('the newest backup of each container is always kept; containers are separate', () => {
   const l = [...list, b('b1', '2026-01-01T00:00:00Z', 'db')];
   const d = applyRetention(l, { keepLast: 1 });
-  assert.deepEqual(d.filter((x) => x.keep).map((x) => x.id).sort(), ['a1', 'b1']);
+  assert.deepEqual(
+    d
+      .filter((x) => x.keep)
+      .map((x) => x.id)
+      .sort(),
+    ['a1', 'b1'],
+  );
   assert.ok(d.find((x) => x.id === 'b1')?.reasons.includes('newest'));
 });

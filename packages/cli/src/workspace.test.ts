@@ -30,7 +30,9 @@ describe('workspace packages', () => {
         for (const m of readFileSync(f, 'utf8').matchAll(/['"]@dockside\/([a-z-]+)['"]/g)) imported.add(m[1] as string);
       }
       imported.delete(pkg.name.replace('@dockside/', ''));
-      const declared = Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith('@dockside/')).map((d) => d.slice('@dockside/'.length));
+      const declared = Object.keys(pkg.dependencies ?? {})
+        .filter((d) => d.startsWith('@dockside/'))
+        .map((d) => d.slice('@dockside/'.length));
       const referenced = (tsconfig.references ?? []).map((r) => r.path.replace(/^\.\.\//, ''));
       assert.deepEqual([...imported].filter((i) => !declared.includes(i)).sort(), [], `${dir}/package.json: missing dependencies`);
       assert.deepEqual([...imported].filter((i) => !referenced.includes(i)).sort(), [], `${dir}/tsconfig.json: missing references`);

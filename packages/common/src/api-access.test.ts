@@ -34,7 +34,8 @@ describe('normaliseApiPath', () => {
       '/',
       '/v1.41/',
       '/..',
-    ]) assert.equal(normaliseApiPath(p), null, p);
+    ])
+      assert.equal(normaliseApiPath(p), null, p);
   });
   it('refuses every percent sign in the path, encoded slashes and dots first', () => {
     for (const p of [
@@ -45,7 +46,8 @@ describe('normaliseApiPath', () => {
       '/containers/json%00',
       '/containers/%6ason',
       '/containers/json%',
-    ]) assert.equal(normaliseApiPath(p), null, p);
+    ])
+      assert.equal(normaliseApiPath(p), null, p);
   });
   it('refuses backslashes, controls, spaces, non-ASCII, fragments and non-origin forms', () => {
     for (const p of [
@@ -60,7 +62,8 @@ describe('normaliseApiPath', () => {
       'containers/json',
       '',
       `/${'a'.repeat(5000)}`,
-    ]) assert.equal(normaliseApiPath(p), null, JSON.stringify(p));
+    ])
+      assert.equal(normaliseApiPath(p), null, JSON.stringify(p));
   });
 });
 
@@ -98,7 +101,10 @@ describe('isAllowed', () => {
     assert.equal(isAllowed(READ_ONLY, 'GET', '/v1.41/../containers/json'), false);
   });
   it('normalisation protects loose patterns too', () => {
-    const loose: ApiRule[] = [{ method: 'GET', path: '/containers/[^/]+/json' }, { method: 'GET', path: '/images/.+/json' }];
+    const loose: ApiRule[] = [
+      { method: 'GET', path: '/containers/[^/]+/json' },
+      { method: 'GET', path: '/images/.+/json' },
+    ];
     assert.equal(isAllowed(loose, 'GET', '/containers/x/json'), true);
     for (const p of ['/containers/../json', '/containers/%2e%2e/json', '/images/a/../../containers/json', '/images/x%2F..%2Fy/json', '/images/a//json'])
       assert.equal(isAllowed(loose, 'GET', p), false, p);

@@ -18,9 +18,22 @@ describe('childEnv', () => {
 
   it('keeps the settings that only say where and how to fetch, and adds extras', () => {
     const env = childEnv(
-      { npm_config_registry: 'https://mirror/', 'npm_config_@acme:registry': 'https://acme/', npm_config_https_proxy: 'http://p:3128', npm_config_cafile: '/ca.pem', npm_config_cache: '/c' },
+      {
+        npm_config_registry: 'https://mirror/',
+        'npm_config_@acme:registry': 'https://acme/',
+        npm_config_https_proxy: 'http://p:3128',
+        npm_config_cafile: '/ca.pem',
+        npm_config_cache: '/c',
+      },
       { DOCKSIDE_X: '1' },
     );
-    assert.deepEqual(Object.keys(env).sort(), ['DOCKSIDE_X', 'npm_config_@acme:registry', 'npm_config_cache', 'npm_config_cafile', 'npm_config_https_proxy', 'npm_config_registry']);
+    assert.deepEqual(Object.keys(env).sort(), [
+      'DOCKSIDE_X',
+      'npm_config_@acme:registry',
+      'npm_config_cache',
+      'npm_config_cafile',
+      'npm_config_https_proxy',
+      'npm_config_registry',
+    ]);
   });
 });

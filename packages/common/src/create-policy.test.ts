@@ -78,7 +78,10 @@ describe('checkCreate', () => {
     assert.match(checkCreate(m(''), POLICY) ?? '', /volume mounts are not allowed/);
     assert.equal(checkCreate(backupSidecar({ Binds: ['dockside-logship-fleet-x:/x'] }), p), null);
     assert.match(checkCreate(backupSidecar({ Binds: ['other:/x'] }), p) ?? '', /volume other/);
-    assert.match(checkCreate(m('dockside-logship-fleet-x', { VolumeOptions: { DriverConfig: { Name: 'local', Options: { o: 'bind', device: '/' } } } }), { ...p }) ?? '', /driver options|not allowed/);
+    assert.match(
+      checkCreate(m('dockside-logship-fleet-x', { VolumeOptions: { DriverConfig: { Name: 'local', Options: { o: 'bind', device: '/' } } } }), { ...p }) ?? '',
+      /driver options|not allowed/,
+    );
     assert.deepEqual(parseCreatePolicy(JSON.stringify(p)).volumeNames, p.volumeNames);
   });
 
@@ -86,7 +89,12 @@ describe('checkCreate', () => {
     assert.match(checkCreate(backupSidecar({ Binds: ['somevol:/x'] }), POLICY) ?? '', /volume somevol/);
     assert.match(checkCreate(backupSidecar({ Mounts: [{ Type: 'volume', Source: 'v', Target: '/x' }] }), POLICY) ?? '', /volume mounts/);
     assert.match(
-      checkCreate(backupSidecar({ Mounts: [{ Type: 'volume', Source: 'v', Target: '/x', VolumeOptions: { DriverConfig: { Name: 'local', Options: { type: 'none', o: 'bind', device: '/' } } } }] }), { ...POLICY, allowVolumes: true }) ?? '',
+      checkCreate(
+        backupSidecar({
+          Mounts: [{ Type: 'volume', Source: 'v', Target: '/x', VolumeOptions: { DriverConfig: { Name: 'local', Options: { type: 'none', o: 'bind', device: '/' } } } }],
+        }),
+        { ...POLICY, allowVolumes: true },
+      ) ?? '',
       /driver options/,
     );
     assert.match(checkCreate(backupSidecar(), { ...POLICY, allowVolumesFrom: false }) ?? '', /VolumesFrom/);
@@ -104,7 +112,15 @@ describe('checkCreate', () => {
     assert.match(checkCreate(backupSidecar({ Devices: [{ PathOnHost: '/dev/sda', PathInContainer: '/dev/sda', CgroupPermissions: 'rwm' }] }), POLICY) ?? '', /Devices/);
     assert.match(checkCreate(backupSidecar({ DeviceRequests: [{ Count: -1 }] }), POLICY) ?? '', /DeviceRequests/);
     assert.match(checkCreate(backupSidecar({ DeviceCgroupRules: ['a *:* rwm'] }), POLICY) ?? '', /DeviceCgroupRules/);
-    for (const s of ['apparmor=unconfined', 'apparmor:unconfined', 'seccomp=unconfined', 'seccomp:unconfined', 'label=disable', 'systempaths=unconfined', 'seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']) {
+    for (const s of [
+      'apparmor=unconfined',
+      'apparmor:unconfined',
+      'seccomp=unconfined',
+      'seccomp:unconfined',
+      'label=disable',
+      'systempaths=unconfined',
+      'seccomp={"defaultAction":"SCMP_ACT_ALLOW"}',
+    ]) {
       assert.match(checkCreate(backupSidecar({ SecurityOpt: ['no-new-privileges', s] }), POLICY) ?? '', /security option/, s);
     }
     assert.match(checkCreate(backupSidecar({ CgroupParent: '/' }), POLICY) ?? '', /CgroupParent/);
@@ -141,8 +157,17 @@ describe('VolumesFrom sources', () => {
     assert.deepEqual(volumesFromRefs({ Image: 'x' }), []);
   });
   it('refuses a container that binds the Docker socket, or /', () => {
-    assert.match(checkVolumesFromMounts('proxy', [{ Type: 'bind', Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock' }]) ?? '', /VolumesFrom proxy would expose the Docker socket/);
+    assert.match(
+      checkVolumesFromMounts('proxy', [{ Type: 'bind', Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock' }]) ?? '',
+      /VolumesFrom proxy would expose the Docker socket/,
+    );
     assert.match(checkVolumesFromMounts('x', [{ Type: 'bind', Source: '/', Destination: '/host' }]) ?? '', /Docker socket/);
-    assert.equal(checkVolumesFromMounts('app', [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data' }, { Type: 'bind', Source: '/srv/app/conf' }]), null);
+    assert.equal(
+      checkVolumesFromMounts('app', [
+        { Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data' },
+        { Type: 'bind', Source: '/srv/app/conf' },
+      ]),
+      null,
+    );
   });
 });

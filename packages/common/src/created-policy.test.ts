@@ -6,10 +6,31 @@ import type { CreatePolicy } from './create-policy.js';
 const POLICY: CreatePolicy = { allowedCaps: ['DAC_READ_SEARCH'], bindSources: ['/srv/backups'], allowVolumesFrom: true, allowVolumes: false };
 
 /** What 20.10 reports for a plain `docker create` on cgroup v1, with `hc` over it. */
-function created(hc: Record<string, unknown> = {}, mounts: CreatedInspect['Mounts'] = [], networks: Record<string, { NetworkID: string }> = { bridge: { NetworkID: 'b1' } }): CreatedInspect {
+function created(
+  hc: Record<string, unknown> = {},
+  mounts: CreatedInspect['Mounts'] = [],
+  networks: Record<string, { NetworkID: string }> = { bridge: { NetworkID: 'b1' } },
+): CreatedInspect {
   return {
     Id: 'c1',
-    HostConfig: { Privileged: false, NetworkMode: 'default', IpcMode: 'private', PidMode: '', CgroupnsMode: 'host', UTSMode: '', UsernsMode: '', Runtime: 'runc', LogConfig: { Type: 'json-file', Config: {} }, MaskedPaths: DEFAULT_MASKED_PATHS, ReadonlyPaths: DEFAULT_READONLY_PATHS, Devices: [], CapAdd: null, SecurityOpt: null, CgroupParent: '', ...hc },
+    HostConfig: {
+      Privileged: false,
+      NetworkMode: 'default',
+      IpcMode: 'private',
+      PidMode: '',
+      CgroupnsMode: 'host',
+      UTSMode: '',
+      UsernsMode: '',
+      Runtime: 'runc',
+      LogConfig: { Type: 'json-file', Config: {} },
+      MaskedPaths: DEFAULT_MASKED_PATHS,
+      ReadonlyPaths: DEFAULT_READONLY_PATHS,
+      Devices: [],
+      CapAdd: null,
+      SecurityOpt: null,
+      CgroupParent: '',
+      ...hc,
+    },
     Mounts: mounts,
     NetworkSettings: { Networks: networks },
   };
@@ -32,12 +53,15 @@ describe('checkCreated: the container as the engine made it', () => {
     assert.equal(checkCreated(created({ CapAdd: ['CAP_DAC_READ_SEARCH'] }, m), POLICY, facts({ binds: new Map([['/srv/backups/a', { real: '/srv/backups/a' }]]) })), null);
   });
 
-  it('catches each of the issue\'s bypasses, whatever the body said', () => {
+  it("catches each of the issue's bypasses, whatever the body said", () => {
     // "hostconfig":{"privileged":true}
     assert.match(checkCreated(created({ Privileged: true }), POLICY, facts()) ?? '', /Privileged/);
     // "binds":["/:/host"] and "mounts":[{"type":"bind","source":"/"...}]: a bind the resolver refuses.
     const root = [{ Type: 'bind', Source: '/', Destination: '/host' }];
-    assert.match(checkCreated(created({ Binds: ['/:/host'] }, root), POLICY, facts({ binds: new Map([['/', { refused: 'bind of / would expose the Docker socket' }]]) })) ?? '', /Docker socket/);
+    assert.match(
+      checkCreated(created({ Binds: ['/:/host'] }, root), POLICY, facts({ binds: new Map([['/', { refused: 'bind of / would expose the Docker socket' }]]) })) ?? '',
+      /Docker socket/,
+    );
     assert.match(checkCreated(created({}, root), POLICY, facts()) ?? '', /could not be resolved/);
     // "networkmode":"host","pidmode":"host"
     assert.match(checkCreated(created({ NetworkMode: 'host' }, [], { host: { NetworkID: 'h1' } }), POLICY, facts()) ?? '', /NetworkMode host/);
@@ -63,7 +87,10 @@ describe('checkCreated: the container as the engine made it', () => {
     ];
     for (const [hc, why] of cases) assert.match(checkCreated(created(hc), POLICY, facts()) ?? '', why, JSON.stringify(hc));
     // cgroup v2: host is no default there.
-    assert.match(checkCreated(created(), POLICY, facts({ engine: { cgroupVersion: '2', defaultRuntime: 'runc', loggingDriver: 'json-file', hostNetworkId: 'h1' } })) ?? '', /CgroupnsMode host/);
+    assert.match(
+      checkCreated(created(), POLICY, facts({ engine: { cgroupVersion: '2', defaultRuntime: 'runc', loggingDriver: 'json-file', hostNetworkId: 'h1' } })) ?? '',
+      /CgroupnsMode host/,
+    );
     // The host network by id, under another name.
     assert.match(checkCreated(created({ NetworkMode: 'h1' }, [], { h1: { NetworkID: 'h1' } }), POLICY, facts()) ?? '', /host network/);
   });
@@ -82,14 +109,18 @@ describe('checkCreated: the container as the engine made it', () => {
     assert.match(checkCreated(created({ VolumesFrom: ['app'] }), { ...POLICY, allowVolumesFrom: false }, vf) ?? '', /VolumesFrom is not allowed/);
     // Volumes: anonymous local ones only (no driver options: they can bind any host path).
     const anon = 'a'.repeat(64);
-    const vol = (name: string, v: { Driver: string; Options: Record<string, string> | null }) => checkCreated(created({}, [{ Type: 'volume', Name: name, Destination: '/v' }]), POLICY, facts({ volumes: new Map([[name, v]]) }));
+    const vol = (name: string, v: { Driver: string; Options: Record<string, string> | null }) =>
+      checkCreated(created({}, [{ Type: 'volume', Name: name, Destination: '/v' }]), POLICY, facts({ volumes: new Map([[name, v]]) }));
     assert.equal(vol(anon, { Driver: 'local', Options: null }), null);
     assert.match(vol(anon, { Driver: 'local', Options: { device: '/', o: 'bind', type: 'none' } }) ?? '', /driver options/);
     assert.match(vol('named', { Driver: 'local', Options: null }) ?? '', /volume named is not allowed/);
   });
 
   it('names what to fetch', () => {
-    const c = created({ VolumesFrom: ['app:ro'], NetworkMode: 'container:net1' }, [{ Type: 'bind', Source: '/srv/backups/a', Destination: '/b' }, { Type: 'volume', Name: 'v1', Destination: '/v' }]);
+    const c = created({ VolumesFrom: ['app:ro'], NetworkMode: 'container:net1' }, [
+      { Type: 'bind', Source: '/srv/backups/a', Destination: '/b' },
+      { Type: 'volume', Name: 'v1', Destination: '/v' },
+    ]);
     assert.deepEqual(createdLookups(c), { containers: ['app', 'net1'], volumes: ['v1'], binds: ['/srv/backups/a'] });
   });
 });

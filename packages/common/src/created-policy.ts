@@ -11,7 +11,18 @@
 import { capName, checkVolumesFromMounts, volumeNameAllowed, LOCAL_LOG_DRIVERS, normaliseHostPath, type CreatePolicy } from './create-policy.js';
 
 /** The engine's default masked and read-only paths (moby oci.DefaultSpec, 20.10): none may be missing. */
-export const DEFAULT_MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
+export const DEFAULT_MASKED_PATHS = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
 export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export interface InspectMount {
@@ -61,7 +72,14 @@ export function createdLookups(c: CreatedInspect): { containers: string[]; volum
   return { containers: [...containers], volumes: [...volumes], binds: [...binds] };
 }
 
-const empty = (v: unknown) => v === undefined || v === null || v === '' || v === false || v === 0 || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+const empty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  v === '' ||
+  v === false ||
+  v === 0 ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 const ANONYMOUS = /^[0-9a-f]{64}$/;
 
 /** The first way the created container breaks `policy`, or null. */
@@ -82,7 +100,8 @@ export function checkCreated(c: CreatedInspect, policy: CreatePolicy, facts: Cre
   const log = (hc['LogConfig'] as { Type?: string } | undefined)?.Type ?? '';
   if (log !== '' && log !== facts.engine.loggingDriver && !LOCAL_LOG_DRIVERS.includes(log)) return `log driver ${log} is not allowed`;
   for (const s of (hc['SecurityOpt'] as unknown[] | null) ?? []) {
-    if (typeof s !== 'string' || !['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=true'].includes(s.toLowerCase())) return `security option ${JSON.stringify(s)} is not allowed`;
+    if (typeof s !== 'string' || !['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=true'].includes(s.toLowerCase()))
+      return `security option ${JSON.stringify(s)} is not allowed`;
   }
   const masked = (hc['MaskedPaths'] as string[] | null) ?? [];
   const missing = DEFAULT_MASKED_PATHS.find((p) => !masked.includes(p));
@@ -110,7 +129,7 @@ export function checkCreated(c: CreatedInspect, policy: CreatePolicy, facts: Cre
     const other = facts.containers.get(r)?.HostConfig;
     if (!other) return `${ns} container:${r}: no such container`;
     const mode = other[ns];
-    if (mode === 'host' || refOf(mode)) return `${ns} container:${r} would share ${mode === 'host' ? "the host's" : 'another container\'s'} namespace`;
+    if (mode === 'host' || refOf(mode)) return `${ns} container:${r} would share ${mode === 'host' ? "the host's" : "another container's"} namespace`;
   }
 
   // Mounts as the engine will make them: binds (given, or copied by VolumesFrom) and volumes.

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { decodeExecCreate, decodeExecStart, decodeNoBody } from './exec-policy.js';
 
 describe('exec and other bodies', () => {
-  it('an exec create: never privileged, the container\'s own user unless listed, a command', () => {
+  it("an exec create: never privileged, the container's own user unless listed, a command", () => {
     const rule = { users: [] };
     assert.deepEqual(decodeExecCreate('{"cmd":["id"],"attachstdout":true}', rule), { canonical: '{"AttachStdout":true,"Cmd":["id"]}' });
     for (const [body, why] of [

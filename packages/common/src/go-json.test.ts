@@ -8,7 +8,13 @@ const canon = (text: string | Buffer) => serialiseCanonical(decodeGoBody(text, C
 
 describe('parseGoJson', () => {
   it('keeps every member, duplicates included, in order', () => {
-    assert.deepEqual(parseGoJson('{"a":1,"a":2}'), { t: 'obj', members: [{ key: 'a', value: { t: 'num', raw: '1' } }, { key: 'a', value: { t: 'num', raw: '2' } }] });
+    assert.deepEqual(parseGoJson('{"a":1,"a":2}'), {
+      t: 'obj',
+      members: [
+        { key: 'a', value: { t: 'num', raw: '1' } },
+        { key: 'a', value: { t: 'num', raw: '2' } },
+      ],
+    });
   });
   it('decodes \\u escapes in keys; lone surrogates and invalid UTF-8 become U+FFFD', () => {
     const keys = (v: ReturnType<typeof parseGoJson>) => (v.t === 'obj' ? v.members.map((m) => m.key) : []);
@@ -38,7 +44,10 @@ describe('Go field matching', () => {
 
 describe('decodeGoBody onto the create schema', () => {
   it('maps any spelling the engine accepts onto its exact field name', () => {
-    assert.equal(canon('{"image":"a","hostconfig":{"privileged":true,"NETWORKMODE":"host","Bind\u017f":["/:/h"],"capadd":"SYS_ADMIN"}}'), '{"Image":"a","HostConfig":{"Binds":["/:/h"],"NetworkMode":"host","CapAdd":["SYS_ADMIN"],"Privileged":true}}');
+    assert.equal(
+      canon('{"image":"a","hostconfig":{"privileged":true,"NETWORKMODE":"host","Bind\u017f":["/:/h"],"capadd":"SYS_ADMIN"}}'),
+      '{"Image":"a","HostConfig":{"Binds":["/:/h"],"NetworkMode":"host","CapAdd":["SYS_ADMIN"],"Privileged":true}}',
+    );
     assert.equal(canon('{"Host\\u0043onfig":{"Networ\\u212aMode":"host"}}'), '{"HostConfig":{"NetworkMode":"host"}}');
     assert.equal(canon('{"HostConfig":{"mounts":[{"type":"bind","SOURCE":"/","target":"/h"}]}}'), '{"HostConfig":{"Mounts":[{"Type":"bind","Source":"/","Target":"/h"}]}}');
   });
@@ -63,7 +72,10 @@ describe('decodeGoBody onto the create schema', () => {
     assert.throws(() => canon('{"HostConfig":{"Binds":["/a",null]}}'), /is null/);
   });
   it('keeps big integers as their literal, drops nulls, empties struct{} maps', () => {
-    assert.equal(canon('{"HostConfig":{"Memory":9223372036854775807,"CgroupParent":null},"ExposedPorts":{"80/tcp":{"x":1}}}'), '{"ExposedPorts":{"80/tcp":{}},"HostConfig":{"Memory":9223372036854775807}}');
+    assert.equal(
+      canon('{"HostConfig":{"Memory":9223372036854775807,"CgroupParent":null},"ExposedPorts":{"80/tcp":{"x":1}}}'),
+      '{"ExposedPorts":{"80/tcp":{}},"HostConfig":{"Memory":9223372036854775807}}',
+    );
     assert.throws(() => canon('{"HostConfig":{"Memory":9223372036854775808}}'), /in range/);
   });
   it('drops unknown keys where the engine does and nothing there matters (exec start)', () => {

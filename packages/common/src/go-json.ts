@@ -64,14 +64,30 @@ export function parseGoJson(input: Buffer | string): GoJson {
       const e = s[i + 1];
       i += 2;
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           const hex = (at: number): number => {
             const h = s.slice(at, at + 4);
@@ -153,7 +169,11 @@ export function parseGoJson(input: Buffer | string): GoJson {
       }
     }
     if (c === '"') return { t: 'str', v: str() };
-    for (const [lit, v] of [['true', { t: 'bool', v: true }], ['false', { t: 'bool', v: false }], ['null', { t: 'null' }]] as const) {
+    for (const [lit, v] of [
+      ['true', { t: 'bool', v: true }],
+      ['false', { t: 'bool', v: false }],
+      ['null', { t: 'null' }],
+    ] as const) {
       if (s.startsWith(lit, i)) {
         i += lit.length;
         return v;

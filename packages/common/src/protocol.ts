@@ -46,11 +46,7 @@ export interface ErrorEvent {
   exitCode: number;
 }
 
-export type SidecarEvent<M extends ProgressMap = ProgressMap, R = unknown> =
-  | ProgressEvent<M>
-  | ResultEvent<R>
-  | WarningEvent
-  | ErrorEvent;
+export type SidecarEvent<M extends ProgressMap = ProgressMap, R = unknown> = ProgressEvent<M> | ResultEvent<R> | WarningEvent | ErrorEvent;
 
 /** Distributes Omit over a union (Omit on a union keeps only the common keys). */
 type OmitV<E> = E extends unknown ? Omit<E, 'v'> : never;

@@ -26,7 +26,14 @@ describe('naturalCompare', () => {
 
 describe('renderTable', () => {
   it('aligns columns and right-aligns numbers', () => {
-    const t = renderTable(['NAME', 'SIZE'], [['a', '1'], ['long-name', '100']], [1]);
+    const t = renderTable(
+      ['NAME', 'SIZE'],
+      [
+        ['a', '1'],
+        ['long-name', '100'],
+      ],
+      [1],
+    );
     assert.equal(t, 'NAME       SIZE\na             1\nlong-name   100');
   });
 });

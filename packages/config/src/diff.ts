@@ -25,7 +25,7 @@ export function diffLines(a: string[], b: string[]): Op[] {
     for (let k = -d; k <= d; k += 2) {
       let x = k === -d || (k !== d && (v.get(k - 1) ?? 0) < (v.get(k + 1) ?? 0)) ? (v.get(k + 1) ?? 0) : (v.get(k - 1) ?? 0) + 1;
       let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) x++, y++;
+      while (x < n && y < m && a[x] === b[y]) (x++, y++);
       v.set(k, x);
       if (x >= n && y >= m) break outer;
     }
@@ -40,7 +40,7 @@ export function diffLines(a: string[], b: string[]): Op[] {
     const prevK = k === -d || (k !== d && (vd.get(k - 1) ?? 0) < (vd.get(k + 1) ?? 0)) ? k + 1 : k - 1;
     const prevX = vd.get(prevK) ?? 0;
     const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) ops.push({ kind: ' ', line: a[--x] as string }), y--;
+    while (x > prevX && y > prevY) (ops.push({ kind: ' ', line: a[--x] as string }), y--);
     if (d > 0) {
       if (x === prevX) ops.push({ kind: '+', line: b[--y] as string });
       else ops.push({ kind: '-', line: a[--x] as string });

@@ -53,7 +53,10 @@ describe('config spec', () => {
     assert.equal(resolveSpec('nginx', labels, { validate: '' }, 'web').validate, undefined, "--validate '' turns the labelled validator off");
     assert.deepEqual([resolveSpec('nginx', labels, { check: 'none' }, 'web').check, resolveSpec('nginx', labels, { check: 'none' }, 'web').noCheck], [undefined, true]);
     assert.deepEqual(resolveSpec('/srv/app.ini', labels, {}, 'web'), { path: '/srv/app.ini', reload: { kind: 'none' } });
-    assert.throws(() => resolveSpec('nginxx', labels, {}, 'web'), (e: UsageError) => /declared names: nginx/.test(e.hint ?? ''));
+    assert.throws(
+      () => resolveSpec('nginxx', labels, {}, 'web'),
+      (e: UsageError) => /declared names: nginx/.test(e.hint ?? ''),
+    );
     assert.throws(() => resolveSpec('/etc/../x', labels, {}, 'web'), UsageError);
     assert.throws(() => resolveSpec('/etc/nginx/', labels, {}, 'web'), UsageError);
   });

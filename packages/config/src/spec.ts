@@ -44,7 +44,8 @@ export function reloadText(r: Reload): string {
 /** `http:/health` (port 80), `http:8080/health`, `tcp:5432`, `exec:pg_isready -q`. */
 export function parseCheck(text: string): Check {
   const m = /^(http|tcp|exec):(.*)$/s.exec(text.trim());
-  const bad = () => new UsageError(`--check: cannot read "${text}"`, { hint: 'give http:[PORT]/path, tcp:PORT or exec:CMD (e.g. http:8080/health, tcp:5432, exec:"pg_isready -q")' });
+  const bad = () =>
+    new UsageError(`--check: cannot read "${text}"`, { hint: 'give http:[PORT]/path, tcp:PORT or exec:CMD (e.g. http:8080/health, tcp:5432, exec:"pg_isready -q")' });
   if (!m) throw bad();
   const [, kind, rest = ''] = m;
   if (kind === 'http') {
@@ -85,7 +86,6 @@ export function validatorArgv(validate: string, staged: string): string[] {
   return argv;
 }
 
-
 export const LABEL_PREFIX = 'dockside.config.';
 
 /** The names declared by `dockside.config.<name>.path` labels, with their labelled settings. */
@@ -124,14 +124,16 @@ export function resolveSpec(ref: string, labels: Record<string, string>, flags: 
     if (!hit) {
       const known = [...declared.keys()].sort();
       throw new UsageError(`"${ref}" is neither an absolute path nor a config name declared on container "${containerName}"`, {
-        hint: known.length ? `declared names: ${known.join(', ')}; or give the file's path, e.g. /etc/nginx/nginx.conf` : `give the file's path as the app sees it (e.g. /etc/nginx/nginx.conf), or declare one with the label ${LABEL_PREFIX}<name>.path`,
+        hint: known.length
+          ? `declared names: ${known.join(', ')}; or give the file's path, e.g. /etc/nginx/nginx.conf`
+          : `give the file's path as the app sees it (e.g. /etc/nginx/nginx.conf), or declare one with the label ${LABEL_PREFIX}<name>.path`,
       });
     }
     name = ref;
     path = hit.path;
     fromLabels = hit;
   } else {
-    for (const [n, d] of declared) if (d.path === ref) (name = n), (fromLabels = d);
+    for (const [n, d] of declared) if (d.path === ref) ((name = n), (fromLabels = d));
   }
   if (!path.startsWith('/') || path.endsWith('/') || path.split('/').some((p) => p === '..' || p === '.')) {
     throw new UsageError(`"${path}" is not an absolute path to a file`, { hint: 'give the path as the app sees it, e.g. /etc/nginx/nginx.conf' });

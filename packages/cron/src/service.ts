@@ -113,9 +113,7 @@ export interface SchedulerContainer {
 /** The schedulers on the engine (in any state), or those named `name`. One made before names is "default". */
 export async function findScheduler(engine: Engine, name?: string): Promise<SchedulerContainer[]> {
   const list = await listAllContainers(engine, [`${LABEL.managed}=true`, `${LABEL.role}=${ROLE.cron}`, `${SERVICE_LABEL}=true`]);
-  return list
-    .map((c) => ({ id: c.id, container: c.name, name: c.labels[NAME_LABEL] ?? DEFAULT_SCHEDULER, state: c.state }))
-    .filter((c) => name === undefined || c.name === name);
+  return list.map((c) => ({ id: c.id, container: c.name, name: c.labels[NAME_LABEL] ?? DEFAULT_SCHEDULER, state: c.state })).filter((c) => name === undefined || c.name === name);
 }
 
 const ALIVE = new Set(['running', 'restarting', 'created', 'paused']);
@@ -179,11 +177,7 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
       session: opts.session,
       cmd,
       apiAccess: { rules: cronApiRules(), createPolicy: cronCreatePolicy(dirs) },
-      mounts: [
-        { type: 'volume', source: volume, target: STATE_DIR },
-        { type: 'tmpfs', target: '/tmp' },
-        ...dirs.map((d) => ({ type: 'bind' as const, source: d, target: d })),
-      ],
+      mounts: [{ type: 'volume', source: volume, target: STATE_DIR }, { type: 'tmpfs', target: '/tmp' }, ...dirs.map((d) => ({ type: 'bind' as const, source: d, target: d }))],
       secretDir: CONFIG_DIR,
       secrets: [
         ...(opts.config ? [{ name: 'jobs.json', content: JSON.stringify(opts.config), mode: 0o400 }] : []),
@@ -204,7 +198,9 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
         if (Date.now() > end) {
           const { containerLogTail } = await import('@dockside/engine');
           const said = (await containerLogTail(engine, cid, 3)).split('\n').pop() ?? '';
-          throw new UserError(`the scheduler did not become ready within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s and was removed${said ? `; it said: ${said}` : ''}`);
+          throw new UserError(
+            `the scheduler did not become ready within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s and was removed${said ? `; it said: ${said}` : ''}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 300));
       }
@@ -311,10 +307,19 @@ export async function validateCron(engine: Engine, config?: CronConfig, name: st
   // A run job's image must be on the engine: the scheduler pulls nothing.
   const images = new Map<string, boolean>();
   for (const e of entries) if (e.valid && e.action.kind === 'run' && !images.has(e.action.image)) images.set(e.action.image, Boolean(await inspectImage(engine, e.action.image)));
-  return entries.map((e): JobEntry =>
-    e.valid && e.action.kind === 'run' && !images.get(e.action.image)
-      ? { valid: false, id: e.id, name: e.name, container: e.container, origin: e.origin, field: 'image', reason: `no image "${e.action.image}" on this engine; pull or build it first` }
-      : e,
+  return entries.map(
+    (e): JobEntry =>
+      e.valid && e.action.kind === 'run' && !images.get(e.action.image)
+        ? {
+            valid: false,
+            id: e.id,
+            name: e.name,
+            container: e.container,
+            origin: e.origin,
+            field: 'image',
+            reason: `no image "${e.action.image}" on this engine; pull or build it first`,
+          }
+        : e,
   );
 }
 

@@ -60,7 +60,8 @@ export function parseCheck(text: string): HealthCheck {
   }
   if (t.startsWith('exec:')) {
     const command = t.slice('exec:'.length).trim();
-    if (!command) throw new UsageError('--check exec: needs a command', { hint: 'e.g. --check "exec:pg_isready -h 127.0.0.1" (run by sh in the sidecar, in the app\'s network namespace)' });
+    if (!command)
+      throw new UsageError('--check exec: needs a command', { hint: 'e.g. --check "exec:pg_isready -h 127.0.0.1" (run by sh in the sidecar, in the app\'s network namespace)' });
     return { kind: 'exec', command };
   }
   throw new UsageError(`--check must be http:/path, tcp or exec:CMD (got "${text}")`, { hint: 'e.g. --check http:/healthz' });
@@ -74,7 +75,8 @@ export function describeCheck(c: HealthCheck, port: number): string {
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new UsageError(`--listen must be [127.0.0.1:]PORT (got "${text}")`, { hint: 'e.g. --listen 5432 (the app connects to localhost:5432)' });
+  if (!m || port < 1 || port > 65535)
+    throw new UsageError(`--listen must be [127.0.0.1:]PORT (got "${text}")`, { hint: 'e.g. --listen 5432 (the app connects to localhost:5432)' });
   const host = (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, '');
   if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') {
     throw new UsageError(`--listen ${text}: the ambassador listens on loopback only (127.0.0.1 or ::1)`, { hint: 'the app reaches it on localhost; nothing else should' });

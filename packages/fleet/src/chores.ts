@@ -45,7 +45,8 @@ export function decodeChores(json: string | undefined): Chore[] {
     if (seen.has(id)) throw new UsageError(`fleet chore ${id} is listed twice`);
     seen.add(id);
     const services = o['services'];
-    if (!Array.isArray(services) || !services.length || services.some((s) => typeof s !== 'string' || !s)) throw new UsageError(`fleet chore ${id}: services must be a non-empty list of names`);
+    if (!Array.isArray(services) || !services.length || services.some((s) => typeof s !== 'string' || !s))
+      throw new UsageError(`fleet chore ${id}: services must be a non-empty list of names`);
     if (typeof o['to'] !== 'string' || !o['to']) throw new UsageError(`fleet chore ${id}: to must be a sink URL`);
     const maxLine = o['maxLine'] === undefined ? 1024 * 1024 : o['maxLine'];
     if (typeof maxLine !== 'number' || !Number.isInteger(maxLine) || maxLine < 1024) throw new UsageError(`fleet chore ${id}: maxLine must be an integer >= 1024`);

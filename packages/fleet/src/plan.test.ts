@@ -4,13 +4,22 @@ import { decodeChores, encodeChores, withChore, type Chore } from './chores.js';
 import { planNode, type LocalSidecar, type LocalTask } from './plan.js';
 
 const chore = (id: string, services: string[]): Chore => ({ id, kind: 'logs', services, to: 'file:///tmp/x', maxLine: 1024 * 1024 });
-const task = (t: string, service: string, running = true, finishedAt?: number): LocalTask => ({ task: t, service, containerId: `c-${t}`, running, ...(finishedAt !== undefined ? { finishedAt } : {}) });
+const task = (t: string, service: string, running = true, finishedAt?: number): LocalTask => ({
+  task: t,
+  service,
+  containerId: `c-${t}`,
+  running,
+  ...(finishedAt !== undefined ? { finishedAt } : {}),
+});
 const car = (id: string, c: string, t: string, created = 1): LocalSidecar => ({ id, chore: c, task: t, created });
 
 describe('planNode', () => {
-  it('starts one sidecar per running task of a chore\'s services, and none for other services', () => {
+  it("starts one sidecar per running task of a chore's services, and none for other services", () => {
     const p = planNode([chore('a', ['web'])], [task('t1', 'web'), task('t2', 'web'), task('t3', 'db')], [], 0);
-    assert.deepEqual(p.start.map((s) => s.task.task), ['t1', 't2']);
+    assert.deepEqual(
+      p.start.map((s) => s.task.task),
+      ['t1', 't2'],
+    );
     assert.equal(p.remove.length, 0);
   });
 
@@ -35,13 +44,19 @@ describe('planNode', () => {
 
   it('keeps the older of two sidecars for one chore and task', () => {
     const p = planNode([chore('a', ['web'])], [task('t1', 'web')], [car('new', 'a', 't1', 5), car('old', 'a', 't1', 2)], 0);
-    assert.deepEqual(p.remove.map((r) => r.sidecar.id), ['new']);
+    assert.deepEqual(
+      p.remove.map((r) => r.sidecar.id),
+      ['new'],
+    );
     assert.equal(p.start.length, 0);
   });
 
   it('gives a task one sidecar per chore that names its service', () => {
     const p = planNode([chore('a', ['web']), chore('b', ['web', 'db'])], [task('t1', 'web')], [car('s', 'a', 't1')], 0);
-    assert.deepEqual(p.start.map((s) => `${s.chore.id}/${s.task.task}`), ['b/t1']);
+    assert.deepEqual(
+      p.start.map((s) => `${s.chore.id}/${s.task.task}`),
+      ['b/t1'],
+    );
   });
 });
 

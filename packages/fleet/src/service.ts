@@ -9,16 +9,7 @@
  *           shippers, their position volumes, the socket volumes) and removes it.
  */
 import { decodeLine, UserError } from '@dockside/common';
-import {
-  listSwarmNodes,
-  listSwarmServices,
-  listSwarmTasks,
-  putSwarmService,
-  removeSwarmService,
-  swarmServiceLogs,
-  type Engine,
-  type SwarmNode,
-} from '@dockside/engine';
+import { listSwarmNodes, listSwarmServices, listSwarmTasks, putSwarmService, removeSwarmService, swarmServiceLogs, type Engine, type SwarmNode } from '@dockside/engine';
 import type { AgentSidecar, AgentStatus } from './agent/agent.js';
 import { decodeChores, withChore, type Chore } from './chores.js';
 import { FLEET_SERVICE } from './names.js';
@@ -68,9 +59,12 @@ export async function waitAgents(engine: Engine, timeoutMs: number, since = Date
     if (!missing.length) return Date.now() - since;
     if (Date.now() > end) {
       const why = tasks.filter((t) => t.error && missing.some((n) => n.id === t.nodeId)).map((t) => t.error);
-      throw new UserError(`the fleet agent is not running on ${missing.map((n) => n.hostname).join(', ')} after ${Math.round(timeoutMs / 1000)} s${why.length ? ` (${why[why.length - 1]})` : ''}`, {
-        hint: 'every node needs the dockside/fleet and dockside/logship images (`docker service ps dockside-fleet-agent` shows why a task fails)',
-      });
+      throw new UserError(
+        `the fleet agent is not running on ${missing.map((n) => n.hostname).join(', ')} after ${Math.round(timeoutMs / 1000)} s${why.length ? ` (${why[why.length - 1]})` : ''}`,
+        {
+          hint: 'every node needs the dockside/fleet and dockside/logship images (`docker service ps dockside-fleet-agent` shows why a task fails)',
+        },
+      );
     }
     await sleep(500);
   }
@@ -97,7 +91,11 @@ export async function putChore(engine: Engine, images: FleetImages, chore: Chore
 export async function dropChore(engine: Engine, images: FleetImages, id: string): Promise<boolean> {
   const chores = await currentChores(engine);
   if (!chores || !chores.some((c) => c.id === id)) return false;
-  await deploy(engine, images, chores.filter((c) => c.id !== id));
+  await deploy(
+    engine,
+    images,
+    chores.filter((c) => c.id !== id),
+  );
   return true;
 }
 
@@ -155,7 +153,8 @@ export async function fleetDown(engine: Engine, images: FleetImages, opts: { tim
       // Running = healthy = swept (spec.ts).
       const done = tasks.filter((t) => t.state === 'running');
       const failed = tasks.filter((t) => ['failed', 'rejected', 'complete', 'shutdown'].includes(t.state));
-      if (failed.length) throw new UserError(`the fleet sweep failed on a node: ${failed[0]?.error ?? failed[0]?.state}`, { hint: 'see `docker service logs dockside-fleet-sweep`' });
+      if (failed.length)
+        throw new UserError(`the fleet sweep failed on a node: ${failed[0]?.error ?? failed[0]?.state}`, { hint: 'see `docker service logs dockside-fleet-sweep`' });
       if (done.length >= nodes.length) return { removed, swept: done.length };
       if (Date.now() > end) throw new UserError(`the fleet sweep did not finish on every node in time (${done.length} of ${nodes.length})`);
       await sleep(500);

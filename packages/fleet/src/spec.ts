@@ -72,7 +72,11 @@ export function proxySpec(images: FleetImages, chores: readonly Chore[]): Spec {
       Args: ['api-proxy', '--role', 'fleet', '--gid', String(API_SOCKET_GID)],
       Env: [`DOCKSIDE_API_RULES=${JSON.stringify(FLEET_AGENT_API_RULES)}`, `DOCKSIDE_API_CREATE_POLICY=${JSON.stringify(fleetAgentCreatePolicy(dirs))}`],
       Groups: [String(API_SOCKET_GID)],
-      Mounts: [socketBind, volume(FLEET_VOLUME.agentApi, API_SOCKET_DIR, 'fleet-api-proxy', images.version), ...dirs.map((d) => ({ Type: 'bind', Source: d, Target: d, ReadOnly: true }))],
+      Mounts: [
+        socketBind,
+        volume(FLEET_VOLUME.agentApi, API_SOCKET_DIR, 'fleet-api-proxy', images.version),
+        ...dirs.map((d) => ({ Type: 'bind', Source: d, Target: d, ReadOnly: true })),
+      ],
     },
     64 * 1024 * 1024,
   );

@@ -4,7 +4,13 @@ import { UsageError } from '@dockside/common';
 import { parseMaxLine, readTlsCa, validateShipConfig } from './config.js';
 import { parseSinkUrl } from './sinks/url.js';
 
-const base = { name: 'default', to: 'file:///var/log/shipped', selection: { containers: ['web'], all: false, labels: [] as string[] }, maxLine: 1024 * 1024, files: [] as string[] };
+const base = {
+  name: 'default',
+  to: 'file:///var/log/shipped',
+  selection: { containers: ['web'], all: false, labels: [] as string[] },
+  maxLine: 1024 * 1024,
+  files: [] as string[],
+};
 
 /** The bad input is refused as a usage error (exit 2) that says what to do, on a hint line. */
 function refusedWithHint(f: () => unknown, message: RegExp, hint: RegExp): void {
@@ -29,7 +35,8 @@ describe('logs ship: bad input gets a hint', () => {
   });
 
   it('a --label without a key', () => {
-    for (const l of ['=x', '=', 'a b=c']) refusedWithHint(() => validateShipConfig({ ...base, selection: { ...base.selection, labels: [l] } }), /--label must be key or key=value/, /e\.g\. --label/);
+    for (const l of ['=x', '=', 'a b=c'])
+      refusedWithHint(() => validateShipConfig({ ...base, selection: { ...base.selection, labels: [l] } }), /--label must be key or key=value/, /e\.g\. --label/);
   });
 
   it('a --max-line out of range (0, below 1KiB, above 64MiB)', () => {

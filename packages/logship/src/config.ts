@@ -66,14 +66,17 @@ export const MAX_LINE_RANGE = { min: 1024, max: 64 * 1024 * 1024 };
 export function parseMaxLine(value: string): number {
   const n = parseSize(value);
   if (n < MAX_LINE_RANGE.min || n > MAX_LINE_RANGE.max) {
-    throw new UsageError(`--max-line must be between 1KiB and 64MiB (got ${value})`, { hint: 'lines longer than this are cut there and marked "truncated"; e.g. --max-line 256KiB (the default is 1MiB)' });
+    throw new UsageError(`--max-line must be between 1KiB and 64MiB (got ${value})`, {
+      hint: 'lines longer than this are cut there and marked "truncated"; e.g. --max-line 256KiB (the default is 1MiB)',
+    });
   }
   return n;
 }
 
 /** The PEM in --tls-ca, for a syslog+tls destination only. */
 export async function readTlsCa(path: string, sink: SinkConfig): Promise<string> {
-  if (sink.kind !== 'syslog' || sink.transport !== 'tls') throw new UsageError('--tls-ca goes with a syslog+tls:// destination', { hint: 'drop --tls-ca, or ship to syslog+tls://host:port' });
+  if (sink.kind !== 'syslog' || sink.transport !== 'tls')
+    throw new UsageError('--tls-ca goes with a syslog+tls:// destination', { hint: 'drop --tls-ca, or ship to syslog+tls://host:port' });
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
@@ -93,11 +96,16 @@ export function validateShipConfig(input: Omit<ShipConfig, 'sink' | 'stateDir'> 
   }
   if (sel.all && sel.containers.length) throw new UsageError('give either container names or --all, not both');
   if (input.files.length && sel.containers.length !== 1) {
-    throw new UsageError('--files needs exactly one named container (the shipper joins its volumes)', { hint: 'e.g. `dockside logs ship web --files \'/var/log/app/*.log\' --to ...`; run one shipper (--name) per container' });
+    throw new UsageError('--files needs exactly one named container (the shipper joins its volumes)', {
+      hint: "e.g. `dockside logs ship web --files '/var/log/app/*.log' --to ...`; run one shipper (--name) per container",
+    });
   }
   for (const g of input.files) checkGlob(g);
   for (const l of sel.labels) {
-    if (!/^[^=\s]+(=.*)?$/.test(l)) throw new UsageError(`--label must be key or key=value (got "${l}")`, { hint: 'the key comes first and holds no space, e.g. --label com.docker.compose.project=shop or --label tier' });
+    if (!/^[^=\s]+(=.*)?$/.test(l))
+      throw new UsageError(`--label must be key or key=value (got "${l}")`, {
+        hint: 'the key comes first and holds no space, e.g. --label com.docker.compose.project=shop or --label tier',
+      });
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,40}$/.test(input.name)) {
     throw new UsageError(`--name must be 1 to 41 letters, digits, _ . -, starting with a letter or digit (got "${input.name}")`, {

@@ -16,13 +16,37 @@ export function renderShipMetrics(s: StatusSnapshot): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, v] of rows) out.push(`${name}${labels} ${v}`);
   };
-  const per = (f: (t: StatusSnapshot['targets'][number]) => number): Array<[string, number]> =>
-    s.targets.map((t) => [`{id="/docker/${esc(t.id)}",name="${esc(t.name)}"}`, f(t)]);
-  fam('dockside_logship_lines_total', 'counter', 'Lines shipped and acknowledged by the destination.', per((t) => t.lines));
-  fam('dockside_logship_bytes_total', 'counter', 'Message bytes shipped and acknowledged.', per((t) => t.bytes));
-  fam('dockside_logship_lag_seconds', 'gauge', 'Time between the newest line read and the newest line shipped.', per((t) => t.lagSeconds ?? 0));
-  fam('dockside_logship_gaps_total', 'counter', 'Ranges of lines rotated away before they could be shipped.', per((t) => t.gaps));
-  fam('dockside_logship_errors_total', 'counter', 'Read errors and lines refused by the destination.', per((t) => t.errors));
+  const per = (f: (t: StatusSnapshot['targets'][number]) => number): Array<[string, number]> => s.targets.map((t) => [`{id="/docker/${esc(t.id)}",name="${esc(t.name)}"}`, f(t)]);
+  fam(
+    'dockside_logship_lines_total',
+    'counter',
+    'Lines shipped and acknowledged by the destination.',
+    per((t) => t.lines),
+  );
+  fam(
+    'dockside_logship_bytes_total',
+    'counter',
+    'Message bytes shipped and acknowledged.',
+    per((t) => t.bytes),
+  );
+  fam(
+    'dockside_logship_lag_seconds',
+    'gauge',
+    'Time between the newest line read and the newest line shipped.',
+    per((t) => t.lagSeconds ?? 0),
+  );
+  fam(
+    'dockside_logship_gaps_total',
+    'counter',
+    'Ranges of lines rotated away before they could be shipped.',
+    per((t) => t.gaps),
+  );
+  fam(
+    'dockside_logship_errors_total',
+    'counter',
+    'Read errors and lines refused by the destination.',
+    per((t) => t.errors),
+  );
   fam('dockside_logship_retries_total', 'counter', 'Deliveries retried after a destination error.', [['', s.sinkStats.retries]]);
   fam('dockside_logship_queued_lines', 'gauge', 'Lines read and waiting for delivery.', [['', s.queued]]);
   return `${out.join('\n')}\n`;

@@ -141,7 +141,11 @@ export async function listShippers(engine: Engine, name?: string): Promise<Docks
 }
 
 /** The last status (and warnings, error) a shipper reported through the sidecar protocol. */
-async function readReports(engine: Engine, id: string, lines = 60): Promise<{ ready: boolean; checked: boolean; status?: StatusSnapshot; warnings: string[]; reader: EventReader }> {
+async function readReports(
+  engine: Engine,
+  id: string,
+  lines = 60,
+): Promise<{ ready: boolean; checked: boolean; status?: StatusSnapshot; warnings: string[]; reader: EventReader }> {
   let ready = false;
   let checked = false;
   let status: StatusSnapshot | undefined;
@@ -170,7 +174,13 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
   const targets = [];
   for (const c of cfg.selection.containers) targets.push(await resolveContainer(engine, c));
   const filesTarget = cfg.files.length ? targets[0] : undefined;
-  if (filesTarget) for (const g of cfg.files) checkGlobInVolumes(g, filesTarget.mounts.map((m) => m.destination), filesTarget.name);
+  if (filesTarget)
+    for (const g of cfg.files)
+      checkGlobInVolumes(
+        g,
+        filesTarget.mounts.map((m) => m.destination),
+        filesTarget.name,
+      );
   // Same name again: the new shipper replaces the old one, which keeps running until the new one
   // found its destination, and comes back if the new one does not start. The volume (positions) stays.
   const olds = await listShippers(engine, cfg.name);
@@ -284,7 +294,16 @@ export async function shipperStatus(engine: Engine, name?: string): Promise<Ship
       const labels = await containerLabels(engine, c.id);
       const n = labels[NAME_LABEL] ?? '';
       const status = r.status ? asOfState(r.status, c.state === 'running') : undefined;
-      return { id: c.id, name: n, container: c.name, sink: shownSink(labels[SINK_LABEL]), state: c.state, volume: stateVolumeName(n), ...(status ? { status } : {}), warnings: r.warnings.slice(-5) };
+      return {
+        id: c.id,
+        name: n,
+        container: c.name,
+        sink: shownSink(labels[SINK_LABEL]),
+        state: c.state,
+        volume: stateVolumeName(n),
+        ...(status ? { status } : {}),
+        warnings: r.warnings.slice(-5),
+      };
     }),
   );
 }

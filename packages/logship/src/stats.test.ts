@@ -23,7 +23,13 @@ describe('ShipStats.fromCheckpoint (a restarted shipper)', () => {
     const a = s.targets.get(A);
     assert.deepEqual(
       { lines: a?.lines, bytes: a?.bytes, shippedTime: a?.shippedTime, gaps: a?.gaps, positions: a?.positions },
-      { lines: 40, bytes: 400, shippedTime: '2026-12-03T10:00:02.000000001Z', gaps: 1, positions: { stdout: { ts: '2026-12-03T10:00:02.000000001Z', n: 1 }, stderr: { ts: '2026-12-03T10:00:01.000000000Z', n: 3 } } },
+      {
+        lines: 40,
+        bytes: 400,
+        shippedTime: '2026-12-03T10:00:02.000000001Z',
+        gaps: 1,
+        positions: { stdout: { ts: '2026-12-03T10:00:02.000000001Z', n: 1 }, stderr: { ts: '2026-12-03T10:00:01.000000000Z', n: 3 } },
+      },
     );
     assert.deepEqual(s.targets.get(B)?.positions, { '/var/log/app/app.log': { fp: 'x', offset: 120 } });
   });

@@ -70,12 +70,14 @@ describe('collector on recorded cgroup v1 files', () => {
     assert.deepEqual(c.io, [{ device: '254:0', readBytes: 8 * MiB, writeBytes: 8 * MiB, reads: 5, writes: 8 }]);
     assert.deepEqual(c.pids, { current: 2, limit: 64 });
     assert.ok(c.network && !c.network.host && !c.network.sharedWith);
-    assert.deepEqual(c.network.interfaces.map((i) => [i.iface, i.rxBytes, i.rxPackets]), [['eth0', 180, 2]]);
+    assert.deepEqual(
+      c.network.interfaces.map((i) => [i.iface, i.rxBytes, i.rxPackets]),
+      [['eth0', 180, 2]],
+    );
   };
 
   it('cgroupfs driver: <controller>/docker/<id>', () => check(collector(join(FIX, 'v1-cgroupfs')), `docker/${V1_ID}`));
-  it('systemd driver with cpu,cpuacct co-mounted: <controller>/system.slice/docker-<id>.scope', () =>
-    check(collector(v1SystemdTree()), `system.slice/docker-${V1_ID}.scope`));
+  it('systemd driver with cpu,cpuacct co-mounted: <controller>/system.slice/docker-<id>.scope', () => check(collector(v1SystemdTree()), `system.slice/docker-${V1_ID}.scope`));
 
   it('the v2 reading of the same container (hybrid host, recorded at the same moment) agrees on CPU', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ds-hyb-'));
@@ -103,9 +105,10 @@ describe('collector on cgroup v2 trees (same code path)', () => {
       { device: '8:0', readBytes: 1024, writeBytes: 0, reads: 1, writes: 0 },
     ]);
     assert.deepEqual(web.pids, { current: 5, limit: null });
-    assert.deepEqual(web.network?.interfaces.map((i) => [i.iface, i.rxBytes, i.rxPackets, i.rxErrors, i.rxDropped, i.txBytes, i.txPackets, i.txErrors, i.txDropped]), [
-      ['eth0', 10 * MiB, 8000, 1, 2, 2 * MiB, 4000, 3, 4],
-    ]);
+    assert.deepEqual(
+      web.network?.interfaces.map((i) => [i.iface, i.rxBytes, i.rxPackets, i.rxErrors, i.rxDropped, i.txBytes, i.txPackets, i.txErrors, i.txDropped]),
+      [['eth0', 10 * MiB, 8000, 1, 2, 2 * MiB, 4000, 3, 4]],
+    );
   });
 
   it('a namespace shared with --net container: is read once, by its owner, whatever the order', () => {
@@ -128,13 +131,19 @@ describe('collector on cgroup v2 trees (same code path)', () => {
     assert.equal(w?.memory.limit, null);
     assert.equal(w?.memory.workingSet, 12 * MiB);
     assert.deepEqual(w?.io, [{ device: '254:0', readBytes: 0, writeBytes: MiB, reads: 0, writes: 16 }]);
-    assert.deepEqual(w?.network?.interfaces.map((i) => [i.iface, i.rxBytes, i.txBytes]), [['eth0', 500, 700]]);
+    assert.deepEqual(
+      w?.network?.interfaces.map((i) => [i.iface, i.rxBytes, i.txBytes]),
+      [['eth0', 500, 700]],
+    );
   });
 
   it('a container whose cgroup is gone is left out, with no partial figures and no error', () => {
     const state = collector(join(FIX, 'v2-cgroupfs'));
     const col = collect(state, [target(C, 'worker'), target('d4'.repeat(32), 'vanished')]);
-    assert.deepEqual(col.containers.map((c) => c.name), ['worker']);
+    assert.deepEqual(
+      col.containers.map((c) => c.name),
+      ['worker'],
+    );
   });
 
   it('a container whose cgroup vanishes after it was located is dropped from the cache and the output', () => {
@@ -164,7 +173,7 @@ describe('collector on cgroup v2 trees (same code path)', () => {
     assert.equal(col.containers[0]?.cgroupPath, `custom/parent/${C}`);
   });
 
-  it("network figures come from the main process (State.Pid), not the lowest pid in cgroup.procs", () => {
+  it('network figures come from the main process (State.Pid), not the lowest pid in cgroup.procs', () => {
     // After PIDs wrap, a process with a lower pid than the main one (here 12, in a network
     // namespace of its own with only lo) sits in the container's cgroup.
     const dir = mkdtempSync(join(tmpdir(), 'ds-wrap-'));
@@ -173,10 +182,19 @@ describe('collector on cgroup v2 trees (same code path)', () => {
     const procs = join(dir, 'sys/fs/cgroup/docker', C, 'cgroup.procs');
     writeFileSync(procs, '12\n777\n');
     mkdirSync(join(dir, 'proc/12/net'), { recursive: true });
-    writeFileSync(join(dir, 'proc/12/net/dev'), readFileSync(join(dir, 'proc/777/net/dev'), 'utf8').split('\n').filter((l) => !/eth0/.test(l)).join('\n'));
+    writeFileSync(
+      join(dir, 'proc/12/net/dev'),
+      readFileSync(join(dir, 'proc/777/net/dev'), 'utf8')
+        .split('\n')
+        .filter((l) => !/eth0/.test(l))
+        .join('\n'),
+    );
     const state = collector(dir);
     const col = collect(state, [target(C, 'worker')]);
-    assert.deepEqual(col.containers[0]?.network?.interfaces.map((i) => [i.iface, i.rxBytes, i.txBytes]), [['eth0', 500, 700]]);
+    assert.deepEqual(
+      col.containers[0]?.network?.interfaces.map((i) => [i.iface, i.rxBytes, i.txBytes]),
+      [['eth0', 500, 700]],
+    );
     // No State.Pid known: no network figures rather than a guess.
     assert.equal(collect(collector(dir), [target(C, 'worker', { pid: 0 })]).containers[0]?.network, null);
   });

@@ -27,8 +27,17 @@ describe('Prometheus exposition', () => {
       assert.equal(name.endsWith('_total'), type === 'counter', `${name} is a ${type}`);
       assert.match(t, new RegExp(`^# HELP ${name} \\S`, 'm'));
     }
-    for (const name of ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'container_network_receive_bytes_total', 'container_fs_writes_bytes_total', 'container_oom_events_total']) {
-      assert.ok(types.some(([n]) => n === name), name);
+    for (const name of [
+      'container_cpu_usage_seconds_total',
+      'container_memory_working_set_bytes',
+      'container_network_receive_bytes_total',
+      'container_fs_writes_bytes_total',
+      'container_oom_events_total',
+    ]) {
+      assert.ok(
+        types.some(([n]) => n === name),
+        name,
+      );
     }
   });
 

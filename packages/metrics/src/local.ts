@@ -3,13 +3,7 @@
  * host's /sys/fs/cgroup and /proc. When it does not, say so plainly instead of printing zeros.
  */
 import { UserError } from '@dockside/common';
-import {
-  listRunningContainers,
-  resolveContainer,
-  resolveRunningContainer,
-  type ContainerBrief,
-  type Engine,
-} from '@dockside/engine';
+import { listRunningContainers, resolveContainer, resolveRunningContainer, type ContainerBrief, type Engine } from '@dockside/engine';
 import { collect, createCollector, locate, LOCAL_PATHS, type CollectTarget, type CollectorState, type HostPaths } from './collector.js';
 
 export class RemoteEngineError extends UserError {
@@ -18,7 +12,7 @@ export class RemoteEngineError extends UserError {
     super(message, {
       exitCode: 2,
       code: 'EREMOTE',
-      hint: 'run dockside on the engine\'s host; `dockside metrics --source sidecar` reads through a one-shot sidecar there, and `dockside metrics serve` runs the exporter there',
+      hint: "run dockside on the engine's host; `dockside metrics --source sidecar` reads through a one-shot sidecar there, and `dockside metrics serve` runs the exporter there",
     });
   }
 }

@@ -5,7 +5,11 @@ import { computeRates, sortRates } from './rates.js';
 
 function metrics(id: string, cpu: number, tx: number, wr: number, ws: number, extra: Partial<ContainerMetrics> = {}): ContainerMetrics {
   return {
-    id, name: id, image: 'i', labels: {}, cgroupPath: `docker/${id}`,
+    id,
+    name: id,
+    image: 'i',
+    labels: {},
+    cgroupPath: `docker/${id}`,
     cpu: { usageSeconds: cpu, userSeconds: 0, systemSeconds: 0, periods: 0, throttledPeriods: 0, throttledSeconds: 0, quotaCores: null },
     memory: { usage: ws, workingSet: ws, rss: 0, cache: 0, swap: 0, limit: 1000, oomEvents: 0 },
     io: [{ device: '8:0', readBytes: 0, writeBytes: wr, reads: 0, writes: 0 }],
@@ -27,7 +31,13 @@ describe('rates from two collections', () => {
 
   it('a new container gets zero rates; a counter reset is not a negative rate', () => {
     const rows = computeRates(col(0, [metrics('a', 5, 100, 0, 1)]), col(1000, [metrics('a', 1, 50, 0, 1), metrics('b', 3, 10, 0, 1)]));
-    assert.deepEqual(rows.map((r) => [r.id, r.cpuPercent, r.netTxBytesPerSecond]), [['a', 0, 0], ['b', 0, 0]]);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.cpuPercent, r.netTxBytesPerSecond]),
+      [
+        ['a', 0, 0],
+        ['b', 0, 0],
+      ],
+    );
   });
 
   it('joined and host-network containers have no network figures of their own', () => {
@@ -39,7 +49,13 @@ describe('rates from two collections', () => {
 
   it('sorts by a key, highest first, ties by name', () => {
     const rows = computeRates(col(0, [metrics('a', 0, 0, 0, 5), metrics('b', 0, 0, 0, 9)]), col(1000, [metrics('a', 1, 0, 0, 5), metrics('b', 0.5, 0, 0, 9)]));
-    assert.deepEqual(sortRates(rows, 'cpu').map((r) => r.id), ['a', 'b']);
-    assert.deepEqual(sortRates(rows, 'mem').map((r) => r.id), ['b', 'a']);
+    assert.deepEqual(
+      sortRates(rows, 'cpu').map((r) => r.id),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      sortRates(rows, 'mem').map((r) => r.id),
+      ['b', 'a'],
+    );
   });
 });

@@ -10,7 +10,17 @@ import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import createDebug from 'debug';
 import { InterruptedError, UserError, writeFailure, writeFailureHint, writeFailureMessage, type WriteFailure } from '@dockside/common';
-import { EventReader, followEvents, resolveContainer, resolveRunningContainer, runSidecar, signalContainer, waitUntilRemoved, type Engine, type SidecarMount } from '@dockside/engine';
+import {
+  EventReader,
+  followEvents,
+  resolveContainer,
+  resolveRunningContainer,
+  runSidecar,
+  signalContainer,
+  waitUntilRemoved,
+  type Engine,
+  type SidecarMount,
+} from '@dockside/engine';
 import { pausedNote } from './debug.js';
 import type { CaptureDone, CaptureProgress, StopReason } from './events.js';
 import type { CaptureStats } from './render.js';
@@ -66,7 +76,10 @@ export interface CaptureResult {
  */
 class Relay extends Writable {
   private gone = false;
-  constructor(private readonly dest: NodeJS.WritableStream, private readonly onClosed: (f: WriteFailure) => void) {
+  constructor(
+    private readonly dest: NodeJS.WritableStream,
+    private readonly onClosed: (f: WriteFailure) => void,
+  ) {
     super();
     dest.on('error', (err: unknown) => this.close(writeFailure(err)));
   }
@@ -112,7 +125,10 @@ async function prepareOutput(path: string): Promise<{ abs: string; restoreMode?:
     await fh.close();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err))}`, { exitCode: 2, hint: 'choose a path you can write to' });
+    throw new UserError(
+      `cannot write ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err))}`,
+      { exitCode: 2, hint: 'choose a path you can write to' },
+    );
   }
   // The sidecar writes as root without CAP_DAC_OVERRIDE: a file owned by another user must be
   // writable by all while it runs; its mode is restored afterwards.
@@ -232,10 +248,11 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
   } finally {
     watch.stop();
     if (out?.restoreMode !== undefined) await chmod(out.abs, out.restoreMode).catch(() => undefined);
-    if (device && !device.closed) await new Promise<void>((r) => {
-      device.once('close', () => r());
-      device.end();
-    });
+    if (device && !device.closed)
+      await new Promise<void>((r) => {
+        device.once('close', () => r());
+        device.end();
+      });
     if (sidecarId) await waitUntilRemoved(engine, sidecarId);
   }
   await events.finish();
@@ -243,18 +260,22 @@ export async function runCapture(engine: Engine, opts: CaptureOptions): Promise<
   const done = events.result;
   if (!done) {
     const last = events.textTail.filter((l) => !/^Running as user/.test(l)).pop();
-    throw new UserError(`the capture sidecar ended without a report (exit ${exitCode})${last ? `: ${last}` : ''}`, { exitCode: exitCode || 1, hint: 'run it again with DEBUG=dockside:netdebug to see everything the sidecar printed' });
+    throw new UserError(`the capture sidecar ended without a report (exit ${exitCode})${last ? `: ${last}` : ''}`, {
+      exitCode: exitCode || 1,
+      hint: 'run it again with DEBUG=dockside:netdebug to see everything the sidecar printed',
+    });
   }
   return {
     target: target.name,
     interface: opts.interface,
     filter: opts.filter ?? '',
     file: out?.abs ?? (opts.write === '-' ? '-' : null),
-    stoppedBy: outputFailure || done.outputFailure ? 'output-failed' : outputClosed ? 'output-closed' : targetExited && done.stoppedBy === 'signal' ? 'target-exited' : done.stoppedBy,
+    stoppedBy:
+      outputFailure || done.outputFailure ? 'output-failed' : outputClosed ? 'output-closed' : targetExited && done.stoppedBy === 'signal' ? 'target-exited' : done.stoppedBy,
     stats: done.stats,
     bytesWritten: done.bytesWritten,
     ...(done.summary ? { summary: done.summary } : {}),
     ...(signal ? { signal } : {}),
-    ...(outputFailure ?? done.outputFailure ? { outputFailure: (outputFailure ?? done.outputFailure) as WriteFailure } : {}),
+    ...((outputFailure ?? done.outputFailure) ? { outputFailure: (outputFailure ?? done.outputFailure) as WriteFailure } : {}),
   };
 }

@@ -61,11 +61,14 @@ export function loadPcap(): PcapLib {
     const abi = /NODE_MODULE_VERSION (\d+)\.[\s\S]*?requires\s+NODE_MODULE_VERSION (\d+)/.exec(msg);
     // In a sidecar image (the bundle runs from /opt/dockside) the addon came with the image.
     const inImage = import.meta.url.startsWith('file:///opt/dockside/');
-    throw new UserError(`the pcap library is not available: ${abi ? `its native addon was built for NODE_MODULE_VERSION ${abi[1]}, this Node (${process.version}) needs ${abi[2]}` : msg.split('\n')[0]}`, {
-      hint: inImage
-        ? 'the netdebug image carries a broken pcap addon: rebuild it with `dockside images build --force` (`dockside doctor` checks it)'
-        : 'it is a native addon: install libpcap-dev, then `npm install-scripts approve pcap && npm rebuild pcap`',
-      code: 'ENOPCAP',
-    });
+    throw new UserError(
+      `the pcap library is not available: ${abi ? `its native addon was built for NODE_MODULE_VERSION ${abi[1]}, this Node (${process.version}) needs ${abi[2]}` : msg.split('\n')[0]}`,
+      {
+        hint: inImage
+          ? 'the netdebug image carries a broken pcap addon: rebuild it with `dockside images build --force` (`dockside doctor` checks it)'
+          : 'it is a native addon: install libpcap-dev, then `npm install-scripts approve pcap && npm rebuild pcap`',
+        code: 'ENOPCAP',
+      },
+    );
   }
 }

@@ -31,7 +31,10 @@ export async function summarizeFile(opts: ReadOptions): Promise<CaptureSummary> 
     if (opts.filter && /syntax|filter|expression|parse|unknown|illegal/i.test(msg)) {
       throw new UserError(`bad capture filter "${opts.filter}": ${msg}`, { exitCode: 2, hint: 'see `man pcap-filter` for the filter syntax' });
     }
-    throw new UserError(`cannot read ${opts.path} as a capture file: ${msg}`, { exitCode: 2, hint: 'give a pcap or pcapng file, e.g. one written by `dockside capture -w` or tcpdump' });
+    throw new UserError(`cannot read ${opts.path} as a capture file: ${msg}`, {
+      exitCode: 2,
+      hint: 'give a pcap or pcapng file, e.g. one written by `dockside capture -w` or tcpdump',
+    });
   }
   const summarizer = new CaptureSummarizer(lib, opts);
   const s = session;

@@ -35,46 +35,89 @@ function secs(n: number): string {
 
 export function renderSummary(s: CaptureSummary): string {
   const out: string[] = [];
-  const protos = Object.entries(s.protocols).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  const protos = Object.entries(s.protocols)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   for (const w of s.warnings ?? []) out.push(`warning: ${w}`);
   out.push(`${s.packets} packets, ${formatBytes(s.bytes)} over ${secs(s.duration)}${protos ? ` (${protos})` : ''}${s.undecoded ? `; ${s.undecoded} not decoded` : ''}`);
 
   out.push('', `Conversations (${s.conversations.length} of ${s.conversationCount}, by bytes)`);
   if (s.conversations.length) {
-    out.push(renderTable(
-      ['PROTO', 'A', 'B', 'PACKETS', 'BYTES', 'A->B', 'B->A', 'START', 'DURATION'],
-      s.conversations.map((c) => [c.protocol, c.a, c.b, String(c.packets), formatBytes(c.bytes), `${c.packetsAtoB}/${formatBytes(c.bytesAtoB)}`, `${c.packetsBtoA}/${formatBytes(c.bytesBtoA)}`, secs(c.relStart), secs(c.duration)]),
-      [3, 4, 5, 6, 7, 8],
-    ));
+    out.push(
+      renderTable(
+        ['PROTO', 'A', 'B', 'PACKETS', 'BYTES', 'A->B', 'B->A', 'START', 'DURATION'],
+        s.conversations.map((c) => [
+          c.protocol,
+          c.a,
+          c.b,
+          String(c.packets),
+          formatBytes(c.bytes),
+          `${c.packetsAtoB}/${formatBytes(c.bytesAtoB)}`,
+          `${c.packetsBtoA}/${formatBytes(c.bytesBtoA)}`,
+          secs(c.relStart),
+          secs(c.duration),
+        ]),
+        [3, 4, 5, 6, 7, 8],
+      ),
+    );
   } else out.push('  none');
 
   out.push('', 'Top talkers');
   if (s.topTalkers.length) {
-    out.push(renderTable(
-      ['ADDRESS', 'PACKETS', 'BYTES', 'SENT', 'RECEIVED'],
-      s.topTalkers.slice(0, 10).map((t) => [t.address, String(t.packets), formatBytes(t.bytes), formatBytes(t.bytesSent), formatBytes(t.bytesReceived)]),
-      [1, 2, 3, 4],
-    ));
+    out.push(
+      renderTable(
+        ['ADDRESS', 'PACKETS', 'BYTES', 'SENT', 'RECEIVED'],
+        s.topTalkers.slice(0, 10).map((t) => [t.address, String(t.packets), formatBytes(t.bytes), formatBytes(t.bytesSent), formatBytes(t.bytesReceived)]),
+        [1, 2, 3, 4],
+      ),
+    );
   } else out.push('  none');
 
-  const rc = Object.entries(s.dns.byRcode).map(([k, v]) => `${k} ${v}`).join(', ');
+  const rc = Object.entries(s.dns.byRcode)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   out.push('', `DNS: ${s.dns.queries} queries, ${s.dns.responses} responses${rc ? ` (${rc})` : ''}`);
   if (s.dns.entries.length) {
-    out.push(renderTable(
-      ['TIME', 'CLIENT', 'SERVER', 'NAME', 'TYPE', 'RCODE', 'ANSWERS', 'LATENCY'],
-      s.dns.entries.map((d) => [secs(d.relTime), d.client, d.server, d.name, d.type, d.rcode ?? 'no response', d.answers.join(', ') || '-', d.latencyMs === null ? '-' : `${d.latencyMs.toFixed(1)}ms`]),
-      [7],
-    ));
+    out.push(
+      renderTable(
+        ['TIME', 'CLIENT', 'SERVER', 'NAME', 'TYPE', 'RCODE', 'ANSWERS', 'LATENCY'],
+        s.dns.entries.map((d) => [
+          secs(d.relTime),
+          d.client,
+          d.server,
+          d.name,
+          d.type,
+          d.rcode ?? 'no response',
+          d.answers.join(', ') || '-',
+          d.latencyMs === null ? '-' : `${d.latencyMs.toFixed(1)}ms`,
+        ]),
+        [7],
+      ),
+    );
   }
 
-  const st = Object.entries(s.http.byStatus).map(([k, v]) => `${k} ${v}`).join(', ');
+  const st = Object.entries(s.http.byStatus)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   out.push('', `HTTP: ${s.http.requests} requests, ${s.http.responses} responses${st ? ` (${st})` : ''}`);
   if (s.http.entries.length) {
-    out.push(renderTable(
-      ['TIME', 'CLIENT', 'SERVER', 'METHOD', 'HOST', 'PATH', 'STATUS', 'LATENCY'],
-      s.http.entries.map((h) => [secs(h.relTime), h.client, h.server, h.method, h.host ?? '-', h.path.length > 60 ? `${h.path.slice(0, 57)}...` : h.path, h.status === null ? 'no response' : String(h.status), h.latencyMs === null ? '-' : `${h.latencyMs.toFixed(1)}ms`]),
-      [7],
-    ));
+    out.push(
+      renderTable(
+        ['TIME', 'CLIENT', 'SERVER', 'METHOD', 'HOST', 'PATH', 'STATUS', 'LATENCY'],
+        s.http.entries.map((h) => [
+          secs(h.relTime),
+          h.client,
+          h.server,
+          h.method,
+          h.host ?? '-',
+          h.path.length > 60 ? `${h.path.slice(0, 57)}...` : h.path,
+          h.status === null ? 'no response' : String(h.status),
+          h.latencyMs === null ? '-' : `${h.latencyMs.toFixed(1)}ms`,
+        ]),
+        [7],
+      ),
+    );
   }
 
   out.push('', `TCP: ${s.tcp.resets} resets, ${s.tcp.retransmissions} retransmissions`);
@@ -86,7 +129,14 @@ export function renderSummary(s: CaptureSummary): string {
 
   // Only when a tracker outgrew its cap (summary.ts SUMMARY_LIMITS): what it let go of.
   const d = s.dropped;
-  const dropped = d ? [[d.conversations, 'conversations'], [d.talkers, 'talkers'], [d.dnsQueries, 'DNS queries no longer awaited'], [d.httpRequests, 'HTTP requests no longer awaited']].filter(([n]) => n) : [];
+  const dropped = d
+    ? [
+        [d.conversations, 'conversations'],
+        [d.talkers, 'talkers'],
+        [d.dnsQueries, 'DNS queries no longer awaited'],
+        [d.httpRequests, 'HTTP requests no longer awaited'],
+      ].filter(([n]) => n)
+    : [];
   if (dropped.length) out.push('', `Dropped to keep memory bounded: ${dropped.map(([n, what]) => `${n} ${what}`).join(', ')}`);
   return out.join('\n');
 }

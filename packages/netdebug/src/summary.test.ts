@@ -55,7 +55,10 @@ function pcapBytes(): Buffer {
 function checkSummary(s: CaptureSummary): void {
   const frames = packets();
   assert.equal(s.packets, frames.length);
-  assert.equal(s.bytes, frames.reduce((n, [, f]) => n + f.length, 0));
+  assert.equal(
+    s.bytes,
+    frames.reduce((n, [, f]) => n + f.length, 0),
+  );
   assert.equal(s.undecoded, 0);
   assert.deepEqual(s.protocols, { tcp: 10, udp: 5, icmp: 1 });
   assert.equal(s.duration, 0.7);
@@ -126,7 +129,13 @@ describe('capture summary (pcap library decoders on recorded bytes)', () => {
     const s = new CaptureSummarizer(loadPcap());
     for (const r of readPcap(pcapBytes()).records) s.addRecord('LINKTYPE_ETHERNET', r.tsSec, r.tsUsec, r.caplen, r.len, r.data);
     checkSummary(s.snapshot());
-    assert.deepEqual(s.totals('tcp'), { conversations: 2, packets: 10, bytes: packets().slice(0, 10).reduce((n, [, f]) => n + f.length, 0) });
+    assert.deepEqual(s.totals('tcp'), {
+      conversations: 2,
+      packets: 10,
+      bytes: packets()
+        .slice(0, 10)
+        .reduce((n, [, f]) => n + f.length, 0),
+    });
   });
 
   it('summarizes a file read with libpcap, the same way', async () => {
@@ -198,7 +207,10 @@ describe('capture summary (pcap library decoders on recorded bytes)', () => {
       sum.add('LINKTYPE_ETHERNET', rec.subarray(0, 16), rec.subarray(16));
     }
     const s = sum.snapshot();
-    assert.deepEqual(s.http.entries.map((e) => `${e.method} ${e.host} ${e.path} ${e.status}`), ['GET split.test /split 200', 'POST late.test /late 200']);
+    assert.deepEqual(
+      s.http.entries.map((e) => `${e.method} ${e.host} ${e.path} ${e.status}`),
+      ['GET split.test /split 200', 'POST late.test /late 200'],
+    );
     assert.equal(s.http.requests, 2);
   });
 

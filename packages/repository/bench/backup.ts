@@ -41,7 +41,9 @@ const restic = (...args: string[]) => {
 console.log(`${(total / 1024 / 1024).toFixed(0)} MiB in ${src}`);
 const repo = await Repository.init(new DirBackend(join(work, 'ours')), 'pw');
 await time('dockside first backup', () => Archiver.backup(repo, { roots: [{ source: src, path: src }], hostname: 'b', fsx }));
-await time('dockside second backup (unchanged)', async () => Archiver.backup(await Repository.open(new DirBackend(join(work, 'ours')), 'pw'), { roots: [{ source: src, path: src }], hostname: 'b', fsx }));
+await time('dockside second backup (unchanged)', async () =>
+  Archiver.backup(await Repository.open(new DirBackend(join(work, 'ours')), 'pw'), { roots: [{ source: src, path: src }], hostname: 'b', fsx }),
+);
 await time('dockside restore', () => Restorer.restore(repo, 'latest', join(work, 'restore-ours'), { fsx }));
 restic('init', '-r', join(work, 'theirs'));
 await time('restic first backup', () => restic('-r', join(work, 'theirs'), 'backup', '--host', 'b', src));

@@ -171,7 +171,8 @@ export class Archiver {
   private layout(roots: BackupRoot[]): VirtualDir {
     const top: VirtualDir = { children: new Map(), path: '/' };
     for (const r of roots) {
-      if (!posix.isAbsolute(r.path) || posix.normalize(r.path) !== r.path || r.path === '/') throw new RepositoryUsageError(`backup path ${r.path} must be absolute, normalised and not /`);
+      if (!posix.isAbsolute(r.path) || posix.normalize(r.path) !== r.path || r.path === '/')
+        throw new RepositoryUsageError(`backup path ${r.path} must be absolute, normalised and not /`);
       const parts = r.path.split('/').filter(Boolean);
       let d = top;
       for (let i = 0; i < parts.length - 1; i++) {
@@ -385,4 +386,3 @@ function syntheticDir(name: string, ns: bigint): TreeNode {
   const t = goTime(ns);
   return { name, type: 'dir', mode: goMode(0o040755), mtime: t, atime: t, ctime: t, uid: 0, gid: 0 };
 }
-

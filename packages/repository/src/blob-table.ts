@@ -44,7 +44,17 @@ export class BlobTable {
       if (e < 0) return ~s;
       const o = e * 8;
       const ids = this.ids;
-      if (ids[o] === k[0] && ids[o + 1] === k[1] && ids[o + 2] === k[2] && ids[o + 3] === k[3] && ids[o + 4] === k[4] && ids[o + 5] === k[5] && ids[o + 6] === k[6] && ids[o + 7] === k[7]) return s;
+      if (
+        ids[o] === k[0] &&
+        ids[o + 1] === k[1] &&
+        ids[o + 2] === k[2] &&
+        ids[o + 3] === k[3] &&
+        ids[o + 4] === k[4] &&
+        ids[o + 5] === k[5] &&
+        ids[o + 6] === k[6] &&
+        ids[o + 7] === k[7]
+      )
+        return s;
     }
   }
 

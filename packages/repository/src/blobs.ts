@@ -107,7 +107,10 @@ export class Blobs {
   async load(type: BlobType, id: string): Promise<Buffer> {
     const e = this.index.get(type, id);
     const what = `${type} blob ${id.slice(0, 8)}`;
-    if (!e) throw new CorruptRepositoryError(`${what} is not in the index (a missing index or pack)`, { hint: 'run `restic check` on the repository; `restic repair index` (restic >= 0.16) rebuilds it from the packs' });
+    if (!e)
+      throw new CorruptRepositoryError(`${what} is not in the index (a missing index or pack)`, {
+        hint: 'run `restic check` on the repository; `restic repair index` (restic >= 0.16) rebuilds it from the packs',
+      });
     const where = `${what} in pack ${e.pack.slice(0, 8)}`;
     if (e.length < OVERHEAD) throw new CorruptRepositoryError(`${where}: index says it is ${e.length} bytes, too short`);
     const sealed = await this.repo.backend.load('data', e.pack, e.offset, e.length).catch((err: unknown) => {

@@ -94,7 +94,8 @@ async function check(repo: Repository, opts: { onProgress?: (p: CheckProgress) =
       const where = `${b.type} blob ${b.id.slice(0, 8)} in ${what}`;
       try {
         const h = header?.find((x) => x.id === b.id && x.type === b.type && x.offset === b.offset);
-        if (header && (!h || !sameBlob(h, b))) throw new CorruptRepositoryError(`${where}: the index and the pack's header disagree (${JSON.stringify(h ?? null)} vs ${JSON.stringify(b)})`);
+        if (header && (!h || !sameBlob(h, b)))
+          throw new CorruptRepositoryError(`${where}: the index and the pack's header disagree (${JSON.stringify(h ?? null)} vs ${JSON.stringify(b)})`);
         if (b.offset + b.length > bytes.length) throw new CorruptRepositoryError(`${where}: past the end of the pack`);
         const body = open(repo.key, bytes.subarray(b.offset, b.offset + b.length), where);
         const plain = b.uncompressedLength === undefined ? body : decompressChecked(body, b.uncompressedLength, where);

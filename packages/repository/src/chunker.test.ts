@@ -33,7 +33,8 @@ describe('chunker', () => {
   });
 
   it('gives the same cuts whatever the read size', () => {
-    for (const step of [1, 4096, 65536 + 7, 1024 * 1024]) assert.deepEqual(cuts(data.subarray(0, step === 1 ? 2 * 1024 * 1024 : data.length), step), step === 1 ? RESTIC_CUTS.filter((c) => c <= 2 * 1024 * 1024) : RESTIC_CUTS);
+    for (const step of [1, 4096, 65536 + 7, 1024 * 1024])
+      assert.deepEqual(cuts(data.subarray(0, step === 1 ? 2 * 1024 * 1024 : data.length), step), step === 1 ? RESTIC_CUTS.filter((c) => c <= 2 * 1024 * 1024) : RESTIC_CUTS);
   });
 
   it('never cuts before 512 KiB, always at 8 MiB: zeros cut at the minimum, a long run at the maximum', () => {

@@ -23,8 +23,10 @@ export function sealConfig(key: Key, c: Config): Buffer {
 export function openConfig(key: Key, sealed: Buffer, where: string): Config {
   const j = JSON.parse(open(key, sealed, 'config').toString('utf8')) as { version?: number; id?: string; chunker_polynomial?: string };
   if (j.version !== 1 && j.version !== 2) throw new NotARepositoryError(`${where}: repository version ${String(j.version)} is not supported (1 and 2 are)`, 'upgrade dockside');
-  if (typeof j.chunker_polynomial !== 'string' || !/^[0-9a-f]+$/.test(j.chunker_polynomial)) throw new NotARepositoryError(`${where}: config has no chunker polynomial`, 'this is not a restic repository');
+  if (typeof j.chunker_polynomial !== 'string' || !/^[0-9a-f]+$/.test(j.chunker_polynomial))
+    throw new NotARepositoryError(`${where}: config has no chunker polynomial`, 'this is not a restic repository');
   const pol = BigInt(`0x${j.chunker_polynomial}`);
-  if (deg(pol) < 40 || deg(pol) > 53 || !irreducible(pol)) throw new NotARepositoryError(`${where}: config's chunker polynomial is not an irreducible polynomial of degree 40 to 53`, 'this is not a restic repository');
+  if (deg(pol) < 40 || deg(pol) > 53 || !irreducible(pol))
+    throw new NotARepositoryError(`${where}: config's chunker polynomial is not an irreducible polynomial of degree 40 to 53`, 'this is not a restic repository');
   return { version: j.version, id: j.id ?? '', chunkerPolynomial: pol };
 }

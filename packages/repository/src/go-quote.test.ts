@@ -50,7 +50,10 @@ describe("Go's quoting and JSON, as restic 0.14 writes names and times", () => {
         '{"name":"\\\\xff","type":"symlink","mode":134218239,"mtime":"T","atime":"T","ctime":"T","uid":0,"gid":0,"linktarget":"x","content":null}]}\n',
     );
     const back = parseTree(Buffer.from(s)).nodes;
-    assert.deepEqual(back.map((n) => n.name), ['a"', 'b', '\ufffd']);
+    assert.deepEqual(
+      back.map((n) => n.name),
+      ['a"', 'b', '\ufffd'],
+    );
     assert.deepEqual(back[2]?.rawName, Buffer.from([0xff]));
   });
 });

@@ -6,7 +6,8 @@ import { DirBackend } from './dir-backend.js';
 import { RepositoryUsageError } from './errors.js';
 
 export function openBackend(location: string): Backend {
-  if (location.startsWith('s3://') || location.startsWith('s3:')) throw new RepositoryUsageError(`S3 repositories are not supported yet: ${location}`, 'use a directory for now (/abs/dir)');
+  if (location.startsWith('s3://') || location.startsWith('s3:'))
+    throw new RepositoryUsageError(`S3 repositories are not supported yet: ${location}`, 'use a directory for now (/abs/dir)');
   if (location.startsWith('file://')) return new DirBackend(fileURLToPath(location));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) throw new RepositoryUsageError(`unknown repository location ${location}`, 'give /abs/dir or file:///abs/dir');
   if (!isAbsolute(location)) return new DirBackend(resolve(location));

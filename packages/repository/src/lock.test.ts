@@ -19,7 +19,10 @@ describe('locks', () => {
     const repo = await Repository.init(new DirBackend(join(dir, 'r')), 'pw', { kdf: { N: 1024, r: 8, p: 1 } });
     const a = await lockRepository(repo, { exclusive: false, ...other });
     const b = await lockRepository(repo, { exclusive: false, now });
-    await assert.rejects(lockRepository(repo, { exclusive: true, now }), (e: unknown) => e instanceof RepositoryLockedError && e.exitCode === 5 && /is locked: a lock held by PID \d+ on /.test(e.message));
+    await assert.rejects(
+      lockRepository(repo, { exclusive: true, now }),
+      (e: unknown) => e instanceof RepositoryLockedError && e.exitCode === 5 && /is locked: a lock held by PID \d+ on /.test(e.message),
+    );
     await a.release();
     await b.release();
     const x = await lockRepository(repo, { exclusive: true, ...other });

@@ -17,7 +17,15 @@ describe('master index', () => {
     const repo = await Repository.init(new DirBackend(dir), 'pw', { kdf: { N: 1024, r: 8, p: 1 } });
     const old = await repo.saveJson(
       'index',
-      indexJson([{ id: id('1'), blobs: [{ id: id('a'), type: 'data', offset: 0, length: 40 }, { id: id('b'), type: 'data', offset: 40, length: 40 }] }]),
+      indexJson([
+        {
+          id: id('1'),
+          blobs: [
+            { id: id('a'), type: 'data', offset: 0, length: 40 },
+            { id: id('b'), type: 'data', offset: 40, length: 40 },
+          ],
+        },
+      ]),
     );
     await repo.saveJson('index', indexJson([{ id: id('2'), blobs: [{ id: id('a'), type: 'data', offset: 0, length: 40, uncompressedLength: 5 }] }], [old]));
     const idx = await MasterIndex.load(repo);

@@ -65,7 +65,13 @@ export class MasterIndex {
 
 /** The blobs of one pack entry of an index file, as PackedBlobs. */
 export function packedBlobs(p: IndexJson['packs'][number]): PackedBlob[] {
-  return (p.blobs ?? []).map((b) => ({ id: b.id, type: b.type, offset: b.offset, length: b.length, ...(b.uncompressed_length === undefined ? {} : { uncompressedLength: b.uncompressed_length }) }));
+  return (p.blobs ?? []).map((b) => ({
+    id: b.id,
+    type: b.type,
+    offset: b.offset,
+    length: b.length,
+    ...(b.uncompressed_length === undefined ? {} : { uncompressedLength: b.uncompressed_length }),
+  }));
 }
 
 /** Every index file that no other one supersedes, parsed. */
@@ -85,7 +91,13 @@ export function indexJson(packs: Array<{ id: string; blobs: readonly PackedBlob[
     ...(supersedes && supersedes.length ? { supersedes } : {}),
     packs: packs.map((p) => ({
       id: p.id,
-      blobs: p.blobs.map((b) => ({ id: b.id, type: b.type, offset: b.offset, length: b.length, ...(b.uncompressedLength === undefined ? {} : { uncompressed_length: b.uncompressedLength }) })),
+      blobs: p.blobs.map((b) => ({
+        id: b.id,
+        type: b.type,
+        offset: b.offset,
+        length: b.length,
+        ...(b.uncompressedLength === undefined ? {} : { uncompressed_length: b.uncompressedLength }),
+      })),
     })),
   };
 }

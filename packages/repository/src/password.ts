@@ -17,7 +17,10 @@ export function readPasswordFile(file: string, what = 'password file'): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new RepositoryUsageError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'give a readable file holding the password');
+    throw new RepositoryUsageError(
+      `cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'give a readable file holding the password',
+    );
   }
   const pw = text.replace(/^\ufeff/, '').trim();
   if (pw === '') throw new RepositoryUsageError(`the ${what} ${file} is empty`, 'an empty password is not allowed (restic refuses it too)');

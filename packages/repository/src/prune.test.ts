@@ -38,7 +38,10 @@ describe('prune and check', () => {
     assert.deepEqual(r.forgotten, [first.id]);
     assert.ok(r.packsRemoved >= 1 && r.blobsRemoved >= 1, JSON.stringify(r));
     assert.ok((await repo.backend.list('data')).length <= before);
-    assert.deepEqual((await listSnapshots(repo)).map((s) => s.id), [second.id]);
+    assert.deepEqual(
+      (await listSnapshots(repo)).map((s) => s.id),
+      [second.id],
+    );
     // Nothing only the forgotten snapshot used is left: its root tree, gone.bin's blob.
     const idx = await MasterIndex.load(repo);
     assert.equal(idx.has('tree', first.snapshot.tree), false, 'the forgotten root tree is gone');

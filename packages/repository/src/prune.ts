@@ -57,7 +57,9 @@ async function prune(repo: Repository, opts: PruneOptions): Promise<PruneStats> 
     try {
       nodes = parseTree(await reader.load('tree', tree)).nodes;
     } catch (err) {
-      throw new CorruptRepositoryError(`prune stopped, nothing removed: ${(err as Error).message}`, { hint: 'run `dockside backup verify` (or `restic check`) and repair the repository first' });
+      throw new CorruptRepositoryError(`prune stopped, nothing removed: ${(err as Error).message}`, {
+        hint: 'run `dockside backup verify` (or `restic check`) and repair the repository first',
+      });
     }
     for (const n of nodes) {
       if (n.type === 'dir' && n.subtree) await walk(n.subtree);
@@ -67,7 +69,10 @@ async function prune(repo: Repository, opts: PruneOptions): Promise<PruneStats> 
   for (const s of keep) await walk(s.snapshot.tree);
   for (const u of used) {
     const [type, id] = u.split(':') as ['data' | 'tree', string];
-    if (!index.has(type, id)) throw new CorruptRepositoryError(`prune stopped, nothing removed: ${type} blob ${id.slice(0, 8)} that a snapshot needs is in no index`, { hint: 'run `dockside backup verify` on the repository' });
+    if (!index.has(type, id))
+      throw new CorruptRepositoryError(`prune stopped, nothing removed: ${type} blob ${id.slice(0, 8)} that a snapshot needs is in no index`, {
+        hint: 'run `dockside backup verify` on the repository',
+      });
   }
 
   const files = await loadIndexFiles(repo);

@@ -30,7 +30,8 @@ export class Repository {
 
   /** Create a v2 repository: config with a random irreducible polynomial, one key for `password`. */
   static async init(backend: Backend, password: string | Buffer, opts: InitOptions = {}): Promise<Repository> {
-    if ((await backend.stat('config', 'config')) !== undefined) throw new NotARepositoryError(`${backend.location} already holds a repository`, 'use it as it is, or choose another location');
+    if ((await backend.stat('config', 'config')) !== undefined)
+      throw new NotARepositoryError(`${backend.location} already holds a repository`, 'use it as it is, or choose another location');
     if ((await backend.list('key')).length > 0) throw new NotARepositoryError(`${backend.location} holds keys but no config`, 'choose an empty location');
     const master = randomKey();
     const config = opts.config ?? newConfig();
@@ -71,7 +72,11 @@ export class Repository {
     if (matches.length === 0) throw new RepositoryUsageError(`no key ${id} in ${this.backend.location}`, 'list them with `dockside repo key list`');
     if (matches.length > 1) throw new RepositoryUsageError(`key id ${id} is ambiguous (${matches.length} keys start with it)`, 'give more of the id');
     const m = matches[0] as { name: string };
-    if (m.name === this.keyId) throw new RepositoryUsageError(`key ${m.name.slice(0, 8)} is the one this password opened; it cannot be removed with it`, 'open the repository with another key\'s password to remove this one');
+    if (m.name === this.keyId)
+      throw new RepositoryUsageError(
+        `key ${m.name.slice(0, 8)} is the one this password opened; it cannot be removed with it`,
+        "open the repository with another key's password to remove this one",
+      );
     await this.backend.remove('key', m.name);
     return m.name;
   }

@@ -86,7 +86,11 @@ describe('restic interop', () => {
     const copy = join(work, 'repo-after');
     cpSync(repoDir, copy, { recursive: true });
     const r = restic(copy, pw, ['backup', '--host', 'host-a', '--json', src]);
-    const summary = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((m) => m.message_type === 'summary');
+    const summary = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((m) => m.message_type === 'summary');
     assert.ok(summary, r.stdout);
     assert.equal(summary.files_new, 0);
     assert.equal(summary.files_changed, 0);
@@ -94,7 +98,11 @@ describe('restic interop', () => {
     // only tree blobs may be new (atimes of directories moved); no data blob
     const blobs = restic(copy, pw, ['list', 'blobs']).stdout;
     const before = restic(repoDir, pw, ['list', 'blobs']).stdout;
-    const data = (s: string) => s.split('\n').filter((l) => l.startsWith('data ')).sort();
+    const data = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => l.startsWith('data '))
+        .sort();
     assert.deepEqual(data(blobs), data(before));
     // and the other way round: restic's snapshot as our parent, nothing read again
     const repo = await Repository.open(new DirBackend(copy), PASSWORD);
@@ -111,7 +119,10 @@ describe('restic interop', () => {
     const c = new Chunker(chunkerTables(pol));
     const data0 = readFileSync(join(src, 'random.bin'));
     for (let at = 0, from = 0; (at = c.next(data0, from)) > 0; from = at) cuts.push(at - from);
-    assert.ok(cuts.some((n) => n > MIN_SIZE && n < MAX_SIZE), `content-defined cuts in random.bin: ${cuts.join(', ')}`);
+    assert.ok(
+      cuts.some((n) => n > MIN_SIZE && n < MAX_SIZE),
+      `content-defined cuts in random.bin: ${cuts.join(', ')}`,
+    );
     const oursDir = join(work, 'repo-fixed-pol');
     const repo = await Repository.init(new DirBackend(oursDir), PASSWORD, { kdf: KDF, config: { version: 2, id: 'a'.repeat(64), chunkerPolynomial: pol } });
     await Archiver.backup(repo, { roots: [{ source: src, path: src }], hostname: 'x', fsx });
@@ -119,7 +130,11 @@ describe('restic interop', () => {
     restic(theirs, pw, ['init', '--repository-version', '2', '--copy-chunker-params', '--from-repo', oursDir, '--from-password-file', pw]);
     await cheapenKey(theirs);
     restic(theirs, pw, ['backup', '--host', 'x', src]);
-    const data = (repo: string) => restic(repo, pw, ['list', 'blobs']).stdout.split('\n').filter((l) => l.startsWith('data ')).sort();
+    const data = (repo: string) =>
+      restic(repo, pw, ['list', 'blobs'])
+        .stdout.split('\n')
+        .filter((l) => l.startsWith('data '))
+        .sort();
     const ours = data(oursDir);
     assert.ok(ours.length >= 8, 'the fixture has multi-chunk files');
     assert.deepEqual(ours, data(theirs));
@@ -136,7 +151,9 @@ describe('restic interop', () => {
     const r = await Archiver.backup(repo, { roots, hostname: 'app', tags: ['container=app', 'image=nginx'], fsx });
     assert.deepEqual(r.snapshot.paths, ['/data', '/srv/notes.txt', '/srv/www']);
     assert.match(restic(dir, pw, ['check', '--read-data']).stdout, /no errors were found/);
-    const listed = restic(dir, pw, ['ls', r.id]).stdout.split('\n').filter((l) => l.startsWith('/'));
+    const listed = restic(dir, pw, ['ls', r.id])
+      .stdout.split('\n')
+      .filter((l) => l.startsWith('/'));
     assert.deepEqual(listed.slice(0, 4), ['/data', '/data/hardlink', '/data/sub', '/data/sub/deep']);
     assert.ok(listed.includes('/srv/www') && listed.includes('/srv/notes.txt'), listed.join(' '));
     const target = join(work, 'roots-restore');
@@ -147,7 +164,16 @@ describe('restic interop', () => {
     const again = await Archiver.backup(repo, { roots, hostname: 'app', fsx });
     assert.equal(again.snapshot.parent, r.id);
     assert.equal(again.stats.readBytes, 0);
-    await assert.rejects(Archiver.backup(repo, { roots: [{ source: src, path: '/data' }, { source: src, path: '/data/x' }], hostname: 'app' }), /overlap/);
+    await assert.rejects(
+      Archiver.backup(repo, {
+        roots: [
+          { source: src, path: '/data' },
+          { source: src, path: '/data/x' },
+        ],
+        hostname: 'app',
+      }),
+      /overlap/,
+    );
   });
 
   it('does not read the holes of sparse files', async () => {
@@ -331,4 +357,3 @@ describe('damage is refused on restore', () => {
     assert.match(err.message, /not in the index/);
   });
 });
-

@@ -48,13 +48,19 @@ describe('restorer against hostile trees', () => {
         ] as TreeNode[];
       },
     ],
-    ['a directory without a subtree', async (b: Blobs) => [{ name: 'd', type: 'dir', mode: 2147484141, ...base, content: null, subtree: await emptyDir(b).then(() => undefined) } as unknown as TreeNode]],
+    [
+      'a directory without a subtree',
+      async (b: Blobs) => [{ name: 'd', type: 'dir', mode: 2147484141, ...base, content: null, subtree: await emptyDir(b).then(() => undefined) } as unknown as TreeNode],
+    ],
   ] as const) {
     it(`refuses ${label}, writing nothing outside the target`, async () => {
       const repo = await snapshotOf(label.replace(/\W+/g, '-'), build);
       await assert.rejects(Restorer.restore(repo, 'latest', join(work, `${label.replace(/\W+/g, '-')}-target`)), CorruptRepositoryError);
       assert.deepEqual(readdirSync(outside), []);
-      assert.deepEqual(readdirSync(work).filter((n) => n === 'x' || n === 'planted'), []);
+      assert.deepEqual(
+        readdirSync(work).filter((n) => n === 'x' || n === 'planted'),
+        [],
+      );
     });
   }
 

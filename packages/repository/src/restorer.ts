@@ -45,7 +45,8 @@ const SLASH = Buffer.from('/');
 
 function checkName(name: Buffer, where: string): void {
   const s = name.toString('latin1');
-  if (s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\0')) throw new CorruptRepositoryError(`tree ${where}: refusing the unsafe name ${JSON.stringify(name.toString('utf8'))}`);
+  if (s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\0'))
+    throw new CorruptRepositoryError(`tree ${where}: refusing the unsafe name ${JSON.stringify(name.toString('utf8'))}`);
 }
 
 export class Restorer {

@@ -5,7 +5,10 @@ import { apiProxyCommand } from './api-proxy-command.js';
 
 describe('api-proxy subcommand', () => {
   it('needs rules, and says where to put them', async () => {
-    await assert.rejects(apiProxyCommand([], 'metrics', {}), (e: unknown) => e instanceof UsageError && /needs its rules/.test(e.message) && /DOCKSIDE_API_RULES/.test(e.hint ?? ''));
+    await assert.rejects(
+      apiProxyCommand([], 'metrics', {}),
+      (e: unknown) => e instanceof UsageError && /needs its rules/.test(e.message) && /DOCKSIDE_API_RULES/.test(e.hint ?? ''),
+    );
   });
   it('rejects malformed rules before listening', async () => {
     await assert.rejects(apiProxyCommand([], 'metrics', { DOCKSIDE_API_RULES: '[{"method":"PATCH","path":"/x"}]' }), UsageError);

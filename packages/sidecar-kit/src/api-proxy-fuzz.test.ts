@@ -27,7 +27,30 @@ const RULES: ApiRule[] = [
   { method: 'GET', path: '/events' },
 ];
 
-const SEGMENTS = ['containers', 'json', 'images', 'create', 'events', '_ping', 'exec', 'start', 'web', '..', '.', '', '%2e%2e', '%2F', '%2f..', 'v1.41', 'V1.41', 'v1.23', ';', 'x\\..', '\u00e9', '*'];
+const SEGMENTS = [
+  'containers',
+  'json',
+  'images',
+  'create',
+  'events',
+  '_ping',
+  'exec',
+  'start',
+  'web',
+  '..',
+  '.',
+  '',
+  '%2e%2e',
+  '%2F',
+  '%2f..',
+  'v1.41',
+  'V1.41',
+  'v1.23',
+  ';',
+  'x\\..',
+  '\u00e9',
+  '*',
+];
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'get', 'G\u0000ET', 'GET '];
 const VERSIONS = ['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/1.2', 'HTTP/2', 'http/1.1', ''];
 const SMUGGLED = 'POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 2\r\n\r\n{}';
@@ -35,9 +58,17 @@ const SMUGGLED = 'POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length:
 /** Paths the rules allow (so that method and framing tricks meet a path that passes), and random ones. */
 const ALLOWED_PATHS = ['/_ping', '/containers/json', '/containers/web/json', '/v1.41/containers/json', '/events?since=1', '/containers/json?all=1'];
 const randomPath = fc
-  .tuple(fc.array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 5 }), fc.option(fc.constantFrom('?a=1', '?/../images/create', '?#x', '#frag', '?x=%00', '?'.repeat(3)), { nil: '' }), fc.boolean())
+  .tuple(
+    fc.array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 5 }),
+    fc.option(fc.constantFrom('?a=1', '?/../images/create', '?#x', '#frag', '?x=%00', '?'.repeat(3)), { nil: '' }),
+    fc.boolean(),
+  )
   .map(([segs, q, abs]) => `${abs ? '/' : ''}${segs.join('/')}${q}`);
-const path = fc.oneof(fc.constantFrom(...ALLOWED_PATHS), randomPath, fc.tuple(fc.constantFrom(...ALLOWED_PATHS), randomPath).map(([a, b]) => `${a}/${b}`));
+const path = fc.oneof(
+  fc.constantFrom(...ALLOWED_PATHS),
+  randomPath,
+  fc.tuple(fc.constantFrom(...ALLOWED_PATHS), randomPath).map(([a, b]) => `${a}/${b}`),
+);
 
 const header = fc.oneof(
   fc.constant('Content-Length: 0'),
@@ -58,10 +89,24 @@ const header = fc.oneof(
   fc.constant('X-Forwarded-For: 127.0.0.1'),
 );
 
-const body = fc.constantFrom('', '{}', SMUGGLED, `0\r\n\r\n${SMUGGLED}`, `2;ext="\r\n${SMUGGLED}"\r\n{}\r\n0\r\n\r\n`, `${SMUGGLED.length.toString(16)}\r\n${SMUGGLED}\r\n0\r\n\r\n`);
+const body = fc.constantFrom(
+  '',
+  '{}',
+  SMUGGLED,
+  `0\r\n\r\n${SMUGGLED}`,
+  `2;ext="\r\n${SMUGGLED}"\r\n{}\r\n0\r\n\r\n`,
+  `${SMUGGLED.length.toString(16)}\r\n${SMUGGLED}\r\n0\r\n\r\n`,
+);
 
 const oneRequest = fc
-  .record({ method: fc.constantFrom(...METHODS), path, version: fc.constantFrom(...VERSIONS), headers: fc.array(header, { maxLength: 5 }), body, eol: fc.constantFrom('\r\n', '\r\n', '\n') })
+  .record({
+    method: fc.constantFrom(...METHODS),
+    path,
+    version: fc.constantFrom(...VERSIONS),
+    headers: fc.array(header, { maxLength: 5 }),
+    body,
+    eol: fc.constantFrom('\r\n', '\r\n', '\n'),
+  })
   .map(({ method, path: p, version, headers, body: b, eol }) => `${method} ${p} ${version}${eol}${headers.join(eol)}${headers.length ? eol : ''}${eol}${b}`);
 
 const stream = fc.array(oneRequest, { minLength: 1, maxLength: 3 }).map((rs) => rs.join(''));
@@ -140,6 +185,9 @@ describe('api-proxy fuzzing: nothing but allowed requests reaches the engine', {
       { numRuns: 400, interruptAfterTimeLimit: 25_000, markInterruptAsFailure: false },
     );
     // The stand-in engine did get the allowed ones: the fuzzer is not just sending garbage.
-    assert.ok(reached.some((r) => r.startsWith('GET ')), 'some allowed requests went through');
+    assert.ok(
+      reached.some((r) => r.startsWith('GET ')),
+      'some allowed requests went through',
+    );
   });
 });

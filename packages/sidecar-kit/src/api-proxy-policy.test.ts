@@ -36,11 +36,26 @@ const created = new Map<string, unknown>();
 function inspectFor(id: string, b: CreateBody) {
   const hc = b.HostConfig ?? {};
   const binds = ((hc['Binds'] as string[] | undefined) ?? []).map((e) => ({ Type: 'bind', Source: e.split(':')[0], Destination: e.split(':')[1] }));
-  const mounts = ((hc['Mounts'] as Array<{ Type: string; Source: string; Target: string }> | undefined) ?? []).map((m) => ({ Type: m.Type, Source: m.Source, Destination: m.Target }));
-  const vf = ((hc['VolumesFrom'] as string[] | undefined) ?? []).includes('x') ? [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data', Destination: '/data' }] : [];
+  const mounts = ((hc['Mounts'] as Array<{ Type: string; Source: string; Target: string }> | undefined) ?? []).map((m) => ({
+    Type: m.Type,
+    Source: m.Source,
+    Destination: m.Target,
+  }));
+  const vf = ((hc['VolumesFrom'] as string[] | undefined) ?? []).includes('x')
+    ? [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data', Destination: '/data' }]
+    : [];
   return {
     Id: id,
-    HostConfig: { NetworkMode: 'default', IpcMode: 'private', CgroupnsMode: 'host', Runtime: 'runc', MaskedPaths: DEFAULT_MASKED_PATHS, ReadonlyPaths: DEFAULT_READONLY_PATHS, ...hc, Privileged: b.Labels?.['misread'] === 'yes' || hc['Privileged'] === true },
+    HostConfig: {
+      NetworkMode: 'default',
+      IpcMode: 'private',
+      CgroupnsMode: 'host',
+      Runtime: 'runc',
+      MaskedPaths: DEFAULT_MASKED_PATHS,
+      ReadonlyPaths: DEFAULT_READONLY_PATHS,
+      ...hc,
+      Privileged: b.Labels?.['misread'] === 'yes' || hc['Privileged'] === true,
+    },
     Mounts: [...binds, ...mounts, ...vf],
     NetworkSettings: { Networks: { bridge: { NetworkID: 'bridgenet' } } },
   };
@@ -106,7 +121,10 @@ describe('api-proxy create policy and hijacks', () => {
           const id = url.split('/')[2] ?? '';
           if (created.has(id)) return void res.writeHead(200).end(JSON.stringify(created.get(id)));
           if (id === 'nosuch') return void res.writeHead(404).end('{}');
-          const mounts = id === 'proxyc' ? [{ Type: 'bind', Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock' }] : [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data', Destination: '/data' }];
+          const mounts =
+            id === 'proxyc'
+              ? [{ Type: 'bind', Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock' }]
+              : [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data', Destination: '/data' }];
           return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ HostConfig: { NetworkMode: 'bridge' }, Mounts: mounts }));
         }
         if (req.method === 'GET' && url.startsWith('/volumes/')) return void res.writeHead(200).end(JSON.stringify({ Driver: 'local', Options: null }));
@@ -171,7 +189,7 @@ describe('api-proxy create policy and hijacks', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('forwards a create the policy allows, re-serialised with the engine\'s field names', async () => {
+  it("forwards a create the policy allows, re-serialised with the engine's field names", async () => {
     const body = { Image: 'alpine', HostConfig: { CapDrop: ['ALL'], CapAdd: ['DAC_READ_SEARCH'], Binds: [`${backups}/a:/backup`], VolumesFrom: ['x'] } };
     const r = await post('/v1.41/containers/create?name=job', body);
     assert.equal(r.status, 201, r.body);
@@ -182,7 +200,10 @@ describe('api-proxy create policy and hijacks', () => {
     const odd = `{"image":"alpine","HOSTCONFIG":{"capAdd":"DAC_READ_SEARCH","\u0042inds":[${JSON.stringify(`${backups}/a:/b`)}],"Memory":123456789012345678}}`;
     const o = await post('/containers/create', odd);
     assert.equal(o.status, 201, o.body);
-    assert.equal(seen.at(-1), `POST /containers/create {"Image":"alpine","HostConfig":{"Binds":[${JSON.stringify(`${backups}/a:/b`)}],"CapAdd":["DAC_READ_SEARCH"],"Memory":123456789012345678}}`);
+    assert.equal(
+      seen.at(-1),
+      `POST /containers/create {"Image":"alpine","HostConfig":{"Binds":[${JSON.stringify(`${backups}/a:/b`)}],"CapAdd":["DAC_READ_SEARCH"],"Memory":123456789012345678}}`,
+    );
   });
 
   it('removes what the engine created against the policy, and answers 403 instead of the 201', async () => {

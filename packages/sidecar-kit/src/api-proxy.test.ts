@@ -120,10 +120,7 @@ describe('api-proxy', () => {
 
   it('checks every request on a keep-alive connection: a pipelined create is refused', async () => {
     const before = seen.length;
-    const out = await raw(
-      'GET /containers/json HTTP/1.1\r\nhost: docker\r\n\r\n' +
-        'POST /containers/create HTTP/1.1\r\nhost: docker\r\ncontent-length: 2\r\n\r\n{}',
-    );
+    const out = await raw('GET /containers/json HTTP/1.1\r\nhost: docker\r\n\r\n' + 'POST /containers/create HTTP/1.1\r\nhost: docker\r\ncontent-length: 2\r\n\r\n{}');
     assert.match(out, /^HTTP\/1\.1 200 /);
     assert.match(out, /HTTP\/1\.1 403 [\s\S]*POST \/containers\/create is not allowed/);
     assert.deepEqual(seen.slice(before), ['GET /containers/json']);

@@ -205,7 +205,8 @@ export async function startApiProxy(opts: ApiProxyOptions): Promise<ApiProxy> {
 
   const pickHeaders = (req: IncomingMessage) => {
     const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k) && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'content-type') headers[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined && !HOP.has(k) && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'content-type') headers[k] = v;
     return headers;
   };
 

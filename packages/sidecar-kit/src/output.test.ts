@@ -9,15 +9,18 @@ describe('in-container output', () => {
   it('a full disk is a one-line OutputError naming what could not be written (exit 1)', () => {
     const fd = openSync('/dev/full', 'w');
     try {
-      assert.throws(() => writeAllSync(fd, Buffer.alloc(24), 'x.pcap'), (err: unknown) => {
-        assert.ok(err instanceof OutputError);
-        assert.equal(err.message, 'cannot write x.pcap: no space left on device');
-        assert.equal(err.exitCode, 1);
-        assert.equal(err.code, 'ENOSPC');
-        assert.equal(err.failure.kind, 'full');
-        assert.ok(err.hint);
-        return true;
-      });
+      assert.throws(
+        () => writeAllSync(fd, Buffer.alloc(24), 'x.pcap'),
+        (err: unknown) => {
+          assert.ok(err instanceof OutputError);
+          assert.equal(err.message, 'cannot write x.pcap: no space left on device');
+          assert.equal(err.exitCode, 1);
+          assert.equal(err.code, 'ENOSPC');
+          assert.equal(err.failure.kind, 'full');
+          assert.ok(err.hint);
+          return true;
+        },
+      );
     } finally {
       closeSync(fd);
     }

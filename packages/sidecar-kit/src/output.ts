@@ -11,7 +11,11 @@ import { UserError, writeFailure, writeFailureHint, writeFailureMessage, type Wr
 export class OutputError extends UserError {
   override readonly name = 'OutputError';
   readonly failure: WriteFailure;
-  constructor(readonly what: string, failure: WriteFailure, cause?: unknown) {
+  constructor(
+    readonly what: string,
+    failure: WriteFailure,
+    cause?: unknown,
+  ) {
     const hint = writeFailureHint(failure);
     super(writeFailureMessage(what, failure), { exitCode: 1, code: failure.code, ...(hint ? { hint } : {}), cause });
     this.failure = failure;

@@ -47,14 +47,9 @@ export async function probe(role: string, version: string): Promise<ProbeReport>
     rxBytes: d.rxBytes,
     txBytes: d.txBytes,
   }));
-  const listening = [
-    ...parseProcNetTcp(await readText('/proc/net/tcp'), 'tcp'),
-    ...parseProcNetTcp(await readText('/proc/net/tcp6'), 'tcp6'),
-  ];
+  const listening = [...parseProcNetTcp(await readText('/proc/net/tcp'), 'tcp'), ...parseProcNetTcp(await readText('/proc/net/tcp6'), 'tcp6')];
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n)).map(Number);
-  const processes = (
-    await Promise.all(pids.map(async (pid) => ({ pid, command: (await readText(`/proc/${pid}/comm`)).trim() })))
-  )
+  const processes = (await Promise.all(pids.map(async (pid) => ({ pid, command: (await readText(`/proc/${pid}/comm`)).trim() }))))
     .filter((p) => p.command && p.pid !== process.pid)
     .sort((a, b) => a.pid - b.pid);
   return { role, version, hostname: hostname(), mounts: mountReports, interfaces, listening, processes };

@@ -15,7 +15,13 @@ const MOUNTINFO = `612 543 0:57 / / rw,relatime master:250 - overlay overlay rw,
 describe('mountinfo', () => {
   it('keeps the data mounts and unescapes paths', () => {
     const m = dataMounts(parseMountinfo(MOUNTINFO));
-    assert.deepEqual(m.map((x) => [x.mountPoint, x.readOnly]), [['/srv/data', false], ['/mnt/with space', true]]);
+    assert.deepEqual(
+      m.map((x) => [x.mountPoint, x.readOnly]),
+      [
+        ['/srv/data', false],
+        ['/mnt/with space', true],
+      ],
+    );
   });
 });
 

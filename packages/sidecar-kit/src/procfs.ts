@@ -74,7 +74,10 @@ function decodeAddress(hex: string): string {
     words.push(b.toString('hex'));
   }
   const groups = words.join('').match(/.{4}/g) ?? [];
-  return groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+  return groups
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')
+    .replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
 /** /proc/net/dev: interface names with rx/tx byte counters. */

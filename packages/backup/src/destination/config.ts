@@ -20,4 +20,3 @@ export interface S3Credentials {
   secretAccessKey: string;
   sessionToken?: string;
 }
-

@@ -14,7 +14,10 @@ async function fromFileVar(env: NodeJS.ProcessEnv, name: string): Promise<string
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch (err) {
-    throw new UserError(`cannot read ${name}_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { exitCode: 2, hint: `point ${name}_FILE at a readable file, or set ${name} instead` });
+    throw new UserError(`cannot read ${name}_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      exitCode: 2,
+      hint: `point ${name}_FILE at a readable file, or set ${name} instead`,
+    });
   }
 }
 
@@ -31,7 +34,11 @@ export async function resolveS3Credentials(env: NodeJS.ProcessEnv, profile?: str
       const c = await fromIni({ ...(name ? { profile: name } : {}) })();
       return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
     } catch (err) {
-      if (name) throw new UserError(`cannot load AWS profile "${name}": ${(err as Error).message.split('\n')[0]}`, { exitCode: 2, hint: 'check ~/.aws/credentials and ~/.aws/config, or pass another --s3-profile' });
+      if (name)
+        throw new UserError(`cannot load AWS profile "${name}": ${(err as Error).message.split('\n')[0]}`, {
+          exitCode: 2,
+          hint: 'check ~/.aws/credentials and ~/.aws/config, or pass another --s3-profile',
+        });
     }
   }
   throw new UsageError('no S3 credentials found', {

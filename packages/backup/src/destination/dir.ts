@@ -11,11 +11,17 @@ import type { Destination, StoredFile } from './destination.js';
 
 function fsError(err: unknown, doing: string, path: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return new UserError(`cannot ${doing} ${path}: permission denied`, { hint: 'make the directory writable by root (chown root or chmod u+w), or pick another --to', cause: err });
+  if (code === 'EACCES' || code === 'EPERM')
+    return new UserError(`cannot ${doing} ${path}: permission denied`, { hint: 'make the directory writable by root (chown root or chmod u+w), or pick another --to', cause: err });
   if (code === 'EROFS') return new UserError(`cannot ${doing} ${path}: read-only file system`, { hint: 'pick a destination on a writable file system', cause: err });
-  if (code === 'ENOSPC') return new UserError(`cannot ${doing} ${path}: no space left on device`, { hint: 'free space there (`dockside backup prune` removes old backups), or pick another destination', cause: err });
+  if (code === 'ENOSPC')
+    return new UserError(`cannot ${doing} ${path}: no space left on device`, {
+      hint: 'free space there (`dockside backup prune` removes old backups), or pick another destination',
+      cause: err,
+    });
   if (code === 'ENOTDIR') return new UserError(`cannot ${doing} ${path}: not a directory`, { hint: 'give a directory as --to/--from', cause: err });
-  if (code === 'ENOENT') return new UserError(`cannot ${doing} ${path}: no such file or directory`, { hint: 'it went away during the run: check the destination and run again', cause: err });
+  if (code === 'ENOENT')
+    return new UserError(`cannot ${doing} ${path}: no such file or directory`, { hint: 'it went away during the run: check the destination and run again', cause: err });
   return err instanceof Error ? err : new Error(String(err));
 }
 
@@ -135,7 +141,8 @@ export class DirDestination implements Destination {
       await mkdir(dir, { mode: BACKUP_DIR_MODE });
       await this.own(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`backup ${id} already exists in ${this.root}`, { hint: 'run the backup again (it picks a new id)', cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new UserError(`backup ${id} already exists in ${this.root}`, { hint: 'run the backup again (it picks a new id)', cause: err });
       throw fsError(err, 'create', dir);
     }
   }

@@ -36,7 +36,10 @@ test('a second writer is refused with exit code 5 while the first renews its lea
     const a = await acquireLease(s, 'app-20260101T000000Z', '2026-01-01T00:00:00.000Z', none, 400);
     await new Promise((r) => setTimeout(r, 700)); // longer than the TTL: renewals keep it live
     await assert.rejects(acquireLease(s, 'app-20260101T000100Z', '2026-01-01T00:01:00.000Z', none, 400), refusal);
-    assert.deepEqual((await liveWriters(s, none)).map((l) => l.id), ['app-20260101T000000Z']);
+    assert.deepEqual(
+      (await liveWriters(s, none)).map((l) => l.id),
+      ['app-20260101T000000Z'],
+    );
     await a.release();
     assert.equal(await s.read('app-20260101T000000Z', LEASE_FILE), undefined);
     const b = await acquireLease(s, 'app-20260101T000100Z', '2026-01-01T00:01:00.000Z', none, 400);
@@ -74,8 +77,9 @@ test('two writers starting at once: one holds the destination, the other is refu
     ]);
     // Exactly one holds the destination, whatever the interleaving.
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
-    for (const r of results) if (r.status === 'fulfilled') await r.value.release();
-    else refusalOf(r.reason);
+    for (const r of results)
+      if (r.status === 'fulfilled') await r.value.release();
+      else refusalOf(r.reason);
   });
 });
 
@@ -84,7 +88,10 @@ test('a lease first taken after the host listed its running backups is live, tho
     const seenAt = Date.now() - 5000;
     const a = await acquireLease(s, 'app-20260101T000000Z', '2026-01-01T00:00:00.000Z', { activeIds: new Set(), bootId: 'boot-1' }, 60_000, { fresh: true });
     // A second run whose list of running backups predates the first one's start.
-    await assert.rejects(acquireLease(s, 'other-20260101T000000Z', '2026-01-01T00:00:00.000Z', { activeIds: new Set(), bootId: 'boot-1', seenAt }, 60_000, { fresh: true }), refusal);
+    await assert.rejects(
+      acquireLease(s, 'other-20260101T000000Z', '2026-01-01T00:00:00.000Z', { activeIds: new Set(), bootId: 'boot-1', seenAt }, 60_000, { fresh: true }),
+      refusal,
+    );
     assert.equal(await s.read('other-20260101T000000Z', LEASE_FILE), undefined, 'the refused run left nothing');
     await a.release();
   });

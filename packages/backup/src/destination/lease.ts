@@ -119,8 +119,23 @@ export interface HeldLease {
  * (the later writer's second look follows the earlier one's write). One that backed off tries again
  * after a random pause, so that two writers starting at once end with one of them holding it.
  */
-export async function acquireLease(destination: Destination, id: string, startedAt: string, local: LocalWriters, ttlMs = DEFAULT_LEASE_TTL_MS, opts: { fresh?: boolean } = {}): Promise<HeldLease> {
-  const mine: Lease = { id, holder: `${hostname()} pid ${process.pid}`, startedAt, renewedAt: new Date().toISOString(), ttlMs, ...(local.bootId ? { bootId: local.bootId } : {}), acquiredAt: new Date().toISOString() };
+export async function acquireLease(
+  destination: Destination,
+  id: string,
+  startedAt: string,
+  local: LocalWriters,
+  ttlMs = DEFAULT_LEASE_TTL_MS,
+  opts: { fresh?: boolean } = {},
+): Promise<HeldLease> {
+  const mine: Lease = {
+    id,
+    holder: `${hostname()} pid ${process.pid}`,
+    startedAt,
+    renewedAt: new Date().toISOString(),
+    ttlMs,
+    ...(local.bootId ? { bootId: local.bootId } : {}),
+    acquiredAt: new Date().toISOString(),
+  };
   const body = () => Buffer.from(JSON.stringify({ ...mine, renewedAt: new Date().toISOString() }));
   const write = () => destination.write(id, LEASE_FILE, body());
   let created = false;
@@ -147,9 +162,12 @@ export async function acquireLease(destination: Destination, id: string, started
     throw err;
   }
   let renewing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    renewing = write().catch(() => undefined);
-  }, Math.max(200, Math.floor(ttlMs / 4)));
+  const timer = setInterval(
+    () => {
+      renewing = write().catch(() => undefined);
+    },
+    Math.max(200, Math.floor(ttlMs / 4)),
+  );
   timer.unref();
   return {
     async release(keep = false) {

@@ -16,12 +16,19 @@ test('s3://bucket/prefix', () => {
 
 test('bad destinations are one-line usage errors', () => {
   for (const bad of ['', 'relative/dir', 'ftp://x/y', 's3://Bad_Bucket/x', 's3://ok-bucket/../x']) {
-    assert.throws(() => parseDestination(bad), (e: unknown) => e instanceof UsageError && !e.message.includes('\n'), bad);
+    assert.throws(
+      () => parseDestination(bad),
+      (e: unknown) => e instanceof UsageError && !e.message.includes('\n'),
+      bad,
+    );
   }
 });
 
 test('file:relative is an error with a hint, not /relative', () => {
-  assert.throws(() => parseDestination('file:relative/dir'), (err: Error & { hint?: string; exitCode?: number }) => /not an absolute file URL/.test(err.message) && /file:\/\/\//.test(err.hint ?? '') && err.exitCode === 2);
+  assert.throws(
+    () => parseDestination('file:relative/dir'),
+    (err: Error & { hint?: string; exitCode?: number }) => /not an absolute file URL/.test(err.message) && /file:\/\/\//.test(err.hint ?? '') && err.exitCode === 2,
+  );
   assert.throws(() => parseDestination('file://host/dir'), /not an absolute file URL/);
   assert.deepEqual(parseDestination('file:///srv/b'), { kind: 'dir', path: '/srv/b' });
 });

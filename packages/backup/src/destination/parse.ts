@@ -16,13 +16,15 @@ export function parseDestination(input: string): DestinationSpec {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
       throw new UsageError(`"${bucket}" is not a valid S3 bucket name`, { hint: 'bucket names are 3-63 lower-case letters, digits, dots and hyphens: s3://my-bucket/prefix' });
     }
-    if (prefix.split('/').some((p) => p === '..' || p === '.')) throw new UsageError(`S3 prefix "${prefix}" may not contain . or .. segments`, { hint: 'write the prefix in full, e.g. s3://my-bucket/app/prod' });
+    if (prefix.split('/').some((p) => p === '..' || p === '.'))
+      throw new UsageError(`S3 prefix "${prefix}" may not contain . or .. segments`, { hint: 'write the prefix in full, e.g. s3://my-bucket/app/prod' });
     return { kind: 's3', bucket, prefix };
   }
   let path = text;
   if (/^file:/i.test(text)) {
     // file:relative would become /relative: only file:///abs/path (or file:/abs/path) names a directory.
-    if (!/^file:(\/\/\/|\/(?!\/))/i.test(text)) throw new UsageError(`"${text}" is not an absolute file URL`, { hint: `write file:///abs/path, e.g. file://${process.cwd()}/${text.replace(/^file:(\/\/)?/i, '')}` });
+    if (!/^file:(\/\/\/|\/(?!\/))/i.test(text))
+      throw new UsageError(`"${text}" is not an absolute file URL`, { hint: `write file:///abs/path, e.g. file://${process.cwd()}/${text.replace(/^file:(\/\/)?/i, '')}` });
     try {
       path = fileURLToPath(text);
     } catch {

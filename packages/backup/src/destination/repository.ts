@@ -32,14 +32,21 @@ export async function repositoryPath(destination: string, passwordFile?: string)
     return undefined;
   }
   if (spec.kind !== 'dir') {
-    if (passwordFile) throw new UsageError(`--password-file is for repositories; ${destination} is an S3 archive destination (repositories on S3 are not supported yet)`, { hint: 'leave --password-file out, or use a repository directory' });
+    if (passwordFile)
+      throw new UsageError(`--password-file is for repositories; ${destination} is an S3 archive destination (repositories on S3 are not supported yet)`, {
+        hint: 'leave --password-file out, or use a repository directory',
+      });
     return undefined;
   }
   const s = await stat(join(spec.path, 'config')).catch(() => undefined);
   if (s?.isFile()) return spec.path;
   const keys = await stat(join(spec.path, 'keys')).catch(() => undefined);
-  if (keys?.isDirectory()) throw new UsageError(`${spec.path} is not a repository: it has keys/ but no config (damaged, or half-created)`, { hint: 'point at the repository\'s top directory, or create one with `dockside repo init`' });
-  if (passwordFile) throw new UsageError(`${spec.path} is not a repository (it has no config)`, { hint: 'create one with `dockside repo init <dir>`, or leave --password-file out for archives' });
+  if (keys?.isDirectory())
+    throw new UsageError(`${spec.path} is not a repository: it has keys/ but no config (damaged, or half-created)`, {
+      hint: "point at the repository's top directory, or create one with `dockside repo init`",
+    });
+  if (passwordFile)
+    throw new UsageError(`${spec.path} is not a repository (it has no config)`, { hint: 'create one with `dockside repo init <dir>`, or leave --password-file out for archives' });
   return undefined;
 }
 

@@ -79,7 +79,8 @@ export async function resolveDestination(opts: DestinationOptions, env: NodeJS.P
     } catch {
       url = undefined;
     }
-    if (!url || !/^https?:$/.test(url.protocol)) throw new UsageError(`--s3-endpoint "${opts.s3Endpoint}" is not an http(s) URL`, { hint: 'write it in full, e.g. --s3-endpoint http://127.0.0.1:9000' });
+    if (!url || !/^https?:$/.test(url.protocol))
+      throw new UsageError(`--s3-endpoint "${opts.s3Endpoint}" is not an http(s) URL`, { hint: 'write it in full, e.g. --s3-endpoint http://127.0.0.1:9000' });
   }
   const credentials = await resolveS3Credentials(env, opts.s3Profile);
   const base = {

@@ -7,9 +7,7 @@
 import type { Readable } from 'node:stream';
 import { BugError, UserError } from '@dockside/common';
 import { CorruptArchiveError } from '../errors.js';
-import type {
-  S3Client as S3ClientType,
-} from '@aws-sdk/client-s3';
+import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
 import { IN_PROGRESS_FILE } from '../model.js';
 import type { DestinationConfig, S3Credentials } from './config.js';
 import { isBackupId } from '../naming.js';
@@ -33,18 +31,34 @@ export function s3Error(err: unknown, cfg: S3Config, doing: string): Error {
   const where = `s3://${cfg.bucket}${cfg.prefix ? `/${cfg.prefix}` : ''}${cfg.endpoint ? ` at ${cfg.endpoint}` : ''}`;
   const status = e.$metadata?.httpStatusCode;
   if (/InvalidAccessKeyId|SignatureDoesNotMatch|InvalidToken|ExpiredToken|AuthorizationHeaderMalformed|InvalidClientTokenId/.test(name)) {
-    return new UserError(`S3 rejected the credentials while ${doing} ${where} (${name})`, { hint: 'check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or *_FILE, AWS_PROFILE)', code: 'ES3AUTH', cause: err });
+    return new UserError(`S3 rejected the credentials while ${doing} ${where} (${name})`, {
+      hint: 'check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or *_FILE, AWS_PROFILE)',
+      code: 'ES3AUTH',
+      cause: err,
+    });
   }
   if (name === 'AccessDenied' || status === 403) {
     return new UserError(`S3 denied access while ${doing} ${where}`, { hint: 'the credentials lack permission on this bucket/prefix', code: 'ES3DENIED', cause: err });
   }
   if (name === 'NoSuchBucket') {
-    return new UserError(`S3 bucket "${cfg.bucket}" does not exist${cfg.endpoint ? ` at ${cfg.endpoint}` : ''}`, { hint: 'create it first, or check the bucket name and --s3-endpoint/--s3-region', code: 'ES3NOBUCKET', cause: err });
+    return new UserError(`S3 bucket "${cfg.bucket}" does not exist${cfg.endpoint ? ` at ${cfg.endpoint}` : ''}`, {
+      hint: 'create it first, or check the bucket name and --s3-endpoint/--s3-region',
+      code: 'ES3NOBUCKET',
+      cause: err,
+    });
   }
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH/.test(`${code} ${name} ${e.message ?? ''}`)) {
-    return new UserError(`cannot reach S3 ${cfg.endpoint ?? `in ${cfg.region}`} while ${doing} ${where}: ${code || name}`, { hint: 'check --s3-endpoint and --network (the sidecar runs on the engine\'s bridge unless --network host)', code: 'ES3NET', cause: err });
+    return new UserError(`cannot reach S3 ${cfg.endpoint ?? `in ${cfg.region}`} while ${doing} ${where}: ${code || name}`, {
+      hint: "check --s3-endpoint and --network (the sidecar runs on the engine's bridge unless --network host)",
+      code: 'ES3NET',
+      cause: err,
+    });
   }
-  return new UserError(`S3 error while ${doing} ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, { code: 'ES3', hint: 'check the bucket, --s3-endpoint/--s3-region and the credentials', cause: err });
+  return new UserError(`S3 error while ${doing} ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, {
+    code: 'ES3',
+    hint: 'check the bucket, --s3-endpoint/--s3-region and the credentials',
+    cause: err,
+  });
 }
 
 export class S3Destination implements Destination {
@@ -294,4 +308,3 @@ export class S3Destination implements Destination {
     }
   }
 }
-

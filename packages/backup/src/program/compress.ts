@@ -59,12 +59,7 @@ export interface CompressOptions {
 }
 
 /** Compress an async stream of chunks into an async stream of compressed blocks, in order. */
-export async function* compressStream(
-  source: AsyncIterable<Buffer | Uint8Array>,
-  algo: Compression,
-  level: number | null,
-  opts: CompressOptions = {},
-): AsyncGenerator<Buffer> {
+export async function* compressStream(source: AsyncIterable<Buffer | Uint8Array>, algo: Compression, level: number | null, opts: CompressOptions = {}): AsyncGenerator<Buffer> {
   if (algo === 'none') {
     for await (const c of source) yield Buffer.isBuffer(c) ? c : Buffer.from(c);
     return;

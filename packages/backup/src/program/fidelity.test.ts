@@ -205,7 +205,9 @@ test('without SEEK_HOLE, holes are found as runs of zero blocks and restored as 
     const segs = zeroRunSegments(rfd, 3 * 1024 * 1024);
     assert.deepEqual(segs, [[1024 * 1024, 4096]]);
     const pack = makePack();
-    const writing = writeSparse(pack, rfd, { name: 'zeros.bin', mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }, 3 * 1024 * 1024, segs ?? [], () => undefined).then(() => pack.finalize());
+    const writing = writeSparse(pack, rfd, { name: 'zeros.bin', mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }, 3 * 1024 * 1024, segs ?? [], () => undefined).then(() =>
+      pack.finalize(),
+    );
     const chunks: Buffer[] = [];
     for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
     await writing;

@@ -27,11 +27,9 @@ let cached: Fsx | null | undefined;
 export function loadFsx(): Fsx | null {
   if (cached !== undefined) return cached;
   const here = import.meta.url;
-  const candidates = [
-    process.env.DOCKSIDE_FSX_ADDON,
-    fileURLToPath(new URL('./fsx.node', here)),
-    fileURLToPath(new URL('../../../../images/backup/build/fsx.node', here)),
-  ].filter((p): p is string => !!p);
+  const candidates = [process.env.DOCKSIDE_FSX_ADDON, fileURLToPath(new URL('./fsx.node', here)), fileURLToPath(new URL('../../../../images/backup/build/fsx.node', here))].filter(
+    (p): p is string => !!p,
+  );
   const require = createRequire(here);
   cached = null;
   for (const p of candidates) {

@@ -30,7 +30,10 @@ function install(): void {
       handling = true;
       void (async () => {
         // Latest first: what was set up last is undone first.
-        for (const fn of cleanups.splice(0).reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+        for (const fn of cleanups.splice(0).reverse())
+          await Promise.resolve()
+            .then(fn)
+            .catch(() => undefined);
         process.exit(128 + (constants.signals[sig] ?? 15));
       })();
     });

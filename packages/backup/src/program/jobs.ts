@@ -46,7 +46,10 @@ class Progress {
   bytes = 0;
   stored = 0;
   private timer: NodeJS.Timeout;
-  constructor(private readonly events: JobEvents, everyMs = 500) {
+  constructor(
+    private readonly events: JobEvents,
+    everyMs = 500,
+  ) {
     this.timer = setInterval(() => this.flush(), everyMs);
     this.timer.unref();
   }
@@ -131,7 +134,11 @@ export async function runBackup(job: BackupJob, destination: Destination, events
 async function backupUnderLease(job: BackupJob, destination: Destination, local: LocalWriters, events: JobEvents): Promise<void> {
   await cleanLeftovers(destination, new Set([...job.activeIds, job.id]), local, events);
   if (!(await destination.read(job.id, IN_PROGRESS_FILE))) {
-    await destination.write(job.id, IN_PROGRESS_FILE, Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, ...(job.token ? { token: job.token } : {}), uploads: [] })));
+    await destination.write(
+      job.id,
+      IN_PROGRESS_FILE,
+      Buffer.from(JSON.stringify({ id: job.id, startedAt: job.manifest.startedAt, ...(job.token ? { token: job.token } : {}), uploads: [] })),
+    );
   }
   const archives: ArchiveInfo[] = [...job.prior];
   const progress = new Progress(events);
@@ -179,7 +186,7 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
       try {
         rootSt = fs.statSync(s.mountPoint);
       } catch {
-        throw new UserError(`mount ${s.mountPoint} is not visible in the backup sidecar`, { hint: 'the target\'s mounts changed while the backup started: run it again' });
+        throw new UserError(`mount ${s.mountPoint} is not visible in the backup sidecar`, { hint: "the target's mounts changed while the backup started: run it again" });
       }
       if (!rootSt.isDirectory()) {
         // A bind-mounted file or socket (/etc/localtime, docker.sock): not a volume to archive.
@@ -212,7 +219,20 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
         },
       );
       walking.catch(() => undefined);
-      const body = Readable.from(hashing(hash, stored, progress)(compressStream(counted(pack as unknown as AsyncIterable<Buffer>, (n) => (raw += n)), job.compression, job.level)), BYTES);
+      const body = Readable.from(
+        hashing(
+          hash,
+          stored,
+          progress,
+        )(
+          compressStream(
+            counted(pack as unknown as AsyncIterable<Buffer>, (n) => (raw += n)),
+            job.compression,
+            job.level,
+          ),
+        ),
+        BYTES,
+      );
       const writing = destination.writeStream(job.id, s.file, body).catch((err: Error) => {
         pack.destroy(); // the walker stops at its next write; the error is the writer's
         throw err;
@@ -230,8 +250,14 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
       for (const sk of st.skipped) events.warning(`${s.mountPoint}/${sk.path}: ${sk.type} not archived (tar cannot carry it)`);
       for (const w of st.warnings) events.warning(`${s.mountPoint}/${w}`);
       if (job.strict && st.changedCount > 0) {
-        const shown = st.changed.slice(0, 3).map((p) => `${s.mountPoint}/${p}`).join(', ');
-        throw new UserError(`${st.changedCount} file${st.changedCount > 1 ? 's' : ''} changed while being read (${shown}${st.changedCount > 3 ? ', …' : ''}); with --strict the backup is not kept`, { hint: 'back up with --pause or --stop so nothing writes meanwhile, or without --strict to keep it with warnings' });
+        const shown = st.changed
+          .slice(0, 3)
+          .map((p) => `${s.mountPoint}/${p}`)
+          .join(', ');
+        throw new UserError(
+          `${st.changedCount} file${st.changedCount > 1 ? 's' : ''} changed while being read (${shown}${st.changedCount > 3 ? ', …' : ''}); with --strict the backup is not kept`,
+          { hint: 'back up with --pause or --stop so nothing writes meanwhile, or without --strict to keep it with warnings' },
+        );
       }
       const info: ArchiveInfo = {
         file: s.file,
@@ -258,7 +284,7 @@ async function backupUnderLease(job: BackupJob, destination: Destination, local:
   // backup that retention would count as the newest.
   if (archives.length === 0) {
     throw new UserError(`nothing was archived: ${job.sources.map((s) => s.mountPoint).join(', ')} ${job.sources.length === 1 ? 'is not a directory' : 'are not directories'}`, {
-      hint: 'back up a mount that is a directory (--volume <mount path>), or store a command\'s output with --dump',
+      hint: "back up a mount that is a directory (--volume <mount path>), or store a command's output with --dump",
     });
   }
 
@@ -314,7 +340,8 @@ async function openChecked(destination: Destination, id: string, a: { file: stri
   }
   const stream = Readable.from(decompressStream(hashed(), c), BYTES);
   const check = () => {
-    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256)) throw new CorruptArchiveError(`archive ${id}/${a.file} fails its sha256 check (corrupt, truncated or altered); nothing was changed`);
+    if (n !== a.bytes || (rehash && hash.digest('hex') !== a.sha256))
+      throw new CorruptArchiveError(`archive ${id}/${a.file} fails its sha256 check (corrupt, truncated or altered); nothing was changed`);
   };
   const wrap = (err: unknown) =>
     err instanceof UserError ? err : new CorruptArchiveError(`archive ${id}/${a.file} cannot be read (corrupt or truncated): ${(err as Error).message}`, { cause: err });
@@ -460,7 +487,10 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
           progress.bytes += b;
         },
       }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOSPC') throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`, { hint: 'free space on that volume (a restore needs room for a second copy), or restore with --into-volume <new-volume>' });
+        if (err.code === 'ENOSPC')
+          throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`, {
+            hint: 'free space on that volume (a restore needs room for a second copy), or restore with --into-volume <new-volume>',
+          });
         throw o.wrap(err);
       });
       o.check();

@@ -23,7 +23,10 @@ function readJob(): Job {
   try {
     return JSON.parse(readFileSync(JOB_FILE, 'utf8')) as Job;
   } catch (err) {
-    throw new UserError(`no job at ${JOB_FILE} (${(err as NodeJS.ErrnoException).code ?? String(err)}); this image is run by \`dockside backup\``, { exitCode: 2, hint: 'use `dockside backup`, `dockside restore` or `dockside backup verify`' });
+    throw new UserError(`no job at ${JOB_FILE} (${(err as NodeJS.ErrnoException).code ?? String(err)}); this image is run by \`dockside backup\``, {
+      exitCode: 2,
+      hint: 'use `dockside backup`, `dockside restore` or `dockside backup verify`',
+    });
   }
 }
 

@@ -60,7 +60,7 @@ export function keepRawPax(ex: Extract): void {
 
 /** The raw PAX records of an entry (empty when it had none or keepRawPax was not installed). */
 export function rawPax(h: TarHeader): Map<string, Buffer> {
-  return ((h.pax as unknown as Record<symbol, Map<string, Buffer>> | null | undefined)?.[RAW]) ?? new Map();
+  return (h.pax as unknown as Record<symbol, Map<string, Buffer>> | null | undefined)?.[RAW] ?? new Map();
 }
 
 /** A printable-ASCII stand-in that fits a ustar name field (the PAX path is the real name). */
@@ -214,9 +214,12 @@ export function entryWriter(pack: Pack, header: TarHeader): EntryWriter {
   return {
     async write(chunk) {
       if (sink.write(chunk)) return;
-      await Promise.race([new Promise<void>((res) => sink.once('drain', () => res())), finished.then(() => {
-        throw new Error('tar entry ended while being written');
-      })]);
+      await Promise.race([
+        new Promise<void>((res) => sink.once('drain', () => res())),
+        finished.then(() => {
+          throw new Error('tar entry ended while being written');
+        }),
+      ]);
     },
     async end() {
       sink.end();

@@ -124,7 +124,10 @@ export async function runRepoRestore(job: RepoRestoreJob, events: JobEvents): Pr
       try {
         entry.root = await restorer.restorePath(snap.tree, t.from, staging);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`, { hint: 'free space on that volume, or restore with --into-volume <new-volume>' });
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC')
+          throw new UserError(`no space left on the volume at ${t.path} while restoring (it needs room for a second copy during the restore); nothing was changed`, {
+            hint: 'free space on that volume, or restore with --into-volume <new-volume>',
+          });
         throw err;
       }
     }

@@ -23,7 +23,9 @@ async function archive(entries: E[]): Promise<Readable> {
   const done = new Promise((r) => p.on('end', r));
   for (const e of entries) {
     await new Promise<void>((res, rej) =>
-      p.entry({ name: e.name, type: e.type, mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644), ...(e.linkname ? { linkname: e.linkname } : {}) }, e.body ?? '', (err) => (err ? rej(err) : res())),
+      p.entry({ name: e.name, type: e.type, mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644), ...(e.linkname ? { linkname: e.linkname } : {}) }, e.body ?? '', (err) =>
+        err ? rej(err) : res(),
+      ),
     );
   }
   p.finalize();
@@ -42,14 +44,65 @@ function setup() {
 }
 
 const cases: Array<[string, (outside: string) => E[]]> = [
-  ['a file through a planted absolute symlink', (o) => [{ name: 'evil', type: 'symlink', linkname: o }, { name: 'evil/pwned', type: 'file', body: 'x', mode: 0o4755 }]],
-  ['a file through a planted relative symlink', () => [{ name: 'evil', type: 'symlink', linkname: '../outside' }, { name: 'evil/pwned', type: 'file', body: 'x' }]],
-  ['a directory through a planted symlink', (o) => [{ name: 'evil', type: 'symlink', linkname: o }, { name: 'evil/pwned', type: 'directory' }]],
-  ['a symlink through a planted symlink', (o) => [{ name: 'evil', type: 'symlink', linkname: o }, { name: 'evil/pwned', type: 'symlink', linkname: '/etc/passwd' }]],
-  ['a deeper path through a planted symlink', (o) => [{ name: 'a', type: 'directory' }, { name: 'a/evil', type: 'symlink', linkname: o }, { name: 'a/evil/sub/pwned', type: 'file', body: 'x' }]],
-  ['a hard link to a file outside, through a planted symlink', (o) => [{ name: 'evil', type: 'symlink', linkname: o }, { name: 'pwned', type: 'link', linkname: 'evil/victim' }]],
-  ['a file over a hard link to a planted symlink', (o) => [{ name: 'evil', type: 'symlink', linkname: o }, { name: 'evil2', type: 'link', linkname: 'evil' }, { name: 'evil2/pwned', type: 'file', body: 'x' }]],
-  ['a directory entry over a planted symlink, then a file in it', (o) => [{ name: 'evil', type: 'symlink', linkname: o }, { name: 'evil', type: 'directory', mode: 0o777 }, { name: 'evil/pwned', type: 'file', body: 'x' }]],
+  [
+    'a file through a planted absolute symlink',
+    (o) => [
+      { name: 'evil', type: 'symlink', linkname: o },
+      { name: 'evil/pwned', type: 'file', body: 'x', mode: 0o4755 },
+    ],
+  ],
+  [
+    'a file through a planted relative symlink',
+    () => [
+      { name: 'evil', type: 'symlink', linkname: '../outside' },
+      { name: 'evil/pwned', type: 'file', body: 'x' },
+    ],
+  ],
+  [
+    'a directory through a planted symlink',
+    (o) => [
+      { name: 'evil', type: 'symlink', linkname: o },
+      { name: 'evil/pwned', type: 'directory' },
+    ],
+  ],
+  [
+    'a symlink through a planted symlink',
+    (o) => [
+      { name: 'evil', type: 'symlink', linkname: o },
+      { name: 'evil/pwned', type: 'symlink', linkname: '/etc/passwd' },
+    ],
+  ],
+  [
+    'a deeper path through a planted symlink',
+    (o) => [
+      { name: 'a', type: 'directory' },
+      { name: 'a/evil', type: 'symlink', linkname: o },
+      { name: 'a/evil/sub/pwned', type: 'file', body: 'x' },
+    ],
+  ],
+  [
+    'a hard link to a file outside, through a planted symlink',
+    (o) => [
+      { name: 'evil', type: 'symlink', linkname: o },
+      { name: 'pwned', type: 'link', linkname: 'evil/victim' },
+    ],
+  ],
+  [
+    'a file over a hard link to a planted symlink',
+    (o) => [
+      { name: 'evil', type: 'symlink', linkname: o },
+      { name: 'evil2', type: 'link', linkname: 'evil' },
+      { name: 'evil2/pwned', type: 'file', body: 'x' },
+    ],
+  ],
+  [
+    'a directory entry over a planted symlink, then a file in it',
+    (o) => [
+      { name: 'evil', type: 'symlink', linkname: o },
+      { name: 'evil', type: 'directory', mode: 0o777 },
+      { name: 'evil/pwned', type: 'file', body: 'x' },
+    ],
+  ],
   ['a .. entry', () => [{ name: '../outside/pwned', type: 'file', body: 'x' }]],
 ];
 
@@ -85,7 +138,15 @@ test('an absolute entry name is extracted inside, not at its absolute path', asy
 test('symlinks that point outside are restored as symlinks, never followed', async () => {
   const { outside, staging, cleanup } = setup();
   try {
-    await extractTar(await archive([{ name: 'out', type: 'symlink', linkname: outside }, { name: 'rel', type: 'symlink', linkname: '../../etc' }, { name: 'file', type: 'file', body: 'ok' }, { name: 'hard', type: 'link', linkname: 'file' }]), staging);
+    await extractTar(
+      await archive([
+        { name: 'out', type: 'symlink', linkname: outside },
+        { name: 'rel', type: 'symlink', linkname: '../../etc' },
+        { name: 'file', type: 'file', body: 'ok' },
+        { name: 'hard', type: 'link', linkname: 'file' },
+      ]),
+      staging,
+    );
     assert.equal(fs.readlinkSync(join(staging, 'out')), outside);
     assert.equal(fs.readFileSync(join(staging, 'hard'), 'utf8'), 'ok');
     assert.deepEqual(fs.readdirSync(outside), ['victim']);

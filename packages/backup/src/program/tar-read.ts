@@ -95,7 +95,9 @@ export class Confinement {
       if (rel[i] !== 0x2f) continue;
       const prefix = rel.subarray(0, i);
       if (this.symlinks.has(prefix.toString('latin1'))) {
-        throw new CorruptArchiveError(`archive ${what} "${entry}" goes through the symlink "${prefix.toString()}" that the archive created, which would write outside the volume; nothing was restored`);
+        throw new CorruptArchiveError(
+          `archive ${what} "${entry}" goes through the symlink "${prefix.toString()}" that the archive created, which would write outside the volume; nothing was restored`,
+        );
       }
     }
   }
@@ -202,7 +204,8 @@ export async function extractTar(source: Readable, dest: string, opts: ExtractOp
         confined.replaced(rel);
         let n = 0;
         const sparse = h.pax?.['GNU.sparse.major'] === '1' ? new SparseRestorer(fd, Number(h.pax['GNU.sparse.realsize'] ?? 0)) : undefined;
-        if (h.pax?.['GNU.sparse.major'] && !sparse) throw new CorruptArchiveError(`${h.name}: GNU sparse format ${h.pax['GNU.sparse.major']}.${h.pax['GNU.sparse.minor']} is not supported (1.0 is)`);
+        if (h.pax?.['GNU.sparse.major'] && !sparse)
+          throw new CorruptArchiveError(`${h.name}: GNU sparse format ${h.pax['GNU.sparse.major']}.${h.pax['GNU.sparse.minor']} is not supported (1.0 is)`);
         try {
           for await (const chunk of e as AsyncIterable<Buffer>) {
             if (sparse) sparse.write(chunk);

@@ -203,7 +203,7 @@ export async function packTree(pack: Pack, root: string, opts: PackOptions): Pro
       };
       try {
         const opened = fs.fstatSync(fd, { bigint: true });
-        if (opened.ino !== st.ino || opened.dev !== st.dev) fileChange('replaced while being read; archived the new file under the old one\'s header');
+        if (opened.ino !== st.ino || opened.dev !== st.dev) fileChange("replaced while being read; archived the new file under the old one's header");
         const segs = dataSegments(fsx, fd, st);
         if (segs) {
           await throttle(pack);

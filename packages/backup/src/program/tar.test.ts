@@ -93,7 +93,10 @@ test('a tree survives pack -> gzip -> gunzip -> extract, byte for byte and mode 
 test('entry paths that escape the destination are refused', () => {
   assert.equal(entryPath(Buffer.from('./')), undefined);
   assert.equal(entryPath(Buffer.from('a//b/./c/'))?.toString(), 'a/b/c');
-  assert.throws(() => entryPath(Buffer.from('a/../../etc/passwd')), (e: unknown) => e instanceof CorruptArchiveError && e instanceof UserError && e.code === 'ECORRUPT' && Boolean(e.hint));
+  assert.throws(
+    () => entryPath(Buffer.from('a/../../etc/passwd')),
+    (e: unknown) => e instanceof CorruptArchiveError && e instanceof UserError && e.code === 'ECORRUPT' && Boolean(e.hint),
+  );
 });
 
 test('sockets and FIFOs are reported, not archived', async () => {

@@ -83,15 +83,19 @@ export function selectMounts(t: TargetContainer, wanted: string[]): ContainerMou
   const seen = new Set<string>();
   const once = (list: ContainerMount[]) => list.filter((m) => !seen.has(mountIdentity(m)) && seen.add(mountIdentity(m)));
   if (wanted.length === 0) return once(all);
-  return once(wanted.map((w) => {
-    const hit = all.find((m) => m.name === w || m.destination === w || m.source === w);
-    if (!hit) {
-      throw new NotFoundError(`container "${t.name}" has no volume or mount "${w}"`, {
-        hint: all.length ? `its mounts: ${all.map((m) => (m.type === 'volume' ? `${m.name} (${m.destination})` : m.destination)).join(', ')}` : 'it has no volumes or bind mounts',
-      });
-    }
-    return hit;
-  }));
+  return once(
+    wanted.map((w) => {
+      const hit = all.find((m) => m.name === w || m.destination === w || m.source === w);
+      if (!hit) {
+        throw new NotFoundError(`container "${t.name}" has no volume or mount "${w}"`, {
+          hint: all.length
+            ? `its mounts: ${all.map((m) => (m.type === 'volume' ? `${m.name} (${m.destination})` : m.destination)).join(', ')}`
+            : 'it has no volumes or bind mounts',
+        });
+      }
+      return hit;
+    }),
+  );
 }
 
 /**
@@ -147,9 +151,12 @@ async function refuseDestinationInside(destPath: string, mounts: ContainerMount[
     const src = await real(m.source);
     const inside = (a: string, b: string) => a === b || a.startsWith(`${b.replace(/\/+$/, '')}/`);
     if (inside(dest, src) || inside(src, dest)) {
-      throw new UsageError(`backup destination ${destPath} is ${inside(dest, src) ? 'inside' : 'around'} the mount ${m.destination} being backed up (${m.type === 'volume' ? `volume ${m.name}` : m.source})`, {
-        hint: `pick a destination outside the container's mounts, or leave that mount out with --volume <the others>`,
-      });
+      throw new UsageError(
+        `backup destination ${destPath} is ${inside(dest, src) ? 'inside' : 'around'} the mount ${m.destination} being backed up (${m.type === 'volume' ? `volume ${m.name}` : m.source})`,
+        {
+          hint: `pick a destination outside the container's mounts, or leave that mount out with --volume <the others>`,
+        },
+      );
     }
   }
 }
@@ -188,10 +195,13 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   if (opts.dumpOnly && !opts.dump) throw new UsageError('--dump-only needs --dump "<command>"');
   if (opts.dump && !opts.dumpAs) throw new UsageError('--dump needs --dump-as <file name>, e.g. --dump-as all.sql');
   if (opts.dumpAs && !opts.dump) throw new UsageError('--dump-as names the output of --dump "<command>"; give both');
-  if (opts.dumpAs && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(opts.dumpAs)) throw new UsageError(`--dump-as "${opts.dumpAs}" is not a plain file name`, { hint: 'use letters, digits, dots, dashes and underscores, e.g. all.sql' });
+  if (opts.dumpAs && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(opts.dumpAs))
+    throw new UsageError(`--dump-as "${opts.dumpAs}" is not a plain file name`, { hint: 'use letters, digits, dots, dashes and underscores, e.g. all.sql' });
   const target = await resolveContainer(ctx.engine, opts.container);
   if ((opts.exec || opts.dump || opts.pause) && !target.running) {
-    throw new UserError(`container "${target.name}" is not running (${target.status}); --exec, --dump and --pause need it running`, { hint: `start it: docker start ${target.name}` });
+    throw new UserError(`container "${target.name}" is not running (${target.status}); --exec, --dump and --pause need it running`, {
+      hint: `start it: docker start ${target.name}`,
+    });
   }
   if (target.paused && !opts.pause) throw new UserError(`container "${target.name}" is paused`, { hint: `unpause it (docker unpause ${target.name}) or pass --pause` });
   const mounts = opts.dumpOnly ? [] : selectMounts(target, opts.volumes);
@@ -203,10 +213,19 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
   // A directory holding a `config` is a repository in restic's format: one snapshot, incremental.
   const repoPath = await repositoryPath(opts.destination, opts.passwordFile);
   if (repoPath) {
-    const repoSources = mounts.map((m) => ({ kind: m.type === 'volume' ? ('volume' as const) : ('bind' as const), name: m.name, mountPoint: m.destination, nested: nestedMounts(target, m), excludes: excludesFor(m.destination, opts.excludes) }));
+    const repoSources = mounts.map((m) => ({
+      kind: m.type === 'volume' ? ('volume' as const) : ('bind' as const),
+      name: m.name,
+      mountPoint: m.destination,
+      nested: nestedMounts(target, m),
+      excludes: excludesFor(m.destination, opts.excludes),
+    }));
     return runRepositoryBackup(ctx, opts, target, mounts, repoSources, repoPath);
   }
-  if (opts.host) throw new UsageError('--host names a repository snapshot\'s hostname; this destination is an archive directory', { hint: 'create a repository there with `dockside repo init`, or leave --host out' });
+  if (opts.host)
+    throw new UsageError("--host names a repository snapshot's hostname; this destination is an archive directory", {
+      hint: 'create a repository there with `dockside repo init`, or leave --host out',
+    });
   const dest = await resolveDestination(opts, ctx.env, 'write');
   const destination = await dest.open();
   // Unique (a random suffix), and created exclusively by the sidecar: never another run's.
@@ -241,7 +260,20 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
     },
   };
   const leaseTtlMs = leaseTtl(ctx.env);
-  const baseJob = { op: 'backup' as const, id, destination: dest.sidecar, compression: opts.compression, level, excludes: opts.excludes, activeIds: active, activeAt, token, manifest: manifestBase, ...(leaseTtlMs ? { leaseTtlMs } : {}), ...(opts.strict ? { strict: true } : {}) };
+  const baseJob = {
+    op: 'backup' as const,
+    id,
+    destination: dest.sidecar,
+    compression: opts.compression,
+    level,
+    excludes: opts.excludes,
+    activeIds: active,
+    activeAt,
+    token,
+    manifest: manifestBase,
+    ...(leaseTtlMs ? { leaseTtlMs } : {}),
+    ...(opts.strict ? { strict: true } : {}),
+  };
   const progress = new ProgressRenderer(ctx.progress, 'backing up');
   const capAdd = ['DAC_READ_SEARCH', ...dest.writeCaps];
   let started = false;
@@ -283,7 +315,10 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
         onStarted: () => {
           execDone = execInContainer(ctx.engine, target.id, splitCommand(opts.dump as string), { stdout: pipe, stderr: errTail });
           // demux does not end its destinations: end the pipe so the sidecar sees EOF.
-          execDone.then(() => pipe.end(), () => pipe.end());
+          execDone.then(
+            () => pipe.end(),
+            () => pipe.end(),
+          );
         },
       });
       let result: BackupJobResult | undefined;
@@ -301,7 +336,7 @@ export async function runBackup(ctx: ServiceContext, opts: BackupOptions): Promi
         progress.done();
         committed = manifestOf(result);
       }
-        if (!committed) {
+      if (!committed) {
         if (!result || !('archives' in result)) throw new BugError('the backup sidecar reported no archives for the --dump step');
         prior = result.archives;
       }

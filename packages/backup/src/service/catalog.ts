@@ -86,7 +86,10 @@ export async function resolveManifest(destination: Destination, id: string, cont
   const buf = await destination.read(id, MANIFEST_FILE);
   if (!buf) {
     const cat = await readCatalog(destination);
-    if (cat.incomplete.includes(id)) throw new NotFoundError(`backup ${id} in ${destination.description} is incomplete (no manifest) and cannot be used`, { hint: 'the next backup removes it; `dockside backup ls` lists complete ones' });
+    if (cat.incomplete.includes(id))
+      throw new NotFoundError(`backup ${id} in ${destination.description} is incomplete (no manifest) and cannot be used`, {
+        hint: 'the next backup removes it; `dockside backup ls` lists complete ones',
+      });
     throw new NotFoundError(`no backup ${id} in ${destination.description}`, { hint: 'see `dockside backup ls --from ...`' });
   }
   return parseManifest(buf, id);
@@ -137,7 +140,11 @@ export async function pruneDestination(
   policy: RetentionPolicy,
   opts: { container?: string; dryRun?: boolean; keepIds?: string[] },
 ): Promise<PruneResult> {
-  if (!hasPolicy(policy)) throw new UserError('say what to keep: --keep-last, --keep-daily and/or --keep-weekly', { exitCode: 2, hint: 'e.g. --keep-last 7 --keep-weekly 4 (add --dry-run to see what would go)' });
+  if (!hasPolicy(policy))
+    throw new UserError('say what to keep: --keep-last, --keep-daily and/or --keep-weekly', {
+      exitCode: 2,
+      hint: 'e.g. --keep-last 7 --keep-weekly 4 (add --dry-run to see what would go)',
+    });
   const cat = await readCatalog(destination, opts.container);
   const decisions = applyRetention(
     cat.complete.map((m) => ({ id: m.id, container: m.container.name, startedAt: m.startedAt })),
@@ -165,10 +172,7 @@ export async function pruneDestination(
   return { decisions, removed, leftovers, dryRun: Boolean(opts.dryRun) };
 }
 
-export async function pruneBackups(
-  ctx: ServiceContext,
-  opts: DestinationOptions & RetentionPolicy & { container?: string; dryRun?: boolean },
-): Promise<PruneResult> {
+export async function pruneBackups(ctx: ServiceContext, opts: DestinationOptions & RetentionPolicy & { container?: string; dryRun?: boolean }): Promise<PruneResult> {
   const dest = await resolveDestination(opts, ctx.env, 'read');
   return pruneDestination(ctx, await dest.open(), opts, opts);
 }

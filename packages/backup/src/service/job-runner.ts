@@ -92,7 +92,8 @@ export async function runJob(ctx: ServiceContext, run: JobRun): Promise<{ result
   // verify exits 1 when an archive is bad (reported through `verified` events), without an error.
   const badArchives = run.job.op === 'verify' && exitCode === 1 && !events.error && events.result !== undefined;
   if (exitCode !== 0 && !badArchives) {
-    if (exitCode === 137 && !events.error) throw new UserError('the backup sidecar was killed (exit 137); nothing was committed', { hint: 'the next backup removes what it left behind' });
+    if (exitCode === 137 && !events.error)
+      throw new UserError('the backup sidecar was killed (exit 137); nothing was committed', { hint: 'the next backup removes what it left behind' });
     throw hostPaths(events.failure('backup', exitCode), run.destination);
   }
   return { result: events.result, exitCode };

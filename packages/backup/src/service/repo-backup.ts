@@ -7,7 +7,17 @@
  * archives; the target is resumed as soon as every file has been read.
  */
 import { BugError, UsageError } from '@dockside/common';
-import { execInContainer, guardResume, OutputTail, pauseContainer, startContainer, stopContainer, unpauseContainer, type ContainerMount, type TargetContainer } from '@dockside/engine';
+import {
+  execInContainer,
+  guardResume,
+  OutputTail,
+  pauseContainer,
+  startContainer,
+  stopContainer,
+  unpauseContainer,
+  type ContainerMount,
+  type TargetContainer,
+} from '@dockside/engine';
 import type { SnapshotSummary, SourceSpec } from '../model.js';
 import { openHostRepository, type RepositoryAccess } from '../destination/repository.js';
 import { resolveDestination, SIDECAR_DIR } from '../destination/resolve.js';
@@ -44,8 +54,12 @@ export async function runRepositoryBackup(
   sources: Array<Omit<SourceSpec, 'file'>>,
   repoPath: string,
 ): Promise<RepositoryBackupResult> {
-  if (opts.dump || opts.dumpOnly) throw new UsageError('--dump is not supported with a repository destination', { hint: 'back the dump up to an archive directory, or dump into a volume first with --exec' });
-  if (hasPolicy(opts)) throw new UsageError('retention flags apply to a repository through `dockside backup prune`', { hint: `run \`dockside backup prune --from ${repoPath} --keep-last N\` after the backup` });
+  if (opts.dump || opts.dumpOnly)
+    throw new UsageError('--dump is not supported with a repository destination', { hint: 'back the dump up to an archive directory, or dump into a volume first with --exec' });
+  if (hasPolicy(opts))
+    throw new UsageError('retention flags apply to a repository through `dockside backup prune`', {
+      hint: `run \`dockside backup prune --from ${repoPath} --keep-last N\` after the backup`,
+    });
   if (mounts.length === 0) throw new UsageError(`container "${target.name}" has no volumes or bind mounts to back up`);
   // The password is checked here, before the target is touched.
   const opened = await openHostRepository(repoPath, opts, ctx.env);

@@ -59,7 +59,13 @@ export interface RepositoryPruneResult {
   stats: PruneStats;
 }
 
-export async function pruneRepositorySnapshots(path: string, access: RepositoryAccess, env: NodeJS.ProcessEnv, policy: RetentionPolicy, opts: { dryRun: boolean; container?: string }): Promise<RepositoryPruneResult> {
+export async function pruneRepositorySnapshots(
+  path: string,
+  access: RepositoryAccess,
+  env: NodeJS.ProcessEnv,
+  policy: RetentionPolicy,
+  opts: { dryRun: boolean; container?: string },
+): Promise<RepositoryPruneResult> {
   const { repo } = await openHostRepository(path, access, env);
   const { listSnapshots, pruneRepository } = await import('@dockside/repository');
   const snaps = await listSnapshots(repo);
@@ -67,7 +73,12 @@ export async function pruneRepositorySnapshots(path: string, access: RepositoryA
   const group = (s: SnapshotEntry) => `${containerOf(s)} ${[...s.snapshot.paths].sort().join(',')}`;
   const chosen = snaps.filter((s) => !opts.container || containerOf(s) === opts.container);
   const hasPolicy = Boolean(policy.keepLast || policy.keepDaily || policy.keepWeekly);
-  const decided = hasPolicy ? applyRetention(chosen.map((s) => ({ id: s.id, container: group(s), startedAt: new Date(s.snapshot.time).toISOString() })), policy) : [];
+  const decided = hasPolicy
+    ? applyRetention(
+        chosen.map((s) => ({ id: s.id, container: group(s), startedAt: new Date(s.snapshot.time).toISOString() })),
+        policy,
+      )
+    : [];
   const decisions = decided.map((d) => ({ ...d, container: containerOf(snaps.find((s) => s.id === d.id) as SnapshotEntry) }));
   const forget = decisions.filter((d) => !d.keep).map((d) => d.id);
   const stats = await pruneRepository(repo, { forget, dryRun: opts.dryRun });

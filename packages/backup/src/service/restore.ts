@@ -67,7 +67,10 @@ function pickArchives(m: Manifest, wanted: string[], kind: 'data' | 'dump'): Arc
   if (wanted.length === 0) return pool;
   return wanted.map((w) => {
     const hit = pool.find((a) => a.name === w || a.destination === w || a.file === w);
-    if (!hit) throw new NotFoundError(`backup ${m.id} has no ${kind === 'dump' ? 'dump' : 'volume'} "${w}"`, { hint: `it holds: ${pool.map((a) => a.name + (a.destination ? ` (${a.destination})` : '')).join(', ') || 'nothing of that kind'}` });
+    if (!hit)
+      throw new NotFoundError(`backup ${m.id} has no ${kind === 'dump' ? 'dump' : 'volume'} "${w}"`, {
+        hint: `it holds: ${pool.map((a) => a.name + (a.destination ? ` (${a.destination})` : '')).join(', ') || 'nothing of that kind'}`,
+      });
     return hit;
   });
 }
@@ -82,16 +85,23 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
   if (opts.load) return loadDump(ctx, opts, target, manifest, dest);
 
   const archives = pickArchives(manifest, opts.volumes, 'data');
-  if (archives.length === 0) throw new UserError(`backup ${manifest.id} holds no volume archives`, { hint: manifest.archives.some((a) => a.kind === 'dump') ? 'it holds a dump: restore it with --load "<command>"' : undefined });
+  if (archives.length === 0)
+    throw new UserError(`backup ${manifest.id} holds no volume archives`, {
+      hint: manifest.archives.some((a) => a.kind === 'dump') ? 'it holds a dump: restore it with --load "<command>"' : undefined,
+    });
   let items: RestoreItem[];
   let mounts: Array<{ type: 'volume'; source: string; target: string }> = [];
   if (opts.intoVolume) {
     if (archives.length !== 1) throw new UsageError(`--into-volume takes one archive; backup ${manifest.id} holds ${archives.length}`, { hint: 'pick one with --volume <name>' });
     const existing = await inspectVolume(ctx.engine, opts.intoVolume);
-    if (existing && !opts.yes) throw new UsageError(`volume "${opts.intoVolume}" already exists; restoring replaces its contents`, { hint: 'pass --yes to replace it, or name a new volume' });
+    if (existing && !opts.yes)
+      throw new UsageError(`volume "${opts.intoVolume}" already exists; restoring replaces its contents`, { hint: 'pass --yes to replace it, or name a new volume' });
     // Replacing what a running app reads and writes under it is never what --into-volume is for.
     const users = existing ? await containersUsingVolume(ctx.engine, opts.intoVolume) : [];
-    if (users.length && !opts.force) throw new UsageError(`volume "${opts.intoVolume}" is mounted by running container${users.length > 1 ? 's' : ''} ${users.map((u) => `"${u}"`).join(', ')}`, { hint: `stop ${users.length > 1 ? 'them' : 'it'} first, name a new volume, or pass --force to replace it anyway` });
+    if (users.length && !opts.force)
+      throw new UsageError(`volume "${opts.intoVolume}" is mounted by running container${users.length > 1 ? 's' : ''} ${users.map((u) => `"${u}"`).join(', ')}`, {
+        hint: `stop ${users.length > 1 ? 'them' : 'it'} first, name a new volume, or pass --force to replace it anyway`,
+      });
     if (!existing) await createNamedVolume(ctx.engine, opts.intoVolume, { 'dockside.restored-from': manifest.id });
     const a = archives[0] as ArchiveInfo;
     items = [{ file: a.file, sha256: a.sha256, bytes: a.bytes, path: INTO_PATH }];
@@ -102,11 +112,18 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     const into = new Map<string, string>();
     items = archives.map((a) => {
       const m = target.mounts.find((x) => x.destination === a.destination) ?? target.mounts.find((x) => x.type === 'volume' && x.name === a.name);
-      if (!m) throw new UserError(`container "${target.name}" has no mount at ${a.destination} for archive ${a.file}`, { hint: 'restore it with --into-volume <new-volume>, or into a container that mounts it there' });
-      if (m.readOnly) throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`, { hint: 'restore it with --into-volume <new-volume> instead' });
+      if (!m)
+        throw new UserError(`container "${target.name}" has no mount at ${a.destination} for archive ${a.file}`, {
+          hint: 'restore it with --into-volume <new-volume>, or into a container that mounts it there',
+        });
+      if (m.readOnly)
+        throw new UserError(`container "${target.name}" mounts ${m.destination} read-only; cannot restore into it`, { hint: 'restore it with --into-volume <new-volume> instead' });
       const key = mountIdentity(m);
       const earlier = into.get(key);
-      if (earlier) throw new UserError(`archives ${earlier} and ${a.file} of backup ${manifest.id} would both restore into ${m.type === 'volume' ? `volume ${m.name}` : m.source}`, { hint: `restore one of them: --volume ${a.destination ?? a.name}` });
+      if (earlier)
+        throw new UserError(`archives ${earlier} and ${a.file} of backup ${manifest.id} would both restore into ${m.type === 'volume' ? `volume ${m.name}` : m.source}`, {
+          hint: `restore one of them: --volume ${a.destination ?? a.name}`,
+        });
       into.set(key, a.file);
       const nested = nestedMounts(target, m);
       return { file: a.file, sha256: a.sha256, bytes: a.bytes, path: m.destination, ...(nested.length ? { nested } : {}), ...(a.excludes?.length ? { excludes: a.excludes } : {}) };
@@ -118,34 +135,40 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
     }
   }
 
-  const { stopped } = await whileStopped(ctx, target, opts, items.map((t) => t.path), async () => {
-    const progress = new ProgressRenderer(ctx.progress, 'restoring');
-    try {
-      await runJob(ctx, {
-        job: {
-          op: 'restore',
-          id: manifest.id,
-          destination: dest.sidecar,
-          compression: manifest.compression.algorithm,
-          items,
-          plan: {
-            files: archives.reduce((n, a) => n + a.entries.files, 0),
-            bytes: archives.reduce((n, a) => n + a.contentBytes, 0),
+  const { stopped } = await whileStopped(
+    ctx,
+    target,
+    opts,
+    items.map((t) => t.path),
+    async () => {
+      const progress = new ProgressRenderer(ctx.progress, 'restoring');
+      try {
+        await runJob(ctx, {
+          job: {
+            op: 'restore',
+            id: manifest.id,
+            destination: dest.sidecar,
+            compression: manifest.compression.algorithm,
+            items,
+            plan: {
+              files: archives.reduce((n, a) => n + a.entries.files, 0),
+              bytes: archives.reduce((n, a) => n + a.contentBytes, 0),
+            },
           },
-        },
-        destination: dest,
-        // With --into-volume the target only names the sidecar (labels); it joins nothing.
-        target,
-        joinVolumes: !opts.intoVolume,
-        capAdd: RESTORE_CAPS,
-        mounts,
-        readOnlyDestination: true,
-        onEvent: (e) => progress.onEvent(e),
-      });
-    } finally {
-      progress.done();
-    }
-  });
+          destination: dest,
+          // With --into-volume the target only names the sidecar (labels); it joins nothing.
+          target,
+          joinVolumes: !opts.intoVolume,
+          capAdd: RESTORE_CAPS,
+          mounts,
+          readOnlyDestination: true,
+          onEvent: (e) => progress.onEvent(e),
+        });
+      } finally {
+        progress.done();
+      }
+    },
+  );
   return {
     id: manifest.id,
     container: target.name,
@@ -160,14 +183,22 @@ export async function runRestore(ctx: ServiceContext, opts: RestoreOptions): Pro
  * found, also should this process be killed outright (the resume guard). A tmpfs volume among
  * `paths` is refused first: stopping its only container unmounts it, which empties it.
  */
-export async function whileStopped<T>(ctx: ServiceContext, target: TargetContainer, opts: Pick<RestoreOptions, 'intoVolume' | 'noStop'>, paths: string[], restore: () => Promise<T>): Promise<{ result: T; stopped: boolean }> {
+export async function whileStopped<T>(
+  ctx: ServiceContext,
+  target: TargetContainer,
+  opts: Pick<RestoreOptions, 'intoVolume' | 'noStop'>,
+  paths: string[],
+  restore: () => Promise<T>,
+): Promise<{ result: T; stopped: boolean }> {
   const stopIt = !opts.intoVolume && !opts.noStop && target.running;
   if (stopIt) {
     for (const path of paths) {
       const m = target.mounts.find((x) => x.destination === path);
       const v = m?.type === 'volume' && m.name ? await inspectVolume(ctx.engine, m.name) : undefined;
       if (v && inMemoryVolume(v)) {
-        throw new UsageError(`volume "${v.name}" (${path}) is a tmpfs volume: stopping "${target.name}" for the restore would empty it`, { hint: 'restore with --no-stop (the container keeps running and the volume stays mounted), or into a volume on disk with --into-volume' });
+        throw new UsageError(`volume "${v.name}" (${path}) is a tmpfs volume: stopping "${target.name}" for the restore would empty it`, {
+          hint: 'restore with --no-stop (the container keeps running and the volume stays mounted), or into a volume on disk with --into-volume',
+        });
       }
     }
   }
@@ -184,9 +215,18 @@ export async function whileStopped<T>(ctx: ServiceContext, target: TargetContain
   }
 }
 
-async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: TargetContainer, manifest: Manifest, dest: Awaited<ReturnType<typeof resolveDestination>>): Promise<RestoreResult> {
+async function loadDump(
+  ctx: ServiceContext,
+  opts: RestoreOptions,
+  target: TargetContainer,
+  manifest: Manifest,
+  dest: Awaited<ReturnType<typeof resolveDestination>>,
+): Promise<RestoreResult> {
   const dumps = pickArchives(manifest, opts.volumes, 'dump');
-  if (dumps.length !== 1) throw new UserError(dumps.length ? `backup ${manifest.id} holds ${dumps.length} dumps; pick one with --volume <file>` : `backup ${manifest.id} holds no dump`, { hint: dumps.length ? 'the names are in `dockside backup ls --json`' : 'restore its volumes without --load' });
+  if (dumps.length !== 1)
+    throw new UserError(dumps.length ? `backup ${manifest.id} holds ${dumps.length} dumps; pick one with --volume <file>` : `backup ${manifest.id} holds no dump`, {
+      hint: dumps.length ? 'the names are in `dockside backup ls --json`' : 'restore its volumes without --load',
+    });
   if (!target.running) throw new UserError(`container "${target.name}" is not running; --load runs a command in it`, { hint: `start it: docker start ${target.name}` });
   const a = dumps[0] as ArchiveInfo;
   if (!opts.yes) {
@@ -227,7 +267,10 @@ async function loadDump(ctx: ServiceContext, opts: RestoreOptions, target: Targe
   } finally {
     pipe.end();
   }
-  if (!exec) throw new UserError(`dump ${a.name} of backup ${manifest.id} is empty; nothing was loaded`, { hint: 'check the --dump command of that backup; `dockside backup verify` checks the archive' });
+  if (!exec)
+    throw new UserError(`dump ${a.name} of backup ${manifest.id} is empty; nothing was loaded`, {
+      hint: 'check the --dump command of that backup; `dockside backup verify` checks the archive',
+    });
   const code = await exec;
   if (code !== 0) throw commandFailed('--load', target.name, code, err);
   return { id: manifest.id, container: target.name, restored: [{ file: a.file, into: `${target.name}: ${opts.load}` }], stopped: false };

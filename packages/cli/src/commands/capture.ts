@@ -28,13 +28,23 @@ export default class Capture extends DocksideCommand {
   static override args = { container: Args.string({ description: 'Target container: name, full id or unique id prefix (not with --read).', required: false }) };
   static override flags = {
     filter: Flags.string({ char: 'f', description: 'BPF capture filter, as tcpdump takes it (e.g. "tcp port 80 and host 10.0.0.5").', env: 'DOCKSIDE_CAPTURE_FILTER' }),
-    duration: durationFlag({ char: 'd', description: 'Stop after this long (e.g. 30s, 5m). Default: until Ctrl-C or --count.', env: 'DOCKSIDE_CAPTURE_DURATION', omitted: 'leave it out to capture until Ctrl-C or --count' }),
+    duration: durationFlag({
+      char: 'd',
+      description: 'Stop after this long (e.g. 30s, 5m). Default: until Ctrl-C or --count.',
+      env: 'DOCKSIDE_CAPTURE_DURATION',
+      omitted: 'leave it out to capture until Ctrl-C or --count',
+    }),
     count: Flags.integer({ char: 'c', description: 'Stop after this many packets.', min: 1, env: 'DOCKSIDE_CAPTURE_COUNT' }),
     snaplen: Flags.integer({ char: 's', description: 'Bytes captured per packet.', min: 64, max: 262144, default: 262144, env: 'DOCKSIDE_CAPTURE_SNAPLEN' }),
     interface: Flags.string({ char: 'i', description: 'Interface inside the container ("any" for all, "eth0", "lo").', default: 'any', env: 'DOCKSIDE_CAPTURE_INTERFACE' }),
     write: Flags.string({ char: 'w', description: 'Write a pcap file on the host, or "-" for stdout.', env: 'DOCKSIDE_CAPTURE_WRITE' }),
     summary: Flags.boolean({ description: 'Decode the packets and print a summary (live on a terminal).', default: false, env: 'DOCKSIDE_CAPTURE_SUMMARY' }),
-    read: Flags.string({ char: 'r', description: 'Summarize this pcap/pcapng file instead of capturing.', env: 'DOCKSIDE_CAPTURE_READ', exclusive: ['write', 'duration', 'count', 'interface'] }),
+    read: Flags.string({
+      char: 'r',
+      description: 'Summarize this pcap/pcapng file instead of capturing.',
+      env: 'DOCKSIDE_CAPTURE_READ',
+      exclusive: ['write', 'duration', 'count', 'interface'],
+    }),
     limit: Flags.integer({ description: 'Conversations and talkers shown in the summary.', min: 1, max: 100000, default: 20, env: 'DOCKSIDE_CAPTURE_LIMIT' }),
     json: jsonFlag,
   };
@@ -52,15 +62,21 @@ export default class Capture extends DocksideCommand {
         limit: flags.limit,
         ...(flags.filter ? { filter: flags.filter } : {}),
         // The file is read in one synchronous pass: progress goes straight to the terminal.
-        ...(tty ? { onProgress: (done: number, total: number, n: number) => process.stderr.write(`\r${nd.readProgressLine(flags.read as string, done, total, n, Date.now() - t0)}   `) } : {}),
+        ...(tty
+          ? { onProgress: (done: number, total: number, n: number) => process.stderr.write(`\r${nd.readProgressLine(flags.read as string, done, total, n, Date.now() - t0)}   `) }
+          : {}),
       });
       if (tty && Date.now() - t0 > 500) process.stderr.write('\r\x1b[K');
       if (flags.json) return this.printJson({ file: flags.read, summary });
       return this.log(nd.renderSummary(summary));
     }
     if (!args.container) throw new UsageError('name the container to capture from', { hint: 'e.g. `dockside capture web -w web.pcap`, or `dockside capture --read web.pcap`' });
-    if (flags.json && !flags.summary && !flags.write) throw new UsageError('--json needs --summary or -w FILE: packet lines are not JSON', { hint: 'add --summary for the decoded report as JSON, or -w capture.pcap for the packets (the JSON report names the file)' });
-    if (flags.json && flags.write === '-') throw new UsageError('--json and -w - both want stdout', { hint: 'drop --json (the report goes to stderr), or write a file with -w capture.pcap' });
+    if (flags.json && !flags.summary && !flags.write)
+      throw new UsageError('--json needs --summary or -w FILE: packet lines are not JSON', {
+        hint: 'add --summary for the decoded report as JSON, or -w capture.pcap for the packets (the JSON report names the file)',
+      });
+    if (flags.json && flags.write === '-')
+      throw new UsageError('--json and -w - both want stdout', { hint: 'drop --json (the report goes to stderr), or write a file with -w capture.pcap' });
     const durationMs = flags.duration;
 
     const err = process.stderr;

@@ -29,7 +29,12 @@ Capabilities: NET_RAW, NET_ADMIN, SETUID and SETGID (tcpdump switches to its own
   static override flags = {
     pid: Flags.boolean({ description: "Also join the container's PID namespace (processes, /proc/1/root, strace).", env: 'DOCKSIDE_DEBUG_PID', default: false }),
     image: Flags.string({ description: 'Run this image instead of dockside/netdebug (it must contain the command, or /bin/sh for the shell).', env: 'DOCKSIDE_DEBUG_IMAGE' }),
-    tty: Flags.boolean({ char: 't', description: 'Allocate a TTY for the command (default: only for the shell, when stdin is a terminal).', env: 'DOCKSIDE_DEBUG_TTY', allowNo: true }),
+    tty: Flags.boolean({
+      char: 't',
+      description: 'Allocate a TTY for the command (default: only for the shell, when stdin is a terminal).',
+      env: 'DOCKSIDE_DEBUG_TTY',
+      allowNo: true,
+    }),
     interactive: Flags.boolean({ char: 'i', description: 'Keep stdin attached to the command (default: only for the shell).', env: 'DOCKSIDE_DEBUG_INTERACTIVE', default: false }),
   };
 

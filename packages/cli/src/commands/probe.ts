@@ -5,7 +5,7 @@ import { listFlag } from '../lib/flags.js';
 import { SIDECAR_ROLES, type SidecarRole } from '../lib/images-catalog.js';
 
 export default class Probe extends DocksideCommand {
-  static override summary = "Show what each sidecar sees of a container: its volumes, network and processes.";
+  static override summary = 'Show what each sidecar sees of a container: its volumes, network and processes.';
   static override description = `Starts each dockside sidecar image against the container, joined the way that sidecar joins for real work (backup and logship: --volumes-from; netdebug: --net and --pid container:; metrics: --net container:), asks it what it sees, and removes it. Use it to check that sidecars can reach a container before a job depends on it.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> web',

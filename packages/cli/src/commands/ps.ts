@@ -3,7 +3,8 @@ import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
 
 export default class Ps extends DocksideCommand {
   static override summary = 'List the sidecars dockside has running (or left behind).';
-  static override description = 'Lists every container labelled dockside=true, with its role (backup, netdebug, ...), the container it serves, its state and the invocation (session) that started it. Found by label, so it also shows sidecars started from other shells.';
+  static override description =
+    'Lists every container labelled dockside=true, with its role (backup, netdebug, ...), the container it serves, its state and the invocation (session) that started it. Found by label, so it also shows sidecars started from other shells.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --role metrics --json'];
   static override flags = {
     role: Flags.string({ description: 'Only sidecars of this role.', env: 'DOCKSIDE_ROLE' }),

@@ -15,8 +15,14 @@ The container is stopped during the restore and started again after, unless --no
 
   static override examples = [
     { description: 'Restore the latest backup of "app":', command: '<%= config.bin %> <%= command.id %> app --from /var/backups/app --yes' },
-    { description: 'Test a backup in a new volume:', command: '<%= config.bin %> <%= command.id %> app --from s3://backups/app --id app-20261121T233800Z --volume app-data --into-volume app-data-test' },
-    { description: 'Load a PostgreSQL dump into a fresh server:', command: '<%= config.bin %> <%= command.id %> db2 --from /var/backups/db --id db-20261121T233800Z --load "psql -U postgres" --yes' },
+    {
+      description: 'Test a backup in a new volume:',
+      command: '<%= config.bin %> <%= command.id %> app --from s3://backups/app --id app-20261121T233800Z --volume app-data --into-volume app-data-test',
+    },
+    {
+      description: 'Load a PostgreSQL dump into a fresh server:',
+      command: '<%= config.bin %> <%= command.id %> db2 --from /var/backups/db --id db-20261121T233800Z --load "psql -U postgres" --yes',
+    },
   ];
 
   static override args = { container: Args.string({ description: 'Container to restore into (name or id).', required: true }) };
@@ -25,13 +31,13 @@ The container is stopped during the restore and started again after, unless --no
     from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_RESTORE_FROM', required: true }),
     id: Flags.string({ description: 'Backup id, or "latest" (the newest backup of this container).', default: 'latest', env: 'DOCKSIDE_RESTORE_ID' }),
     volume: listFlag({ description: 'Restore only this volume (name or mount path), or with --load this dump; repeatable.', env: 'DOCKSIDE_RESTORE_VOLUME' }),
-    'into-volume': Flags.string({ description: 'Restore into this new named volume instead of the container\'s own.', env: 'DOCKSIDE_RESTORE_INTO_VOLUME', exclusive: ['load'] }),
-    load: Flags.string({ description: "Pipe the backup's dump into this shell command in the container (e.g. \"psql -U postgres\").", env: 'DOCKSIDE_RESTORE_LOAD' }),
+    'into-volume': Flags.string({ description: "Restore into this new named volume instead of the container's own.", env: 'DOCKSIDE_RESTORE_INTO_VOLUME', exclusive: ['load'] }),
+    load: Flags.string({ description: 'Pipe the backup\'s dump into this shell command in the container (e.g. "psql -U postgres").', env: 'DOCKSIDE_RESTORE_LOAD' }),
     'no-stop': Flags.boolean({ description: 'Do not stop the container during the restore.', default: false, env: 'DOCKSIDE_RESTORE_NO_STOP' }),
     force: Flags.boolean({ description: 'With --into-volume: replace a volume even while a running container mounts it.', default: false, env: 'DOCKSIDE_RESTORE_FORCE' }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation.', default: false, env: 'DOCKSIDE_YES' }),
     'password-file': passwordFileFlag,
-    host: Flags.string({ description: 'With a repository and --id latest: the snapshot hostname to look for (default: the container\'s name).', env: 'DOCKSIDE_RESTORE_HOST' }),
+    host: Flags.string({ description: "With a repository and --id latest: the snapshot hostname to look for (default: the container's name).", env: 'DOCKSIDE_RESTORE_HOST' }),
     ...s3Flags,
     network: networkFlag,
     json: jsonFlag,
@@ -42,7 +48,14 @@ The container is stopped during the restore and started again after, unless --no
     const { runRestore } = await import('@dockside/backup');
     const confirm = process.stdin.isTTY && process.stderr.isTTY ? (q: string) => ask(q) : undefined;
     const r = await runRestore(
-      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env, progress: process.stderr },
+      {
+        engine: await this.engine(),
+        version: this.config.version,
+        session: this.session,
+        image: imageRef(ROLE.backup, this.config.version),
+        env: process.env,
+        progress: process.stderr,
+      },
       {
         ...destinationOptions(flags.from, flags),
         container: args.container,

@@ -4,10 +4,15 @@ import { DocksideCommand, jsonFlag } from '../lib/base-command.js';
 
 export default class Rm extends DocksideCommand {
   static override summary = 'Remove dockside sidecars (stopping them first).';
-  static override description = 'Removes the named sidecars, or every dockside container with --all. Only containers labelled dockside=true are touched: naming any other container is an error, and nothing is removed.';
+  static override description =
+    'Removes the named sidecars, or every dockside container with --all. Only containers labelled dockside=true are touched: naming any other container is an error, and nothing is removed.';
   static override strict = false;
   static override args = { container: Args.string({ description: 'Sidecar name or id (several allowed).' }) };
-  static override examples = ['<%= config.bin %> <%= command.id %> dockside-netdebug-1a2b', '<%= config.bin %> <%= command.id %> --all', '<%= config.bin %> <%= command.id %> --role metrics'];
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> dockside-netdebug-1a2b',
+    '<%= config.bin %> <%= command.id %> --all',
+    '<%= config.bin %> <%= command.id %> --role metrics',
+  ];
   static override flags = {
     all: Flags.boolean({ description: 'Remove every dockside container.', default: false, env: 'DOCKSIDE_RM_ALL' }),
     role: Flags.string({ description: 'Remove every dockside container of this role.', env: 'DOCKSIDE_RM_ROLE' }),

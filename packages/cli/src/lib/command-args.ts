@@ -27,7 +27,9 @@ export function commandAfterDashes(raw: readonly string[], positionals: readonly
     });
   }
   if (after.length && !after[0]?.trim()) {
-    throw new UsageError('the command after -- is empty', { hint: `give the program to run first, e.g. \`${example.replace('CONTAINER', container ?? 'web').replace('COMMAND', 'ip addr')}\`` });
+    throw new UsageError('the command after -- is empty', {
+      hint: `give the program to run first, e.g. \`${example.replace('CONTAINER', container ?? 'web').replace('COMMAND', 'ip addr')}\``,
+    });
   }
   return after;
 }

@@ -18,9 +18,20 @@ export const inLayerFlag = Flags.boolean({
 });
 
 export const changeFlags = {
-  validate: Flags.string({ description: "Command run in the app itself (exec, no shell) before anything changes; {} is the staged copy's path, e.g. 'nginx -t -c {}'; '' turns a labelled one off. Label: dockside.config.<name>.validate.", env: 'DOCKSIDE_CONFIG_VALIDATE' }),
-  reload: Flags.string({ description: 'After the rename: a signal to the app (HUP, USR1, ...), restart, or none (default none). Label: dockside.config.<name>.reload.', env: 'DOCKSIDE_CONFIG_RELOAD' }),
-  check: Flags.string({ description: "Health after the reload, from inside the app's network namespace: http:[PORT]/path, tcp:PORT or exec:CMD. Default: the container's own HEALTHCHECK, if it has one; none for no check. Unhealthy: the previous file is put back. Label: dockside.config.<name>.check.", env: 'DOCKSIDE_CONFIG_CHECK' }),
+  validate: Flags.string({
+    description:
+      "Command run in the app itself (exec, no shell) before anything changes; {} is the staged copy's path, e.g. 'nginx -t -c {}'; '' turns a labelled one off. Label: dockside.config.<name>.validate.",
+    env: 'DOCKSIDE_CONFIG_VALIDATE',
+  }),
+  reload: Flags.string({
+    description: 'After the rename: a signal to the app (HUP, USR1, ...), restart, or none (default none). Label: dockside.config.<name>.reload.',
+    env: 'DOCKSIDE_CONFIG_RELOAD',
+  }),
+  check: Flags.string({
+    description:
+      "Health after the reload, from inside the app's network namespace: http:[PORT]/path, tcp:PORT or exec:CMD. Default: the container's own HEALTHCHECK, if it has one; none for no check. Unhealthy: the previous file is put back. Label: dockside.config.<name>.check.",
+    env: 'DOCKSIDE_CONFIG_CHECK',
+  }),
   deadline: durationFlag({ description: 'How long the app has to pass --check after the reload.', default: '15s', min: 1000, max: 600_000, env: 'DOCKSIDE_CONFIG_DEADLINE' }),
   yes: Flags.boolean({ char: 'y', description: 'Apply without asking (the diff is still printed).', default: false, env: 'DOCKSIDE_CONFIG_YES' }),
 };
@@ -85,6 +96,8 @@ export async function readSource(from: string): Promise<{ content: Buffer; label
     return { content: await readFile(from), label: from };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${from}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(err))}`, { hint: 'give the new file with --from FILE, or --from - for stdin' });
+    throw new UsageError(`cannot read ${from}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(err))}`, {
+      hint: 'give the new file with --from FILE, or --from - for stdin',
+    });
   }
 }

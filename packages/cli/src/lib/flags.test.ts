@@ -62,7 +62,12 @@ describe('every repeatable flag of every command', () => {
       try {
         const fromEnv = await parseAlone(name, flag, [], { [flag.env!]: text });
         if (JSON.stringify(fromEnv) !== JSON.stringify(values)) wrong.push(`${where}: ${flag.env}=${JSON.stringify(text)} gave ${JSON.stringify(fromEnv)}`);
-        const fromArgv = await parseAlone(name, flag, values.flatMap((v) => [`--${name}`, v]), {});
+        const fromArgv = await parseAlone(
+          name,
+          flag,
+          values.flatMap((v) => [`--${name}`, v]),
+          {},
+        );
         if (JSON.stringify(fromArgv) !== JSON.stringify(values)) wrong.push(`${where}: the command line gave ${JSON.stringify(fromArgv)}`);
       } catch (err) {
         wrong.push(`${where}: ${flag.env}=${JSON.stringify(text)} failed: ${(err as Error).message.replace(/\s+/g, ' ')}`);
@@ -179,7 +184,10 @@ describe('listFlag', () => {
   };
 
   it('gives a list from the command line and from the variable, undefined when not set', async () => {
-    assert.deepEqual(await parse(['--dir', '/a,/b', '--dir', '/c', '--mount', 'type=bind,source=/x,target=/y']), { dir: ['/a', '/b', '/c'], mount: ['type=bind,source=/x,target=/y'] });
+    assert.deepEqual(await parse(['--dir', '/a,/b', '--dir', '/c', '--mount', 'type=bind,source=/x,target=/y']), {
+      dir: ['/a', '/b', '/c'],
+      mount: ['type=bind,source=/x,target=/y'],
+    });
     assert.deepEqual(await parse([], { DOCKSIDE_TEST_DIR: '/a, /b,,', DOCKSIDE_TEST_MOUNT: 'type=bind,source=/x,target=/y\r\ntype=volume,source=v,target=/v\n' }), {
       dir: ['/a', '/b'],
       mount: ['type=bind,source=/x,target=/y', 'type=volume,source=v,target=/v'],
@@ -190,7 +198,10 @@ describe('listFlag', () => {
 
   it('checks options per value, from either source, with a user error', async () => {
     assert.deepEqual((await parse([], { DOCKSIDE_TEST_ROLE: 'backup,netdebug' })).role, ['backup', 'netdebug']);
-    for (const [argv, env] of [[['--role', 'nope'], {}], [[], { DOCKSIDE_TEST_ROLE: 'backup,nope' }]] as const) {
+    for (const [argv, env] of [
+      [['--role', 'nope'], {}],
+      [[], { DOCKSIDE_TEST_ROLE: 'backup,nope' }],
+    ] as const) {
       await assert.rejects(parse([...argv], env), (err: Error) => isUserError(err) && /--role must be one of backup, netdebug \(got "nope"\)/.test(err.message));
     }
   });

@@ -29,12 +29,7 @@ const CHECKS: Record<SidecarRole | 'base', StartupCheck> = {
 export const STARTUP_REMEDY = 'run `dockside images build --force` (add --offline without a registry)';
 
 /** Why the image's program does not start (one line), or undefined when it does. */
-export async function startupFailure(
-  engine: Engine,
-  image: string,
-  role: SidecarRole | 'base',
-  ctx: { version: string; session: string },
-): Promise<string | undefined> {
+export async function startupFailure(engine: Engine, image: string, role: SidecarRole | 'base', ctx: { version: string; session: string }): Promise<string | undefined> {
   const check = CHECKS[role];
   const stdout = new OutputBuffer(64 * 1024);
   const stderr = new EventReader();
@@ -49,8 +44,6 @@ export async function startupFailure(
   // The program's own error (a protocol error event; its hint is the remedy the caller names), else
   // the last line it printed (e.g. Node's own message when the program cannot even load).
   const lines = stderr.textTail.map((l) => l.trim()).filter(Boolean);
-  const why = stderr.error
-    ? `dockside-${role}: ${stderr.error.message}`
-    : (lines.find((l) => /^dockside-|Error/.test(l)) ?? lines.at(-1) ?? (out || 'no output'));
+  const why = stderr.error ? `dockside-${role}: ${stderr.error.message}` : (lines.find((l) => /^dockside-|Error/.test(l)) ?? lines.at(-1) ?? (out || 'no output'));
   return `\`${check.cmd.join(' ')}\` ${exitCode === 0 ? 'printed something unexpected' : `exited ${exitCode}`}: ${why}`;
 }

@@ -111,13 +111,15 @@ async function buildBase(engine: Engine, dir: string, opts: BuildImagesOptions):
     await cp(join(contextDir, 'Dockerfile.offline'), join(ctx, 'Dockerfile'));
     await cp(node, join(ctx, 'node'));
     opts.log(`building ${ref} offline (Debian ${rootfsTagName} + Node 22 from npm)`);
-    const id = await replacing(engine, ref, () => buildImage(engine, {
-      contextDir: ctx,
-      tag: ref,
-      labels: labels('base', opts.version, hash),
-      buildArgs: { ROOTFS_IMAGE: rootfsRef },
-      ...builder(opts),
-    }));
+    const id = await replacing(engine, ref, () =>
+      buildImage(engine, {
+        contextDir: ctx,
+        tag: ref,
+        labels: labels('base', opts.version, hash),
+        buildArgs: { ROOTFS_IMAGE: rootfsRef },
+        ...builder(opts),
+      }),
+    );
     return { role: 'base', ref, id, status: 'built', seconds: (Date.now() - t0) / 1000 };
   } finally {
     await rm(ctx, { recursive: true, force: true });
@@ -173,7 +175,13 @@ export async function expectedHashes(engine: Engine, version: string): Promise<M
   if (!base) return out;
   for (const role of SIDECAR_ROLES) {
     const bundle = join(dir, role, 'build', `${role}.mjs`);
-    if (await stat(bundle).then(() => true, () => false)) out.set(role, await hashDirectory(join(dir, role), [base.id]));
+    if (
+      await stat(bundle).then(
+        () => true,
+        () => false,
+      )
+    )
+      out.set(role, await hashDirectory(join(dir, role), [base.id]));
   }
   return out;
 }

@@ -66,7 +66,12 @@ export async function ensureRootfsTarball(log: (s: string) => void, env: NodeJS.
     log(`debootstrap ${DEBIAN_SUITE} (minbase) from ${mirror} ...`);
     await run('debootstrap', ['--variant=minbase', '--include=ca-certificates', DEBIAN_SUITE, root, mirror], 'debootstrap');
     // Slim it like the official -slim images: no docs, man pages, locales or package lists.
-    await run('sh', ['-c', 'rm -rf usr/share/doc/* usr/share/man/* usr/share/info/* usr/share/locale/* var/cache/apt/*.bin var/cache/apt/archives/*.deb var/lib/apt/lists/* var/log/*.log'], 'slimming the root file system', { cwd: root });
+    await run(
+      'sh',
+      ['-c', 'rm -rf usr/share/doc/* usr/share/man/* usr/share/info/* usr/share/locale/* var/cache/apt/*.bin var/cache/apt/archives/*.deb var/lib/apt/lists/* var/log/*.log'],
+      'slimming the root file system',
+      { cwd: root },
+    );
     await run('tar', ['--numeric-owner', '-C', root, '-cf', `${out}.part`, '.'], 'packing the root file system');
     await rename(`${out}.part`, out);
     return out;

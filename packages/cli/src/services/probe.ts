@@ -26,12 +26,7 @@ export interface ProbeResult {
   report: ProbeReport;
 }
 
-export async function probeTarget(
-  engine: Engine,
-  ref: string,
-  roles: SidecarRole[],
-  ctx: { version: string; session: string },
-): Promise<ProbeResult[]> {
+export async function probeTarget(engine: Engine, ref: string, roles: SidecarRole[], ctx: { version: string; session: string }): Promise<ProbeResult[]> {
   const target: TargetContainer = await resolveRunningContainer(engine, ref);
   const out: ProbeResult[] = [];
   for (const role of roles) {
@@ -63,7 +58,9 @@ export function renderProbe(results: ProbeResult[]): string {
   for (const { role, target, report } of results) {
     lines.push(`${role} ${report.version} -> ${target}`);
     for (const m of report.mounts) {
-      lines.push(`  mount ${m.path} (${m.fsType}${m.readOnly ? ', ro' : ''}): ${m.entryCount} entries${m.entries.length ? `: ${m.entries.slice(0, 6).join(', ')}${m.entryCount > 6 ? ', ...' : ''}` : ''}`);
+      lines.push(
+        `  mount ${m.path} (${m.fsType}${m.readOnly ? ', ro' : ''}): ${m.entryCount} entries${m.entries.length ? `: ${m.entries.slice(0, 6).join(', ')}${m.entryCount > 6 ? ', ...' : ''}` : ''}`,
+      );
     }
     if (role === ROLE.netdebug || role === ROLE.metrics) {
       for (const i of report.interfaces) lines.push(`  interface ${i.name} ${i.addresses.join(' ') || '-'}`);

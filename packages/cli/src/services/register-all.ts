@@ -8,7 +8,13 @@ import { listRunningContainers, type Engine } from '@dockside/engine';
 import { REGISTER_LABEL_PREFIX, registrationFromLabels, startRegister, validateTimes, type LabelDefaults, type RegisterInfo } from '@dockside/discovery';
 import { formatError, naturalCompare } from '@dockside/common';
 
-export async function registerLabelled(cmd: Command, engine: Engine, base: { image: string; version: string; session: string }, defaults: LabelDefaults, json: boolean): Promise<void> {
+export async function registerLabelled(
+  cmd: Command,
+  engine: Engine,
+  base: { image: string; version: string; session: string },
+  defaults: LabelDefaults,
+  json: boolean,
+): Promise<void> {
   const list = (await listRunningContainers(engine, [`${REGISTER_LABEL_PREFIX}service`])).sort((a, b) => naturalCompare(a.name, b.name));
   const done: RegisterInfo[] = [];
   const failed: Array<{ target: string; error: string }> = [];
@@ -18,13 +24,20 @@ export async function registerLabelled(cmd: Command, engine: Engine, base: { ima
       validateTimes(r.intervalMs, r.ttlMs);
       done.push(await startRegister(engine, { ...base, target: c.id, ...r }));
     } catch (err) {
-      failed.push({ target: c.name, error: formatError(err).replace(/^dockside: /, '').split('\n')[0] ?? '' });
+      failed.push({
+        target: c.name,
+        error:
+          formatError(err)
+            .replace(/^dockside: /, '')
+            .split('\n')[0] ?? '',
+      });
     }
   }
   if (json) process.stdout.write(`${JSON.stringify({ registered: done, failed }, null, 2)}\n`);
   else {
     if (!list.length) cmd.log(`no running container carries ${REGISTER_LABEL_PREFIX}service`);
-    for (const r of done) cmd.log(`${r.target}: "${r.service}" in ${r.registry}, ${r.registered?.state ?? 'starting'} ${r.registered ? `${r.registered.address}:${r.registered.port}` : ''}`);
+    for (const r of done)
+      cmd.log(`${r.target}: "${r.service}" in ${r.registry}, ${r.registered?.state ?? 'starting'} ${r.registered ? `${r.registered.address}:${r.registered.port}` : ''}`);
     for (const f of failed) process.stderr.write(`dockside: ${f.target}: ${f.error}\n`);
   }
   if (failed.length) process.exitCode = 1;

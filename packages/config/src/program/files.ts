@@ -23,7 +23,10 @@ export function sha256(b: Buffer): string {
 
 function fsFailure(path: string, err: unknown): UserError {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new UsageError(`no such file ${path} in the container's volumes`, { hint: 'give the path as the app sees it; `dockside probe <container> --role config` lists its volumes' });
+  if (code === 'ENOENT')
+    return new UsageError(`no such file ${path} in the container's volumes`, {
+      hint: 'give the path as the app sees it; `dockside probe <container> --role config` lists its volumes',
+    });
   if (code === 'EROFS') return new UsageError(`${path} is on a read-only mount`, { hint: 'mount the volume read-write in the app, or change the file where it is written from' });
   if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`no space left on the volume holding ${path}; nothing was changed`);
   return new UserError(`${path}: ${(err as Error).message}`);
@@ -140,7 +143,10 @@ function historyDir(path: string): string {
 async function refuseLinkedHistory(path: string): Promise<void> {
   for (const d of [join(dirname(path), HISTORY_DIR), historyDir(path)]) {
     const st = await lstat(d).catch(() => undefined);
-    if (st && !st.isDirectory()) throw new UsageError(`${d} is not a directory dockside made (${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}); nothing was changed`, { hint: `remove or rename ${d} in the container` });
+    if (st && !st.isDirectory())
+      throw new UsageError(`${d} is not a directory dockside made (${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}); nothing was changed`, {
+        hint: `remove or rename ${d} in the container`,
+      });
   }
 }
 
@@ -181,7 +187,9 @@ export async function commit(path: string, staged: string, expect: string): Prom
   if (!basename(staged).includes(STAGED_MARK) || dirname(staged) !== dirname(path)) throw new UsageError(`${staged} is not a staged copy of ${path}`);
   const { info, content } = await readRegular(path);
   if (info.sha256 !== expect) {
-    throw new UserError(`${path} changed while this change was prepared (sha256 ${info.sha256.slice(0, 12)}, read as ${expect.slice(0, 12)}); nothing was changed`, { hint: 'run the command again to start from the file as it is now' });
+    throw new UserError(`${path} changed while this change was prepared (sha256 ${info.sha256.slice(0, 12)}, read as ${expect.slice(0, 12)}); nothing was changed`, {
+      hint: 'run the command again to start from the file as it is now',
+    });
   }
   const dir = historyDir(path);
   try {
@@ -199,7 +207,8 @@ export async function commit(path: string, staged: string, expect: string): Prom
     }
     await syncDir(dirname(path));
     await syncDir(dir);
-    for (const old of kept.slice(0, Math.max(0, kept.length + 1 - HISTORY_KEEP))) await unlink(join(dir, `${old.n}-${Date.parse(old.replacedAt)}-${old.sha256}`)).catch(() => undefined);
+    for (const old of kept.slice(0, Math.max(0, kept.length + 1 - HISTORY_KEEP)))
+      await unlink(join(dir, `${old.n}-${Date.parse(old.replacedAt)}-${old.sha256}`)).catch(() => undefined);
     const now2 = await readRegular(path);
     return { saved: { n, replacedAt: new Date(now).toISOString(), sha256: info.sha256, size: info.size, uid: info.uid, gid: info.gid, mode: info.mode }, current: now2.info };
   } catch (err) {
@@ -215,4 +224,3 @@ async function syncDir(dir: string): Promise<void> {
     await fh.close();
   }
 }
-

@@ -65,7 +65,10 @@ async function apply(ctx: ConfigContext, o: ApplyOptions, source: Source, guard:
   const spec = resolveSpec(o.ref, target.labels, o, target.name);
   const check: Check | undefined = spec.noCheck ? undefined : (spec.check ?? (target.healthcheck ? healthcheckCommand(target.healthcheck) : undefined));
   if (spec.validate || spec.reload.kind === 'signal' || check) {
-    if (!target.running) throw new TargetStateError(`container "${target.name}" is not running (${target.status}): it cannot validate, reload or be checked`, { hint: `start it first: docker start ${target.name}` });
+    if (!target.running)
+      throw new TargetStateError(`container "${target.name}" is not running (${target.status}): it cannot validate, reload or be checked`, {
+        hint: `start it first: docker start ${target.name}`,
+      });
   }
   const store = storeFor(ctx, target, spec.path, { inLayer: o.inLayer, writing: true });
   if (spec.validate) validatorArgv(spec.validate, '{}'); // bad quoting is bad input before anything runs
@@ -145,11 +148,14 @@ async function apply(ctx: ConfigContext, o: ApplyOptions, source: Source, guard:
   } catch (err) {
     // Past the rename an interruption cannot undo the change: say where it stopped, and how to undo it.
     if (!(err instanceof InterruptedError)) throw err;
-    throw new UserError(`interrupted by ${err.signal} after ${spec.path} on ${target.name} was replaced${report.reload ? ` (${report.reload})` : ', before the reload'}${report.health ? '' : ', before its health was confirmed'}`, {
-      exitCode: err.exitCode,
-      code: 'EINTR',
-      hint: `the previous version is kept: dockside config rollback ${target.name} ${spec.path}${report.saved ? ` --to ${report.saved.n}` : ''}`,
-    });
+    throw new UserError(
+      `interrupted by ${err.signal} after ${spec.path} on ${target.name} was replaced${report.reload ? ` (${report.reload})` : ', before the reload'}${report.health ? '' : ', before its health was confirmed'}`,
+      {
+        exitCode: err.exitCode,
+        code: 'EINTR',
+        hint: `the previous version is kept: dockside config rollback ${target.name} ${spec.path}${report.saved ? ` --to ${report.saved.n}` : ''}`,
+      },
+    );
   }
 }
 
@@ -160,7 +166,10 @@ async function validate(ctx: ConfigContext, target: TargetContainer, spec: Confi
   try {
     code = await execInContainer(ctx.engine, target.id, argv, { stdout: out, stderr: out });
   } catch (err) {
-    if (isUserError(err)) throw new UserError(`the validator \`${argv.join(' ')}\` could not run in ${target.name}: ${err.message}; ${spec.path} is unchanged`, { hint: 'is the command in the image? (it runs in the app, without a shell)' });
+    if (isUserError(err))
+      throw new UserError(`the validator \`${argv.join(' ')}\` could not run in ${target.name}: ${err.message}; ${spec.path} is unchanged`, {
+        hint: 'is the command in the image? (it runs in the app, without a shell)',
+      });
     throw err;
   }
   if (code === 0) {
@@ -174,7 +183,16 @@ async function validate(ctx: ConfigContext, target: TargetContainer, spec: Confi
   });
 }
 
-async function rollBack(ctx: ConfigContext, target: TargetContainer, spec: ConfigSpec, store: FileStore, report: ApplyReport, previous: { info: FileInfo; content: Buffer }, check: Check, deadlineMs: number): Promise<never> {
+async function rollBack(
+  ctx: ConfigContext,
+  target: TargetContainer,
+  spec: ConfigSpec,
+  store: FileStore,
+  report: ApplyReport,
+  previous: { info: FileInfo; content: Buffer },
+  check: Check,
+  deadlineMs: number,
+): Promise<never> {
   const h = report.health as HealthOutcome;
   const why = `${target.name} was not healthy after ${spec.reload.kind === 'none' ? 'the change' : reloadText(spec.reload)} (${checkText(check)}: ${h.last}${h.exited ? '' : `, ${h.attempts} attempts in ${h.elapsedMs} ms`})`;
   ctx.say(`${why}; putting the previous ${spec.path} back`);
@@ -184,7 +202,9 @@ async function rollBack(ctx: ConfigContext, target: TargetContainer, spec: Confi
     await store.commit(putBack, report.after as string);
   } catch (err) {
     await store.discard(putBack).catch(() => undefined);
-    throw new UserError(`${why}, and putting the previous ${spec.path} back failed: ${(err as Error).message}`, { hint: `roll back by hand: dockside config rollback ${target.name} ${spec.path}` });
+    throw new UserError(`${why}, and putting the previous ${spec.path} back failed: ${(err as Error).message}`, {
+      hint: `roll back by hand: dockside config rollback ${target.name} ${spec.path}`,
+    });
   }
   const again = await reloadTarget(ctx, target, spec.reload, { startIfStopped: true });
   ctx.say(again);

@@ -30,7 +30,10 @@ export async function editLocally(path: string, current: Buffer, guard: SignalGu
       child.on('close', (c) => resolve(c));
     });
     guard.check();
-    if (code !== 0) throw new UserError(`the editor (${editor}) exited with ${code === null ? 'a signal' : `code ${code}`}; nothing was changed`, { hint: 'set VISUAL or EDITOR to the editor you use' });
+    if (code !== 0)
+      throw new UserError(`the editor (${editor}) exited with ${code === null ? 'a signal' : `code ${code}`}; nothing was changed`, {
+        hint: 'set VISUAL or EDITOR to the editor you use',
+      });
     return await readFile(file);
   } catch (err) {
     if (guard.signal && !(err instanceof InterruptedError)) throw new InterruptedError(guard.signal);

@@ -37,7 +37,11 @@ export async function checkHealth(ctx: ConfigContext, target: TargetContainer, c
     const probe = check.kind === 'http' ? ['--http', String(check.port), check.path] : ['--tcp', String(check.port)];
     const left = Math.max(1000, deadlineMs - (Date.now() - t0));
     try {
-      result = (await runConfigProgram<CheckResult>(ctx, target, ['check', ...probe, '--deadline', String(left), '--interval', String(INTERVAL_MS), '--settle', String(SETTLE)], { access: 'network' })).result;
+      result = (
+        await runConfigProgram<CheckResult>(ctx, target, ['check', ...probe, '--deadline', String(left), '--interval', String(INTERVAL_MS), '--settle', String(SETTLE)], {
+          access: 'network',
+        })
+      ).result;
     } catch (err) {
       // The app died before the probe could join its network namespace: that is the answer.
       const died = await notRunning(ctx, target);

@@ -40,7 +40,13 @@ export interface DiffResult {
  * The current file against `against`: a local file's bytes (what applying it would change), or a
  * kept version (default: the newest, i.e. what the last change did).
  */
-export async function diffConfig(ctx: ConfigContext, container: string, ref: string, against: { content: Buffer; label: string } | { version?: number }, inLayer: boolean): Promise<DiffResult> {
+export async function diffConfig(
+  ctx: ConfigContext,
+  container: string,
+  ref: string,
+  against: { content: Buffer; label: string } | { version?: number },
+  inLayer: boolean,
+): Promise<DiffResult> {
   const { name, path, store } = await open(ctx, container, ref, inLayer);
   const current = await store.read();
   let before: string;
@@ -55,7 +61,11 @@ export async function diffConfig(ctx: ConfigContext, container: string, ref: str
   } else {
     const { versions } = await store.history();
     const v = against.version === undefined ? versions.at(-1) : versions.find((e) => e.n === against.version);
-    if (!v) throw new UserError(against.version === undefined ? `${path} on ${name} has no kept version to compare with` : `${path} on ${name} has no kept version ${against.version}`, { exitCode: EXIT.usage, hint: `see \`dockside config history ${name} ${path}\`` });
+    if (!v)
+      throw new UserError(against.version === undefined ? `${path} on ${name} has no kept version to compare with` : `${path} on ${name} has no kept version ${against.version}`, {
+        exitCode: EXIT.usage,
+        hint: `see \`dockside config history ${name} ${path}\``,
+      });
     from = `${path} (version ${v.n}, ${v.replacedAt})`;
     to = `${path} (${name}, current)`;
     before = (await store.readVersion(v)).toString('utf8');

@@ -20,7 +20,9 @@ export async function reloadTarget(ctx: ConfigContext, target: TargetContainer, 
       await startContainer(ctx.engine, target.id);
       return `started ${target.name} again (it had exited)`;
     }
-    throw new TargetStateError(`container "${target.name}" is not running (${now.status}): no process to send ${reloadText(reload)} to`, { hint: `start it (docker start ${target.name}) or use --reload restart` });
+    throw new TargetStateError(`container "${target.name}" is not running (${now.status}): no process to send ${reloadText(reload)} to`, {
+      hint: `start it (docker start ${target.name}) or use --reload restart`,
+    });
   }
   await signalContainer(ctx.engine, target.id, reload.signal);
   return `sent ${reloadText(reload)} to ${target.name}`;

@@ -5,7 +5,18 @@ import { historyPath, mountOf } from './store.js';
 
 const mount = (destination: string, name = destination): ContainerMount => ({ type: 'volume', name, source: `/var/lib/docker/volumes/${name}`, destination, readOnly: false });
 const target = (mounts: ContainerMount[]): TargetContainer => ({
-  id: 'x', name: 'web', image: 'i', imageId: 'sha256:i', running: true, paused: false, status: 'running', pid: 1, networkMode: 'bridge', mounts, labels: {}, startedAt: '',
+  id: 'x',
+  name: 'web',
+  image: 'i',
+  imageId: 'sha256:i',
+  running: true,
+  paused: false,
+  status: 'running',
+  pid: 1,
+  networkMode: 'bridge',
+  mounts,
+  labels: {},
+  startedAt: '',
 });
 
 describe('mountOf', () => {
@@ -27,6 +38,9 @@ describe('mountOf', () => {
 describe('historyPath', () => {
   it('names a kept version <dir>/.dockside-config/<name>/<n>-<ms>-<sha256>', () => {
     const sha = 'a'.repeat(64);
-    assert.equal(historyPath('/conf/nginx.conf', { n: 3, replacedAt: '2026-01-02T03:04:05.006Z', sha256: sha, size: 1, uid: 0, gid: 0, mode: 0o644 }), `/conf/.dockside-config/nginx.conf/3-${Date.parse('2026-01-02T03:04:05.006Z')}-${sha}`);
+    assert.equal(
+      historyPath('/conf/nginx.conf', { n: 3, replacedAt: '2026-01-02T03:04:05.006Z', sha256: sha, size: 1, uid: 0, gid: 0, mode: 0o644 }),
+      `/conf/.dockside-config/nginx.conf/3-${Date.parse('2026-01-02T03:04:05.006Z')}-${sha}`,
+    );
   });
 });

@@ -58,7 +58,8 @@ export function storeFor(ctx: ConfigContext, target: TargetContainer, path: stri
       hint: `mount its directory instead (-v dir:${posix.dirname(path)}), or edit ${m.source} on the host`,
     });
   }
-  if (o.writing && m.readOnly) throw new UsageError(`${path} is in ${mountText(m)}, which "${target.name}" mounts read-only`, { hint: 'change it where it is mounted read-write, or mount it read-write' });
+  if (o.writing && m.readOnly)
+    throw new UsageError(`${path} is in ${mountText(m)}, which "${target.name}" mounts read-only`, { hint: 'change it where it is mounted read-write, or mount it read-write' });
   return volumeStore(ctx, target, path, m);
 }
 
@@ -82,7 +83,8 @@ function volumeStore(ctx: ConfigContext, target: TargetContainer, path: string, 
       'content' in source
         ? (await runConfigProgram<StageResult>(ctx, target, ['stage', path, ...root], { access: 'write', stdin: source.content })).result
         : (await runConfigProgram<StageResult>(ctx, target, ['stage', path, '--version', String(source.version), ...root], { access: 'write' })).result,
-    commit: async (staged, expect) => (await runConfigProgram<CommitResult>(ctx, target, ['commit', path, '--staged', staged, '--expect', expect, ...root], { access: 'write' })).result,
+    commit: async (staged, expect) =>
+      (await runConfigProgram<CommitResult>(ctx, target, ['commit', path, '--staged', staged, '--expect', expect, ...root], { access: 'write' })).result,
     discard: async (staged) => void (await runConfigProgram(ctx, target, ['discard', staged, ...root], { access: 'write' })),
   };
 }
@@ -97,7 +99,8 @@ function layerStore(ctx: ConfigContext, target: TargetContainer, path: string): 
     known = { uid: f.uid, gid: f.gid, mode: f.mode };
     return { info: { path, uid: f.uid, gid: f.gid, mode: f.mode, size: f.content.length, sha256: sha256(f.content), mtime: '' }, content: f.content };
   };
-  const noHistory = () => new UsageError(`${path} is in the image's layer: dockside keeps no versions of it`, { hint: 'keep configuration in a volume to have history and rollback' });
+  const noHistory = () =>
+    new UsageError(`${path} is in the image's layer: dockside keeps no versions of it`, { hint: 'keep configuration in a volume to have history and rollback' });
   // The archive API cannot remove a file: a staged copy goes with the app's own rm, if it has one.
   const remove = async (staged: string) => {
     const out = new OutputTail();

@@ -8,7 +8,24 @@ import type { BackupOptions } from '@dockside/backup';
 /** The backup service's options minus the container (the job's own) and an S3 profile (none in the scheduler). */
 export type BackupArgs = Omit<BackupOptions, 'container' | 's3Profile'>;
 
-const VALUE = new Set(['--to', '--volume', '--exclude', '--compress', '--level', '--exec', '--dump', '--dump-as', '--keep-last', '--keep-daily', '--keep-weekly', '--s3-endpoint', '--s3-region', '--network', '--password-file', '--host']);
+const VALUE = new Set([
+  '--to',
+  '--volume',
+  '--exclude',
+  '--compress',
+  '--level',
+  '--exec',
+  '--dump',
+  '--dump-as',
+  '--keep-last',
+  '--keep-daily',
+  '--keep-weekly',
+  '--s3-endpoint',
+  '--s3-region',
+  '--network',
+  '--password-file',
+  '--host',
+]);
 const BOOL = new Set(['--pause', '--stop', '--dump-only', '--s3-path-style']);
 
 export function parseBackupArgs(argv: string[]): BackupArgs {
@@ -38,25 +55,55 @@ export function parseBackupArgs(argv: string[]): BackupArgs {
     v ??= argv[++i];
     if (v === undefined) throw new Error(`backup: ${a} needs a value`);
     switch (a) {
-      case '--to': out.destination = v; break;
-      case '--volume': out.volumes.push(v); break;
-      case '--exclude': out.excludes.push(v); break;
+      case '--to':
+        out.destination = v;
+        break;
+      case '--volume':
+        out.volumes.push(v);
+        break;
+      case '--exclude':
+        out.excludes.push(v);
+        break;
       case '--compress':
         if (v !== 'zstd' && v !== 'gzip' && v !== 'none') throw new Error(`backup: --compress is zstd, gzip or none, got "${v}"`);
         out.compression = v;
         break;
-      case '--level': out.level = int(a, v); break;
-      case '--exec': out.exec = v; break;
-      case '--dump': out.dump = v; break;
-      case '--dump-as': out.dumpAs = v; break;
-      case '--keep-last': out.keepLast = int(a, v); break;
-      case '--keep-daily': out.keepDaily = int(a, v); break;
-      case '--keep-weekly': out.keepWeekly = int(a, v); break;
-      case '--s3-endpoint': out.s3Endpoint = v; break;
-      case '--s3-region': out.s3Region = v; break;
-      case '--network': out.network = v; break;
-      case '--password-file': out.passwordFile = v; break;
-      case '--host': out.host = v; break;
+      case '--level':
+        out.level = int(a, v);
+        break;
+      case '--exec':
+        out.exec = v;
+        break;
+      case '--dump':
+        out.dump = v;
+        break;
+      case '--dump-as':
+        out.dumpAs = v;
+        break;
+      case '--keep-last':
+        out.keepLast = int(a, v);
+        break;
+      case '--keep-daily':
+        out.keepDaily = int(a, v);
+        break;
+      case '--keep-weekly':
+        out.keepWeekly = int(a, v);
+        break;
+      case '--s3-endpoint':
+        out.s3Endpoint = v;
+        break;
+      case '--s3-region':
+        out.s3Region = v;
+        break;
+      case '--network':
+        out.network = v;
+        break;
+      case '--password-file':
+        out.passwordFile = v;
+        break;
+      case '--host':
+        out.host = v;
+        break;
     }
   }
   if (!out.destination) throw new Error('backup: --to <dir|s3://bucket/prefix> is required');

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collectJobs, type KnownContainer } from './collect.js';
 
-const web = (state: string, labels: Record<string, string> = {}): KnownContainer => ({ id: 'w1', name: 'web', state, labels: { 'dockside.cron.nightly.schedule': '@daily', 'dockside.cron.nightly.exec': 'true', ...labels } });
+const web = (state: string, labels: Record<string, string> = {}): KnownContainer => ({
+  id: 'w1',
+  name: 'web',
+  state,
+  labels: { 'dockside.cron.nightly.schedule': '@daily', 'dockside.cron.nightly.exec': 'true', ...labels },
+});
 const config = (container: string) => ({ file: 'jobs.yaml', jobs: [{ container, name: 'nightly', options: { schedule: '@hourly', exec: 'date' } }] });
 
 describe('collecting jobs from labels and the YAML file', () => {
@@ -38,11 +43,18 @@ describe('collecting jobs from labels and the YAML file', () => {
 
   it('label jobs belong to the scheduler their .scheduler option names (default "default"), and only to it', () => {
     const c: KnownContainer = {
-      id: 'w1', name: 'web', state: 'running',
+      id: 'w1',
+      name: 'web',
+      state: 'running',
       labels: {
-        'dockside.cron.a.schedule': '@daily', 'dockside.cron.a.exec': 'true',
-        'dockside.cron.b.schedule': '@daily', 'dockside.cron.b.exec': 'true', 'dockside.cron.b.scheduler': 'ops',
-        'dockside.cron.c.schedule': 'nonsense', 'dockside.cron.c.exec': 'true', 'dockside.cron.c.scheduler': 'ops',
+        'dockside.cron.a.schedule': '@daily',
+        'dockside.cron.a.exec': 'true',
+        'dockside.cron.b.schedule': '@daily',
+        'dockside.cron.b.exec': 'true',
+        'dockside.cron.b.scheduler': 'ops',
+        'dockside.cron.c.schedule': 'nonsense',
+        'dockside.cron.c.exec': 'true',
+        'dockside.cron.c.scheduler': 'ops',
       },
     };
     const ids = (scheduler?: string) => collectJobs([c], undefined, { ownLabel: 'dockside.role', ...(scheduler ? { scheduler } : {}) }).map((e) => `${e.id}:${e.valid}`);
@@ -52,6 +64,9 @@ describe('collecting jobs from labels and the YAML file', () => {
     assert.deepEqual(ids('other'), []);
     // The clash rule sees this scheduler's label jobs only: ops's web/b is no clash for default's file.
     const file = { file: 'jobs.yaml', jobs: [{ container: 'web', name: 'b', options: { schedule: '@hourly', exec: 'date' } }] };
-    assert.deepEqual(collectJobs([c], file, { ownLabel: 'dockside.role' }).map((e) => `${e.id}:${e.valid}`), ['web/a:true', 'web/b:true']);
+    assert.deepEqual(
+      collectJobs([c], file, { ownLabel: 'dockside.role' }).map((e) => `${e.id}:${e.valid}`),
+      ['web/a:true', 'web/b:true'],
+    );
   });
 });

@@ -26,7 +26,11 @@ export class ConfigError extends Error {
 
 /** One YAML error as `line L, column C: message` (yaml's pretty form ends in the position and a snippet). */
 function yamlProblem(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
-  const text = e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?\s*$/, '').replace(/[:\s]+$/, '') ?? 'invalid YAML';
+  const text =
+    e.message
+      .split('\n')[0]
+      ?.replace(/ at line \d+, column \d+:?\s*$/, '')
+      .replace(/[:\s]+$/, '') ?? 'invalid YAML';
   const at = e.linePos?.[0];
   return at ? `line ${at.line}, column ${at.col}: ${text}` : text;
 }
@@ -38,7 +42,11 @@ function problems(file: string, list: string[]): ConfigError {
 
 export function parseJobsYaml(text: string, file: string): ConfigJob[] {
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) throw problems(file, doc.errors.map((e) => yamlProblem(e as Parameters<typeof yamlProblem>[0])));
+  if (doc.errors.length)
+    throw problems(
+      file,
+      doc.errors.map((e) => yamlProblem(e as Parameters<typeof yamlProblem>[0])),
+    );
   const root = doc.toJS() as unknown;
   if (root === null || root === undefined) return [];
   if (typeof root !== 'object' || Array.isArray(root)) throw new ConfigError(`${file}: expected a mapping with a "jobs" key`);

@@ -23,7 +23,13 @@ describe('jobs from labels', () => {
         'other.label': 'x',
       }),
     );
-    assert.deepEqual(jobs.map((j) => [j.id, j.valid]), [['web/clean', true], ['web/nightly', true]]);
+    assert.deepEqual(
+      jobs.map((j) => [j.id, j.valid]),
+      [
+        ['web/clean', true],
+        ['web/nightly', true],
+      ],
+    );
     const [clean, nightly] = jobs;
     assert.ok(clean?.valid && nightly?.valid);
     assert.deepEqual(clean.action, { kind: 'exec', command: 'rm -rf /tmp/cache' });
@@ -93,7 +99,8 @@ describe('jobs from YAML', () => {
     assert.doesNotMatch(err, /:;/);
     // Problems found after parsing are all reported too.
     assert.throws(() => parseJobsYaml('jobs:\n  nightly: {}\n  a/b:\n    schedule: [1]\n    exec: {x: 1}\nextra: 1\n', 'f.yaml'), {
-      message: 'f.yaml: 4 problems: unknown key "extra" (the file holds one key, "jobs"); job key "nightly" is not <container>/<job>; a/b.schedule must be a single value; a/b.exec must be a single value',
+      message:
+        'f.yaml: 4 problems: unknown key "extra" (the file holds one key, "jobs"); job key "nightly" is not <container>/<job>; a/b.schedule must be a single value; a/b.exec must be a single value',
     });
   });
 });
@@ -113,7 +120,7 @@ describe('dockside backup action arguments', () => {
     const a = parseBackupArgs(splitShellWords('backup --to /srv/backups/repo --password-file /srv/backups/pw --host web-prod'));
     assert.equal(a.passwordFile, '/srv/backups/pw');
     assert.equal(a.host, 'web-prod');
-    assert.equal(parseBackupArgs(splitShellWords('backup --to /srv/backups/repo')).passwordFile, undefined, 'else the scheduler\'s own (cron start --repo-password-file)');
+    assert.equal(parseBackupArgs(splitShellWords('backup --to /srv/backups/repo')).passwordFile, undefined, "else the scheduler's own (cron start --repo-password-file)");
   });
   it('a directory destination must lie under a --backup-dir', () => {
     assert.ok(destinationAllowed('/srv/backups/web', ['/srv/backups']));

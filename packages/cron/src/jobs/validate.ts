@@ -88,7 +88,8 @@ export function compileJob(raw: RawJob): JobEntry {
     try {
       compiled = createSchedule(o['schedule'], timezone);
     } catch (err) {
-      if (err instanceof ScheduleError) throw new FieldError(err.field === 'timezone' ? 'timezone' : err.field === 'schedule' ? 'schedule' : `schedule (${err.field})`, err.message);
+      if (err instanceof ScheduleError)
+        throw new FieldError(err.field === 'timezone' ? 'timezone' : err.field === 'schedule' ? 'schedule' : `schedule (${err.field})`, err.message);
       throw err;
     }
     const overlap = (o['overlap']?.trim() || 'forbid') as Overlap;

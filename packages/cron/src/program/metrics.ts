@@ -31,10 +31,35 @@ export function renderCronMetrics(entries: JobEntry[], history: HistoryEntry[], 
     `dockside_cron_jobs{state="valid"} ${entries.filter((e) => e.valid).length}`,
     `dockside_cron_jobs{state="invalid"} ${entries.filter((e) => !e.valid).length}`,
   ]);
-  family('dockside_cron_job_last_success_timestamp_seconds', 'gauge', 'End of the last successful run (Unix time).', jobs.filter((j) => lastSuccess.has(j)).map((j) => `dockside_cron_job_last_success_timestamp_seconds{job="${esc(j)}"} ${(lastSuccess.get(j) as number) / 1000}`));
-  family('dockside_cron_job_last_exit_code', 'gauge', 'Exit code of the last run that has one.', jobs.filter((j) => lastExit.has(j)).map((j) => `dockside_cron_job_last_exit_code{job="${esc(j)}"} ${lastExit.get(j)}`));
-  family('dockside_cron_job_last_duration_seconds', 'gauge', 'Duration of the last finished run.', jobs.filter((j) => lastDuration.has(j)).map((j) => `dockside_cron_job_last_duration_seconds{job="${esc(j)}"} ${(lastDuration.get(j) as number) / 1000}`));
-  family('dockside_cron_job_runs_total', 'counter', 'Runs by final status (missed counts slots) since the history began.', jobs.flatMap((j) => [...(runs.get(j) ?? new Map<string, number>())].map(([s, n]) => `dockside_cron_job_runs_total{job="${esc(j)}",status="${s}"} ${n}`)));
-  family('dockside_cron_job_running', 'gauge', 'Runs in progress.', jobs.map((j) => `dockside_cron_job_running{job="${esc(j)}"} ${running.get(j) ?? 0}`));
+  family(
+    'dockside_cron_job_last_success_timestamp_seconds',
+    'gauge',
+    'End of the last successful run (Unix time).',
+    jobs.filter((j) => lastSuccess.has(j)).map((j) => `dockside_cron_job_last_success_timestamp_seconds{job="${esc(j)}"} ${(lastSuccess.get(j) as number) / 1000}`),
+  );
+  family(
+    'dockside_cron_job_last_exit_code',
+    'gauge',
+    'Exit code of the last run that has one.',
+    jobs.filter((j) => lastExit.has(j)).map((j) => `dockside_cron_job_last_exit_code{job="${esc(j)}"} ${lastExit.get(j)}`),
+  );
+  family(
+    'dockside_cron_job_last_duration_seconds',
+    'gauge',
+    'Duration of the last finished run.',
+    jobs.filter((j) => lastDuration.has(j)).map((j) => `dockside_cron_job_last_duration_seconds{job="${esc(j)}"} ${(lastDuration.get(j) as number) / 1000}`),
+  );
+  family(
+    'dockside_cron_job_runs_total',
+    'counter',
+    'Runs by final status (missed counts slots) since the history began.',
+    jobs.flatMap((j) => [...(runs.get(j) ?? new Map<string, number>())].map(([s, n]) => `dockside_cron_job_runs_total{job="${esc(j)}",status="${s}"} ${n}`)),
+  );
+  family(
+    'dockside_cron_job_running',
+    'gauge',
+    'Runs in progress.',
+    jobs.map((j) => `dockside_cron_job_running{job="${esc(j)}"} ${running.get(j) ?? 0}`),
+  );
   return `${out.join('\n')}\n`;
 }

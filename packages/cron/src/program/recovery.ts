@@ -10,7 +10,14 @@ import { RUN_ROLE, SCHEDULER_LABEL } from '../actions/labels.js';
 import type { Journal } from '../state/journal.js';
 import type { Folded } from '../state/records.js';
 
-export async function recoverInterrupted(engine: Engine, journal: Pick<Journal, 'append'>, state: Folded, now: number, log: (m: string) => void, scheduler: string): Promise<number> {
+export async function recoverInterrupted(
+  engine: Engine,
+  journal: Pick<Journal, 'append'>,
+  state: Folded,
+  now: number,
+  log: (m: string) => void,
+  scheduler: string,
+): Promise<number> {
   let n = 0;
   for (const o of state.open.values()) {
     const cleaned: string[] = [];

@@ -41,7 +41,9 @@ export function listJobs(dir: string, now: number): { at: string | null; jobs: J
     const declared = j.origin.kind === 'label' ? `label on ${j.container.name}` : `config ${j.origin.file ?? ''}`.trim();
     const base = { id: j.id, valid: j.valid, declared, container: j.container.name, running: running.get(j.id) ?? 0 };
     const l = lastOf.get(j.id);
-    const last = l ? { last: { status: l.status, scheduled: iso(l.scheduled), ...(l.end ? { end: iso(l.end) as string } : {}), ...(l.exitCode !== undefined ? { exitCode: l.exitCode } : {}) } } : {};
+    const last = l
+      ? { last: { status: l.status, scheduled: iso(l.scheduled), ...(l.end ? { end: iso(l.end) as string } : {}), ...(l.exitCode !== undefined ? { exitCode: l.exitCode } : {}) } }
+      : {};
     if (!j.valid) return { ...base, next: [], field: j.field, reason: j.reason, ...last };
     let next: string[] = [];
     try {
@@ -49,7 +51,12 @@ export function listJobs(dir: string, now: number): { at: string | null; jobs: J
     } catch {
       /* validated when loaded */
     }
-    const action = j.action.kind === 'exec' ? `exec: ${j.action.command}` : j.action.kind === 'dockside' ? `dockside ${j.action.command}` : `run ${j.action.image}${j.action.command ? `: ${j.action.command}` : ''}`;
+    const action =
+      j.action.kind === 'exec'
+        ? `exec: ${j.action.command}`
+        : j.action.kind === 'dockside'
+          ? `dockside ${j.action.command}`
+          : `run ${j.action.image}${j.action.command ? `: ${j.action.command}` : ''}`;
     return {
       ...base,
       schedule: j.schedule,

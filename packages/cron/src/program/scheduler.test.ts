@@ -51,7 +51,10 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     h.at(T0 + 10_000);
     h.at(T0 + 20_000);
     assert.equal(h.pending.length, 1);
-    assert.deepEqual(h.journal.filter((r) => r.t === 'skip').map((r) => (r as { slot: number }).slot), [T0 + 20_000]);
+    assert.deepEqual(
+      h.journal.filter((r) => r.t === 'skip').map((r) => (r as { slot: number }).slot),
+      [T0 + 20_000],
+    );
     h.pending[0]?.finish({ status: 'succeeded', exitCode: 0 });
     await flush();
     h.at(T0 + 30_000);
@@ -109,7 +112,13 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     assert.equal(calls.length, 2, 'the newest run starts once the old one is gone');
     assert.equal(calls[1]?.started, T0 + 32_000);
     const starts = journal.filter((r) => r.t === 'start') as Array<Extract<JournalRecord, { t: 'start' }>>;
-    assert.deepEqual(starts.map((r) => [r.slot, r.at]), [[T0 + 10_000, T0 + 10_000], [T0 + 30_000, T0 + 32_000]]);
+    assert.deepEqual(
+      starts.map((r) => [r.slot, r.at]),
+      [
+        [T0 + 10_000, T0 + 10_000],
+        [T0 + 30_000, T0 + 32_000],
+      ],
+    );
     const skip = journal.find((r) => r.t === 'skip') as Extract<JournalRecord, { t: 'skip' }>;
     assert.equal(skip.slot, T0 + 20_000);
     assert.match(skip.reason, /replaced by a newer run \(overlap=replace\) before it began/);
@@ -163,7 +172,10 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     const end = h.journal.find((r) => r.t === 'end') as Extract<JournalRecord, { t: 'end' }>;
     assert.equal(end.attempts, 3);
     assert.equal(end.status, 'failed');
-    assert.deepEqual([1, 2, 3, 20].map((n) => backoffMs(n)), [2000, 4000, 8000, 300_000]);
+    assert.deepEqual(
+      [1, 2, 3, 20].map((n) => backoffMs(n)),
+      [2000, 4000, 8000, 300_000],
+    );
   });
 
   it('a stopped target: its slots are recorded skipped (target not running), nothing runs, and no skipped slot is caught up once it is back', () => {
@@ -174,11 +186,18 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     h.at(T0 + 20_000);
     assert.equal(h.pending.length, 0);
     const skips = h.journal.filter((r) => r.t === 'skip') as Array<Extract<JournalRecord, { t: 'skip' }>>;
-    assert.deepEqual(skips.map((r) => [r.slot, r.reason]), [
-      [T0 + 10_000, 'target not running: container app is exited'],
-      [T0 + 20_000, 'target not running: container app is exited'],
-    ]);
-    assert.deepEqual(h.s.entries().map((e) => e.id), ['app/j'], 'the job stays listed');
+    assert.deepEqual(
+      skips.map((r) => [r.slot, r.reason]),
+      [
+        [T0 + 10_000, 'target not running: container app is exited'],
+        [T0 + 20_000, 'target not running: container app is exited'],
+      ],
+    );
+    assert.deepEqual(
+      h.s.entries().map((e) => e.id),
+      ['app/j'],
+      'the job stays listed',
+    );
     h.s.setJobs([{ ...j, container: { ...j.container, state: 'running' } }]);
     h.at(T0 + 25_000);
     assert.equal(h.pending.length, 0, 'nothing caught up');
@@ -199,9 +218,15 @@ describe('scheduler: overlap, journal, retries (fake clock)', () => {
     await flush();
     const want = { job: 'app/j', status: 'skipped', scheduled: T0 + 10_000, start: T0 + 10_000, end: T0 + 10_000, reason: 'target not running: container app is not running' };
     const live = h.s.history.filter((e) => e.job === 'app/j');
-    assert.deepEqual(live.map((e) => ({ job: e.job, status: e.status, scheduled: e.scheduled, start: e.start, end: e.end, reason: e.reason, run: e.run })), [{ ...want, run: undefined }]);
+    assert.deepEqual(
+      live.map((e) => ({ job: e.job, status: e.status, scheduled: e.scheduled, start: e.start, end: e.end, reason: e.reason, run: e.run })),
+      [{ ...want, run: undefined }],
+    );
     const folded = fold(h.journal).history;
-    assert.deepEqual(folded.map((e) => ({ job: e.job, status: e.status, scheduled: e.scheduled, start: e.start, end: e.end, reason: e.reason, run: e.run })), [{ ...want, run: undefined }]);
+    assert.deepEqual(
+      folded.map((e) => ({ job: e.job, status: e.status, scheduled: e.scheduled, start: e.start, end: e.end, reason: e.reason, run: e.run })),
+      [{ ...want, run: undefined }],
+    );
   });
 
   it("after a restart a slot the scheduler was down for runs only within the job's deadline", () => {

@@ -231,7 +231,17 @@ export class Scheduler {
       if (cancelled && result.status !== 'skipped') result = { ...result, status: 'interrupted', error: result.status === 'interrupted' ? (result.error ?? cancelled) : cancelled };
       const end = this.opts.clock.now();
       const text = tail.text.slice(-TAIL_CHARS);
-      this.opts.journal.append({ t: 'end', run: runId, job: job.id, at: end, status: result.status, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
+      this.opts.journal.append({
+        t: 'end',
+        run: runId,
+        job: job.id,
+        at: end,
+        status: result.status,
+        exitCode: result.exitCode,
+        attempts,
+        tail: text,
+        ...(result.error ? { error: result.error } : {}),
+      });
       if (result.status === 'skipped') asSkip(record, end, result.error ?? 'target not running');
       else Object.assign(record, { status: result.status, end, exitCode: result.exitCode, attempts, tail: text, ...(result.error ? { error: result.error } : {}) });
       return result;

@@ -31,14 +31,38 @@ describe('cron expressions', () => {
   });
 
   it('refuses a * in the seconds field, bad values, impossible dates, unknown zones: naming the field', () => {
-    assert.equal(fieldOf(() => createSchedule('* */10 * * * *')), 'second');
-    assert.equal(fieldOf(() => createSchedule('61 * * * *')), 'minute');
-    assert.equal(fieldOf(() => createSchedule('0 25 * * *')), 'hour');
-    assert.equal(fieldOf(() => createSchedule('0 2 30 2 *')), 'day of month');
-    assert.equal(fieldOf(() => createSchedule('0 0 * * 9')), 'day of week');
-    assert.equal(fieldOf(() => createSchedule('0 0 * *')), 'schedule');
-    assert.equal(fieldOf(() => createSchedule('@fortnightly')), 'schedule');
-    assert.equal(fieldOf(() => createSchedule('0 2 * * *', 'Mars/Olympus_Mons')), 'timezone');
+    assert.equal(
+      fieldOf(() => createSchedule('* */10 * * * *')),
+      'second',
+    );
+    assert.equal(
+      fieldOf(() => createSchedule('61 * * * *')),
+      'minute',
+    );
+    assert.equal(
+      fieldOf(() => createSchedule('0 25 * * *')),
+      'hour',
+    );
+    assert.equal(
+      fieldOf(() => createSchedule('0 2 30 2 *')),
+      'day of month',
+    );
+    assert.equal(
+      fieldOf(() => createSchedule('0 0 * * 9')),
+      'day of week',
+    );
+    assert.equal(
+      fieldOf(() => createSchedule('0 0 * *')),
+      'schedule',
+    );
+    assert.equal(
+      fieldOf(() => createSchedule('@fortnightly')),
+      'schedule',
+    );
+    assert.equal(
+      fieldOf(() => createSchedule('0 2 * * *', 'Mars/Olympus_Mons')),
+      'timezone',
+    );
   });
 
   it('the next three runs', () => {

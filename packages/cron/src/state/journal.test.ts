@@ -20,7 +20,10 @@ describe('journal', () => {
       appendFileSync(join(dir, JOURNAL_FILE), '{"t":"end","run":"r2","jo');
       const { state } = Journal.open(dir);
       assert.equal(state.lastHandled.get('a/x'), 3000);
-      assert.deepEqual(state.history.map((h) => h.status), ['succeeded', 'running']);
+      assert.deepEqual(
+        state.history.map((h) => h.status),
+        ['succeeded', 'running'],
+      );
       assert.deepEqual(state.open.get('r2'), { run: 'r2', job: 'a/x', slot: 3000, at: 3001, container: 'c', execId: 'e', pid: 7 });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -87,7 +87,14 @@ export function fold(records: Iterable<JournalRecord>): Folded {
       }
       case 'proc': {
         const o = open.get(r.run);
-        if (o) Object.assign(o, { ...(r.container ? { container: r.container } : {}), ...(r.execId ? { execId: r.execId } : {}), ...(r.pid ? { pid: r.pid } : {}), ...(r.tag ? { tag: r.tag } : {}), ...(r.runContainer ? { runContainer: r.runContainer } : {}) });
+        if (o)
+          Object.assign(o, {
+            ...(r.container ? { container: r.container } : {}),
+            ...(r.execId ? { execId: r.execId } : {}),
+            ...(r.pid ? { pid: r.pid } : {}),
+            ...(r.tag ? { tag: r.tag } : {}),
+            ...(r.runContainer ? { runContainer: r.runContainer } : {}),
+          });
         break;
       }
       case 'end': {
@@ -126,13 +133,33 @@ export function compact(f: Folded, keep: number): JournalRecord[] {
   kept.reverse();
   for (const e of kept) {
     if (e.status === 'skipped') out.push({ t: 'skip', job: e.job, slot: e.scheduled as number, at: e.start ?? 0, reason: e.reason ?? '' });
-    else if (e.status === 'missed') out.push({ t: 'missed', job: e.job, slot: e.scheduled as number, last: e.lastSlot ?? (e.scheduled as number), count: e.count ?? 1, at: e.start ?? 0 });
+    else if (e.status === 'missed')
+      out.push({ t: 'missed', job: e.job, slot: e.scheduled as number, last: e.lastSlot ?? (e.scheduled as number), count: e.count ?? 1, at: e.start ?? 0 });
     else if (e.run) {
       out.push({ t: 'start', run: e.run, job: e.job, slot: e.scheduled, trigger: e.trigger ?? 'schedule', at: e.start ?? 0 });
       const o = f.open.get(e.run);
-      if (o) out.push({ t: 'proc', run: e.run, ...(o.container ? { container: o.container } : {}), ...(o.execId ? { execId: o.execId } : {}), ...(o.pid ? { pid: o.pid } : {}), ...(o.tag ? { tag: o.tag } : {}), ...(o.runContainer ? { runContainer: o.runContainer } : {}) });
+      if (o)
+        out.push({
+          t: 'proc',
+          run: e.run,
+          ...(o.container ? { container: o.container } : {}),
+          ...(o.execId ? { execId: o.execId } : {}),
+          ...(o.pid ? { pid: o.pid } : {}),
+          ...(o.tag ? { tag: o.tag } : {}),
+          ...(o.runContainer ? { runContainer: o.runContainer } : {}),
+        });
       if (e.status !== 'running') {
-        out.push({ t: 'end', run: e.run, job: e.job, at: e.end ?? 0, status: e.status as 'succeeded', exitCode: e.exitCode ?? null, attempts: e.attempts ?? 1, tail: e.tail ?? '', ...(e.error ? { error: e.error } : {}) });
+        out.push({
+          t: 'end',
+          run: e.run,
+          job: e.job,
+          at: e.end ?? 0,
+          status: e.status as 'succeeded',
+          exitCode: e.exitCode ?? null,
+          attempts: e.attempts ?? 1,
+          tail: e.tail ?? '',
+          ...(e.error ? { error: e.error } : {}),
+        });
       }
     }
   }

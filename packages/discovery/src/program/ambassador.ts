@@ -32,7 +32,12 @@ export async function ambassador(args: string[]): Promise<number> {
   });
   let restart: () => void = () => undefined;
   const restarted = new Promise<string>((r) => (restart = () => r('target-started')));
-  const watch = followTarget(client, cfg.target.id, (e) => e === 'started' && restart(), () => undefined);
+  const watch = followTarget(
+    client,
+    cfg.target.id,
+    (e) => e === 'started' && restart(),
+    () => undefined,
+  );
   if (!view.running) {
     log(`target ${view.name} is not running: waiting for it to start`);
     await Promise.race([restarted, signal()]);
@@ -175,12 +180,38 @@ export function exposition(s: AmbassadorStatus): string {
   g('dockside_ambassador_connections_failed_total', 'Connections closed because no instance could be reached.', 'counter', [[`{${base}}`, s.failed]]);
   g('dockside_ambassador_retries_total', 'Connects tried on a next instance after one failed.', 'counter', [[`{${base}}`, s.retries]]);
   g('dockside_ambassador_registry_errors_total', 'Failed reads of the registry.', 'counter', [[`{${base}}`, s.refreshErrors]]);
-  const per = (f: (i: AmbassadorStatus['instances'][number]) => number) => s.instances.map((i): [string, number] => [`{${base},instance="${esc(`${i.address}:${i.port}`)}"}`, f(i)]);
-  g('dockside_ambassador_instance_up', 'Whether the instance is listed by the registry and its last connect worked.', 'gauge', per((i) => (i.healthy ? 1 : 0)));
-  g('dockside_ambassador_instance_connections_total', 'Connections forwarded to the instance.', 'counter', per((i) => i.connections));
-  g('dockside_ambassador_instance_connect_failures_total', 'Connects to the instance that failed.', 'counter', per((i) => i.failures));
-  g('dockside_ambassador_instance_received_bytes_total', 'Bytes from the instance to the app.', 'counter', per((i) => i.bytesIn));
-  g('dockside_ambassador_instance_sent_bytes_total', 'Bytes from the app to the instance.', 'counter', per((i) => i.bytesOut));
+  const per = (f: (i: AmbassadorStatus['instances'][number]) => number) =>
+    s.instances.map((i): [string, number] => [`{${base},instance="${esc(`${i.address}:${i.port}`)}"}`, f(i)]);
+  g(
+    'dockside_ambassador_instance_up',
+    'Whether the instance is listed by the registry and its last connect worked.',
+    'gauge',
+    per((i) => (i.healthy ? 1 : 0)),
+  );
+  g(
+    'dockside_ambassador_instance_connections_total',
+    'Connections forwarded to the instance.',
+    'counter',
+    per((i) => i.connections),
+  );
+  g(
+    'dockside_ambassador_instance_connect_failures_total',
+    'Connects to the instance that failed.',
+    'counter',
+    per((i) => i.failures),
+  );
+  g(
+    'dockside_ambassador_instance_received_bytes_total',
+    'Bytes from the instance to the app.',
+    'counter',
+    per((i) => i.bytesIn),
+  );
+  g(
+    'dockside_ambassador_instance_sent_bytes_total',
+    'Bytes from the app to the instance.',
+    'counter',
+    per((i) => i.bytesOut),
+  );
   return `${lines.join('\n')}\n`;
 }
 

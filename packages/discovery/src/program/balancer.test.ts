@@ -13,12 +13,21 @@ describe('ambassador balancer', () => {
     const firsts = [0, 1, 2, 3].map(() => b.order()[0]?.address);
     assert.deepEqual(firsts, ['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.2']);
     b.failed(inst('10.0.0.1'));
-    assert.deepEqual(b.order().map((i) => i.address), ['10.0.0.2', '10.0.0.1']);
-    assert.deepEqual(b.order().map((i) => i.address), ['10.0.0.2', '10.0.0.1']);
+    assert.deepEqual(
+      b.order().map((i) => i.address),
+      ['10.0.0.2', '10.0.0.1'],
+    );
+    assert.deepEqual(
+      b.order().map((i) => i.address),
+      ['10.0.0.2', '10.0.0.1'],
+    );
     now = 6000;
     assert.equal(b.order().length, 2);
     assert.equal(b.update([inst('10.0.0.2')]), true);
-    assert.deepEqual([0, 1, 2].map(() => b.order().map((i) => i.address)), [['10.0.0.2'], ['10.0.0.2'], ['10.0.0.2']]);
+    assert.deepEqual(
+      [0, 1, 2].map(() => b.order().map((i) => i.address)),
+      [['10.0.0.2'], ['10.0.0.2'], ['10.0.0.2']],
+    );
     assert.equal(b.stats.get('10.0.0.1:80')?.healthy, false);
     assert.equal(b.update([inst('10.0.0.2')]), false);
     b.update([]);

@@ -12,7 +12,10 @@ export class Balancer {
   private readonly failedUntil = new Map<string, number>();
   readonly stats = new Map<string, UpstreamStats>();
 
-  constructor(private readonly holdMs = 5000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly holdMs = 5000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   static key(i: Pick<Instance, 'address' | 'port'>): string {
     return `${i.address}:${i.port}`;

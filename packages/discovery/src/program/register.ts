@@ -43,7 +43,14 @@ export async function register(args: string[]): Promise<number> {
   if (!view.running) {
     // Stay up while it is down (the engine could not restart us now); its start restarts us.
     log(`target ${view.name} is not running: waiting for it to start`);
-    stopWatching.push(followTarget(client, cfg.target.id, (e) => e === 'started' && restartNow?.(), () => undefined).stop);
+    stopWatching.push(
+      followTarget(
+        client,
+        cfg.target.id,
+        (e) => e === 'started' && restartNow?.(),
+        () => undefined,
+      ).stop,
+    );
     await Promise.race([restarted, signal()]);
     stopWatching.forEach((s) => s());
     return exitNow(0);
@@ -52,11 +59,14 @@ export async function register(args: string[]): Promise<number> {
   if (first) {
     const ports = await listeningPorts();
     if (!ports.includes(cfg.port)) {
-      throw new UserError(`container "${cfg.target.name}" does not listen on port ${cfg.port}${ports.length ? ` (it listens on ${ports.join(', ')})` : ' (it listens on no TCP port)'}`, {
-        exitCode: 2,
-        code: 'EPORT',
-        hint: '--port is the port the app listens on inside its container',
-      });
+      throw new UserError(
+        `container "${cfg.target.name}" does not listen on port ${cfg.port}${ports.length ? ` (it listens on ${ports.join(', ')})` : ' (it listens on no TCP port)'}`,
+        {
+          exitCode: 2,
+          code: 'EPORT',
+          hint: '--port is the port the app listens on inside its container',
+        },
+      );
     }
   }
   for (;;) {
@@ -105,16 +115,22 @@ export async function register(args: string[]): Promise<number> {
   });
   // Events first, so a stop that comes during the first check still drains.
   const watch = followTarget(
-      client,
-      cfg.target.id,
-      (e) => {
-        if (e === 'stopping') void registrar.drain();
-        else if (e === 'died') void registrar.targetDown();
-        else if (e === 'started') restartNow?.();
-      },
-      // Events missed while the stream was down: is it still running?
-      () => void inspectTarget(client, cfg.target.id).then(async (v) => { if (!v.running) await registrar.targetDown(); }, () => undefined),
-    );
+    client,
+    cfg.target.id,
+    (e) => {
+      if (e === 'stopping') void registrar.drain();
+      else if (e === 'died') void registrar.targetDown();
+      else if (e === 'started') restartNow?.();
+    },
+    // Events missed while the stream was down: is it still running?
+    () =>
+      void inspectTarget(client, cfg.target.id).then(
+        async (v) => {
+          if (!v.running) await registrar.targetDown();
+        },
+        () => undefined,
+      ),
+  );
   stopWatching.push(watch.stop);
   // Nothing is published before the event stream is open: a stop right after must be seen to drain.
   const timeout = new Promise<void>((r) => setTimeout(r, 10_000).unref());

@@ -125,16 +125,18 @@ export class Registrar {
 
   private keepAlive(): void {
     this.aliveTimer?.cancel();
-    this.aliveTimer = this.timer(() =>
-      this.serial(async () => {
-        if (!this.published || this.stopped) return;
-        try {
-          await this.d.registry.keepAlive(this.d.instance, this.d.ttlMs);
-        } catch (err) {
-          this.registryFailed('keep-alive', err);
-        }
-      }).then(() => void (this.published && !this.stopped && this.keepAlive())),
-    Math.max(200, Math.floor(this.d.ttlMs / 3)));
+    this.aliveTimer = this.timer(
+      () =>
+        this.serial(async () => {
+          if (!this.published || this.stopped) return;
+          try {
+            await this.d.registry.keepAlive(this.d.instance, this.d.ttlMs);
+          } catch (err) {
+            this.registryFailed('keep-alive', err);
+          }
+        }).then(() => void (this.published && !this.stopped && this.keepAlive())),
+      Math.max(200, Math.floor(this.d.ttlMs / 3)),
+    );
   }
 
   private async withdraw(reason: WithdrawReason, next: RegisterStateName): Promise<void> {

@@ -36,11 +36,17 @@ export function addressOn(view: TargetView, network: string | undefined): string
   const names = Object.keys(view.networks).filter((n) => view.networks[n]);
   if (network) {
     const ip = view.networks[network];
-    if (!ip) throw new UsageError(`container "${view.name}" has no address on network "${network}" (its networks: ${names.join(', ') || 'none'})`, { hint: 'give one of its networks with --network' });
+    if (!ip)
+      throw new UsageError(`container "${view.name}" has no address on network "${network}" (its networks: ${names.join(', ') || 'none'})`, {
+        hint: 'give one of its networks with --network',
+      });
     return ip;
   }
   if (names.length === 1) return view.networks[names[0] as string] as string;
-  if (names.length === 0) throw new UsageError(`container "${view.name}" has no network address to publish (network mode none or host?)`, { hint: 'register a container on a bridge or user-defined network' });
+  if (names.length === 0)
+    throw new UsageError(`container "${view.name}" has no network address to publish (network mode none or host?)`, {
+      hint: 'register a container on a bridge or user-defined network',
+    });
   throw new UsageError(`container "${view.name}" is on several networks (${names.join(', ')})`, { hint: 'choose the one whose address is published with --network' });
 }
 
@@ -61,7 +67,12 @@ export function engineClient(): SocketClient {
 }
 
 /** Follows the target's events; `connected` resolves once the stream is open (events from then on are seen). */
-export function followTarget(client: SocketClient, id: string, on: (e: TargetEvent, raw: ContainerEvent) => void, onReconnect: () => void): { stop: () => void; connected: Promise<void> } {
+export function followTarget(
+  client: SocketClient,
+  id: string,
+  on: (e: TargetEvent, raw: ContainerEvent) => void,
+  onReconnect: () => void,
+): { stop: () => void; connected: Promise<void> } {
   let opened: () => void = () => undefined;
   const connected = new Promise<void>((resolve) => (opened = resolve));
   const stop = watchContainerEvents(client, {

@@ -58,9 +58,17 @@ function fakeAgent(seen: Seen[]): Server {
       const h = /^\/v1\/health\/service\/(.+)$/.exec(p);
       if (req.method === 'GET' && h) {
         const rows = [...services.values()].filter((s) => s.def['Name'] === h[1] && (url.searchParams.get('passing') !== 'true' || (s.status === 'passing' && !s.maintenance)));
-        return send(200, rows.map((s) => ({ Node: { Node: 'fake' }, Service: { ID: s.def['ID'], Service: s.def['Name'], Address: s.def['Address'], Port: s.def['Port'], Tags: s.def['Tags'], Meta: s.def['Meta'] }, Checks: [] })));
+        return send(
+          200,
+          rows.map((s) => ({
+            Node: { Node: 'fake' },
+            Service: { ID: s.def['ID'], Service: s.def['Name'], Address: s.def['Address'], Port: s.def['Port'], Tags: s.def['Tags'], Meta: s.def['Meta'] },
+            Checks: [],
+          })),
+        );
       }
-      if (req.method === 'GET' && p === '/v1/agent/services') return send(200, Object.fromEntries([...services].map(([id, s]) => [id, { ID: id, Service: s.def['Name'], Meta: s.def['Meta'] }])));
+      if (req.method === 'GET' && p === '/v1/agent/services')
+        return send(200, Object.fromEntries([...services].map(([id, s]) => [id, { ID: id, Service: s.def['Name'], Meta: s.def['Meta'] }])));
       send(404, 'not in the fake');
     });
   });
@@ -92,7 +100,17 @@ function manualClock() {
   };
 }
 
-const inst: Instance = { service: 'web', id: 'vm-0123456789ab-8080', address: '172.18.0.5', port: 8080, tags: ['v1'], host: 'vm', container: '0123456789ab'.padEnd(64, '0'), containerName: 'web1', registeredAt: '2026-12-03T12:00:00.000Z' };
+const inst: Instance = {
+  service: 'web',
+  id: 'vm-0123456789ab-8080',
+  address: '172.18.0.5',
+  port: 8080,
+  tags: ['v1'],
+  host: 'vm',
+  container: '0123456789ab'.padEnd(64, '0'),
+  containerName: 'web1',
+  registeredAt: '2026-12-03T12:00:00.000Z',
+};
 
 describe('consul registry (recorded fake of the agent API)', () => {
   const seen: Seen[] = [];
@@ -109,9 +127,23 @@ describe('consul registry (recorded fake of the agent API)', () => {
     await reg.open();
     const clock = manualClock();
     let healthy = true;
-    const r = new Registrar({ registry: reg, check: async () => ({ ok: healthy, detail: healthy ? 'HTTP 200' : 'HTTP 500', ms: 1 }), instance: inst, intervalMs: 5000, ttlMs: 15_000, onState: () => undefined, warn: (m) => assert.fail(m), now: clock.now, setTimer: clock.setTimer });
+    const r = new Registrar({
+      registry: reg,
+      check: async () => ({ ok: healthy, detail: healthy ? 'HTTP 200' : 'HTTP 500', ms: 1 }),
+      instance: inst,
+      intervalMs: 5000,
+      ttlMs: 15_000,
+      onState: () => undefined,
+      warn: (m) => assert.fail(m),
+      now: clock.now,
+      setTimer: clock.setTimer,
+    });
     await r.start();
-    assert.deepEqual((await reg.list('web')).map((i) => i.id), [inst.id], 'passing after the first check');
+    assert.deepEqual(
+      (await reg.list('web')).map((i) => i.id),
+      [inst.id],
+      'passing after the first check',
+    );
     await clock.advance(5000); // keep-alive (ttl/3) and a check
     healthy = false;
     await clock.advance(5000);
@@ -137,7 +169,18 @@ describe('consul registry (recorded fake of the agent API)', () => {
       `PUT /v1/agent/service/deregister/${id}`,
     ]);
     const body = seen[1]?.body ?? seen.find((s) => s.path === '/v1/agent/service/register')?.body;
-    assert.deepEqual({ ...body, Meta: undefined }, { ID: id, Name: 'web', Address: '172.18.0.5', Port: 8080, Tags: ['v1'], Meta: undefined, Check: { CheckID: `service:${id}`, Name: 'dockside register', TTL: '15s', DeregisterCriticalServiceAfter: '60s' } });
+    assert.deepEqual(
+      { ...body, Meta: undefined },
+      {
+        ID: id,
+        Name: 'web',
+        Address: '172.18.0.5',
+        Port: 8080,
+        Tags: ['v1'],
+        Meta: undefined,
+        Check: { CheckID: `service:${id}`, Name: 'dockside register', TTL: '15s', DeregisterCriticalServiceAfter: '60s' },
+      },
+    );
   });
 
   it('an agent that does not answer is one line naming it', async () => {

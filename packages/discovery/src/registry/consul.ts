@@ -41,7 +41,10 @@ export class ConsulRegistry implements Registry {
   private readonly t: HttpTarget;
   private registered = false;
 
-  constructor(cfg: { host: string; port: number }, private readonly timeoutMs = 3000) {
+  constructor(
+    cfg: { host: string; port: number },
+    private readonly timeoutMs = 3000,
+  ) {
     this.t = { host: cfg.host, port: cfg.port };
   }
 
@@ -99,8 +102,16 @@ export class ConsulRegistry implements Registry {
   }
 
   async entries(service: string): Promise<Instance[]> {
-    const all = await httpJson<Record<string, ConsulService>>(this.t, 'GET', `/v1/agent/services?filter=${encodeURIComponent(`Service == "${service}"`)}`, undefined, this.timeoutMs);
-    return Object.values(all ?? {}).map(fromService).filter((i): i is Instance => Boolean(i) && i?.service === service);
+    const all = await httpJson<Record<string, ConsulService>>(
+      this.t,
+      'GET',
+      `/v1/agent/services?filter=${encodeURIComponent(`Service == "${service}"`)}`,
+      undefined,
+      this.timeoutMs,
+    );
+    return Object.values(all ?? {})
+      .map(fromService)
+      .filter((i): i is Instance => Boolean(i) && i?.service === service);
   }
 
   async remove(inst: Instance): Promise<void> {

@@ -35,7 +35,10 @@ export class EtcdRegistry implements Registry {
   private lease: string | undefined;
   private readonly t: HttpTarget;
 
-  constructor(cfg: { host: string; port: number; prefix: string }, private readonly timeoutMs = 3000) {
+  constructor(
+    cfg: { host: string; port: number; prefix: string },
+    private readonly timeoutMs = 3000,
+  ) {
     this.t = { host: cfg.host, port: cfg.port };
     this.prefix = cfg.prefix;
   }

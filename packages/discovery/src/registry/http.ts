@@ -21,7 +21,15 @@ export function httpJson<T>(t: HttpTarget, method: string, path: string, body?: 
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = request(
-      { host: t.host, port: t.port, method, path, timeout: timeoutMs, agent: false, headers: { 'content-type': 'application/json', ...(payload ? { 'content-length': payload.length } : {}) } },
+      {
+        host: t.host,
+        port: t.port,
+        method,
+        path,
+        timeout: timeoutMs,
+        agent: false,
+        headers: { 'content-type': 'application/json', ...(payload ? { 'content-length': payload.length } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

@@ -34,7 +34,17 @@ describe('registry URLs, checks, listen addresses', () => {
   });
   it('etcd prefix range end, dns hosts files, the stale rule', () => {
     assert.equal(Buffer.from(prefixEnd('/a/web/'), 'base64').toString(), '/a/web0');
-    const inst = { service: 'web', id: 'vm-abc-80', address: '172.18.0.2', port: 80, tags: [], host: 'vm', container: 'c'.repeat(64), containerName: 'w', registeredAt: '2026-12-01T00:00:00.000Z' };
+    const inst = {
+      service: 'web',
+      id: 'vm-abc-80',
+      address: '172.18.0.2',
+      port: 80,
+      tags: [],
+      host: 'vm',
+      container: 'c'.repeat(64),
+      containerName: 'w',
+      registeredAt: '2026-12-01T00:00:00.000Z',
+    };
     const on = parseHostsFile(hostsFileText(inst, true));
     assert.deepEqual(on, { inst, published: true });
     assert.match(hostsFileText(inst, true), /^172\.18\.0\.2 web$/m);

@@ -7,10 +7,7 @@
  */
 import { UsageError } from '@dockside/common';
 
-export type RegistryConfig =
-  | { kind: 'etcd'; host: string; port: number; prefix: string }
-  | { kind: 'dns'; dir: string }
-  | { kind: 'consul'; host: string; port: number };
+export type RegistryConfig = { kind: 'etcd'; host: string; port: number; prefix: string } | { kind: 'dns'; dir: string } | { kind: 'consul'; host: string; port: number };
 
 const HINT = 'give etcd://host:2379[/prefix], dns:/path/to/hostsdir or consul://host:8500';
 
@@ -18,7 +15,8 @@ export function parseRegistryUrl(raw: string, flag = '--to'): RegistryConfig {
   const text = raw.trim();
   if (text.startsWith('dns:')) {
     const dir = text.slice('dns:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!dir.startsWith('/')) throw new UsageError(`${flag} dns: needs an absolute directory (got "${raw}")`, { hint: 'e.g. dns:/etc/dnsmasq.hosts.d (the directory dnsmasq reads with --hostsdir)' });
+    if (!dir.startsWith('/'))
+      throw new UsageError(`${flag} dns: needs an absolute directory (got "${raw}")`, { hint: 'e.g. dns:/etc/dnsmasq.hosts.d (the directory dnsmasq reads with --hostsdir)' });
     return { kind: 'dns', dir: dir.replace(/\/+$/, '') || '/' };
   }
   let url: URL;

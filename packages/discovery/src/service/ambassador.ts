@@ -61,12 +61,24 @@ export async function listAmbassadors(engine: Engine, sel: { target?: string } =
 async function describe(engine: Engine, c: DocksideContainer): Promise<AmbassadorInfo> {
   const labels = await containerLabels(engine, c.id);
   const r = await readReports<AmbassadorStatus>(engine, c.id);
-  return { id: c.id, container: c.name, target: c.targetName, upstream: labels[SERVICE_LABEL] ?? '', listen: labels[LISTEN_LABEL] ?? '', registry: labels[REGISTRY_LABEL] ?? '', state: c.state, ...(r.last ? { status: r.last } : {}) };
+  return {
+    id: c.id,
+    container: c.name,
+    target: c.targetName,
+    upstream: labels[SERVICE_LABEL] ?? '',
+    listen: labels[LISTEN_LABEL] ?? '',
+    registry: labels[REGISTRY_LABEL] ?? '',
+    state: c.state,
+    ...(r.last ? { status: r.last } : {}),
+  };
 }
 
 export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): Promise<AmbassadorInfo> {
   const target = await resolveRunningContainer(engine, opts.target);
-  if (target.networkMode === 'host') throw new UsageError(`container "${target.name}" uses the host's network: an ambassador there would listen on the host`, { hint: 'run the ambassador next to a container on a bridge or user-defined network' });
+  if (target.networkMode === 'host')
+    throw new UsageError(`container "${target.name}" uses the host's network: an ambassador there would listen on the host`, {
+      hint: 'run the ambassador next to a container on a bridge or user-defined network',
+    });
   const listen = `${opts.listen.host}:${opts.listen.port}`;
   // The same target and port again: the old ambassador goes first.
   for (const a of await listAmbassadors(engine, { target: target.id })) {
@@ -112,7 +124,16 @@ export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): 
     },
   );
   const me = (await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery })).find((c) => c.id === id);
-  return { id, container: me?.name ?? id.slice(0, 12), target: target.name, upstream: opts.upstream, listen, registry, state: me?.state ?? 'running', ...(ready ? { status: ready } : {}) };
+  return {
+    id,
+    container: me?.name ?? id.slice(0, 12),
+    target: target.name,
+    upstream: opts.upstream,
+    listen,
+    registry,
+    state: me?.state ?? 'running',
+    ...(ready ? { status: ready } : {}),
+  };
 }
 
 export async function stopAmbassadors(engine: Engine, sel: { target?: string; all?: boolean }): Promise<AmbassadorInfo[]> {

@@ -49,7 +49,10 @@ export function registrationFromLabels(labels: Record<string, string>, d: LabelD
     intervalMs: get('interval') !== undefined ? at('interval', parseDuration) : d.intervalMs,
     ttlMs: get('ttl') !== undefined ? at('ttl', parseDuration) : d.ttlMs,
     ...(network ? { network } : {}),
-    tags: (get('tags') ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    tags: (get('tags') ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     registry,
   };
 }

@@ -60,19 +60,27 @@ export interface RegisterInfo {
 /** The network whose address is published: --network, else the target's only one. */
 export function publishedNetwork(t: TargetContainer, network: string | undefined): string {
   if (t.networkMode === 'host' || t.networkMode.startsWith('container:') || t.networkMode === 'none') {
-    throw new UsageError(`container "${t.name}" runs with network mode ${t.networkMode}: it has no address of its own to publish`, { hint: 'register the container that owns the network namespace, on a bridge or user-defined network' });
+    throw new UsageError(`container "${t.name}" runs with network mode ${t.networkMode}: it has no address of its own to publish`, {
+      hint: 'register the container that owns the network namespace, on a bridge or user-defined network',
+    });
   }
   const names = Object.keys(t.networks ?? {});
   if (network) {
-    if (!names.includes(network)) throw new UsageError(`container "${t.name}" is not on network "${network}" (it is on ${names.join(', ') || 'none'})`, { hint: 'give one of its networks with --network' });
+    if (!names.includes(network))
+      throw new UsageError(`container "${t.name}" is not on network "${network}" (it is on ${names.join(', ') || 'none'})`, { hint: 'give one of its networks with --network' });
     return network;
   }
   if (names.length === 1) return names[0] as string;
-  throw new UsageError(`container "${t.name}" is on ${names.length ? `several networks (${names.join(', ')})` : 'no network'}`, { hint: 'choose the network whose address is published with --network' });
+  throw new UsageError(`container "${t.name}" is on ${names.length ? `several networks (${names.join(', ')})` : 'no network'}`, {
+    hint: 'choose the network whose address is published with --network',
+  });
 }
 
 export function validateTimes(intervalMs: number, ttlMs: number): void {
-  if (ttlMs < 2 * intervalMs) throw new UsageError(`--ttl must be at least twice --interval (got ttl ${ttlMs} ms, interval ${intervalMs} ms)`, { hint: 'the lease must outlive a check; e.g. --interval 5s --ttl 15s' });
+  if (ttlMs < 2 * intervalMs)
+    throw new UsageError(`--ttl must be at least twice --interval (got ttl ${ttlMs} ms, interval ${intervalMs} ms)`, {
+      hint: 'the lease must outlive a check; e.g. --interval 5s --ttl 15s',
+    });
 }
 
 export async function listRegisters(engine: Engine, sel: { target?: string; service?: string } = {}): Promise<RegisterInfo[]> {
@@ -147,7 +155,16 @@ export async function startRegister(engine: Engine, opts: RegisterOptions): Prom
   );
   const me = (await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery })).find((c) => c.id === id);
   const { stale, ...state } = ready ?? { stale: [] };
-  return { id, container: me?.name ?? id.slice(0, 12), target: target.name, service: opts.service, registry, state: me?.state ?? 'running', ...(ready ? { registered: state as RegisterState } : {}), stale };
+  return {
+    id,
+    container: me?.name ?? id.slice(0, 12),
+    target: target.name,
+    service: opts.service,
+    registry,
+    state: me?.state ?? 'running',
+    ...(ready ? { registered: state as RegisterState } : {}),
+    stale,
+  };
 }
 
 /** SIGTERM (the sidecar withdraws its entry, Consul: deregisters), then remove with its api-proxy. */

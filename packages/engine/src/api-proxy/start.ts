@@ -49,7 +49,14 @@ async function waitListening(engine: Engine, id: string, role: string, timeoutMs
       const d = decodeLine(line.trim());
       if (d.kind === 'event' && d.event.type === 'progress' && d.event.name === 'listening') return;
     }
-    const state = (await (await dockerOf(engine)).getContainer(id).inspect().catch(() => undefined))?.State;
+    const state = (
+      await (
+        await dockerOf(engine)
+      )
+        .getContainer(id)
+        .inspect()
+        .catch(() => undefined)
+    )?.State;
     if (!state || (!state.Running && !state.Restarting && state.Status !== 'created')) {
       throw new UserError(`the api-proxy for ${role} exited before listening${tail ? `; it said: ${tail.split('\n').pop()}` : ''}`, {
         hint: 'rebuild the images (`dockside images build`): every dockside image must answer `api-proxy`',
@@ -65,20 +72,11 @@ async function waitListening(engine: Engine, id: string, role: string, timeoutMs
 }
 
 /** Start the proxy (and its socket volume) for the service named `serviceName`. */
-export async function startApiProxy(
-  engine: Engine,
-  service: ServiceSpec & { name: string },
-  access: ApiAccess,
-  opts: { readyTimeoutMs?: number } = {},
-): Promise<ApiProxyHandle> {
+export async function startApiProxy(engine: Engine, service: ServiceSpec & { name: string }, access: ApiAccess, opts: { readyTimeoutMs?: number } = {}): Promise<ApiProxyHandle> {
   const role = `${service.role}-api-proxy`;
   const volume = `dockside-api-${randomBytes(6).toString('hex')}`;
   const links = { [API_PROXY_LABEL.service]: service.name, [API_PROXY_LABEL.volume]: volume };
-  await createNamedVolume(
-    engine,
-    volume,
-    createLabels({ role, version: service.version, session: service.session, extra: links }),
-  );
+  await createNamedVolume(engine, volume, createLabels({ role, version: service.version, session: service.session, extra: links }));
   let id: string | undefined;
   try {
     ({ id } = await startService(engine, {
@@ -125,11 +123,7 @@ export async function startApiProxy(
  * engine only through the proxy (no apiAccess left in it). If `start` fails, the proxy and its
  * volume are removed before rethrowing (`start` removes the service itself).
  */
-export async function withApiProxy<S extends ServiceSpec>(
-  engine: Engine,
-  spec: S,
-  start: (spec: S) => Promise<{ id: string }>,
-): Promise<{ id: string }> {
+export async function withApiProxy<S extends ServiceSpec>(engine: Engine, spec: S, start: (spec: S) => Promise<{ id: string }>): Promise<{ id: string }> {
   const { apiAccess, ...rest } = spec;
   if (!apiAccess) return start(spec);
   const socket = engineSocketSource(engine);

@@ -3,8 +3,21 @@ import { describe, it } from 'node:test';
 import { sshArgv } from './ssh.js';
 
 describe('sshArgv', () => {
-  it('builds the docker CLI\'s dial-stdio command, the host after `--`', () => {
-    assert.deepEqual(sshArgv({ host: 'db-1', port: 2222, username: 'ops' }), ['-o', 'ConnectTimeout=30', '-T', '-l', 'ops', '-p', '2222', '--', 'db-1', 'docker', 'system', 'dial-stdio']);
+  it("builds the docker CLI's dial-stdio command, the host after `--`", () => {
+    assert.deepEqual(sshArgv({ host: 'db-1', port: 2222, username: 'ops' }), [
+      '-o',
+      'ConnectTimeout=30',
+      '-T',
+      '-l',
+      'ops',
+      '-p',
+      '2222',
+      '--',
+      'db-1',
+      'docker',
+      'system',
+      'dial-stdio',
+    ]);
   });
   it('leaves the default port and a missing user to ssh (its config may name them)', () => {
     assert.deepEqual(sshArgv({ host: 'db-1', port: 22 }), ['-o', 'ConnectTimeout=30', '-T', '--', 'db-1', 'docker', 'system', 'dial-stdio']);

@@ -34,15 +34,13 @@ const id_ = (id: string) => `/containers/${encodeURIComponent(id)}`;
 function httpApi(http: EngineHttp): ContainerApi {
   return {
     inspect: (id) => http.json('GET', `${id_(id)}/json`),
-    list: (o) =>
-      http.json('GET', '/containers/json', { query: { all: o.all ?? false, ...(o.labels?.length ? { filters: JSON.stringify({ label: o.labels }) } : {}) } }),
+    list: (o) => http.json('GET', '/containers/json', { query: { all: o.all ?? false, ...(o.labels?.length ? { filters: JSON.stringify({ label: o.labels }) } : {}) } }),
     create: async (opts) => {
       const { name, ...body } = opts;
       const r = await http.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
       return r.Id;
     },
-    attach: async (id, stdin) =>
-      (await http.upgrade(`${id_(id)}/attach`, { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 })) as unknown as NodeJS.ReadWriteStream,
+    attach: async (id, stdin) => (await http.upgrade(`${id_(id)}/attach`, { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 })) as unknown as NodeJS.ReadWriteStream,
     wait: async (id, condition) => {
       // The engine answers the headers once the wait is registered, the body once the condition is met.
       const res = await http.open('POST', `${id_(id)}/wait`, { query: { condition } });
@@ -77,8 +75,7 @@ function dockerodeApi(engine: Engine): ContainerApi {
     inspect: async (id) => (await c(id)).inspect(),
     list: async (o) => (await dockerOf(engine)).listContainers({ all: o.all ?? false, ...(o.labels?.length ? { filters: { label: o.labels } } : {}) }),
     create: async (opts) => (await (await dockerOf(engine)).createContainer(opts)).id,
-    attach: async (id, stdin) =>
-      (await (await c(id)).attach({ stream: true, stdout: true, stderr: true, stdin, hijack: stdin })) as unknown as NodeJS.ReadWriteStream,
+    attach: async (id, stdin) => (await (await c(id)).attach({ stream: true, stdout: true, stderr: true, stdin, hijack: stdin })) as unknown as NodeJS.ReadWriteStream,
     wait: async (id, condition) => {
       const exited = (await c(id)).wait({ condition }) as Promise<{ StatusCode: number }>;
       exited.catch(() => undefined);

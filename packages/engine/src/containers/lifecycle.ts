@@ -102,10 +102,7 @@ export async function waitUntilRemoved(engine: Engine, id: string, timeoutMs = 3
  * Remove containers, refusing any that dockside did not start. Returns what was removed.
  * `refs` are names or ids; `all` removes every dockside container.
  */
-export async function removeDocksideContainers(
-  engine: Engine,
-  sel: { refs?: string[]; all?: boolean; labels?: Record<string, string> },
-): Promise<DocksideContainer[]> {
+export async function removeDocksideContainers(engine: Engine, sel: { refs?: string[]; all?: boolean; labels?: Record<string, string> }): Promise<DocksideContainer[]> {
   const ours = await listDocksideContainers(engine, sel.labels ?? {});
   let chosen: DocksideContainer[];
   if (sel.all || sel.labels) {

@@ -8,7 +8,10 @@ export async function containerLogTail(engine: Engine, id: string, lines = 5): P
     const buf = (await (await dockerOf(engine)).getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
     const { FrameParser } = await import('../streams/demux.js');
     const frames = new FrameParser().push(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
-    return frames.map((f) => f.payload.toString('utf8')).join('').trim();
+    return frames
+      .map((f) => f.payload.toString('utf8'))
+      .join('')
+      .trim();
   } catch {
     return '';
   }

@@ -77,9 +77,7 @@ export async function resolveContainer(engine: Engine, ref: string): Promise<Tar
 const CANDIDATES_SHOWN = 10;
 
 function ambiguous(ref: string, sharing: Dockerode.ContainerInfo[]): UsageError {
-  const named = sharing
-    .map((c) => `${(c.Names?.[0] ?? '').replace(/^\//, '') || '?'} (${c.Id.slice(0, 12)})`)
-    .sort(naturalCompare);
+  const named = sharing.map((c) => `${(c.Names?.[0] ?? '').replace(/^\//, '') || '?'} (${c.Id.slice(0, 12)})`).sort(naturalCompare);
   const more = named.length > CANDIDATES_SHOWN ? ` and ${named.length - CANDIDATES_SHOWN} more` : '';
   return new UsageError(`"${ref}" matches several containers: ${named.slice(0, CANDIDATES_SHOWN).join(', ')}${more}`, {
     hint: "give more of the id, or the container's name",

@@ -62,15 +62,20 @@ export async function buildImage(engine: Engine, opts: BuildOptions): Promise<st
   const context = await packDirectory(opts.contextDir);
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await (await dockerOf(engine)).buildImage(context as never, {
-      t: opts.tag,
-      labels: opts.labels ?? {},
-      buildargs: opts.buildArgs ?? {},
-      dockerfile: opts.dockerfile ?? 'Dockerfile',
-      rm: true,
-      forcerm: true,
-      pull: opts.pull ? 'true' : undefined,
-    } as never)) as unknown as NodeJS.ReadableStream;
+    stream = (await (
+      await dockerOf(engine)
+    ).buildImage(
+      context as never,
+      {
+        t: opts.tag,
+        labels: opts.labels ?? {},
+        buildargs: opts.buildArgs ?? {},
+        dockerfile: opts.dockerfile ?? 'Dockerfile',
+        rm: true,
+        forcerm: true,
+        pull: opts.pull ? 'true' : undefined,
+      } as never,
+    )) as unknown as NodeJS.ReadableStream;
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `building ${opts.tag}` });
   }

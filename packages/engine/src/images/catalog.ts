@@ -58,15 +58,17 @@ export async function listDocksideImages(engine: Engine, repoPrefix: string): Pr
       const role = i.Labels?.[IMAGE_LABEL.role] ?? '';
       const tags = ownImageTags(i.RepoTags ?? [], role, repoPrefix);
       if (tags.length === 0) return [];
-      return [{
-        id: i.Id,
-        tags,
-        role,
-        version: i.Labels?.[IMAGE_LABEL.version] ?? '',
-        contextHash: i.Labels?.[IMAGE_LABEL.contextHash] ?? '',
-        size: i.Size,
-        created: new Date(i.Created * 1000),
-      }];
+      return [
+        {
+          id: i.Id,
+          tags,
+          role,
+          version: i.Labels?.[IMAGE_LABEL.version] ?? '',
+          contextHash: i.Labels?.[IMAGE_LABEL.contextHash] ?? '',
+          size: i.Size,
+          created: new Date(i.Created * 1000),
+        },
+      ];
     });
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: 'listing images' });

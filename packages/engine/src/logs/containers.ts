@@ -22,7 +22,10 @@ interface ListEntry {
 }
 
 /** Containers (running and stopped unless `running`), optionally narrowed by label filters (`k=v` or `k`). */
-export async function listLogTargets(client: SocketClient, opts: { labels?: string[]; running?: boolean } = {}): Promise<Array<{ id: string; name: string; labels: Record<string, string>; running: boolean }>> {
+export async function listLogTargets(
+  client: SocketClient,
+  opts: { labels?: string[]; running?: boolean } = {},
+): Promise<Array<{ id: string; name: string; labels: Record<string, string>; running: boolean }>> {
   const filters = opts.labels?.length ? `&filters=${encodeURIComponent(JSON.stringify({ label: opts.labels }))}` : '';
   const list = await getJson<ListEntry[]>(client, `/containers/json?all=${opts.running ? 0 : 1}${filters}`);
   return list.map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? '').replace(/^\//, ''), labels: c.Labels ?? {}, running: c.State === 'running' }));
@@ -59,6 +62,9 @@ export async function inspectLogTarget(client: SocketClient, idOrName: string): 
 /** The engine answers? (GET /_ping) */
 export async function pingSocket(client: SocketClient): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    getJson<unknown>(client, '/_ping', 5000).then(() => resolve(), (err: Error) => (err instanceof SyntaxError ? resolve() : reject(err)));
+    getJson<unknown>(client, '/_ping', 5000).then(
+      () => resolve(),
+      (err: Error) => (err instanceof SyntaxError ? resolve() : reject(err)),
+    );
   });
 }

@@ -159,4 +159,3 @@ export function utf8Boundary(b: Buffer): number {
   const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
   return i + need > end ? i : end;
 }
-

@@ -6,15 +6,31 @@ import type { TargetContainer } from '../containers/resolve.js';
 import { parseEnvFile } from './env-file.js';
 
 const target: TargetContainer = {
-  id: 'a'.repeat(64), name: 'web', image: 'nginx', imageId: 'sha256:x', running: true, paused: false,
-  status: 'running', pid: 42, networkMode: 'bridge', mounts: [], labels: {}, startedAt: '2026-01-01T00:00:00Z',
+  id: 'a'.repeat(64),
+  name: 'web',
+  image: 'nginx',
+  imageId: 'sha256:x',
+  running: true,
+  paused: false,
+  status: 'running',
+  pid: 42,
+  networkMode: 'bridge',
+  mounts: [],
+  labels: {},
+  startedAt: '2026-01-01T00:00:00Z',
 };
 
 describe('buildCreateOptions', () => {
   it('joins the target, drops every capability but the ones asked for, and labels the sidecar', async () => {
     const o = await buildCreateOptions({
-      role: 'netdebug', image: 'dockside/netdebug:1', version: '1', session: 's1', target,
-      join: { volumes: true, network: true, pid: true }, capAdd: ['NET_RAW'], cmd: ['probe'],
+      role: 'netdebug',
+      image: 'dockside/netdebug:1',
+      version: '1',
+      session: 's1',
+      target,
+      join: { volumes: true, network: true, pid: true },
+      capAdd: ['NET_RAW'],
+      cmd: ['probe'],
     });
     assert.deepEqual(o.HostConfig?.VolumesFrom, [target.id]);
     assert.equal(o.HostConfig?.NetworkMode, `container:${target.id}`);
@@ -25,8 +41,12 @@ describe('buildCreateOptions', () => {
     assert.deepEqual(o.HostConfig?.SecurityOpt, ['no-new-privileges']);
     assert.equal(o.HostConfig?.AutoRemove, true);
     assert.deepEqual(o.Labels, {
-      dockside: 'true', 'dockside.role': 'netdebug', 'dockside.version': '1', 'dockside.session': 's1',
-      'dockside.target': target.id, 'dockside.target.name': 'web',
+      dockside: 'true',
+      'dockside.role': 'netdebug',
+      'dockside.version': '1',
+      'dockside.session': 's1',
+      'dockside.target': target.id,
+      'dockside.target.name': 'web',
     });
     assert.match(o.name ?? '', /^dockside-netdebug-web-[0-9a-f]{6}$/);
   });

@@ -49,7 +49,7 @@ export async function checkHostPath(engine: Engine | undefined, path: string, wh
     const why = hostPathRefusal(form, sockets);
     if (why) {
       throw new UsageError(`${what}: a sidecar may not mount ${form === path ? 'it' : `${form} (where ${path} leads)`}: ${why}`, {
-        hint: 'give a directory of its own (e.g. /srv/backups), not one of the host\'s system trees or sockets',
+        hint: "give a directory of its own (e.g. /srv/backups), not one of the host's system trees or sockets",
       });
     }
   }

@@ -28,11 +28,7 @@ export interface ServiceSpec extends SidecarSpec {
  * Start a long-running sidecar (a service: metrics exporter, log shipper, scheduler) detached. It
  * is not auto-removed; `ready` is awaited and, if it throws, the container is removed before rethrow.
  */
-export async function startService(
-  engine: Engine,
-  spec: ServiceSpec,
-  ready?: (id: string) => Promise<void>,
-): Promise<{ id: string }> {
+export async function startService(engine: Engine, spec: ServiceSpec, ready?: (id: string) => Promise<void>): Promise<{ id: string }> {
   if (spec.apiAccess && spec.apiSocketVolume) throw new Error('bug: a service gets apiAccess or apiSocketVolume, not both');
   if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startService(engine, s, ready));
   if (spec.apiSocketVolume) {

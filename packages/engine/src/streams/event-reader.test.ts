@@ -11,9 +11,7 @@ async function feed(reader: EventReader, chunks: Buffer[]): Promise<void> {
 describe('EventReader', () => {
   // Two-, three- and four-byte UTF-8 characters in an event and in a text line.
   const message = 'größe 日本語 🚢 ok';
-  const bytes = Buffer.from(
-    `${encodeEvent({ type: 'warning', message })}plain ${message}\n${encodeEvent({ type: 'result', data: { m: message } })}`,
-  );
+  const bytes = Buffer.from(`${encodeEvent({ type: 'warning', message })}plain ${message}\n${encodeEvent({ type: 'result', data: { m: message } })}`);
 
   it('keeps multi-byte characters whole when the stream is split at every offset', async () => {
     for (let i = 0; i <= bytes.length; i++) {
@@ -21,10 +19,14 @@ describe('EventReader', () => {
       const text: string[] = [];
       const r = new EventReader({ onEvent: (e) => events.push(e), onText: (t) => text.push(t) });
       await feed(r, [bytes.subarray(0, i), bytes.subarray(i)]);
-      assert.deepEqual(events, [
-        { v: 1, type: 'warning', message },
-        { v: 1, type: 'result', data: { m: message } },
-      ], `split at ${i}`);
+      assert.deepEqual(
+        events,
+        [
+          { v: 1, type: 'warning', message },
+          { v: 1, type: 'result', data: { m: message } },
+        ],
+        `split at ${i}`,
+      );
       assert.deepEqual(text, [`plain ${message}`], `split at ${i}`);
       assert.deepEqual(r.result, { m: message });
     }
@@ -33,7 +35,10 @@ describe('EventReader', () => {
   it('keeps multi-byte characters whole when fed one byte at a time', async () => {
     const text: string[] = [];
     const r = new EventReader({ onText: (t) => text.push(t) });
-    await feed(r, [...bytes].map((b) => Buffer.from([b])));
+    await feed(
+      r,
+      [...bytes].map((b) => Buffer.from([b])),
+    );
     assert.deepEqual(text, [`plain ${message}`]);
     assert.equal(r.warnings[0], message);
   });

@@ -127,10 +127,14 @@ export function swarmServiceLogs(engine: Engine, name: string, tail = 200): Prom
     // The manager gathers the lines from every node; one that does not answer must not hang us.
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), 5000);
-    const raw = (await (d.getService(name).logs({ stderr: true, stdout: false, details: true, tail, follow: false, abortSignal: ctl.signal } as never) as unknown as Promise<Buffer>).finally(() => clearTimeout(timer)).catch((err: Error) => {
-      if (ctl.signal.aborted) return Buffer.alloc(0);
-      throw err;
-    })) as Buffer;
+    const raw = (await (
+      d.getService(name).logs({ stderr: true, stdout: false, details: true, tail, follow: false, abortSignal: ctl.signal } as never) as unknown as Promise<Buffer>
+    )
+      .finally(() => clearTimeout(timer))
+      .catch((err: Error) => {
+        if (ctl.signal.aborted) return Buffer.alloc(0);
+        throw err;
+      })) as Buffer;
     const out: Array<{ task: string; node: string; line: string }> = [];
     // The multiplexed stream, as one buffer: 8-byte header (stream, 0, 0, 0, size) then payload.
     let text = '';
@@ -144,7 +148,12 @@ export function swarmServiceLogs(engine: Engine, name: string, tail = 200): Prom
       if (!l) continue;
       // details=true: "<k=v,k=v> <line>"
       const sp = l.indexOf(' ');
-      const attrs = Object.fromEntries(l.slice(0, sp).split(',').map((kv) => kv.split('=') as [string, string]));
+      const attrs = Object.fromEntries(
+        l
+          .slice(0, sp)
+          .split(',')
+          .map((kv) => kv.split('=') as [string, string]),
+      );
       out.push({ task: attrs['com.docker.swarm.task.id'] ?? '', node: attrs['com.docker.swarm.node.id'] ?? '', line: l.slice(sp + 1) });
     }
     return out;

@@ -19,7 +19,13 @@ export function inMemoryVolume(v: VolumeInfo): boolean {
 
 export async function inspectVolume(engine: Engine, name: string): Promise<VolumeInfo | undefined> {
   try {
-    const v = (await (await dockerOf(engine)).getVolume(name).inspect()) as { Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> | null; Options?: Record<string, string> | null };
+    const v = (await (await dockerOf(engine)).getVolume(name).inspect()) as {
+      Name: string;
+      Driver: string;
+      Mountpoint: string;
+      Labels: Record<string, string> | null;
+      Options?: Record<string, string> | null;
+    };
     return { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, labels: v.Labels ?? {}, options: v.Options ?? {} };
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
@@ -30,7 +36,9 @@ export async function inspectVolume(engine: Engine, name: string): Promise<Volum
 /** Names of the running (or paused) containers that mount volume `name`. */
 export async function containersUsingVolume(engine: Engine, name: string): Promise<string[]> {
   try {
-    const list = (await (await dockerOf(engine)).listContainers({ filters: JSON.stringify({ volume: [name], status: ['running', 'paused', 'restarting'] }) })) as Array<{ Names?: string[] }>;
+    const list = (await (await dockerOf(engine)).listContainers({ filters: JSON.stringify({ volume: [name], status: ['running', 'paused', 'restarting'] }) })) as Array<{
+      Names?: string[];
+    }>;
     return list.map((c) => (c.Names?.[0] ?? '').replace(/^\//, '')).sort();
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `listing the containers of volume "${name}"` });

@@ -78,7 +78,12 @@ export async function runAgent(o: AgentOptions): Promise<void> {
           shown.push({ name: c.name, chore, task: c.labels[FLEET_LABEL.task] ?? '', service: c.labels[FLEET_LABEL.service] ?? '', state: c.state });
         }
       }
-      const plan = planNode(o.chores, tasks, sidecars.filter((s) => !busy.has(s.id)), now);
+      const plan = planNode(
+        o.chores,
+        tasks,
+        sidecars.filter((s) => !busy.has(s.id)),
+        now,
+      );
       for (const { chore, task } of plan.start) {
         const key = `${chore.id}/${task.task}`;
         if (busy.has(key)) continue;
@@ -90,7 +95,13 @@ export async function runAgent(o: AgentOptions): Promise<void> {
         busy.add(sidecar.id);
         void removeSidecar(o, sidecar, why).finally(() => busy.delete(sidecar.id));
       }
-      const status: AgentStatus = { node: o.node, nodeId: o.nodeId, version: o.version, chores: o.chores.map((c) => c.id), sidecars: shown.sort((a, b) => a.name.localeCompare(b.name)) };
+      const status: AgentStatus = {
+        node: o.node,
+        nodeId: o.nodeId,
+        version: o.version,
+        chores: o.chores.map((c) => c.id),
+        sidecars: shown.sort((a, b) => a.name.localeCompare(b.name)),
+      };
       const text = JSON.stringify(status);
       if (text !== lastReport || now - lastReportAt > 10_000) {
         events.progress('status', status);

@@ -41,7 +41,14 @@ async function runPipeline(plan: Array<'ok' | 'fail' | 'refuse'>, batches: Posit
   const cp = new CheckpointStore(dir);
   const stats = new ShipStats();
   const warnings: Array<{ msg: string; code: string | undefined }> = [];
-  const p = new Pipeline(scriptedSink(plan), cp, stats, { maxBatchLines: 100, maxBatchBytes: 1e6, lingerMs: 1, maxQueueBytes: 1e6, maxBackoffMs: 5, warn: (msg, code) => warnings.push({ msg, code }) });
+  const p = new Pipeline(scriptedSink(plan), cp, stats, {
+    maxBatchLines: 100,
+    maxBatchBytes: 1e6,
+    lingerMs: 1,
+    maxQueueBytes: 1e6,
+    maxBackoffMs: 5,
+    warn: (msg, code) => warnings.push({ msg, code }),
+  });
   const running = p.run();
   const snapshots: Array<string | undefined> = [];
   for (const b of batches) {
@@ -72,7 +79,10 @@ describe('Pipeline figures', () => {
     assert.ok(snapshots.includes('connection refused'), 'retrying was reported during the failures');
     assert.equal(stats.retrying, undefined, 'cleared after recovery');
     assert.equal(stats.snapshot('n', 'test', []).retrying, undefined);
-    assert.deepEqual(warnings.map((w) => w.code), [DELIVERY_WARNING]);
+    assert.deepEqual(
+      warnings.map((w) => w.code),
+      [DELIVERY_WARNING],
+    );
   });
 
   it('keeps the last shipped time in the checkpoint, so a restart reports it', async () => {

@@ -89,7 +89,7 @@ export class Pipeline {
   private take(): Positioned[] {
     let n = 0;
     let bytes = 0;
-    while (n < this.queue.length && n < this.opts.maxBatchLines && bytes < this.opts.maxBatchBytes) bytes += (this.queue[n] as Positioned).bytes, n++;
+    while (n < this.queue.length && n < this.opts.maxBatchLines && bytes < this.opts.maxBatchBytes) ((bytes += (this.queue[n] as Positioned).bytes), n++);
     const batch = this.queue.splice(0, n);
     this.queuedBytes -= bytes;
     this.stats.queued = this.queue.length;
@@ -116,7 +116,8 @@ export class Pipeline {
         }
         this.stats.sink.retries++;
         this.stats.retrying = (err as Error).message;
-        if (this.stats.sink.retries === 1 || this.stats.sink.retries % 20 === 0) this.opts.warn(`delivery to ${this.sink.kind} failed (${(err as Error).message}); retrying`, DELIVERY_WARNING);
+        if (this.stats.sink.retries === 1 || this.stats.sink.retries % 20 === 0)
+          this.opts.warn(`delivery to ${this.sink.kind} failed (${(err as Error).message}); retrying`, DELIVERY_WARNING);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, this.opts.maxBackoffMs);
       }

@@ -99,9 +99,7 @@ async function run(cfg: ShipConfig, events: EventWriter<ShipProgress>, log: (m: 
   const metrics = cfg.metricsPort ? await serveMetrics('0.0.0.0', cfg.metricsPort, snapshot) : undefined;
   await source.start();
   const files =
-    cfg.files.length && cfg.filesTarget
-      ? new FilesSource({ globs: cfg.files, target: cfg.filesTarget, maxLine: cfg.maxLine, pipeline, checkpoint, stats, warn })
-      : undefined;
+    cfg.files.length && cfg.filesTarget ? new FilesSource({ globs: cfg.files, target: cfg.filesTarget, maxLine: cfg.maxLine, pipeline, checkpoint, stats, warn }) : undefined;
   await files?.start();
   const truncatedBytes = sink instanceof FileSink ? sink.truncatedAtStart : 0;
   events.progress('ready', { containers: stats.targets.size, resumed: Object.keys(checkpoint.data.positions).length, truncatedBytes });

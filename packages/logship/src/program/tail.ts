@@ -54,12 +54,13 @@ export async function tail(args: string[]): Promise<number> {
       if (!Number.isInteger(lines) || lines < 0) throw new UsageError('--lines must be a whole number');
     } else if (a === '--follow') follow = true;
     else if (a === '--volume') volumes.push(args[++i] as string);
-    else if (a === '--') globs.push(...args.slice(i + 1)), (i = args.length);
+    else if (a === '--') (globs.push(...args.slice(i + 1)), (i = args.length));
     else globs.push(a);
   }
   if (!globs.length) throw new UsageError('tail needs a path or glob');
   const files = [...new Set((await Promise.all(globs.map((g) => expandGlob(g, volumes)))).flat())];
-  if (!files.length && !follow) throw new UsageError(`no file matches ${globs.join(' ')} in the container's volumes`, { hint: 'give the path as the application sees it, e.g. /var/log/app/*.log' });
+  if (!files.length && !follow)
+    throw new UsageError(`no file matches ${globs.join(' ')} in the container's volumes`, { hint: 'give the path as the application sees it, e.g. /var/log/app/*.log' });
   const many = files.length > 1 || globs.some((g) => /[*?]/.test(g));
   let last = '';
   const print = (path: string, text: Buffer) => {

@@ -17,7 +17,14 @@ export class PermanentSinkError extends Error {
 
 /** The NDJSON object for one record (file and http sinks). */
 export function ndjsonLine(r: ShipRecord): string {
-  const o: Record<string, unknown> = { time: r.time, container: r.container, container_id: r.container_id, stream: r.stream, ...(r.swarm ? { swarm: r.swarm } : {}), message: r.message };
+  const o: Record<string, unknown> = {
+    time: r.time,
+    container: r.container,
+    container_id: r.container_id,
+    stream: r.stream,
+    ...(r.swarm ? { swarm: r.swarm } : {}),
+    message: r.message,
+  };
   if (r.truncated) o['truncated'] = true;
   return `${JSON.stringify(o)}\n`;
 }

@@ -3,7 +3,14 @@ import { UsageError } from '@dockside/common';
 
 export type SinkConfig =
   | { kind: 'file'; dir: string }
-  | { kind: 'syslog'; transport: 'tcp' | 'udp' | 'tls'; host: string; port: number; insecure: boolean; /** PEM of the CA that signed the receiver's certificate (--tls-ca). */ ca?: string }
+  | {
+      kind: 'syslog';
+      transport: 'tcp' | 'udp' | 'tls';
+      host: string;
+      port: number;
+      insecure: boolean;
+      /** PEM of the CA that signed the receiver's certificate (--tls-ca). */ ca?: string;
+    }
   | { kind: 'http'; url: string }
   | { kind: 'loki'; url: string };
 

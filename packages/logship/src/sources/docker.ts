@@ -6,16 +6,7 @@
  * reads until the container stops, and starts again when it starts again (same id, same log).
  */
 import type { SwarmPlace } from '../record.js';
-import {
-  followLogs,
-  inspectLogTarget,
-  listLogTargets,
-  type LogGap,
-  type LogLine,
-  type LogPosition,
-  type LogStream,
-  type SocketClient,
-} from '@dockside/engine/logs';
+import { followLogs, inspectLogTarget, listLogTargets, type LogGap, type LogLine, type LogPosition, type LogStream, type SocketClient } from '@dockside/engine/logs';
 import { watchContainerEvents } from '@dockside/engine/events';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { Selection } from '../config.js';
@@ -118,7 +109,13 @@ export class DockerSource {
       if (!target) return; // removed
       const stats = this.o.stats.target(id, target.name);
       stats.following = true;
-      const meta = { container: target.name, container_id: id, project: target.labels['com.docker.compose.project'], service: target.labels['com.docker.compose.service'], swarm: swarmOf(target.labels) };
+      const meta = {
+        container: target.name,
+        container_id: id,
+        project: target.labels['com.docker.compose.project'],
+        service: target.labels['com.docker.compose.service'],
+        swarm: swarmOf(target.labels),
+      };
       const groupers = new Map<LogStream, MultilineGrouper>();
       let quiet: NodeJS.Timeout | undefined;
       const toItems = (lines: LogLine[]): Positioned[] =>

@@ -32,7 +32,7 @@ describe('file follower', () => {
     assert.deepEqual(text(await ff.poll()), ['after truncate, and longer than before'], 'grown past the old offset again: still seen');
     await ff.close();
     // a new follower resumes after the last delivered line of the same file (same fingerprint)
-    const pos = { fingerprint: (l3[0]?.position.fingerprint ?? ''), offset: 0 };
+    const pos = { fingerprint: l3[0]?.position.fingerprint ?? '', offset: 0 };
     writeFileSync(join(dir, 'b.log'), 'one\ntwo\nthree\n');
     const a = new FileFollower(join(dir, 'b.log'), undefined, 1024);
     const ls = await a.poll();
@@ -62,7 +62,10 @@ describe('file follower', () => {
     assert.deepEqual(await expandGlob('/etc/hostname', [vol]), [], "the sidecar's own file");
     assert.deepEqual(await expandGlob('/**/a.log', [vol]), [join(vol, 'app', 'a.log')], 'a glob above the volume walks only the volume');
     assert.deepEqual(await expandGlob(`${dir}/*.log`, []), [], 'no volumes, no files');
-    assert.throws(() => checkGlobInVolumes('/var/log/app/../../../etc/passwd', ['/var/log/app'], 'web'), /^UsageError: no file matches \/var\/log\/app\/\.\.\/\.\.\/\.\.\/etc\/passwd in the container's volumes$/);
+    assert.throws(
+      () => checkGlobInVolumes('/var/log/app/../../../etc/passwd', ['/var/log/app'], 'web'),
+      /^UsageError: no file matches \/var\/log\/app\/\.\.\/\.\.\/\.\.\/etc\/passwd in the container's volumes$/,
+    );
     checkGlobInVolumes('/var/log/app/*.log', ['/var/log/app'], 'web');
   });
 });

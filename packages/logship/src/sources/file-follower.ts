@@ -31,7 +31,10 @@ export async function fingerprintOf(fh: FileHandle): Promise<string | undefined>
   const head = buf.subarray(0, bytesRead);
   const nl = head.indexOf(NL);
   if (nl < 0 && bytesRead < FP_BYTES) return undefined; // not enough content yet to recognise it
-  return createHash('sha256').update(nl < 0 ? head : head.subarray(0, nl + 1)).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(nl < 0 ? head : head.subarray(0, nl + 1))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export class FileFollower {

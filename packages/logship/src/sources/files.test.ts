@@ -30,7 +30,15 @@ async function run(checkpoint: CheckpointStore, glob: string, shipped: string[],
       return undefined;
     },
   } as unknown as Pipeline;
-  const src = new FilesSource({ globs: [glob], target: { id: 'c1', name: 'app', volumes: [root] }, maxLine: 1 << 20, pipeline, checkpoint, stats: new ShipStats(), warn: (m) => warnings.push(m) });
+  const src = new FilesSource({
+    globs: [glob],
+    target: { id: 'c1', name: 'app', volumes: [root] },
+    maxLine: 1 << 20,
+    pipeline,
+    checkpoint,
+    stats: new ShipStats(),
+    warn: (m) => warnings.push(m),
+  });
   await src.start();
   for (let i = 0; i < 200 && !until(); i++) await new Promise((r) => setTimeout(r, 10));
   await src.stop();

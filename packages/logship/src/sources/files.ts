@@ -81,7 +81,13 @@ export class FilesSource {
     const { id, name } = this.o.target;
     const key = fileKey(id, path);
     const items: Positioned[] = lines.map((l) => {
-      const record: Positioned['record'] = { time: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z'), container: name, container_id: id, stream: path, message: l.message.toString('utf8') };
+      const record: Positioned['record'] = {
+        time: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z'),
+        container: name,
+        container_id: id,
+        stream: path,
+        message: l.message.toString('utf8'),
+      };
       if (l.truncated) record.truncated = true;
       return { record, key, position: l.position, bytes: l.message.length };
     });

@@ -50,7 +50,9 @@ export function walkRoots(glob: string, volumes: string[]): string[] {
 export function checkGlobInVolumes(glob: string, volumes: string[], target: string): void {
   if (walkRoots(glob, volumes).length) return;
   throw new UsageError(`no file matches ${glob} in the container's volumes`, {
-    hint: volumes.length ? `${target}'s volumes are at ${volumes.join(', ')}: give a path under one of them` : `${target} has no volumes: only files in its volumes (mounts) can be read`,
+    hint: volumes.length
+      ? `${target}'s volumes are at ${volumes.join(', ')}: give a path under one of them`
+      : `${target} has no volumes: only files in its volumes (mounts) can be read`,
   });
 }
 
@@ -72,7 +74,13 @@ export async function expandGlob(glob: string, volumes: string[], maxEntries = 1
   };
   const roots = walkRoots(g, volumes);
   if (!roots.length) return [];
-  if (!/[*?]/.test(g)) return (await stat(g).then((s) => s.isFile(), () => false)) && (await contained(g)) ? [g] : [];
+  if (!/[*?]/.test(g))
+    return (await stat(g).then(
+      (s) => s.isFile(),
+      () => false,
+    )) && (await contained(g))
+      ? [g]
+      : [];
   const re = globToRegExp(g);
   const out: string[] = [];
   let seen = 0;
@@ -83,7 +91,16 @@ export async function expandGlob(glob: string, volumes: string[], maxEntries = 1
       seen++;
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p, depth + 1);
-      else if ((e.isFile() || e.isSymbolicLink()) && re.test(p) && (await stat(p).then((s) => s.isFile(), () => false)) && (await contained(p))) out.push(p);
+      else if (
+        (e.isFile() || e.isSymbolicLink()) &&
+        re.test(p) &&
+        (await stat(p).then(
+          (s) => s.isFile(),
+          () => false,
+        )) &&
+        (await contained(p))
+      )
+        out.push(p);
     }
   };
   for (const r of roots) await walk(r, 0);

@@ -14,9 +14,7 @@ import { parseProcCgroup } from './parse.js';
 export const V1_CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'blkio', 'pids'] as const;
 export type V1Controller = (typeof V1_CONTROLLERS)[number];
 
-export type CgroupLayout =
-  | { version: 2; root: string }
-  | { version: 1; root: string; dirs: Record<V1Controller, string | null> };
+export type CgroupLayout = { version: 2; root: string } | { version: 1; root: string; dirs: Record<V1Controller, string | null> };
 
 /** Look at the mounted tree once: unified (v2) if the root has cgroup.controllers, else v1. */
 export function detectLayout(root: string): CgroupLayout | null {

@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  parseBlkio,
-  parseCpuMax,
-  parseFlatKeyed,
-  parseIoStat,
-  parseNetDevFull,
-  parseProcCgroup,
-  parseSingle,
-  parseUsageAll,
-  v1CpuQuota,
-  v1Limit,
-} from './parse.js';
+import { parseBlkio, parseCpuMax, parseFlatKeyed, parseIoStat, parseNetDevFull, parseProcCgroup, parseSingle, parseUsageAll, v1CpuQuota, v1Limit } from './parse.js';
 
 describe('cgroup parsers', () => {
   it('flat keyed files, ignoring junk lines', () => {
     const m = parseFlatKeyed('usage_usec 10\nuser_usec 7\n\nbogus\nsystem_usec x\n');
-    assert.deepEqual([...m], [['usage_usec', 10], ['user_usec', 7]]);
+    assert.deepEqual(
+      [...m],
+      [
+        ['usage_usec', 10],
+        ['user_usec', 7],
+      ],
+    );
   });
 
   it('single values and limits: v2 "max" and v1 PAGE_COUNTER_MAX mean no limit', () => {
@@ -57,8 +52,15 @@ describe('cgroup parsers', () => {
     const [lo, eth0] = parseNetDevFull(text);
     assert.equal(lo?.iface, 'lo');
     assert.deepEqual(eth0, {
-      iface: 'eth0', rxBytes: 1234567890, rxPackets: 8000, rxErrors: 1, rxDropped: 2,
-      txBytes: 2097152, txPackets: 4000, txErrors: 3, txDropped: 4,
+      iface: 'eth0',
+      rxBytes: 1234567890,
+      rxPackets: 8000,
+      rxErrors: 1,
+      rxDropped: 2,
+      txBytes: 2097152,
+      txPackets: 4000,
+      txErrors: 3,
+      txDropped: 4,
     });
   });
 

@@ -130,7 +130,11 @@ export function parseNetDevFull(text: string): NetIface[] {
     const line = lines[i] as string;
     const colon = line.indexOf(':');
     if (colon < 0) continue;
-    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (f.length < 16) continue;
     out.push({
       iface: line.slice(0, colon).trim(),

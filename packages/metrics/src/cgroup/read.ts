@@ -199,7 +199,7 @@ function readV1(read: Reader, layout: CgroupLayout, rel: string, spec?: SpecFigu
  * reader in the host's PID namespace); null when the file cannot be read.
  */
 export function listsPid(layout: CgroupLayout, rel: string, pid: number): boolean | null {
-  const dir = layout.version === 2 ? join(layout.root, rel) : controllerDir(layout, rel, 'pids') ?? controllerDir(layout, rel, 'memory');
+  const dir = layout.version === 2 ? join(layout.root, rel) : (controllerDir(layout, rel, 'pids') ?? controllerDir(layout, rel, 'memory'));
   const text = readWith(undefined, dir ? join(dir, 'cgroup.procs') : null);
   if (text === undefined) return null;
   const want = String(pid);

@@ -36,7 +36,15 @@ const engineApi = createServer((req, res) => {
     const m = /^\/v1\.41\/containers\/([0-9a-f]+)\/json/.exec(url);
     const c = m ? containers.get(m[1] as string) : undefined;
     if (!c) return void res.writeHead(404).end('{"message":"no such container"}');
-    res.end(JSON.stringify({ Id: c.Id, Name: c.Names[0], Config: { Image: c.Image, Labels: c.Labels }, State: { Running: true, Pid: c.pid, Status: 'running' }, HostConfig: c.HostConfig }));
+    res.end(
+      JSON.stringify({
+        Id: c.Id,
+        Name: c.Names[0],
+        Config: { Image: c.Image, Labels: c.Labels },
+        State: { Running: true, Pid: c.pid, Status: 'running' },
+        HostConfig: c.HostConfig,
+      }),
+    );
   }
 });
 

@@ -34,9 +34,17 @@ function classifyOpenError(err: Error, iface: string, filter: string): UserError
     });
   }
   if (filter && /syntax|parse|expression|illegal|unknown|can't|invalid|error/i.test(msg)) {
-    return new UserError(`bad capture filter "${filter}": ${msg}`, { exitCode: 2, hint: 'see `man pcap-filter` for the syntax, e.g. "tcp port 80 and host 10.0.0.5"', code: 'EFILTER' });
+    return new UserError(`bad capture filter "${filter}": ${msg}`, {
+      exitCode: 2,
+      hint: 'see `man pcap-filter` for the syntax, e.g. "tcp port 80 and host 10.0.0.5"',
+      code: 'EFILTER',
+    });
   }
-  return new UserError(`cannot capture on ${iface}: ${msg}`, { exitCode: 1, code: 'ECAPTURE', hint: 'try --interface any; `dockside debug <container> -- ip -brief link` lists the interfaces' });
+  return new UserError(`cannot capture on ${iface}: ${msg}`, {
+    exitCode: 1,
+    code: 'ECAPTURE',
+    hint: 'try --interface any; `dockside debug <container> -- ip -brief link` lists the interfaces',
+  });
 }
 
 /**
@@ -86,7 +94,11 @@ export async function captureCommand(argv: string[]): Promise<number> {
       fd = openSync(values.out, 'w');
     } catch (err) {
       session.close();
-      throw new UserError(`cannot write the capture file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: 2, code: 'EOUTPUT', hint: 'check that the file on the host is writable (dockside creates it before the capture starts)' });
+      throw new UserError(`cannot write the capture file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        exitCode: 2,
+        code: 'EOUTPUT',
+        hint: 'check that the file on the host is writable (dockside creates it before the capture starts)',
+      });
     }
   }
   const toStdout = values.out === '-';

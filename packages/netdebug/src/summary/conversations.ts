@@ -41,8 +41,21 @@ export class ConversationTracker {
     let c = this.convs.touch(key);
     if (!c) {
       c = {
-        protocol, a: src, b: dst, packets: 0, bytes: 0, packetsAtoB: 0, bytesAtoB: 0, packetsBtoA: 0, bytesBtoA: 0,
-        relStart: round((ts - captureStart) / 1e6), duration: 0, resets: 0, retransmissions: 0, firstTs: ts, lastTs: ts,
+        protocol,
+        a: src,
+        b: dst,
+        packets: 0,
+        bytes: 0,
+        packetsAtoB: 0,
+        bytesAtoB: 0,
+        packetsBtoA: 0,
+        bytesBtoA: 0,
+        relStart: round((ts - captureStart) / 1e6),
+        duration: 0,
+        resets: 0,
+        retransmissions: 0,
+        firstTs: ts,
+        lastTs: ts,
       };
       this.seen++;
       this.convs.set(key, c);
@@ -79,9 +92,19 @@ export class ConversationTracker {
     const convs = [...this.convs.values()];
     convs.sort((x, y) => y.bytes - x.bytes || y.packets - x.packets);
     return convs.slice(0, limit).map((c) => ({
-      protocol: c.protocol, a: c.a, b: c.b, packets: c.packets, bytes: c.bytes,
-      packetsAtoB: c.packetsAtoB, bytesAtoB: c.bytesAtoB, packetsBtoA: c.packetsBtoA, bytesBtoA: c.bytesBtoA,
-      relStart: c.relStart, duration: round((c.lastTs - c.firstTs) / 1e6), resets: c.resets, retransmissions: c.retransmissions,
+      protocol: c.protocol,
+      a: c.a,
+      b: c.b,
+      packets: c.packets,
+      bytes: c.bytes,
+      packetsAtoB: c.packetsAtoB,
+      bytesAtoB: c.bytesAtoB,
+      packetsBtoA: c.packetsBtoA,
+      bytesBtoA: c.bytesBtoA,
+      relStart: c.relStart,
+      duration: round((c.lastTs - c.firstTs) / 1e6),
+      resets: c.resets,
+      retransmissions: c.retransmissions,
     }));
   }
 

@@ -120,7 +120,18 @@ export class HttpTracker {
     const method = req[1] as string;
     this.byMethod.set(method, (this.byMethod.get(method) ?? 0) + 1);
     const host = hostOf(head);
-    const entry: HttpEntry = { relTime: round(rel), client: src, server: dst, method, host, path: req[2] as string, version: req[3] as string, status: null, reason: null, latencyMs: null };
+    const entry: HttpEntry = {
+      relTime: round(rel),
+      client: src,
+      server: dst,
+      method,
+      host,
+      path: req[2] as string,
+      version: req[3] as string,
+      status: null,
+      reason: null,
+      latencyMs: null,
+    };
     if (this.entries.length < this.maxEntries) this.entries.push(entry);
     let list = this.pending.touch(key);
     if (!list) {

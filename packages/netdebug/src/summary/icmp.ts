@@ -7,7 +7,16 @@ const LINK_HEADER_LEN: Record<string, number> = { LINKTYPE_ETHERNET: 14, LINKTYP
 export function icmpDescription(v6: boolean, type: number, code: number): string | null {
   if (!v6) {
     if (type === 3) {
-      const codes = ['net unreachable', 'host unreachable', 'protocol unreachable', 'port unreachable', 'fragmentation needed', 'source route failed', 'destination network unknown', 'destination host unknown'];
+      const codes = [
+        'net unreachable',
+        'host unreachable',
+        'protocol unreachable',
+        'port unreachable',
+        'fragmentation needed',
+        'source route failed',
+        'destination network unknown',
+        'destination host unknown',
+      ];
       return `destination unreachable: ${codes[code] ?? `code ${code}`}`;
     }
     if (type === 11) return code === 0 ? 'time exceeded: TTL expired in transit' : 'time exceeded: fragment reassembly';

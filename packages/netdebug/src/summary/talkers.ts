@@ -40,6 +40,9 @@ export class TalkerTracker {
   }
 
   report(limit: number): Talker[] {
-    return [...this.talkers.values()].sort((x, y) => y.bytes - x.bytes || y.packets - x.packets).slice(0, limit).map((t) => ({ ...t }));
+    return [...this.talkers.values()]
+      .sort((x, y) => y.bytes - x.bytes || y.packets - x.packets)
+      .slice(0, limit)
+      .map((t) => ({ ...t }));
   }
 }

@@ -4,15 +4,33 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync, chmodSync, chownSync, linkSync, mkdirSync, symlinkSync, writeFileSync, ftruncateSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeSync,
+  chmodSync,
+  chownSync,
+  linkSync,
+  mkdirSync,
+  symlinkSync,
+  writeFileSync,
+  ftruncateSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { FsExtras } from '../fs-extras.js';
-
 
 /** Deterministic pseudo-random bytes (SHA-256 in counter mode): the same cut points on every run. */
 export function seededBytes(seed: string, n: number): Buffer {
   const out = Buffer.allocUnsafe(n);
-  for (let i = 0, off = 0; off < n; i++, off += 32) createHash('sha256').update(`${seed}:${i}`).digest().copy(out, off, 0, Math.min(32, n - off));
+  for (let i = 0, off = 0; off < n; i++, off += 32)
+    createHash('sha256')
+      .update(`${seed}:${i}`)
+      .digest()
+      .copy(out, off, 0, Math.min(32, n - off));
   return out;
 }
 

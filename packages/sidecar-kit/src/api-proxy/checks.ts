@@ -50,7 +50,12 @@ export function engineFacts(upstream: string): () => Promise<CreatedFacts['engin
     cached ??= (async () => {
       const info = (await engineJson<{ CgroupVersion?: string; DefaultRuntime?: string; LoggingDriver?: string }>(upstream, '/info')) ?? {};
       const host = await engineJson<{ Id?: string }>(upstream, '/networks/host');
-      return { cgroupVersion: info.CgroupVersion ?? '1', defaultRuntime: info.DefaultRuntime ?? 'runc', loggingDriver: info.LoggingDriver ?? 'json-file', hostNetworkId: host?.Id ?? '' };
+      return {
+        cgroupVersion: info.CgroupVersion ?? '1',
+        defaultRuntime: info.DefaultRuntime ?? 'runc',
+        loggingDriver: info.LoggingDriver ?? 'json-file',
+        hostNetworkId: host?.Id ?? '',
+      };
     })();
     cached.catch(() => (cached = undefined));
     return cached;

@@ -18,8 +18,20 @@ What it did: \`dockside ambassador ls\` (connections per instance, failures, ret
     upstream: Flags.string({ description: 'Service whose instances the connections go to.', required: true, env: 'DOCKSIDE_AMBASSADOR_UPSTREAM' }),
     from: Flags.string({ description: 'Registry: etcd://host:port[/prefix], dns:/hostsdir, consul://host:port.', required: true, env: 'DOCKSIDE_AMBASSADOR_FROM' }),
     refresh: durationFlag({ description: 'How often the list of instances is read again.', default: '500ms', min: 100, max: 60_000, env: 'DOCKSIDE_AMBASSADOR_REFRESH' }),
-    'connect-timeout': durationFlag({ description: 'A connect that takes longer fails over to the next instance.', default: '1s', min: 50, max: 60_000, env: 'DOCKSIDE_AMBASSADOR_CONNECT_TIMEOUT' }),
-    'metrics-port': Flags.integer({ description: 'Serve /metrics on 127.0.0.1:<port> inside the container (0: none).', default: 9325, min: 0, max: 65535, env: 'DOCKSIDE_AMBASSADOR_METRICS_PORT' }),
+    'connect-timeout': durationFlag({
+      description: 'A connect that takes longer fails over to the next instance.',
+      default: '1s',
+      min: 50,
+      max: 60_000,
+      env: 'DOCKSIDE_AMBASSADOR_CONNECT_TIMEOUT',
+    }),
+    'metrics-port': Flags.integer({
+      description: 'Serve /metrics on 127.0.0.1:<port> inside the container (0: none).',
+      default: 9325,
+      min: 0,
+      max: 65535,
+      env: 'DOCKSIDE_AMBASSADOR_METRICS_PORT',
+    }),
     json: jsonFlag,
   };
 

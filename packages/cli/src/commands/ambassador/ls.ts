@@ -2,7 +2,8 @@ import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 
 export default class AmbassadorLs extends DocksideCommand {
   static override summary = 'List the ambassadors: where they listen, their upstream, and what they did per instance.';
-  static override description = 'Figures are what each ambassador last reported (every 2 s while they change): connections accepted, open, failed (no instance reachable), retries on a next instance, and per instance whether it is listed and reachable, its connections and connect failures.';
+  static override description =
+    'Figures are what each ambassador last reported (every 2 s while they change): connections accepted, open, failed (no instance reachable), retries on a next instance, and per instance whether it is listed and reachable, its connections and connect failures.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
   static override flags = { json: jsonFlag };
 
@@ -15,8 +16,17 @@ export default class AmbassadorLs extends DocksideCommand {
     if (!list.length) return this.log('no ambassador running');
     for (const a of list) {
       const s = a.status;
-      this.log(`${a.target}: localhost ${a.listen} -> "${a.upstream}" from ${a.registry} (${a.state})${s ? `: ${s.accepted} accepted, ${s.active} open, ${s.failed} failed, ${s.retries} retries` : ''}`);
-      if (s?.instances.length) this.log(renderTable(['INSTANCE', 'UP', 'CONNECTIONS', 'OPEN', 'CONNECT FAILURES'], s.instances.map((i) => [`${i.address}:${i.port}`, i.healthy ? 'yes' : 'no', String(i.connections), String(i.active), String(i.failures)]), [2, 3, 4]));
+      this.log(
+        `${a.target}: localhost ${a.listen} -> "${a.upstream}" from ${a.registry} (${a.state})${s ? `: ${s.accepted} accepted, ${s.active} open, ${s.failed} failed, ${s.retries} retries` : ''}`,
+      );
+      if (s?.instances.length)
+        this.log(
+          renderTable(
+            ['INSTANCE', 'UP', 'CONNECTIONS', 'OPEN', 'CONNECT FAILURES'],
+            s.instances.map((i) => [`${i.address}:${i.port}`, i.healthy ? 'yes' : 'no', String(i.connections), String(i.active), String(i.failures)]),
+            [2, 3, 4],
+          ),
+        );
     }
   }
 }

@@ -16,9 +16,15 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
   static override examples = [
     { description: 'Back up every volume of "app" to a directory:', command: '<%= config.bin %> <%= command.id %> app --to /var/backups/app' },
     { description: 'To S3, keeping 7 daily and 4 weekly backups:', command: '<%= config.bin %> <%= command.id %> app --to s3://backups/app --keep-daily 7 --keep-weekly 4' },
-    { description: 'A PostgreSQL dump, data-level:', command: '<%= config.bin %> <%= command.id %> db --to /var/backups/db --dump "pg_dumpall -U postgres" --dump-as all.sql --dump-only' },
+    {
+      description: 'A PostgreSQL dump, data-level:',
+      command: '<%= config.bin %> <%= command.id %> db --to /var/backups/db --dump "pg_dumpall -U postgres" --dump-as all.sql --dump-only',
+    },
     { description: 'An incremental snapshot into a repository:', command: '<%= config.bin %> <%= command.id %> app --to /var/backups/repo --password-file /root/repo.pw' },
-    { description: 'One volume, paused while read, without caches:', command: '<%= config.bin %> <%= command.id %> app --to /backups --volume app-data --pause --exclude "*.tmp" --exclude cache/' },
+    {
+      description: 'One volume, paused while read, without caches:',
+      command: '<%= config.bin %> <%= command.id %> app --to /backups --volume app-data --pause --exclude "*.tmp" --exclude cache/',
+    },
   ];
 
   static override args = { container: Args.string({ description: 'Container whose volumes to back up (name or id).', required: true }) };
@@ -30,14 +36,26 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
     compress: Flags.string({ description: 'Compression.', options: ['zstd', 'gzip', 'none'], default: 'zstd', env: 'DOCKSIDE_BACKUP_COMPRESS' }),
     level: Flags.integer({ description: 'Compression level (zstd 1-19, default 3; gzip 1-9, default 6).', min: 1, max: 19, env: 'DOCKSIDE_BACKUP_LEVEL' }),
     pause: Flags.boolean({ description: 'Pause the container while its volumes are read.', default: false, exclusive: ['stop'], env: 'DOCKSIDE_BACKUP_PAUSE' }),
-    stop: Flags.boolean({ description: 'Stop the container while its volumes are read; it is started again as soon as reading ends.', default: false, exclusive: ['pause'], env: 'DOCKSIDE_BACKUP_STOP' }),
+    stop: Flags.boolean({
+      description: 'Stop the container while its volumes are read; it is started again as soon as reading ends.',
+      default: false,
+      exclusive: ['pause'],
+      env: 'DOCKSIDE_BACKUP_STOP',
+    }),
     exec: Flags.string({ description: 'Run this shell command in the container first (e.g. a flush); its failure fails the backup.', env: 'DOCKSIDE_BACKUP_EXEC' }),
-    dump: Flags.string({ description: "Run this shell command in the container and store its stdout in the backup (needs --dump-as).", env: 'DOCKSIDE_BACKUP_DUMP' }),
+    dump: Flags.string({ description: 'Run this shell command in the container and store its stdout in the backup (needs --dump-as).', env: 'DOCKSIDE_BACKUP_DUMP' }),
     'dump-as': Flags.string({ description: 'File name for the --dump output, e.g. all.sql.', env: 'DOCKSIDE_BACKUP_DUMP_AS' }),
-    strict: Flags.boolean({ description: 'Fail (and keep nothing) when a file changes, is replaced or is deleted while it is read, instead of warning as GNU tar does ("file changed as we read it").', default: false, env: 'DOCKSIDE_BACKUP_STRICT' }),
+    strict: Flags.boolean({
+      description: 'Fail (and keep nothing) when a file changes, is replaced or is deleted while it is read, instead of warning as GNU tar does ("file changed as we read it").',
+      default: false,
+      env: 'DOCKSIDE_BACKUP_STRICT',
+    }),
     'dump-only': Flags.boolean({ description: 'With --dump: store only the dump, not the volumes.', default: false, env: 'DOCKSIDE_BACKUP_DUMP_ONLY' }),
     'password-file': passwordFileFlag,
-    host: Flags.string({ description: "With a repository: the snapshot's hostname (default: the container's name; the parent is the last snapshot with it).", env: 'DOCKSIDE_BACKUP_HOST' }),
+    host: Flags.string({
+      description: "With a repository: the snapshot's hostname (default: the container's name; the parent is the last snapshot with it).",
+      env: 'DOCKSIDE_BACKUP_HOST',
+    }),
     ...retentionFlags,
     ...s3Flags,
     network: networkFlag,
@@ -54,7 +72,14 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
       throw new UsageError(range ? `--level for ${compression} is ${range[0]}-${range[1]}` : '--level does not apply to --compress none');
     }
     const result = await runBackup(
-      { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env, progress: process.stderr },
+      {
+        engine: await this.engine(),
+        version: this.config.version,
+        session: this.session,
+        image: imageRef(ROLE.backup, this.config.version),
+        env: process.env,
+        progress: process.stderr,
+      },
       {
         ...destinationOptions(flags.to, flags),
         ...retentionOptions(flags),
@@ -77,18 +102,24 @@ Consistency: --pause freezes the container while its volumes are read; --stop st
     if ('snapshot' in result) {
       const s = result.snapshot;
       if (flags.json) return this.printJson(s);
-      this.log(`snapshot ${s.id.slice(0, 8)} saved${s.parent ? ` (parent ${s.parent.slice(0, 8)})` : ''}: ${s.files} files (${s.unchangedFiles} unchanged), ${formatBytes(s.readBytes)} read, ${formatBytes(s.newBytes)} new, ${formatBytes(s.storedBytes)} stored`);
+      this.log(
+        `snapshot ${s.id.slice(0, 8)} saved${s.parent ? ` (parent ${s.parent.slice(0, 8)})` : ''}: ${s.files} files (${s.unchangedFiles} unchanged), ${formatBytes(s.readBytes)} read, ${formatBytes(s.newBytes)} new, ${formatBytes(s.storedBytes)} stored`,
+      );
       return;
     }
     const m = result.manifest;
     // Retention that failed after the backup committed: the backup stays; say so, exit 1.
     if (result.pruneError) {
-      process.stderr.write(`dockside: backup ${m.id} is complete, but retention failed: ${result.pruneError.message}\n  hint: ${result.pruneError.hint ?? 'fix it, then run `dockside backup prune`'}\n`);
+      process.stderr.write(
+        `dockside: backup ${m.id} is complete, but retention failed: ${result.pruneError.message}\n  hint: ${result.pruneError.hint ?? 'fix it, then run `dockside backup prune`'}\n`,
+      );
       process.exitCode = 1;
     }
     if (flags.json) return this.printJson(result.prune ? { ...m, prune: result.prune } : result.pruneError ? { ...m, pruneError: result.pruneError } : m);
-    const secs = (Date.parse(m.finishedAt) - Date.parse(m.startedAt)) || 1;
-    this.log(`backup ${m.id} complete: ${m.archives.length} archive(s), ${m.totals.files} files, ${formatBytes(m.totals.contentBytes)} read, ${formatBytes(m.totals.storedBytes)} stored (${m.compression.algorithm}) in ${formatDuration(secs)}`);
+    const secs = Date.parse(m.finishedAt) - Date.parse(m.startedAt) || 1;
+    this.log(
+      `backup ${m.id} complete: ${m.archives.length} archive(s), ${m.totals.files} files, ${formatBytes(m.totals.contentBytes)} read, ${formatBytes(m.totals.storedBytes)} stored (${m.compression.algorithm}) in ${formatDuration(secs)}`,
+    );
     for (const a of m.archives) this.log(`  ${a.file}  ${a.kind === 'dump' ? 'dump' : a.destination}  ${formatBytes(a.bytes)}  sha256:${a.sha256.slice(0, 16)}`);
     if (result.prune) {
       const p = result.prune;

@@ -6,7 +6,8 @@ import { passwordFileFlag } from '../../lib/repo-flags.js';
 
 export default class BackupLs extends DocksideCommand {
   static override summary = 'List the complete backups in a directory or S3 prefix.';
-  static override description = 'Reads each backup\'s manifest and lists the complete ones, newest first. Backups without a manifest (in progress, killed or failed) are never listed as complete; their count is shown below the table. From a repository, lists its snapshots (restic\'s own too), oldest first. Runs on the host: no sidecar.';
+  static override description =
+    "Reads each backup's manifest and lists the complete ones, newest first. Backups without a manifest (in progress, killed or failed) are never listed as complete; their count is shown below the table. From a repository, lists its snapshots (restic's own too), oldest first. Runs on the host: no sidecar.";
   static override examples = ['<%= config.bin %> <%= command.id %> --from /var/backups/app', '<%= config.bin %> <%= command.id %> --from s3://backups/app --container app --json'];
   static override flags = {
     from: Flags.string({ description: 'Where backups live: /abs/dir, file:///abs/dir or s3://bucket/prefix.', env: 'DOCKSIDE_BACKUP_FROM', required: true }),
@@ -27,7 +28,12 @@ export default class BackupLs extends DocksideCommand {
       const rows = await listRepositorySnapshots(repo, flags['password-file'] ? { passwordFile: flags['password-file'] } : {}, process.env, flags.container);
       if (flags.json) return this.printJson({ snapshots: rows });
       if (rows.length === 0) return this.log('no snapshots');
-      return this.log(renderTable(['ID', 'TIME', 'HOST', 'CONTAINER', 'PATHS', 'TAGS'], rows.map((r) => [r.id.slice(0, 8), r.time.replace(/\.\d+/, ''), r.hostname, r.container, r.paths.join(','), r.tags.join(',')])));
+      return this.log(
+        renderTable(
+          ['ID', 'TIME', 'HOST', 'CONTAINER', 'PATHS', 'TAGS'],
+          rows.map((r) => [r.id.slice(0, 8), r.time.replace(/\.\d+/, ''), r.hostname, r.container, r.paths.join(','), r.tags.join(',')]),
+        ),
+      );
     }
     const cat = await listBackups(
       { engine: await this.engine(), version: this.config.version, session: this.session, image: imageRef(ROLE.backup, this.config.version), env: process.env },

@@ -4,7 +4,8 @@ import { configArgs, configContext, inLayerFlag, readSource } from '../../lib/co
 
 export default class ConfigDiff extends DocksideCommand {
   static override summary = 'Unified diff of a config file: what the last change did, what a kept version differs by, or what applying a local file would change.';
-  static override description = 'Without --from: the newest kept version (or --version N) against the file as it is now. With --from FILE (or - for stdin): the file as it is now against FILE, as `config apply --from FILE` would show it. Exit 0 either way; --json gives the diff and line counts.';
+  static override description =
+    'Without --from: the newest kept version (or --version N) against the file as it is now. With --from FILE (or - for stdin): the file as it is now against FILE, as `config apply --from FILE` would show it. Exit 0 either way; --json gives the diff and line counts.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> web /etc/nginx/nginx.conf',
     '<%= config.bin %> <%= command.id %> web nginx --from nginx.conf',

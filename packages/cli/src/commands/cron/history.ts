@@ -4,7 +4,8 @@ import { schedulerNameFlag } from '../../lib/cron-flags.js';
 
 export default class CronHistory extends DocksideCommand {
   static override summary = 'Runs of the scheduled jobs: scheduled time, start, end, status, exit code, output tail.';
-  static override description = 'Statuses: succeeded, failed, timeout, skipped (overlap=forbid found a run still going), missed (slots that came due while the scheduler was down, beyond the deadline), interrupted (the scheduler died or was stopped during the run; its process was ended), running.';
+  static override description =
+    'Statuses: succeeded, failed, timeout, skipped (overlap=forbid found a run still going), missed (slots that came due while the scheduler was down, beyond the deadline), interrupted (the scheduler died or was stopped during the run; its process was ended), running.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --job web/backup --json'];
   static override flags = {
     job: Flags.string({ description: 'Only this job (<container>/<job>).', env: 'DOCKSIDE_CRON_JOB' }),

@@ -4,7 +4,8 @@ import { schedulerNameFlag } from '../../lib/cron-flags.js';
 
 export default class CronRun extends DocksideCommand {
   static override summary = 'Run a scheduled job now, its output streamed; exit code relayed.';
-  static override description = 'The running scheduler starts the run (recorded in its history as a manual run), respecting the job\'s overlap policy: with overlap=forbid and a run in progress (or its container not running), nothing starts and the exit code is 6. --force runs anyway. Ctrl-C (or SIGTERM) stops watching, not the run: it goes on in the scheduler, as the message then says (see `dockside cron history`).';
+  static override description =
+    "The running scheduler starts the run (recorded in its history as a manual run), respecting the job's overlap policy: with overlap=forbid and a run in progress (or its container not running), nothing starts and the exit code is 6. --force runs anyway. Ctrl-C (or SIGTERM) stops watching, not the run: it goes on in the scheduler, as the message then says (see `dockside cron history`).";
   static override examples = ['<%= config.bin %> <%= command.id %> web/backup', '<%= config.bin %> <%= command.id %> web/cleanup --force'];
   static override args = { job: Args.string({ description: 'The job, <container>/<job> (see `dockside cron ls`).', required: true }) };
   static override flags = {
@@ -18,7 +19,9 @@ export default class CronRun extends DocksideCommand {
     const { runCronJob } = await import('@dockside/cron');
     const { EXIT } = await import('@dockside/common');
     const detach = (sig: 'SIGINT' | 'SIGTERM') => () => {
-      process.stderr.write(`\ndockside: ${args.job}: stopped watching (${sig}); the run goes on in the scheduler: see \`dockside cron history --job ${args.job}${flags.name === 'default' ? '' : ` --name ${flags.name}`}\`\n`);
+      process.stderr.write(
+        `\ndockside: ${args.job}: stopped watching (${sig}); the run goes on in the scheduler: see \`dockside cron history --job ${args.job}${flags.name === 'default' ? '' : ` --name ${flags.name}`}\`\n`,
+      );
       process.exit(sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
     };
     process.once('SIGINT', detach('SIGINT'));

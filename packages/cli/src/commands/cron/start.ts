@@ -31,10 +31,20 @@ Its state (last slot handled per job, history) lives on its own volume, dockside
   ];
   static override flags = {
     config: Flags.string({ description: 'YAML file with more jobs (jobs: {<container>/<job>: {schedule, exec|dockside|run, ...}}).', env: 'DOCKSIDE_CRON_CONFIG' }),
-    'backup-dir': listFlag({ description: 'Host directory backup jobs may write under (repeatable; mounted at the same path).', commaSeparatedArguments: true, env: 'DOCKSIDE_CRON_BACKUP_DIR' }),
+    'backup-dir': listFlag({
+      description: 'Host directory backup jobs may write under (repeatable; mounted at the same path).',
+      commaSeparatedArguments: true,
+      env: 'DOCKSIDE_CRON_BACKUP_DIR',
+    }),
     name: schedulerNameFlag,
-    'repo-password-file': Flags.string({ description: 'Password file for backup jobs to repositories (restic format); copied into the scheduler as a 0400 file, never its env or labels.', env: 'DOCKSIDE_CRON_REPO_PASSWORD_FILE' }),
-    'state-volume': Flags.string({ description: 'Named volume holding the scheduler\'s journal and job list (default: dockside-cron-state, or dockside-cron-state-<name>).', env: 'DOCKSIDE_CRON_STATE_VOLUME' }),
+    'repo-password-file': Flags.string({
+      description: 'Password file for backup jobs to repositories (restic format); copied into the scheduler as a 0400 file, never its env or labels.',
+      env: 'DOCKSIDE_CRON_REPO_PASSWORD_FILE',
+    }),
+    'state-volume': Flags.string({
+      description: "Named volume holding the scheduler's journal and job list (default: dockside-cron-state, or dockside-cron-state-<name>).",
+      env: 'DOCKSIDE_CRON_STATE_VOLUME',
+    }),
     json: jsonFlag,
   };
 
@@ -56,6 +66,8 @@ Its state (last slot handled per job, history) lives on its own volume, dockside
       ...(flags['state-volume'] ? { stateVolume: flags['state-volume'] } : {}),
     });
     if (flags.json) return this.printJson(info);
-    this.log(`scheduler "${info.name}" (${info.container}) running with ${info.jobs} job(s), state on volume ${info.volume}; see \`dockside cron ls${info.name === 'default' ? '' : ` --name ${info.name}`}\``);
+    this.log(
+      `scheduler "${info.name}" (${info.container}) running with ${info.jobs} job(s), state on volume ${info.volume}; see \`dockside cron ls${info.name === 'default' ? '' : ` --name ${info.name}`}\``,
+    );
   }
 }

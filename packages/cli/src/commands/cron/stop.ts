@@ -4,7 +4,8 @@ import { schedulerNameFlag } from '../../lib/cron-flags.js';
 
 export default class CronStop extends DocksideCommand {
   static override summary = 'Stop and remove a scheduler sidecar (its history stays on its volume).';
-  static override description = 'Sends SIGTERM (runs in progress are ended and recorded as interrupted), then removes the scheduler named --name (or every scheduler with --all). Its state volume (dockside-cron-state, or dockside-cron-state-<name>) keeps the history and each job\'s last handled slot for the next `dockside cron start` of that name.';
+  static override description =
+    "Sends SIGTERM (runs in progress are ended and recorded as interrupted), then removes the scheduler named --name (or every scheduler with --all). Its state volume (dockside-cron-state, or dockside-cron-state-<name>) keeps the history and each job's last handled slot for the next `dockside cron start` of that name.";
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --name nightly', '<%= config.bin %> <%= command.id %> --all'];
   static override flags = {
     name: schedulerNameFlag,

@@ -21,16 +21,34 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
   static override args = { container: Args.string({ description: 'Containers to ship (names or ids); more may follow.' }) };
   static override flags = {
     to: Flags.string({ description: 'Destination URL: file:///dir, syslog+tcp|udp|tls://host:port, http(s)://..., loki://host:port.', required: true, env: 'DOCKSIDE_LOGS_TO' }),
-    all: Flags.boolean({ description: 'Ship every container (dockside\'s own sidecars excepted), including ones started later.', default: false, env: 'DOCKSIDE_LOGS_ALL' }),
+    all: Flags.boolean({ description: "Ship every container (dockside's own sidecars excepted), including ones started later.", default: false, env: 'DOCKSIDE_LOGS_ALL' }),
     label: listFlag({ description: 'Ship containers carrying this label (key or key=value); repeatable, all must match.', env: 'DOCKSIDE_LOGS_LABEL' }),
-    name: Flags.string({ description: 'Name of this shipper (several can run side by side); its positions are kept under this name.', default: 'default', env: 'DOCKSIDE_LOGS_NAME' }),
+    name: Flags.string({
+      description: 'Name of this shipper (several can run side by side); its positions are kept under this name.',
+      default: 'default',
+      env: 'DOCKSIDE_LOGS_NAME',
+    }),
     'max-line': Flags.string({ description: 'Longest line kept whole; longer lines are cut there and marked "truncated".', default: '1MiB', env: 'DOCKSIDE_LOGS_MAX_LINE' }),
-    'multiline-start': Flags.string({ description: 'Regular expression that starts a record; following lines that do not match join it. Presets: java, python, go.', env: 'DOCKSIDE_LOGS_MULTILINE_START' }),
-    files: listFlag({ description: "Also ship log files the container writes into its volumes (glob as the container sees it; repeatable; one named container).", env: 'DOCKSIDE_LOGS_FILES' }),
-    network: Flags.string({ description: 'Network of the shipper (host reaches a receiver on this host\'s 127.0.0.1). Default: none for file destinations, the default bridge otherwise.', env: 'DOCKSIDE_LOGS_NETWORK' }),
-    'tls-ca': Flags.string({ description: 'CA certificate (PEM file) that signed the syslog+tls receiver\'s certificate (default: the system CAs).', env: 'DOCKSIDE_LOGS_TLS_CA' }),
+    'multiline-start': Flags.string({
+      description: 'Regular expression that starts a record; following lines that do not match join it. Presets: java, python, go.',
+      env: 'DOCKSIDE_LOGS_MULTILINE_START',
+    }),
+    files: listFlag({
+      description: 'Also ship log files the container writes into its volumes (glob as the container sees it; repeatable; one named container).',
+      env: 'DOCKSIDE_LOGS_FILES',
+    }),
+    network: Flags.string({
+      description: "Network of the shipper (host reaches a receiver on this host's 127.0.0.1). Default: none for file destinations, the default bridge otherwise.",
+      env: 'DOCKSIDE_LOGS_NETWORK',
+    }),
+    'tls-ca': Flags.string({ description: "CA certificate (PEM file) that signed the syslog+tls receiver's certificate (default: the system CAs).", env: 'DOCKSIDE_LOGS_TLS_CA' }),
     'metrics-port': Flags.integer({ description: 'Serve /metrics of the shipper on 127.0.0.1:<port> of the host.', min: 1, max: 65535, env: 'DOCKSIDE_LOGS_METRICS_PORT' }),
-    swarm: Flags.boolean({ description: 'Ship every task of the --service Swarm services, on every node, through the fleet agent (DOCKER_HOST: a manager; `dockside fleet up` first). Lines carry their Swarm node, service, task and slot.', default: false, env: 'DOCKSIDE_SWARM' }),
+    swarm: Flags.boolean({
+      description:
+        'Ship every task of the --service Swarm services, on every node, through the fleet agent (DOCKER_HOST: a manager; `dockside fleet up` first). Lines carry their Swarm node, service, task and slot.',
+      default: false,
+      env: 'DOCKSIDE_SWARM',
+    }),
     service: listFlag({ description: 'With --swarm: a Swarm service whose tasks to ship; repeatable.', env: 'DOCKSIDE_LOGS_SERVICE' }),
     json: jsonFlag,
   };
@@ -75,11 +93,45 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
   }
 
   /** `--swarm`: one chore in the fleet agent's spec; every node's agent starts a shipper per task. */
-  private async shipSwarm(flags: { swarm: boolean; service?: string[]; to: string; name: string; all: boolean; label?: string[]; files?: string[]; network?: string; 'metrics-port'?: number; 'multiline-start'?: string; 'tls-ca'?: string; json: boolean }, argv: string[], maxLine: number): Promise<void> {
+  private async shipSwarm(
+    flags: {
+      swarm: boolean;
+      service?: string[];
+      to: string;
+      name: string;
+      all: boolean;
+      label?: string[];
+      files?: string[];
+      network?: string;
+      'metrics-port'?: number;
+      'multiline-start'?: string;
+      'tls-ca'?: string;
+      json: boolean;
+    },
+    argv: string[],
+    maxLine: number,
+  ): Promise<void> {
     const { UsageError } = await import('@dockside/common');
     if (!flags.swarm) throw new UsageError('--service goes with --swarm');
-    if (!flags.service?.length) throw new UsageError('--swarm needs at least one --service', { hint: 'e.g. `dockside logs ship --swarm --service web --to file:///var/log/shipped`' });
-    const other = argv.length ? 'container names' : flags.all ? '--all' : flags.label?.length ? '--label' : flags.files?.length ? '--files' : flags.network ? '--network' : flags['metrics-port'] ? '--metrics-port' : flags['multiline-start'] ? '--multiline-start' : flags['tls-ca'] ? '--tls-ca' : '';
+    if (!flags.service?.length)
+      throw new UsageError('--swarm needs at least one --service', { hint: 'e.g. `dockside logs ship --swarm --service web --to file:///var/log/shipped`' });
+    const other = argv.length
+      ? 'container names'
+      : flags.all
+        ? '--all'
+        : flags.label?.length
+          ? '--label'
+          : flags.files?.length
+            ? '--files'
+            : flags.network
+              ? '--network'
+              : flags['metrics-port']
+                ? '--metrics-port'
+                : flags['multiline-start']
+                  ? '--multiline-start'
+                  : flags['tls-ca']
+                    ? '--tls-ca'
+                    : '';
     if (other) throw new UsageError(`${other} cannot be combined with --swarm (the fleet ships whole Swarm services)`);
     const { validateShipConfig } = await import('@dockside/logship');
     validateShipConfig({ name: flags.name, to: flags.to, selection: { containers: ['x'], all: false, labels: [] }, maxLine, files: [] });

@@ -3,12 +3,17 @@ import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 
 export default class LogsStop extends DocksideCommand {
   static override summary = 'Stop and remove a log shipper (its positions are kept for the next `logs ship`).';
-  static override description = 'Sends the shipper SIGTERM (it delivers what it has queued), then removes it. Its volume dockside-logship-<name> keeps the positions, so `dockside logs ship` with the same --name resumes where it stopped; --forget removes that volume too. Stopping when none runs is not an error.';
+  static override description =
+    'Sends the shipper SIGTERM (it delivers what it has queued), then removes it. Its volume dockside-logship-<name> keeps the positions, so `dockside logs ship` with the same --name resumes where it stopped; --forget removes that volume too. Stopping when none runs is not an error.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --name shop --forget'];
   static override flags = {
     name: Flags.string({ description: 'Shipper to stop.', default: 'default', env: 'DOCKSIDE_LOGS_NAME' }),
     forget: Flags.boolean({ description: 'Also remove its positions (the next ship starts from the beginning of each log).', default: false, env: 'DOCKSIDE_LOGS_FORGET' }),
-    swarm: Flags.boolean({ description: 'Remove the fleet chore of this --name: every node\'s agent stops and removes its shippers (DOCKER_HOST: a manager).', default: false, env: 'DOCKSIDE_SWARM' }),
+    swarm: Flags.boolean({
+      description: "Remove the fleet chore of this --name: every node's agent stops and removes its shippers (DOCKER_HOST: a manager).",
+      default: false,
+      env: 'DOCKSIDE_SWARM',
+    }),
     json: jsonFlag,
   };
 

@@ -26,7 +26,15 @@ export default class LogsTail extends DocksideCommand {
     const paths = (argv as string[]).slice(1);
     const code = await tailFiles(
       await this.engine(),
-      { image: imageRef('logship', this.config.version), version: this.config.version, session: this.session, container: args.container, paths, lines: flags.lines, follow: flags.follow },
+      {
+        image: imageRef('logship', this.config.version),
+        version: this.config.version,
+        session: this.session,
+        container: args.container,
+        paths,
+        lines: flags.lines,
+        follow: flags.follow,
+      },
       process.stdout,
     );
     process.exitCode = code;

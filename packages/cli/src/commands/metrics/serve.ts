@@ -16,7 +16,13 @@ The sidecar gets the host's /sys/fs/cgroup and /proc read-only, and no Docker so
   ];
   static override flags = {
     port: Flags.integer({ description: 'Host port to publish /metrics on.', default: 9323, min: 1, max: 65535, env: 'DOCKSIDE_METRICS_PORT' }),
-    interval: durationFlag({ description: 'How often to collect (scrapes serve the latest collection).', default: '10s', min: 1000, max: 3_600_000, env: 'DOCKSIDE_METRICS_INTERVAL' }),
+    interval: durationFlag({
+      description: 'How often to collect (scrapes serve the latest collection).',
+      default: '10s',
+      min: 1000,
+      max: 3_600_000,
+      env: 'DOCKSIDE_METRICS_INTERVAL',
+    }),
     listen: Flags.string({ description: 'Host address to publish on (0.0.0.0 exposes it to the network).', default: '127.0.0.1', env: 'DOCKSIDE_METRICS_LISTEN' }),
     'token-file': Flags.string({ description: 'File holding a bearer token scrapes must present.', env: 'DOCKSIDE_METRICS_TOKEN_FILE' }),
     label: listFlag({
@@ -45,7 +51,8 @@ The sidecar gets the host's /sys/fs/cgroup and /proc read-only, and no Docker so
     });
     if (flags.json) return this.printJson(info);
     this.log(`metrics exporter ${info.name} (${info.id.slice(0, 12)}) serving ${info.url}${info.auth ? ' (bearer token required)' : ''}`);
-    if (!['127.0.0.1', '::1'].includes(flags.listen) && !info.auth) this.warn(`published on ${flags.listen} without --token-file: anyone who can reach this host can read every container's metrics`);
+    if (!['127.0.0.1', '::1'].includes(flags.listen) && !info.auth)
+      this.warn(`published on ${flags.listen} without --token-file: anyone who can reach this host can read every container's metrics`);
     this.log('stop it with: dockside metrics stop');
   }
 }

@@ -16,13 +16,28 @@ Registries (--to): etcd://host:port[/prefix] (keys <prefix>/<service>/<id>, JSON
   ];
   static override args = { container: Args.string({ description: 'The container to register (name or id); or --all.' }) };
   static override flags = {
-    all: Flags.boolean({ description: 'Register every running container that declares itself by labels (dockside.register.service, .port, .check, .interval, .ttl, .network, .tags, .to); the flags are the defaults.', default: false, env: 'DOCKSIDE_REGISTER_ALL' }),
+    all: Flags.boolean({
+      description:
+        'Register every running container that declares itself by labels (dockside.register.service, .port, .check, .interval, .ttl, .network, .tags, .to); the flags are the defaults.',
+      default: false,
+      env: 'DOCKSIDE_REGISTER_ALL',
+    }),
     service: Flags.string({ description: 'Service name (a DNS label).', env: 'DOCKSIDE_REGISTER_SERVICE' }),
     port: Flags.integer({ description: 'Port the app listens on inside its container (checked and published).', min: 1, max: 65535, env: 'DOCKSIDE_REGISTER_PORT' }),
-    check: Flags.string({ description: 'Health check from inside: http:/path (2xx/3xx), tcp (connect), exec:CMD (exit 0, run by sh in the sidecar).', default: 'tcp', env: 'DOCKSIDE_REGISTER_CHECK' }),
+    check: Flags.string({
+      description: 'Health check from inside: http:/path (2xx/3xx), tcp (connect), exec:CMD (exit 0, run by sh in the sidecar).',
+      default: 'tcp',
+      env: 'DOCKSIDE_REGISTER_CHECK',
+    }),
     interval: durationFlag({ description: 'Time between checks.', default: '5s', min: 200, max: 3_600_000, env: 'DOCKSIDE_REGISTER_INTERVAL' }),
-    ttl: durationFlag({ description: 'Lease of an entry: how long it outlives a sidecar that died (at least twice --interval).', default: '15s', min: 2000, max: 86_400_000, env: 'DOCKSIDE_REGISTER_TTL' }),
-    network: Flags.string({ description: 'Network whose address is published (default: the container\'s only network).', env: 'DOCKSIDE_REGISTER_NETWORK' }),
+    ttl: durationFlag({
+      description: 'Lease of an entry: how long it outlives a sidecar that died (at least twice --interval).',
+      default: '15s',
+      min: 2000,
+      max: 86_400_000,
+      env: 'DOCKSIDE_REGISTER_TTL',
+    }),
+    network: Flags.string({ description: "Network whose address is published (default: the container's only network).", env: 'DOCKSIDE_REGISTER_NETWORK' }),
     tag: listFlag({ description: 'Tag recorded with the instance (repeatable).', env: 'DOCKSIDE_REGISTER_TAG' }),
     to: Flags.string({ description: 'Registry: etcd://host:port[/prefix], dns:/hostsdir, consul://host:port.', env: 'DOCKSIDE_REGISTER_TO' }),
     json: jsonFlag,
@@ -37,10 +52,18 @@ Registries (--to): etcd://host:port[/prefix] (keys <prefix>/<service>/<id>, JSON
     if (flags.all) {
       if (args.container) throw new UsageError('give either a container or --all, not both');
       const { registerLabelled } = await import('../../services/register-all.js');
-      return registerLabelled(this, await this.engine(), base, { check, intervalMs: flags.interval, ttlMs: flags.ttl, ...(flags.to ? { registry: parseRegistryUrl(flags.to) } : {}) }, flags.json);
+      return registerLabelled(
+        this,
+        await this.engine(),
+        base,
+        { check, intervalMs: flags.interval, ttlMs: flags.ttl, ...(flags.to ? { registry: parseRegistryUrl(flags.to) } : {}) },
+        flags.json,
+      );
     }
-    if (!args.container) throw new UsageError('name the container to register, or give --all', { hint: 'e.g. `dockside register web --service web --port 8080 --to etcd://etcd:2379`' });
-    if (!flags.service || !flags.port || !flags.to) throw new UsageError(`register ${args.container} needs ${['--service', '--port', '--to'].filter((f) => !flags[f.slice(2) as 'service' | 'port' | 'to']).join(', ')}`);
+    if (!args.container)
+      throw new UsageError('name the container to register, or give --all', { hint: 'e.g. `dockside register web --service web --port 8080 --to etcd://etcd:2379`' });
+    if (!flags.service || !flags.port || !flags.to)
+      throw new UsageError(`register ${args.container} needs ${['--service', '--port', '--to'].filter((f) => !flags[f.slice(2) as 'service' | 'port' | 'to']).join(', ')}`);
     const registry = parseRegistryUrl(flags.to);
     validateTimes(flags.interval, flags.ttl);
     const info = await startRegister(await this.engine(), {

@@ -32,7 +32,10 @@ export class FileSink implements Sink {
       await mkdir(this.dir, { recursive: true });
       this.fh = await open(join(this.dir, FILE_SINK_NAME), 'a+');
     } catch (err) {
-      throw new UserError(`cannot write to ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { code: 'ESINK', hint: 'check the directory exists and is writable' });
+      throw new UserError(`cannot write to ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        code: 'ESINK',
+        hint: 'check the directory exists and is writable',
+      });
     }
     const size = (await this.fh.stat()).size;
     const saved = (state as { committed?: number } | undefined)?.committed;

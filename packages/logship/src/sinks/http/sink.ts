@@ -16,7 +16,10 @@ export function batchId(records: ShipRecord[]): string {
   const first = records[0];
   const last = records[records.length - 1];
   const key = (r: ShipRecord | undefined) => (r ? `${r.container_id}/${r.stream}/${r.time}` : '');
-  return createHash('sha256').update(`${key(first)}|${key(last)}|${records.length}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${key(first)}|${key(last)}|${records.length}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export class HttpSink implements Sink {

@@ -52,7 +52,7 @@ export class SyslogSink implements Sink {
     } catch (err) {
       throw new UserError(`cannot reach the syslog receiver ${this.kind}://${this.o.host}:${this.o.port}: ${(err as Error).message}`, {
         code: 'ESINK',
-        hint: 'check that it listens there; a receiver on the host\'s loopback needs --network host',
+        hint: "check that it listens there; a receiver on the host's loopback needs --network host",
       });
     }
   }
@@ -62,7 +62,9 @@ export class SyslogSink implements Sink {
       const onErr = (e: Error) => reject(e);
       const s =
         this.o.transport === 'tls'
-          ? tlsConnect({ host: this.o.host, port: this.o.port, servername: this.o.host, rejectUnauthorized: !this.o.insecure, ...(this.o.ca ? { ca: this.o.ca } : {}) }, () => done())
+          ? tlsConnect({ host: this.o.host, port: this.o.port, servername: this.o.host, rejectUnauthorized: !this.o.insecure, ...(this.o.ca ? { ca: this.o.ca } : {}) }, () =>
+              done(),
+            )
           : netConnect({ host: this.o.host, port: this.o.port }, () => done());
       const done = () => {
         s.off('error', onErr);

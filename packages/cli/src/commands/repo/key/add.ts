@@ -16,7 +16,10 @@ export default class RepoKeyAdd extends DocksideCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RepoKeyAdd);
     const { addRepositoryKey } = await import('@dockside/repository');
-    const r = await addRepositoryKey({ location: args.location, password: { ...(flags['password-file'] ? { file: flags['password-file'] } : {}), env: process.env } }, flags['new-password-file']);
+    const r = await addRepositoryKey(
+      { location: args.location, password: { ...(flags['password-file'] ? { file: flags['password-file'] } : {}), env: process.env } },
+      flags['new-password-file'],
+    );
     if (flags.json) return this.printJson(r);
     this.log(`added key ${r.keyId.slice(0, 8)}`);
   }

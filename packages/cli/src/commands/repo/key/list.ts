@@ -15,6 +15,11 @@ export default class RepoKeyList extends DocksideCommand {
     const { renderTable } = await import('@dockside/common');
     const keys = await listRepositoryKeys({ location: args.location, password: { ...(flags['password-file'] ? { file: flags['password-file'] } : {}), env: process.env } });
     if (flags.json) return this.printJson(keys);
-    this.log(renderTable(['ID', 'USER', 'HOST', 'CREATED'], keys.map((k) => [`${k.current ? '*' : ' '}${k.id.slice(0, 8)}`, k.username, k.hostname, k.created.replace(/\.\d+Z$/, 'Z')])));
+    this.log(
+      renderTable(
+        ['ID', 'USER', 'HOST', 'CREATED'],
+        keys.map((k) => [`${k.current ? '*' : ' '}${k.id.slice(0, 8)}`, k.username, k.hostname, k.created.replace(/\.\d+Z$/, 'Z')]),
+      ),
+    );
   }
 }

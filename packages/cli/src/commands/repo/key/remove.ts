@@ -4,7 +4,8 @@ import { passwordFileFlag } from '../../../lib/repo-flags.js';
 
 export default class RepoKeyRemove extends DocksideCommand {
   static override summary = 'Remove a key from a repository.';
-  static override description = 'Never the key the given password opened (open with another password to remove that one), so a repository always keeps one. Runs on the host: no sidecar.';
+  static override description =
+    'Never the key the given password opened (open with another password to remove that one), so a repository always keeps one. Runs on the host: no sidecar.';
   static override examples = ['<%= config.bin %> <%= command.id %> /var/backups/repo 1a2b3c4d --password-file /root/repo.pw'];
   static override args = {
     location: Args.string({ description: 'Where: /abs/dir or file:///abs/dir.', required: true }),
