@@ -122,7 +122,7 @@ export async function stage(path: string, like: string, content: Buffer | undefi
     return { staged, sha256: sha256(bytes) };
   } catch (err) {
     await rm(staged, { force: true }).catch(() => undefined);
-    throw (err as NodeJS.ErrnoException).code ? fsFailure(path, err) : err;
+    throw err instanceof UserError ? err : fsFailure(path, err);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -193,6 +193,7 @@ export async function commit(path: string, staged: string, expect: string): Prom
   }
   const dir = historyDir(path);
   try {
+    await refuseLinkedHistory(path);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const kept = await listHistory(path);
     const n = (kept.at(-1)?.n ?? 0) + 1;
@@ -212,7 +213,7 @@ export async function commit(path: string, staged: string, expect: string): Prom
     const now2 = await readRegular(path);
     return { saved: { n, replacedAt: new Date(now).toISOString(), sha256: info.sha256, size: info.size, uid: info.uid, gid: info.gid, mode: info.mode }, current: now2.info };
   } catch (err) {
-    throw (err as NodeJS.ErrnoException).code ? fsFailure(path, err) : err;
+    throw err instanceof UserError ? err : fsFailure(path, err);
   }
 }
 
