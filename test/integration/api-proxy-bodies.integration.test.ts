@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { API_PROXY_LABEL, removeWithAnonymousVolumes, startService, type Engine } from '@dockside/engine';
-import { cronApiRules, cronCreatePolicy } from '../../packages/cron/src/api-access.js';
+import { CRON_API_RULES, cronCreatePolicy } from '../../packages/cron/src/api-access.js';
 import { unixCall, type ApiAnswer } from '../support/api-calls.js';
-import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine } from '../support/engine.js';
+import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine, STAND_IN_READY, standInService } from '../support/engine.js';
 
 const IMAGE = `dockside/metrics:${IMAGE_TAG}`;
 const BASE = `dockside/base:${IMAGE_TAG}`;
@@ -51,18 +51,22 @@ describe('api-proxy: bodies are read the way the engine reads them (issue #17)',
     symlinkSync('/etc', join(allowed, 'link')); // absolute, out
     symlinkSync('../outside', join(allowed, 'up')); // relative, out
     symlinkSync('real', join(allowed, 'inner')); // stays inside: allowed
-    ({ id: serviceId } = await startService(engine, {
-      role: 'apibody',
-      image: IMAGE,
-      version: VERSION,
-      session: `api-body-test-${RUN_ID}`,
-      entrypoint: ['sleep', '900'],
-      user: '1000:1000',
-      readonlyRootfs: true,
-      capAdd: [],
-      labels: { [RUN_LABEL]: RUN_ID },
-      apiAccess: { rules: cronApiRules(), createPolicy: cronCreatePolicy([allowed]) },
-    }));
+    ({ id: serviceId } = await startService(
+      engine,
+      {
+        role: 'apibody',
+        image: IMAGE,
+        version: VERSION,
+        session: `api-body-test-${RUN_ID}`,
+        entrypoint: standInService(900),
+        user: '1000:1000',
+        readonlyRootfs: true,
+        capAdd: [],
+        labels: { [RUN_LABEL]: RUN_ID },
+        apiAccess: { rules: [...CRON_API_RULES], createPolicy: cronCreatePolicy([allowed]) },
+      },
+      STAND_IN_READY,
+    ));
     const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', serviceId)) as Record<string, string>;
     const volume = labels[API_PROXY_LABEL.volume] ?? '';
     proxySocket = join(docker('volume', 'inspect', '--format', '{{.Mountpoint}}', volume), 'docker.sock');

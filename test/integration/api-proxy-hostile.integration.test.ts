@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { removeWithAnonymousVolumes, startService, type Engine } from '@dockside/engine';
-import { cronApiRules, cronCreatePolicy } from '../../packages/cron/src/api-access.js';
-import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine } from '../support/engine.js';
+import { CRON_API_RULES, cronCreatePolicy } from '../../packages/cron/src/api-access.js';
+import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine, STAND_IN_READY, standInService } from '../support/engine.js';
 
 const IMAGE = `dockside/metrics:${IMAGE_TAG}`;
 const BASE = `dockside/base:${IMAGE_TAG}`;
@@ -96,18 +96,22 @@ describe('api-proxy: a hostile client from inside the served container (issue #2
   before(async () => {
     engine = await requireEngine();
     tmp = mkdtempSync(join(tmpdir(), 'dockside-hostile-'));
-    ({ id: serviceId } = await startService(engine, {
-      role: 'apihostile',
-      image: IMAGE,
-      version: VERSION,
-      session: `api-hostile-test-${RUN_ID}`,
-      entrypoint: ['sleep', '900'],
-      user: '1000:1000',
-      readonlyRootfs: true,
-      capAdd: [],
-      labels: { [RUN_LABEL]: RUN_ID },
-      apiAccess: { rules: cronApiRules(), createPolicy: cronCreatePolicy([realpathSync(tmp)]) },
-    }));
+    ({ id: serviceId } = await startService(
+      engine,
+      {
+        role: 'apihostile',
+        image: IMAGE,
+        version: VERSION,
+        session: `api-hostile-test-${RUN_ID}`,
+        entrypoint: standInService(900),
+        user: '1000:1000',
+        readonlyRootfs: true,
+        capAdd: [],
+        labels: { [RUN_LABEL]: RUN_ID },
+        apiAccess: { rules: [...CRON_API_RULES], createPolicy: cronCreatePolicy([realpathSync(tmp)]) },
+      },
+      STAND_IN_READY,
+    ));
     const [ping] = rawFromInside(serviceId, [{ name: 'ping', chunks: ['GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n'] }]);
     assert.match(ping!.text, /^HTTP\/1\.1 200/, `the proxy answers an allowed call: ${ping!.text}`);
   });

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CONTAINER_REF, type ApiRule } from '@dockside/common';
-import { API_PROXY_LABEL, listApiProxies, removeWithAnonymousVolumes, startService, startServiceWithSecrets, type Engine } from '@dockside/engine';
+import { API_PROXY_LABEL, listApiProxies, removeWithAnonymousVolumes, startService, type Engine } from '@dockside/engine';
 import { apiCallsFromInside, type ApiAnswer, type ApiCall } from '../support/api-calls.js';
-import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine, runCli } from '../support/engine.js';
+import { IMAGE_TAG, RUN_ID, RUN_LABEL, VERSION, cleanupRun, docker, requireEngine, runCli, STAND_IN_READY, standInService } from '../support/engine.js';
 
 // Any dockside image answers `api-proxy`; the metrics image stands in for "the service's image".
 const IMAGE = `dockside/metrics:${IMAGE_TAG}`;
@@ -37,7 +37,7 @@ const spec = () => ({
   image: IMAGE,
   version: VERSION,
   session,
-  entrypoint: ['sleep', '600'],
+  entrypoint: standInService(600),
   user: '1000:1000',
   readonlyRootfs: true,
   capAdd: [],
@@ -48,7 +48,7 @@ const spec = () => ({
 describe('api-proxy: a service reaches the engine only through its filtering proxy', { timeout: 120_000 }, () => {
   before(async () => {
     engine = await requireEngine();
-    ({ id: serviceId } = await startService(engine, spec()));
+    ({ id: serviceId } = await startService(engine, spec(), STAND_IN_READY));
     const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', serviceId)) as Record<string, string>;
     volume = labels[API_PROXY_LABEL.volume] ?? '';
     const proxies = await listApiProxies(engine, { volume });
@@ -152,14 +152,14 @@ describe('api-proxy: a service reaches the engine only through its filtering pro
   it('a service that fails to start leaves no proxy and no volume behind', async () => {
     const before = (await listApiProxies(engine)).length;
     // 1 byte of memory: the engine refuses the service's create after the proxy started.
-    await assert.rejects(startServiceWithSecrets(engine, { ...spec(), secretDir: '/run/s', secrets: [], hostConfig: { Memory: 1 } }));
+    await assert.rejects(startService(engine, { ...spec(), secretDir: '/run/s', secrets: [], hostConfig: { Memory: 1 } }, STAND_IN_READY));
     assert.equal((await listApiProxies(engine)).length, before);
     assert.equal(docker('volume', 'ls', '-q', '--filter', 'label=dockside.role=apitest-api-proxy').split('\n').filter(Boolean).length, 1, "only the running pair's volume");
   });
 
   it('refuses a spec that asks for apiAccess and mounts the engine socket too', async () => {
     await assert.rejects(
-      startService(engine, { ...spec(), mounts: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', readOnly: true }] }),
+      startService(engine, { ...spec(), mounts: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', readOnly: true }] }, STAND_IN_READY),
       /apiAccess and also mounts the engine socket/,
     );
   });
@@ -173,7 +173,7 @@ describe('api-proxy: a service reaches the engine only through its filtering pro
   });
 
   it('`dockside rm <service>` removes its proxy and the socket volume too', async () => {
-    const { id } = await startService(engine, spec());
+    const { id } = await startService(engine, spec(), STAND_IN_READY);
     const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', id)) as Record<string, string>;
     const vol = labels[API_PROXY_LABEL.volume] ?? '';
     const [proxy] = await listApiProxies(engine, { volume: vol });

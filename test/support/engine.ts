@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connectEngine, pingEngine, type Engine } from '@dockside/engine';
+import { encodeEvent } from '@dockside/common';
 
 export const ROOT = process.env['DOCKSIDE_TEST_ROOT'] ?? join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'packages', 'cli', 'bin', 'run.js');
@@ -135,3 +136,13 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A stand-in service for tests of the service frame: a shell that reports `ready` on the sidecar
+ * protocol (as every dockside service program does) and then sleeps `seconds`.
+ */
+export function standInService(seconds: number): string[] {
+  return ['sh', '-c', `printf '%s' '${encodeEvent({ type: 'progress', name: 'ready', data: {} })}' >&2; exec sleep ${seconds}`];
+}
+/** How long startService waits for a stand-in's `ready`. */
+export const STAND_IN_READY = { what: 'the test service', timeoutMs: 20_000 };

@@ -1,7 +1,7 @@
 /**
  * The Docker API endpoints the scheduler needs, and nothing more: the filtering proxy in front of
- * its socket enforces this list. Paths are RegExp sources matched against the request path without
- * the /v1.xx version prefix. What each serves:
+ * its socket enforces this list. Paths are matched without the /vX.YY prefix and the
+ * query (common/api-access.ts); bodies and upgrades are allowed where a rule says so, and only there. What each serves:
  *   - jobs: list running containers, inspect them, follow container events;
  *   - exec jobs and the interrupted-run cleanup: exec create/start/inspect in the job's container;
  *   - run jobs: create/attach/start/wait/stop/remove one-off containers (and inspect their image);
@@ -9,38 +9,37 @@
  *     archive PUT (credentials file), pause/unpause/stop/start of the target for --pause/--stop,
  *     exec for --exec/--dump, and image inspect to check the backup image.
  */
-import type { ApiRule, CreatePolicy } from '@dockside/common';
+import { CONTAINER_REF as ID, type ApiRule, type CreatePolicy } from '@dockside/common';
 
-export interface ApiEndpoint {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
-  path: string;
-}
-
-const ID = '[A-Za-z0-9][A-Za-z0-9_.-]*';
-
-export const CRON_API_ALLOW: readonly ApiEndpoint[] = [
-  { method: 'GET', path: '^/_ping$' },
-  { method: 'HEAD', path: '^/_ping$' },
-  { method: 'GET', path: '^/version$' },
-  { method: 'GET', path: '^/events$' },
-  { method: 'GET', path: '^/containers/json$' },
-  { method: 'GET', path: `^/containers/${ID}/json$` },
-  { method: 'GET', path: `^/containers/${ID}/logs$` },
-  { method: 'POST', path: `^/containers/${ID}/exec$` },
-  { method: 'POST', path: `^/exec/${ID}/start$` },
-  { method: 'GET', path: `^/exec/${ID}/json$` },
-  { method: 'POST', path: '^/containers/create$' },
-  { method: 'POST', path: `^/containers/${ID}/attach$` },
-  { method: 'POST', path: `^/containers/${ID}/start$` },
-  { method: 'POST', path: `^/containers/${ID}/wait$` },
-  { method: 'POST', path: `^/containers/${ID}/stop$` },
-  { method: 'POST', path: `^/containers/${ID}/kill$` },
-  { method: 'POST', path: `^/containers/${ID}/pause$` },
-  { method: 'POST', path: `^/containers/${ID}/unpause$` },
-  { method: 'DELETE', path: `^/containers/${ID}$` },
-  { method: 'PUT', path: `^/containers/${ID}/archive$` },
-  { method: 'HEAD', path: `^/containers/${ID}/archive$` },
-  { method: 'GET', path: `^/images/${ID}(/${ID})*(:${ID})?/json$` },
+/**
+ * The proxy's rules. The create carries the body policy (cronCreatePolicy); exec creates may not be
+ * privileged nor name a user (exec jobs and --exec/--dump run as the container's own user); exec
+ * start and attach may be upgraded (hijacked streams: exec jobs, run jobs' output, --exec/--dump);
+ * every other POST carries no body.
+ */
+export const CRON_API_RULES: readonly ApiRule[] = [
+  { method: 'GET', path: '/_ping' },
+  { method: 'HEAD', path: '/_ping' },
+  { method: 'GET', path: '/version' },
+  { method: 'GET', path: '/events' },
+  { method: 'GET', path: '/containers/json' },
+  { method: 'GET', path: `/containers/${ID}/json` },
+  { method: 'GET', path: `/containers/${ID}/logs` },
+  { method: 'POST', path: `/containers/${ID}/exec`, body: 'exec-create', exec: { users: [] } },
+  { method: 'POST', path: `/exec/${ID}/start`, body: 'exec-start', upgrade: true },
+  { method: 'GET', path: `/exec/${ID}/json` },
+  { method: 'POST', path: '/containers/create', body: 'container-create' },
+  { method: 'POST', path: `/containers/${ID}/attach`, upgrade: true },
+  { method: 'POST', path: `/containers/${ID}/start` },
+  { method: 'POST', path: `/containers/${ID}/wait` },
+  { method: 'POST', path: `/containers/${ID}/stop` },
+  { method: 'POST', path: `/containers/${ID}/kill` },
+  { method: 'POST', path: `/containers/${ID}/pause` },
+  { method: 'POST', path: `/containers/${ID}/unpause` },
+  { method: 'DELETE', path: `/containers/${ID}` },
+  { method: 'PUT', path: `/containers/${ID}/archive` },
+  { method: 'HEAD', path: `/containers/${ID}/archive` },
+  { method: 'GET', path: `/images/${ID}(/${ID})*(:${ID})?/json` },
 ];
 
 /**
@@ -50,24 +49,6 @@ export const CRON_API_ALLOW: readonly ApiEndpoint[] = [
  */
 // CHOWN: a backup's folder and files get the destination directory's owner (issue #18.2).
 export const CRON_CREATE_CAPS: readonly string[] = ['DAC_READ_SEARCH', 'DAC_OVERRIDE', 'CHOWN'];
-
-/**
- * CRON_API_ALLOW as the proxy's rules: the create carries the body policy, exec creates may not be
- * privileged nor name a user, exec start and attach may be upgraded (hijacked streams: exec jobs,
- * run jobs' output, --exec/--dump); every other POST carries no body.
- */
-export function cronApiRules(): ApiRule[] {
-  return CRON_API_ALLOW.map((e) => {
-    // isAllowed anchors the pattern itself (`^(?:...)$`).
-    const rule: ApiRule = { method: e.method, path: e.path.replace(/^\^/, '').replace(/\$$/, '') };
-    if (e.method === 'POST' && rule.path === '/containers/create') rule.body = 'container-create';
-    // Exec jobs and --exec/--dump run what their labels and flags say, as the container's own user.
-    if (e.method === 'POST' && /^\/containers\/.*\/exec$/.test(rule.path)) Object.assign(rule, { body: 'exec-create', exec: { users: [] } });
-    if (e.method === 'POST' && rule.path.startsWith('/exec/') && rule.path.endsWith('/start')) rule.body = 'exec-start';
-    if (e.method === 'POST' && ((rule.path.startsWith('/exec/') && rule.path.endsWith('/start')) || rule.path.endsWith('/attach'))) rule.upgrade = true;
-    return rule;
-  });
-}
 
 /**
  * What the scheduler may create: binds only under its --backup-dir directories (the backup

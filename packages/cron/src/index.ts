@@ -1,5 +1,5 @@
 /** Host-side API of the cron sidecar, used by the CLI. */
-export { CRON_API_ALLOW, type ApiEndpoint } from './api-access.js';
+export { CRON_API_RULES, cronCreatePolicy } from './api-access.js';
 export {
   startCron,
   stopCron,

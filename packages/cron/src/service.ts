@@ -9,7 +9,7 @@
  *
  * A scheduler is a long-running sidecar (restart unless-stopped) given:
  *   - no Docker socket: it reaches the engine through its own api-proxy (engine `apiAccess`), which
- *     allows what CRON_API_ALLOW lists and nothing more; its container creates (run jobs, backup
+ *     allows what CRON_API_RULES lists and nothing more; its container creates (run jobs, backup
  *     sidecars) are checked against a create policy (no privileged container, caps limited to
  *     what the backup sidecar needs, host binds only under the --backup-dir directories, no
  *     socket, no host namespaces); exec start and attach may be hijacked. Every capability
@@ -36,18 +36,18 @@ import {
   inspectImage,
   inspectVolume,
   LABEL,
-  OutputTail,
   execInContainer,
   listDocksideContainers,
   listAllContainers,
   removeNamedVolume,
   removeOrphanApiProxies,
   removeWithAnonymousVolumes,
-  startServiceWithSecrets,
+  startService,
+  stopService,
   stopContainer,
   type Engine,
 } from '@dockside/engine';
-import { cronApiRules, cronCreatePolicy } from './api-access.js';
+import { CRON_API_RULES, cronCreatePolicy } from './api-access.js';
 import { SCHEDULER_SECRET_DIR } from './scheduler-files.js';
 import { ConfigError, parseJobsYaml, type ConfigJob } from './jobs/from-config.js';
 import { DEFAULT_SCHEDULER, type JobEntry } from './jobs/model.js';
@@ -167,7 +167,7 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
   const volume = opts.stateVolume ?? stateVolumeName(name);
   const newVolume = !(await inspectVolume(engine, volume));
   if (newVolume) await createNamedVolume(engine, volume, { [LABEL.managed]: 'true', [LABEL.role]: ROLE.cron, [NAME_LABEL]: name });
-  const started = startServiceWithSecrets(
+  const started = startService(
     engine,
     {
       role: ROLE.cron,
@@ -176,7 +176,7 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
       version: opts.version,
       session: opts.session,
       cmd,
-      apiAccess: { rules: cronApiRules(), createPolicy: cronCreatePolicy(dirs) },
+      apiAccess: { rules: [...CRON_API_RULES], createPolicy: cronCreatePolicy(dirs) },
       mounts: [{ type: 'volume', source: volume, target: STATE_DIR }, { type: 'tmpfs', target: '/tmp' }, ...dirs.map((d) => ({ type: 'bind' as const, source: d, target: d }))],
       secretDir: CONFIG_DIR,
       secrets: [
@@ -189,22 +189,7 @@ export async function startCron(engine: Engine, opts: StartOptions): Promise<{ i
       hostConfig: { Memory: 256 * 1024 * 1024, PidsLimit: 128 },
       restart: 'unless-stopped',
     },
-    async (cid) => {
-      const end = Date.now() + (opts.readyTimeoutMs ?? 30_000);
-      for (;;) {
-        const out = new OutputTail();
-        const code = await execInContainer(engine, cid, [...PROGRAM, 'health'], { stdout: out, stderr: out }).catch(() => -1);
-        if (code === 0) return;
-        if (Date.now() > end) {
-          const { containerLogTail } = await import('@dockside/engine');
-          const said = (await containerLogTail(engine, cid, 3)).split('\n').pop() ?? '';
-          throw new UserError(
-            `the scheduler did not become ready within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s and was removed${said ? `; it said: ${said}` : ''}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    },
+    { what: 'the scheduler', ...(opts.readyTimeoutMs ? { timeoutMs: opts.readyTimeoutMs } : {}) },
   );
   const { id } = await started.catch(async (err: unknown) => {
     // The engine refused the name: another `cron start` of this name got there first.
@@ -250,9 +235,8 @@ export async function stopCron(engine: Engine, name: string | undefined): Promis
   const list = await findScheduler(engine, name);
   await Promise.all(
     list.map(async (c) => {
-      if (c.state === 'running') await stopContainer(engine, c.id, 20).catch(() => undefined);
       // The scheduler goes with its api-proxy and the proxy's socket volume.
-      await removeWithAnonymousVolumes(engine, c.id);
+      await stopService(engine, c.id, c.state === 'running' ? 20 : 0);
     }),
   );
   // A start cut short between the proxy and the scheduler left a proxy serving nobody.

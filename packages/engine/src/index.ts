@@ -24,7 +24,7 @@ export * from './exec/exec.js';
 export { buildCreateOptions, sidecarName, type SidecarFile, type SidecarMount, type SidecarSpec } from './sidecars/create.js';
 export * from './sidecars/run.js';
 export * from './sidecars/service.js';
-export * from './sidecars/service-secrets.js';
+export { waitForReady, type ReadyWait } from './sidecars/ready.js';
 export * from './sidecars/env-file.js';
 export { checkHostPath } from './sidecars/host-paths.js';
 export * from './streams/demux.js';

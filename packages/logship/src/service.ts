@@ -32,7 +32,8 @@ import {
   removeNamedVolume,
   removeWithAnonymousVolumes,
   resolveContainer,
-  startServiceWithSecrets,
+  startService,
+  stopService,
   stopContainer,
   type DocksideContainer,
   type Engine,
@@ -212,7 +213,7 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
       ...(opts.metricsPort ? { metricsPort: hostNet ? opts.metricsPort : METRICS_CONTAINER_PORT } : {}),
     };
     const readyMs = opts.readyTimeoutMs ?? 30_000;
-    const { id } = await startServiceWithSecrets(
+    const { id } = await startService(
       engine,
       {
         role: ROLE.logship,
@@ -240,30 +241,17 @@ export async function startShipper(engine: Engine, opts: ShipServiceOptions): Pr
         // No engine socket: list, inspect, logs and events through its own filtering api-proxy.
         ...(opts.apiSocketVolume ? { apiSocketVolume: opts.apiSocketVolume } : { apiAccess: { rules: LOGSHIP_API_RULES } }),
       },
-      async (cid) => {
-        const end = Date.now() + readyMs;
-        for (;;) {
-          if (opts.signal?.aborted) {
-            await removeWithAnonymousVolumes(engine, cid);
-            interrupted();
-          }
-          const r = await readReports(engine, cid);
-          // The destination answers: the old shipper stops (saving its positions), the new one
-          // waits for that before it takes the checkpoint.
-          if (r.checked && !oldStopped) {
-            oldStopped = true;
-            for (const c of [...(old ? [old] : []), ...extra]) await stopContainer(engine, c.id, 10).catch(() => undefined);
-          }
-          if (r.ready) return;
-          if (r.reader.error || Date.now() > end) {
-            await removeWithAnonymousVolumes(engine, cid);
-            if (r.reader.error) throw r.reader.failure(ROLE.logship, 1);
-            throw new UserError(`the log shipper did not report ready within ${Math.round(readyMs / 1000)} s and was removed`, {
-              hint: r.reader.textTail.length ? `it said: ${r.reader.textTail.slice(-2).join(' | ')}` : 'see `docker logs` of a new attempt',
-            });
-          }
-          await new Promise((res) => setTimeout(res, 150));
-        }
+      {
+        what: 'the log shipper',
+        timeoutMs: readyMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        // The destination answers: the old shipper stops (saving its positions), the new one
+        // waits for that before it takes the checkpoint.
+        onProgress: async (name) => {
+          if (name !== 'checked' || oldStopped) return;
+          oldStopped = true;
+          for (const c of [...(old ? [old] : []), ...extra]) await stopContainer(engine, c.id, 10).catch(() => undefined);
+        },
       },
     );
     // The new one runs: the old one (and any duplicate left by an older version) goes.
@@ -315,8 +303,7 @@ export async function stopShipper(engine: Engine, name: string | undefined, forg
   for (const c of list) {
     const labels = await containerLabels(engine, c.id);
     const n = labels[NAME_LABEL] ?? '';
-    await stopContainer(engine, c.id, 20).catch(() => undefined);
-    await removeWithAnonymousVolumes(engine, c.id);
+    await stopService(engine, c.id, 20);
     if (forget && n) await removeNamedVolume(engine, stateVolumeName(n));
     out.push({ id: c.id, name: n, container: c.name, sink: shownSink(labels[SINK_LABEL]), state: 'removed', volume: stateVolumeName(n) });
   }

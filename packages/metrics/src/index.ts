@@ -10,3 +10,4 @@ export * from './service.js';
 export * from './top.js';
 export { detectLayout, findContainerCgroup, candidatePaths, type CgroupLayout } from './cgroup/layout.js';
 export { readCgroupStats, type CgroupStats } from './cgroup/read.js';
+export { EXPORTER_API_RULES } from './api-access.js';

@@ -14,16 +14,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostViewMounts } from './remote.js';
-import { request } from 'node:http';
-import { CONTAINER_REF, ROLE, UsageError, UserError, type ApiRule } from '@dockside/common';
+import { ROLE, UsageError, UserError } from '@dockside/common';
+import { EXPORTER_API_RULES } from './api-access.js';
 import {
-  containerLogTail,
-  EventReader,
   removeOrphanApiProxies,
   removeWithAnonymousVolumes,
   LABEL,
   listDocksideContainers,
-  startServiceWithSecrets,
+  startService,
+  stopService,
   type DocksideContainer,
   type Engine,
 } from '@dockside/engine';
@@ -34,12 +33,6 @@ export const LISTEN_LABEL = 'dockside.metrics.listen';
 export const CONTAINER_PORT = 9323;
 export const TOKEN_DIR = '/run/dockside';
 export const TOKEN_PATH = `${TOKEN_DIR}/metrics-token`;
-/** The Docker API calls the exporter makes (engine/lite: liteListRunning, liteInspect; engine/events: watchContainerEvents). */
-export const EXPORTER_API_RULES: ApiRule[] = [
-  { method: 'GET', path: '/containers/json' },
-  { method: 'GET', path: `/containers/${CONTAINER_REF}/json` },
-  { method: 'GET', path: '/events' },
-];
 export const DEFAULT_LABEL_ALLOW_LIST = ['com.docker.compose.project', 'com.docker.compose.service'];
 
 export interface ServeOptions {
@@ -89,18 +82,6 @@ async function readToken(file: string): Promise<string> {
   return token;
 }
 
-function httpStatus(host: string, port: number, path: string, timeoutMs = 1000): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ host, port, path, method: 'GET', timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-    req.end();
-  });
-}
-
 export async function startMetricsService(engine: Engine, opts: ServeOptions): Promise<ServiceInfo> {
   const token = opts.tokenFile ? await readToken(opts.tokenFile) : undefined;
   const existing = (await listMetricsServices(engine)).filter((c) => c.state === 'running' || c.state === 'restarting');
@@ -117,7 +98,7 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
   const cmd = ['serve', '--port', String(CONTAINER_PORT), '--interval', String(opts.intervalMs), '--labels', opts.labelAllowList.join(',')];
   if (token) cmd.push('--token-file', TOKEN_PATH);
 
-  const { id } = await startServiceWithSecrets(
+  const { id } = await startService(
     engine,
     {
       role: ROLE.metrics,
@@ -126,7 +107,7 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
       session: opts.session,
       cmd,
       mounts: hostViewMounts(),
-      apiAccess: { rules: EXPORTER_API_RULES },
+      apiAccess: { rules: [...EXPORTER_API_RULES] },
       // The root is read-only; the token goes into a small anonymous volume (removed with the
       // container by `metrics stop`), copied in through the archive API before start.
       secretDir: TOKEN_DIR,
@@ -143,28 +124,7 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
       },
       restart: 'unless-stopped',
     },
-    async (cid) => {
-      if (engine.endpoint.kind !== 'unix') return; // the published port is on the engine's host, not here
-      const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;
-      const end = Date.now() + (opts.readyTimeoutMs ?? 30_000);
-      for (;;) {
-        if ((await httpStatus(host, opts.port, '/healthz')) === 200) return;
-        if (Date.now() > end) {
-          // The exporter reports why it stopped as a protocol `error` event in its log.
-          const log = new EventReader();
-          log.end(await containerLogTail(engine, cid, 5));
-          await log.finish();
-          await removeWithAnonymousVolumes(engine, cid);
-          if (log.error) throw log.failure('metrics', 1);
-          const said = log.textTail.at(-1) ?? '';
-          throw new UserError(
-            `the metrics exporter did not answer on http://${host}:${opts.port}/healthz within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s and was removed${said ? `; it said: ${said}` : ''}`,
-            { hint: `check that port ${opts.port} is free on ${opts.listen} (or pick another with --port)` },
-          );
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    },
+    { what: 'the metrics exporter', ...(opts.readyTimeoutMs ? { timeoutMs: opts.readyTimeoutMs } : {}) },
   );
   const list = await listMetricsServices(engine);
   const me = list.find((c) => c.id === id);
@@ -183,7 +143,7 @@ export async function startMetricsService(engine: Engine, opts: ServeOptions): P
 export async function stopMetricsService(engine: Engine): Promise<DocksideContainer[]> {
   const list = await listMetricsServices(engine);
   // Each exporter goes with its api-proxy and the proxy's socket volume.
-  await Promise.all(list.map((c) => removeWithAnonymousVolumes(engine, c.id)));
+  await Promise.all(list.map((c) => stopService(engine, c.id, 5)));
   await removeOrphanApiProxies(engine, { role: 'metrics' });
   return list;
 }

@@ -6,7 +6,7 @@
  *             [--rules-file F | env DOCKSIDE_API_RULES=<json>] [--role R | env DOCKSIDE_API_ROLE]
  *             [--gid G | env DOCKSIDE_API_SOCKET_GID] [env DOCKSIDE_API_CREATE_POLICY=<json>]
  *
- * Once listening it reports a `listening` progress event (the engine waits for it before starting
+ * Once listening it reports a `ready` progress event (the engine waits for it before starting
  * the service), then runs until SIGTERM/SIGINT.
  */
 import { readFile } from 'node:fs/promises';
@@ -66,7 +66,7 @@ export async function apiProxyCommand(args: string[], defaultRole: string, env: 
     ...(gid !== undefined ? { socketGid: gid } : {}),
     log,
   });
-  new EventWriter().progress('listening', { socket: listen, rules: rules.length, role });
+  new EventWriter().progress('ready', { socket: listen, rules: rules.length, role });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       const c = proxy.counts();

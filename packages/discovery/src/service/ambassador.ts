@@ -12,7 +12,8 @@ import {
   listDocksideContainers,
   removeWithAnonymousVolumes,
   resolveRunningContainer,
-  startServiceWithSecrets,
+  startService,
+  stopService,
   stopContainer,
   type DocksideContainer,
   type Engine,
@@ -21,7 +22,7 @@ import { discoveryApiRules } from '../api-access.js';
 import type { AmbassadorConfig } from '../config.js';
 import type { AmbassadorStatus } from '../events.js';
 import { displayRegistry, type RegistryConfig } from '../registry/url.js';
-import { readReports, waitReady } from './reports.js';
+import { readReports } from './reports.js';
 import { KIND_LABEL, REGISTRY_LABEL, SERVICE_LABEL } from './register.js';
 
 export const LISTEN_LABEL = 'dockside.discovery.listen';
@@ -83,8 +84,7 @@ export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): 
   // The same target and port again: the old ambassador goes first.
   for (const a of await listAmbassadors(engine, { target: target.id })) {
     if (a.listen === listen) {
-      await stopContainer(engine, a.id, 5).catch(() => undefined);
-      await removeWithAnonymousVolumes(engine, a.id);
+      await stopService(engine, a.id, 5);
     }
   }
   const config: AmbassadorConfig = {
@@ -98,8 +98,7 @@ export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): 
     metricsPort: opts.metricsPort,
   };
   const registry = displayRegistry(opts.registry);
-  let ready: AmbassadorStatus | undefined;
-  const { id } = await startServiceWithSecrets(
+  const { id, ready } = await startService<AmbassadorStatus>(
     engine,
     {
       role: ROLE.discovery,
@@ -119,9 +118,7 @@ export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): 
       restart: 'unless-stopped',
       apiAccess: { rules: discoveryApiRules(target.id) },
     },
-    async (cid) => {
-      ready = await waitReady<AmbassadorStatus>(engine, cid, 'ambassador', opts.readyTimeoutMs ?? 30_000);
-    },
+    { what: 'the ambassador sidecar', ...(opts.readyTimeoutMs ? { timeoutMs: opts.readyTimeoutMs } : {}) },
   );
   const me = (await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery })).find((c) => c.id === id);
   return {
@@ -141,8 +138,7 @@ export async function stopAmbassadors(engine: Engine, sel: { target?: string; al
   const list = await listAmbassadors(engine, sel.target ? { target: sel.target } : {});
   await Promise.all(
     list.map(async (a) => {
-      await stopContainer(engine, a.id, 5).catch(() => undefined);
-      await removeWithAnonymousVolumes(engine, a.id);
+      await stopService(engine, a.id, 5);
       a.state = 'removed';
     }),
   );

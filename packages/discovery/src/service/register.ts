@@ -20,7 +20,8 @@ import {
   listDocksideContainers,
   removeWithAnonymousVolumes,
   resolveRunningContainer,
-  startServiceWithSecrets,
+  startService,
+  stopService,
   stopContainer,
   type DocksideContainer,
   type Engine,
@@ -31,7 +32,7 @@ import { discoveryApiRules } from '../api-access.js';
 import type { RegisterConfig, Registration } from '../config.js';
 import type { RegisterProgress, RegisterState } from '../events.js';
 import { displayRegistry } from '../registry/url.js';
-import { readReports, waitReady } from './reports.js';
+import { readReports } from './reports.js';
 
 export const KIND_LABEL = 'dockside.discovery.kind';
 export const SERVICE_LABEL = 'dockside.discovery.service';
@@ -127,8 +128,7 @@ export async function startRegister(engine: Engine, opts: RegisterOptions): Prom
   };
   const mounts: SidecarMount[] = opts.registry.kind === 'dns' ? [{ type: 'bind', source: opts.registry.dir, target: opts.registry.dir }] : [];
   const registry = displayRegistry(opts.registry);
-  let ready: RegisterProgress['ready'] | undefined;
-  const { id } = await startServiceWithSecrets(
+  const { id, ready } = await startService<RegisterProgress['ready']>(
     engine,
     {
       role: ROLE.discovery,
@@ -149,9 +149,7 @@ export async function startRegister(engine: Engine, opts: RegisterOptions): Prom
       restart: 'unless-stopped',
       apiAccess: { rules: discoveryApiRules(target.id) },
     },
-    async (cid) => {
-      ready = await waitReady<RegisterProgress['ready']>(engine, cid, 'register', opts.readyTimeoutMs ?? 30_000);
-    },
+    { what: 'the register sidecar', ...(opts.readyTimeoutMs ? { timeoutMs: opts.readyTimeoutMs } : {}) },
   );
   const me = (await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery })).find((c) => c.id === id);
   const { stale, ...state } = ready ?? { stale: [] };
@@ -173,8 +171,7 @@ export async function stopRegisters(engine: Engine, sel: { target?: string; serv
   const list = await listRegisters(engine, { ...(sel.target ? { target: sel.target } : {}), ...(sel.service ? { service: sel.service } : {}) });
   await Promise.all(
     list.map(async (r) => {
-      await stopContainer(engine, r.id, 10).catch(() => undefined);
-      await removeWithAnonymousVolumes(engine, r.id);
+      await stopService(engine, r.id, 10);
       r.state = 'removed';
     }),
   );

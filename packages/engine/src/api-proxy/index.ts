@@ -1,4 +1,4 @@
 export * from './labels.js';
 export * from './types.js';
-export * from './start.js';
+export * from './proxy-spec.js';
 export * from './remove.js';

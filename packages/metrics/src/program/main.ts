@@ -39,6 +39,8 @@ await runProgram({
         client: liteClient(flag(args, '--socket') ?? liteSocketFromEnv()),
         log,
       });
+      // The one readiness rule for services: `ready` once it answers.
+      new EventWriter().progress('ready', {});
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           log(`got ${sig}, stopping`);
