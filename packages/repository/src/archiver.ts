@@ -6,7 +6,7 @@
  * blobs are all in the index keeps its content list without being read. New content goes through
  * restic's chunker; blobs the repository has (whoever wrote them) are not stored again.
  */
-import { closeSync, constants as C, openSync, promises as fs, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants as C, lstatSync, openSync, promises as fs, readdirSync, readlinkSync, readSync, type BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { Blobs, type BlobStats } from './blobs.js';
 import { Chunker } from './chunker.js';
@@ -105,7 +105,7 @@ function nodeType(st: BigIntStats): NodeType {
 }
 
 export class Archiver {
-  private readonly chunker: Chunker;
+  private chunkerCache: Chunker | undefined;
   private readonly blobs: Blobs;
   private readonly stats: BackupStats;
   private readonly names: Names;
@@ -116,10 +116,15 @@ export class Archiver {
     index: MasterIndex,
     private readonly opts: BackupOptions,
   ) {
-    this.chunker = new Chunker(repo.tables);
     this.names = opts.names ?? systemNames();
     this.blobs = new Blobs(repo, index);
     this.stats = { ...this.blobs.stats, files: 0, dirs: 0, unchangedFiles: 0, readBytes: 0 };
+  }
+
+  /** Made on first use: a backup where nothing changed never builds the polynomial's tables. */
+  private get chunker(): Chunker {
+    this.chunkerCache ??= new Chunker(this.repo.tables);
+    return this.chunkerCache;
   }
 
   /** Back up and save the snapshot, under a non-exclusive lock. */
@@ -214,25 +219,30 @@ export class Archiver {
         const subtree = await this.saveVirtual(c, prevTree);
         let st: BigIntStats | undefined;
         try {
-          st = await fs.lstat(c.path, { bigint: true });
+          st = lstatSync(c.path, { bigint: true });
         } catch {
           st = undefined;
         }
-        const node = st?.isDirectory() ? await this.node(name, c.path, st) : syntheticDir(name, this.opts.timeNs ?? BigInt(Date.now()) * 1_000_000n);
+        const node = st?.isDirectory() ? this.node(name, c.path, st) : syntheticDir(name, this.opts.timeNs ?? BigInt(Date.now()) * 1_000_000n);
         node.subtree = subtree;
         nodes.push(node);
       } else {
-        const st = await fs.lstat(c.source, { bigint: true });
+        const st = lstatSync(c.source, { bigint: true });
         nodes.push(await this.entry(name, Buffer.from(c.source), st, prev, undefined, c.exclude ? { exclude: c.exclude, rel: '' } : undefined));
       }
     }
     return this.blobs.save('tree', serializeTree(nodes));
   }
 
-  /** Paths are Buffers from here on: a name that is not UTF-8 is still read (restic stores it as U+FFFD). */
+  /**
+   * Paths are Buffers from here on: a name that is not UTF-8 is still read (restic stores it as U+FFFD).
+   * Metadata calls (readdir, lstat, readlink) are synchronous: each takes microseconds, while an
+   * awaited one costs a thread-pool round trip; one after the other, those round trips were most
+   * of a backup where nothing changed.
+   */
   private async saveDir(dir: Buffer, parentTree: string | undefined, ex: Excluding | undefined): Promise<string> {
     const before = await this.parentNodes(parentTree);
-    const raw = await fs.readdir(dir, { encoding: 'buffer' });
+    const raw = readdirSync(dir, { encoding: 'buffer' });
     const nodes: TreeNode[] = [];
     for (const nb of raw) {
       const name = nb.toString('utf8');
@@ -242,7 +252,7 @@ export class Archiver {
       const p = Buffer.concat([dir, SLASH, nb]);
       let st: BigIntStats;
       try {
-        st = await fs.lstat(p, { bigint: true });
+        st = lstatSync(p, { bigint: true });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed while we walk
         throw err;
@@ -253,7 +263,7 @@ export class Archiver {
   }
 
   private async entry(name: string, p: Buffer, st: BigIntStats, prev: TreeNode | undefined, rawName?: Buffer, ex?: Excluding): Promise<TreeNode> {
-    const node = await this.node(name, p, st);
+    const node = this.node(name, p, st);
     if (rawName) node.rawName = rawName;
     if (node.type === 'dir') {
       this.stats.dirs++;
@@ -329,7 +339,7 @@ export class Archiver {
     return got === 0 ? [] : [await this.blobs.save('data', buf)];
   }
 
-  private async node(name: string, p: Buffer | string, st: BigIntStats): Promise<TreeNode> {
+  private node(name: string, p: Buffer | string, st: BigIntStats): TreeNode {
     const type = nodeType(st);
     const uid = Number(st.uid);
     const gid = Number(st.gid);
@@ -349,7 +359,7 @@ export class Archiver {
     };
     if (type === 'file') n.size = Number(st.size);
     if (type === 'file' || type === 'symlink' || type === 'dev' || type === 'chardev') n.links = Number(st.nlink);
-    if (type === 'symlink') n.linktarget = (await fs.readlink(p, { encoding: 'buffer' })).toString('utf8');
+    if (type === 'symlink') n.linktarget = readlinkSync(p, { encoding: 'buffer' }).toString('utf8');
     if (type === 'dev' || type === 'chardev') n.device = Number(st.rdev);
     const xattrs = this.xattrs(p);
     if (xattrs.length) n.extended_attributes = xattrs;

@@ -33,6 +33,9 @@ export class Blobs {
   /** Index files written this session. */
   readonly indexFiles: string[] = [];
 
+  /** How a stored blob's bytes are read (a restore puts a pack cache here). */
+  readBlob: (pack: string, offset: number, length: number) => Promise<Buffer> = (pack, offset, length) => this.repo.backend.load('data', pack, offset, length);
+
   constructor(
     readonly repo: Repository,
     readonly index: MasterIndex,
@@ -113,7 +116,7 @@ export class Blobs {
       });
     const where = `${what} in pack ${e.pack.slice(0, 8)}`;
     if (e.length < OVERHEAD) throw new CorruptRepositoryError(`${where}: index says it is ${e.length} bytes, too short`);
-    const sealed = await this.repo.backend.load('data', e.pack, e.offset, e.length).catch((err: unknown) => {
+    const sealed = await this.readBlob(e.pack, e.offset, e.length).catch((err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CorruptRepositoryError(`${where}: pack ${e.pack} is missing`);
       throw err;
     });

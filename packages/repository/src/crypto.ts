@@ -50,9 +50,18 @@ function mac(key: Key, iv: Buffer, ciphertext: Uint8Array): Buffer {
   return tag;
 }
 
+/** IVs come 256 at a time from one randomBytes call (one call per blob was a measurable cost with many small files). */
+let ivPool = Buffer.alloc(0);
+let ivAt = 0;
+
 function newIV(): Buffer {
   for (;;) {
-    const iv = randomBytes(IV_SIZE);
+    if (ivAt + IV_SIZE > ivPool.length) {
+      ivPool = randomBytes(IV_SIZE * 256);
+      ivAt = 0;
+    }
+    const iv = ivPool.subarray(ivAt, ivAt + IV_SIZE);
+    ivAt += IV_SIZE;
     if (iv.some((b) => b !== 0)) return iv; // restic refuses an all-zero IV
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -71,3 +71,40 @@ describe('restorer against hostile trees', () => {
     await assert.rejects(Restorer.restore(repo, 'latest', t), /is not empty/);
   });
 });
+
+describe('restorer reading packs', () => {
+  const work = mkdtempSync(join(tmpdir(), 'dockside-restorer-packs-'));
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('reads each pack once for many small files, and restores them all', async () => {
+    const dir = join(work, 'repo');
+    const repo = await Repository.init(new DirBackend(dir), 'pw', { kdf: { N: 1024, r: 8, p: 1 } });
+    const blobs = new Blobs(repo, new MasterIndex());
+    const nodes: TreeNode[] = [];
+    for (let i = 0; i < 200; i++) {
+      const body = Buffer.from(`file ${i} `.repeat(50 + i));
+      nodes.push({ name: `f${i}`, type: 'file', mode: 0o644, ...base, size: body.length, content: [await blobs.save('data', body)] });
+    }
+    await blobs.flush();
+    await repo.saveJson('snapshot', { time: T, tree: await saveTree(blobs, nodes), paths: ['/x'], hostname: 'h', username: 'u' });
+    const backend = new DirBackend(dir);
+    const loads: string[] = [];
+    const load = backend.load.bind(backend);
+    backend.load = (type, name, offset, length) => {
+      if (type === 'data') loads.push(name);
+      return load(type, name, offset, length);
+    };
+    const target = join(work, 'out');
+    const r = await Restorer.restore(await Repository.open(backend, 'pw'), 'latest', target);
+    assert.equal(r.stats.files, 200);
+    for (let i = 0; i < 200; i += 37) assert.equal(readFileSync(join(target, `f${i}`), 'utf8'), `file ${i} `.repeat(50 + i));
+    // one data pack and one tree pack, each read once (not one read per blob)
+    assert.equal(loads.length, 2, `data reads: ${loads.length}`);
+  });
+});
+
+async function saveTree(blobs: Blobs, nodes: TreeNode[]): Promise<string> {
+  const id = await blobs.save('tree', serializeTree(nodes));
+  await blobs.flush();
+  return id;
+}

@@ -5,8 +5,8 @@
  * with `/`, NUL, `.` or `..` are refused, and metadata calls act on links themselves. Zero blobs are
  * not written (the file stays sparse). Hard links (same inode and device, links > 1) are relinked.
  */
-import { constants as C, promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { chmodSync, closeSync, constants as C, ftruncateSync, lchownSync, linkSync, lutimesSync, mkdirSync, openSync, promises as fs, symlinkSync, writeSync } from 'node:fs';
+import type { Backend } from './backend.js';
 import { Blobs } from './blobs.js';
 import { CorruptRepositoryError, RepositoryUsageError } from './errors.js';
 import type { FsExtras } from './fs-extras.js';
@@ -61,6 +61,8 @@ export class Restorer {
     private readonly opts: RestoreOptions = {},
   ) {
     this.blobs = new Blobs(repo, index);
+    const packs = new PackCache(repo.backend);
+    this.blobs.readBlob = (pack, offset, length) => packs.read(pack, offset, length);
     this.chown = opts.chown ?? process.getuid?.() === 0;
   }
 
@@ -109,7 +111,7 @@ export class Restorer {
 
   /** Owner, mode, xattrs and times of `node` onto an existing path (a mount point after a swap). */
   async applyMeta(node: TreeNode, path: string): Promise<void> {
-    await this.meta(node, Buffer.from(path));
+    this.meta(node, Buffer.from(path));
   }
 
   get restoreStats(): RestoreStats {
@@ -138,7 +140,7 @@ export class Restorer {
       switch (node.type) {
         case 'dir':
           if (!node.subtree) throw new CorruptRepositoryError(`${w}: directory without a subtree`);
-          await fs.mkdir(p, { mode: 0o700 });
+          mkdirSync(p, { mode: 0o700 });
           this.stats.dirs++;
           await this.dir(node.subtree, p, `${w}/`);
           dirs.push({ node, path: p });
@@ -147,7 +149,7 @@ export class Restorer {
           if (await this.file(node, p, w)) continue; // a hard link shares the first one's metadata
           break;
         case 'symlink':
-          await fs.symlink(node.linktarget_raw ? Buffer.from(node.linktarget_raw, 'base64') : (node.linktarget ?? ''), p);
+          symlinkSync(node.linktarget_raw ? Buffer.from(node.linktarget_raw, 'base64') : (node.linktarget ?? ''), p);
           break;
         case 'fifo':
           if (!(await mkfifo(p))) {
@@ -159,9 +161,9 @@ export class Restorer {
           this.stats.skipped.push(w); // devices and sockets: no mknod in Node.js
           continue;
       }
-      await this.meta(node, p);
+      this.meta(node, p);
     }
-    for (const d of dirs) await this.meta(d.node, d.path);
+    for (const d of dirs) this.meta(d.node, d.path);
   }
 
   /** Returns true when the file was made as a hard link to one restored before. */
@@ -169,22 +171,24 @@ export class Restorer {
     const key = (node.links ?? 1) > 1 && node.inode ? `${node.device_id ?? 0}:${node.inode}` : undefined;
     const first = key ? this.hardlinks.get(key) : undefined;
     if (first) {
-      await fs.link(first, p);
+      linkSync(first, p);
       this.stats.links++;
       return true;
     }
-    const fh = await fs.open(p, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+    // Synchronous writes: a page-cache write takes microseconds, an awaited one a thread-pool round
+    // trip (open, write, truncate and close for each small file were most of a restore's time).
+    const fd = openSync(p, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
     let off = 0;
     try {
       for (const id of node.content ?? []) {
         const b = await this.blobs.load('data', id).catch((err: unknown) => Promise.reject(affecting(err, where)));
-        await writeData(fh, b, off);
+        writeData(fd, b, off);
         off += b.length;
       }
       if (off !== (node.size ?? 0)) throw new CorruptRepositoryError(`${where}: its blobs hold ${off} bytes, the node says ${node.size ?? 0}`);
-      await fh.truncate(off); // a trailing hole
+      ftruncateSync(fd, off); // a trailing hole
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     this.stats.files++;
     this.stats.bytes += off;
@@ -193,10 +197,10 @@ export class Restorer {
     return false;
   }
 
-  private async meta(node: TreeNode, p: Buffer): Promise<void> {
+  private meta(node: TreeNode, p: Buffer): void {
     const fsx = this.opts.fsx;
-    if (this.chown) await fs.lchown(p, node.uid, node.gid);
-    if (node.type !== 'symlink') await fs.chmod(p, posixPerm(node.mode ?? 0));
+    if (this.chown) lchownSync(p, node.uid, node.gid);
+    if (node.type !== 'symlink') chmodSync(p, posixPerm(node.mode ?? 0));
     if (fsx) {
       for (const x of node.extended_attributes ?? []) {
         try {
@@ -213,7 +217,7 @@ export class Restorer {
     if (fsx) fsx.utimens(p, sec, nsec, false);
     else {
       const t = sec + nsec / 1e9;
-      await fs.lutimes(p, t, t);
+      lutimesSync(p, t, t);
     }
   }
 }
@@ -240,22 +244,60 @@ function zeroRange(b: Buffer, start: number, end: number): boolean {
  * Write a blob at `off`, leaving out its zero pages (aligned to the file's 4 KiB pages), so that
  * a sparse file comes back with the holes it had, not only where whole blobs were zero.
  */
-async function writeData(fh: FileHandle, b: Buffer, off: number): Promise<void> {
+function writeData(fd: number, b: Buffer, off: number): void {
   let runStart = -1;
-  const flush = async (end: number) => {
+  const flush = (end: number) => {
     if (runStart < 0) return;
     let done = runStart;
-    while (done < end) done += (await fh.write(b, done, end - done, off + done)).bytesWritten;
+    while (done < end) done += writeSync(fd, b, done, end - done, off + done);
     runStart = -1;
   };
   if (zeroRange(b, 0, b.length)) return;
   for (let start = 0; start < b.length; ) {
     const end = Math.min(b.length, start + PAGE - ((off + start) % PAGE));
-    if (zeroRange(b, start, end)) await flush(start);
+    if (zeroRange(b, start, end)) flush(start);
     else if (runStart < 0) runStart = start;
     start = end;
   }
-  await flush(b.length);
+  flush(b.length);
+}
+
+/** Packs up to this size are read whole, once, and kept while their blobs are restored. */
+const CACHE_PACK_MAX = 32 * 1024 * 1024;
+const CACHE_PACKS = 3;
+
+/**
+ * Whole packs for a restore: a snapshot's blobs mostly come in the order they were packed, so
+ * reading each pack once (one open and read for hundreds of small files' blobs) replaces one
+ * open/read/close per blob. A few packs are kept (least recently used goes); a pack read whole
+ * once and evicted is read blob by blob from then on, so scattered blobs never read a pack twice.
+ */
+class PackCache {
+  private readonly packs = new Map<string, Buffer>();
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly backend: Backend) {}
+
+  async read(pack: string, offset: number, length: number): Promise<Buffer> {
+    let whole = this.packs.get(pack);
+    if (!whole && !this.seen.has(pack)) {
+      this.seen.add(pack);
+      const size = await this.backend.stat('data', pack);
+      if (size !== undefined && size <= CACHE_PACK_MAX) {
+        whole = await this.backend.load('data', pack);
+        this.packs.set(pack, whole);
+        for (const k of this.packs.keys()) {
+          if (this.packs.size <= CACHE_PACKS) break;
+          this.packs.delete(k);
+        }
+      }
+    }
+    if (!whole) return this.backend.load('data', pack, offset, length);
+    this.packs.delete(pack); // most recently used last
+    this.packs.set(pack, whole);
+    if (offset + length > whole.length) throw new CorruptRepositoryError(`data/${pack.slice(0, 8)}: truncated (wanted ${length} bytes at ${offset}, the pack has ${whole.length})`);
+    return whole.subarray(offset, offset + length);
+  }
 }
 
 async function mkfifo(p: Buffer): Promise<boolean> {
