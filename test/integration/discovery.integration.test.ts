@@ -289,6 +289,96 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
     await waitFor(async () => (await countOf()).some((i) => !i.healthy), 'ambassador ls to show the dead instance down', 5000, 500);
   });
 
+  it('watch --exec and ambassador --on-change-signal respond once per change of the healthy set (not at start); their proxy allows only that action', async () => {
+    const a = startApp('chg-a', net);
+    const b = startApp('chg-b', net);
+    for (const app of [a, b]) {
+      const r = await runCli(['register', app, '--service', 'chg', '--port', '8080', '--check', 'http:/healthz', '--interval', '500ms', '--ttl', '2s', '--to', registry]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    await waitFor(async () => (await keys('chg')).length === 2, 'two instances of chg', 5000);
+    const client = startFixture('chg-client', ['--network', net, BASE, 'sleep', '600']);
+    // A shell that records each HUP (sh as PID 1 acts on a signal it traps).
+    const hupper = startFixture('chg-hup', ['--network', net, BASE, 'sh', '-c', 'trap "echo hup >> /tmp/hups" HUP; while :; do sleep 0.1; done']);
+    const w = await runCli([
+      'watch',
+      client,
+      '--upstream',
+      'chg',
+      '--from',
+      registry,
+      '--refresh',
+      '250ms',
+      '--debounce',
+      '500ms',
+      '--exec',
+      `sh -c 'echo "$DOCKSIDE_UPSTREAM=$DOCKSIDE_UPSTREAMS" >> /tmp/changes'`,
+      '--json',
+    ]);
+    assert.equal(w.code, 0, w.stderr);
+    const amb = await runCli([
+      'ambassador',
+      hupper,
+      '--listen',
+      '7100',
+      '--upstream',
+      'chg',
+      '--from',
+      registry,
+      '--refresh',
+      '250ms',
+      '--debounce',
+      '500ms',
+      '--on-change-signal',
+      'HUP',
+    ]);
+    assert.equal(amb.code, 0, amb.stderr);
+    const changes = () => docker('exec', client, 'sh', '-c', 'cat /tmp/changes 2>/dev/null || true');
+    const hups = () => docker('exec', hupper, 'sh', '-c', 'cat /tmp/hups 2>/dev/null || true');
+    await new Promise((r) => setTimeout(r, 1500)); // what would fire at start has had its chance
+    assert.equal(changes(), '', 'the set the container started with does not fire');
+    assert.equal(hups(), '');
+
+    const [addrA, addrB] = [appAddress(a, net), appAddress(b, net)];
+    docker('kill', a);
+    await waitFor(() => changes() !== '', 'the watch to run its command after the kill', 10_000, 200);
+    await waitFor(() => hups() !== '', 'the ambassador to send HUP after the kill', 10_000, 200);
+    await new Promise((r) => setTimeout(r, 1000)); // debounced: no second run for the same change
+    assert.equal(changes(), `chg=${addrB}:8080`, `one run, with the new set only (${addrA} gone)`);
+    assert.equal(hups(), 'hup');
+    const ls = JSON.parse((await runCli(['watch', 'ls', '--json'])).stdout) as Array<{
+      target: string;
+      status?: { changes?: { runs: number; failed: number; last?: { exitCode: number | null; set: string[] } } };
+    }>;
+    const mine = ls.find((x) => x.target === client)?.status?.changes;
+    assert.equal(mine?.runs, 1, JSON.stringify(ls));
+    assert.equal(mine?.failed, 0);
+    assert.deepEqual(mine?.last?.set, [`${addrB}:8080`]);
+    assert.equal(mine?.last?.exitCode, 0);
+
+    // The watch's api-proxy: exactly its exec (sh, as the container's user) in its container.
+    const sc = sidecarOf(client, 'watch');
+    const clientId = docker('inspect', '-f', '{{.Id}}', client);
+    const answers = apiCallsFromInside(sc, [
+      { method: 'POST', path: `/v1.41/containers/${clientId}/exec`, body: JSON.stringify({ Cmd: ['id'] }) },
+      { method: 'POST', path: `/v1.41/containers/${clientId}/exec`, body: JSON.stringify({ Cmd: ['sh'], User: 'root' }) },
+      { method: 'POST', path: `/v1.41/containers/${clientId}/exec`, body: JSON.stringify({ Cmd: ['sh'], Privileged: true }) },
+      { method: 'POST', path: `/v1.41/containers/${docker('inspect', '-f', '{{.Id}}', b)}/exec`, body: JSON.stringify({ Cmd: ['sh'] }) },
+      { method: 'POST', path: `/v1.41/containers/${clientId}/kill?signal=KILL` },
+    ]);
+    assert.deepEqual(
+      answers.map((x) => x.status),
+      [403, 403, 403, 403, 403],
+      JSON.stringify(answers),
+    );
+    const stop = await runCli(['watch', 'stop', client]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal(sidecarOf(client, 'watch'), '');
+    const both = await runCli(['watch', client, '--upstream', 'chg', '--from', registry, '--exec', 'true', '--signal', 'HUP']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /^dockside: give --exec or --signal, not both/);
+  });
+
   it('register --all: containers that declare themselves by labels are registered; bad labels are reported, the rest go on', async () => {
     const good = startApp('lab1', net, {
       labels: {

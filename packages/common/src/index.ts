@@ -13,3 +13,4 @@ export * from './created-policy.js';
 export * from './exec-policy.js';
 export * from './write-failure.js';
 export * from './shell-words.js';
+export * from './signals.js';

@@ -3,8 +3,7 @@
  * health. Parsed once from flags or from the target's labels (`dockside.config.<name>.path`,
  * `.validate`, `.reload`, `.check`), flags winning. Pure logic.
  */
-import { constants } from 'node:os';
-import { splitShellWords, UsageError } from '@dockside/common';
+import { parseSignal, splitShellWords, UsageError } from '@dockside/common';
 
 export type Reload = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'restart' } | { kind: 'none' };
 
@@ -30,11 +29,7 @@ export function parseReload(text: string): Reload {
   const t = text.trim();
   if (/^restart$/i.test(t)) return { kind: 'restart' };
   if (/^none$/i.test(t)) return { kind: 'none' };
-  const name = (/^sig/i.test(t) ? t : `SIG${t}`).toUpperCase();
-  if (!(name in constants.signals) || name === 'SIGKILL' || name === 'SIGSTOP') {
-    throw new UsageError(`--reload: unknown signal "${text}"`, { hint: 'give a signal name (HUP, USR1, USR2, ...), restart or none' });
-  }
-  return { kind: 'signal', signal: name as NodeJS.Signals };
+  return { kind: 'signal', signal: parseSignal(t, '--reload', 'give a signal name (HUP, USR1, USR2, ...), restart or none') };
 }
 
 export function reloadText(r: Reload): string {

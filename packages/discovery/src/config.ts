@@ -2,7 +2,7 @@
  * What a register or ambassador sidecar is told to do: validated on the host, copied into the
  * sidecar as a file before it starts (never in argv or `docker inspect`).
  */
-import { UsageError } from '@dockside/common';
+import { parseSignal, splitShellWords, UsageError } from '@dockside/common';
 import type { RegistryConfig } from './registry/url.js';
 
 export type HealthCheck = { kind: 'http'; path: string } | { kind: 'tcp' } | { kind: 'exec'; command: string };
@@ -36,10 +36,21 @@ export interface RegisterConfig extends Registration {
   liveContainers: string[];
 }
 
+/** What to do in the app when the set of healthy instances changes (program/on-change.ts). */
+export interface OnChangeAction {
+  /** A command run in the app (exec, as its own user), with DOCKSIDE_UPSTREAMS set... */
+  exec?: string[];
+  /** ...or a signal sent to it (SIGHUP). */
+  signal?: string;
+  debounceMs: number;
+}
+
 export interface AmbassadorConfig {
   upstream: string;
   listenHost: string;
+  /** 0: no listener (`dockside watch`: only the on-change action). */
   listenPort: number;
+  onChange?: OnChangeAction;
   registry: RegistryConfig;
   target: TargetRef;
   /** How often the instance list is read again (a failed connect also drops an instance at once). */
@@ -82,4 +93,17 @@ export function parseListen(text: string): { host: string; port: number } {
     throw new UsageError(`--listen ${text}: the ambassador listens on loopback only (127.0.0.1 or ::1)`, { hint: 'the app reaches it on localhost; nothing else should' });
   }
   return { host: host === 'localhost' ? '127.0.0.1' : host, port };
+}
+
+/**
+ * The on-change action from flags (`--exec CMD` or `--signal SIG`, one of them), checked on the
+ * host. `flags` names them as the command spells them, for the messages.
+ */
+export function parseOnChange(o: { exec?: string; signal?: string; debounceMs: number }, flags: { exec: string; signal: string }): OnChangeAction | undefined {
+  if (o.exec !== undefined && o.signal !== undefined) throw new UsageError(`give ${flags.exec} or ${flags.signal}, not both`);
+  if (o.signal !== undefined) return { signal: parseSignal(o.signal, flags.signal), debounceMs: o.debounceMs };
+  if (o.exec === undefined) return undefined;
+  const exec = splitShellWords(o.exec);
+  if (!exec.length) throw new UsageError(`${flags.exec} needs a command`, { hint: `e.g. ${flags.exec} "nginx -s reload"; it runs in the app with DOCKSIDE_UPSTREAMS set` });
+  return { exec, debounceMs: o.debounceMs };
 }

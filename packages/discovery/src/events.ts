@@ -36,8 +36,20 @@ export interface UpstreamStats {
   bytesOut: number;
 }
 
+/** One run of the on-change action. */
+export interface ChangeReport {
+  at: string;
+  /** The healthy instances it was run for (addr:port, sorted). */
+  set: string[];
+  action: string;
+  /** The command's exit code (null for a signal, or when it did not end). */
+  exitCode: number | null;
+  error?: string;
+}
+
 export interface AmbassadorStatus {
   upstream: string;
+  /** host:port, or '' for a watch (no listener). */
   listen: string;
   instances: UpstreamStats[];
   accepted: number;
@@ -47,6 +59,8 @@ export interface AmbassadorStatus {
   retries: number;
   refreshErrors: number;
   lastError?: string;
+  /** With an on-change action: how often it ran, and the last run. */
+  changes?: { runs: number; failed: number; last?: ChangeReport };
 }
 
 export interface AmbassadorProgress extends Record<string, unknown> {

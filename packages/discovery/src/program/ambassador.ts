@@ -18,6 +18,7 @@ import type { AmbassadorProgress, AmbassadorStatus } from '../events.js';
 import { createRegistry } from '../registry/create.js';
 import type { Instance } from '../registry/instance.js';
 import { Balancer } from './balancer.js';
+import { ChangeDebouncer, runAction } from './on-change.js';
 import { engineClient, exitNow, followTarget, inspectTarget } from './target.js';
 
 export async function ambassador(args: string[]): Promise<number> {
@@ -51,11 +52,29 @@ export async function ambassador(args: string[]): Promise<number> {
   let lastError: string | undefined;
   const status = (): AmbassadorStatus => ({
     upstream: cfg.upstream,
-    listen: `${cfg.listenHost}:${cfg.listenPort}`,
+    listen: cfg.listenPort > 0 ? `${cfg.listenHost}:${cfg.listenPort}` : '',
     instances: [...balancer.stats.values()],
     ...totals,
     ...(lastError ? { lastError } : {}),
+    ...(changes ? { changes } : {}),
   });
+  const changes: AmbassadorStatus['changes'] = cfg.onChange ? { runs: 0, failed: 0 } : undefined;
+  const onChange = cfg.onChange;
+  const debouncer = onChange
+    ? new ChangeDebouncer(onChange.debounceMs, async (set) => {
+        const r = await runAction(client, cfg.target.id, cfg.upstream, onChange, set);
+        if (changes) {
+          changes.runs++;
+          if (r.error) changes.failed++;
+          changes.last = r;
+        }
+        log(`instances changed (${set.join(', ') || 'none'}): ${r.action}${r.error ? ` failed: ${r.error}` : r.exitCode !== null ? ` exited ${r.exitCode}` : ' sent'}`);
+        events.progress('status', status());
+      })
+    : undefined;
+  /** The sorted addr:port of what the registry lists now: the set the action is told about. */
+  const healthySet = (list: Instance[]) => list.map((i) => Balancer.key(i)).sort();
+  let armed = false;
 
   let refreshing: Promise<void> | undefined;
   const refresh = (): Promise<void> =>
@@ -63,7 +82,10 @@ export async function ambassador(args: string[]): Promise<number> {
       .list(cfg.upstream)
       .then(
         (list) => {
-          if (balancer.update(list)) log(`instances of ${cfg.upstream}: ${list.map((i) => `${i.address}:${i.port}`).join(', ') || 'none'}`);
+          if (!balancer.update(list)) return;
+          log(`instances of ${cfg.upstream}: ${list.map((i) => `${i.address}:${i.port}`).join(', ') || 'none'}`);
+          // Only changes after start: the first list is the one the app started with.
+          if (armed) debouncer?.changed(healthySet(list));
         },
         (err: Error) => {
           totals.refreshErrors++;
@@ -72,6 +94,7 @@ export async function ambassador(args: string[]): Promise<number> {
       )
       .finally(() => (refreshing = undefined)));
   await refresh();
+  armed = true;
   const timer = setInterval(() => void refresh(), cfg.refreshMs);
 
   const dial = (i: Instance): Promise<Socket> =>
@@ -127,18 +150,20 @@ export async function ambassador(args: string[]): Promise<number> {
       down.destroy();
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new UserError(`the ambassador cannot listen on ${cfg.listenHost}:${cfg.listenPort} in the container's network: ${err.code ?? err.message}`, {
-          exitCode: 2,
-          code: 'ELISTEN',
-          hint: err.code === 'EADDRINUSE' ? 'something in the container listens there already: pick another --listen port' : 'check --listen',
-        }),
-      ),
-    );
-    server.listen(cfg.listenPort, cfg.listenHost, () => resolve());
-  });
+  // A watch (listenPort 0) only follows the instances for its on-change action.
+  if (cfg.listenPort > 0)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new UserError(`the ambassador cannot listen on ${cfg.listenHost}:${cfg.listenPort} in the container's network: ${err.code ?? err.message}`, {
+            exitCode: 2,
+            code: 'ELISTEN',
+            hint: err.code === 'EADDRINUSE' ? 'something in the container listens there already: pick another --listen port' : 'check --listen',
+          }),
+        ),
+      );
+      server.listen(cfg.listenPort, cfg.listenHost, () => resolve());
+    });
   const metrics = cfg.metricsPort
     ? createHttpServer((req, res) => {
         if (req.url !== '/metrics') {
@@ -162,7 +187,8 @@ export async function ambassador(args: string[]): Promise<number> {
   clearInterval(report);
   watch.stop();
   log(why === 'target-started' ? 'target started again: exiting so the engine restarts this sidecar in its new network namespace' : `got ${why}: stopping`);
-  server.close();
+  debouncer?.stop();
+  if (cfg.listenPort > 0) server.close();
   metrics?.close();
   events.progress('status', status());
   return exitNow(0);

@@ -19,7 +19,7 @@ import {
   type Engine,
 } from '@dockside/engine';
 import { discoveryApiRules } from '../api-access.js';
-import type { AmbassadorConfig } from '../config.js';
+import type { AmbassadorConfig, OnChangeAction } from '../config.js';
 import type { AmbassadorStatus } from '../events.js';
 import { displayRegistry, type RegistryConfig } from '../registry/url.js';
 import { readReports } from './reports.js';
@@ -34,7 +34,9 @@ export interface AmbassadorOptions {
   session: string;
   target: string;
   upstream: string;
-  listen: { host: string; port: number };
+  /** Where the app connects; null for a watch (`dockside watch`: no listener, only the on-change action). */
+  listen: { host: string; port: number } | null;
+  onChange?: OnChangeAction;
   registry: RegistryConfig;
   refreshMs: number;
   connectTimeoutMs: number;
@@ -53,8 +55,11 @@ export interface AmbassadorInfo {
   status?: AmbassadorStatus;
 }
 
-export async function listAmbassadors(engine: Engine, sel: { target?: string } = {}): Promise<AmbassadorInfo[]> {
-  const list = await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery, [KIND_LABEL]: 'ambassador' });
+/** An ambassador listens for the app; a watch only runs its on-change action. */
+export type AmbassadorKind = 'ambassador' | 'watch';
+
+export async function listAmbassadors(engine: Engine, sel: { target?: string; kind?: AmbassadorKind } = {}): Promise<AmbassadorInfo[]> {
+  const list = await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery, [KIND_LABEL]: sel.kind ?? 'ambassador' });
   const chosen = sel.target ? list.filter((c) => c.targetName === sel.target || c.target === sel.target || c.target.startsWith(sel.target ?? '-')) : list;
   return Promise.all(chosen.map((c) => describe(engine, c)));
 }
@@ -80,17 +85,19 @@ export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): 
     throw new UsageError(`container "${target.name}" uses the host's network: an ambassador there would listen on the host`, {
       hint: 'run the ambassador next to a container on a bridge or user-defined network',
     });
-  const listen = `${opts.listen.host}:${opts.listen.port}`;
-  // The same target and port again: the old ambassador goes first.
-  for (const a of await listAmbassadors(engine, { target: target.id })) {
-    if (a.listen === listen) {
+  const kind: AmbassadorKind = opts.listen ? 'ambassador' : 'watch';
+  const listen = opts.listen ? `${opts.listen.host}:${opts.listen.port}` : '';
+  // The same target and port again (for a watch: the same upstream): the old one goes first.
+  for (const a of await listAmbassadors(engine, { target: target.id, kind })) {
+    if (opts.listen ? a.listen === listen : a.upstream === opts.upstream) {
       await stopService(engine, a.id, 5);
     }
   }
   const config: AmbassadorConfig = {
     upstream: opts.upstream,
-    listenHost: opts.listen.host,
-    listenPort: opts.listen.port,
+    listenHost: opts.listen?.host ?? '127.0.0.1',
+    listenPort: opts.listen?.port ?? 0,
+    ...(opts.onChange ? { onChange: opts.onChange } : {}),
     registry: opts.registry,
     target: { id: target.id, name: target.name },
     refreshMs: opts.refreshMs,
@@ -113,12 +120,12 @@ export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): 
       secrets: [{ name: 'ambassador.json', content: JSON.stringify(config), mode: 0o400 }],
       capAdd: [],
       readonlyRootfs: true,
-      labels: { [KIND_LABEL]: 'ambassador', [SERVICE_LABEL]: opts.upstream, [LISTEN_LABEL]: listen, [REGISTRY_LABEL]: registry },
+      labels: { [KIND_LABEL]: kind, [SERVICE_LABEL]: opts.upstream, [LISTEN_LABEL]: listen, [REGISTRY_LABEL]: registry },
       hostConfig: { Memory: 128 * 1024 * 1024, PidsLimit: 32, LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } } },
       restart: 'unless-stopped',
-      apiAccess: { rules: discoveryApiRules(target.id) },
+      apiAccess: { rules: discoveryApiRules(target.id, opts.onChange) },
     },
-    { what: 'the ambassador sidecar', ...(opts.readyTimeoutMs ? { timeoutMs: opts.readyTimeoutMs } : {}) },
+    { what: `the ${kind} sidecar`, ...(opts.readyTimeoutMs ? { timeoutMs: opts.readyTimeoutMs } : {}) },
   );
   const me = (await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery })).find((c) => c.id === id);
   return {
@@ -133,9 +140,10 @@ export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): 
   };
 }
 
-export async function stopAmbassadors(engine: Engine, sel: { target?: string; all?: boolean }): Promise<AmbassadorInfo[]> {
-  if (!sel.all && !sel.target) throw new UsageError('name the container whose ambassadors to stop, or give --all');
-  const list = await listAmbassadors(engine, sel.target ? { target: sel.target } : {});
+export async function stopAmbassadors(engine: Engine, sel: { target?: string; all?: boolean; kind?: AmbassadorKind }): Promise<AmbassadorInfo[]> {
+  const kind = sel.kind ?? 'ambassador';
+  if (!sel.all && !sel.target) throw new UsageError(`name the container whose ${kind === 'watch' ? 'watches' : 'ambassadors'} to stop, or give --all`);
+  const list = await listAmbassadors(engine, { kind, ...(sel.target ? { target: sel.target } : {}) });
   await Promise.all(
     list.map(async (a) => {
       await stopService(engine, a.id, 5);

@@ -60,6 +60,37 @@ export function getJson<T>(client: SocketClient, path: string, timeoutMs = 10_00
   });
 }
 
+/** A POST with an optional JSON body; resolves with the answer's JSON (or undefined for an empty answer, as a 204). */
+export function postJson<T = unknown>(client: SocketClient, path: string, body?: unknown, timeoutMs = 10_000): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request(
+      {
+        socketPath: client.socketPath,
+        path: `/${client.apiVersion}${path}`,
+        method: 'POST',
+        timeout: timeoutMs,
+        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : { 'content-length': 0 },
+      },
+      (res) => {
+        readAll(res).then((b) => {
+          const text = b.toString('utf8');
+          if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, text, path));
+          if (!text.trim()) return resolve(undefined);
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch (err) {
+            reject(err as Error);
+          }
+        }, reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`engine did not answer ${path} in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 /** Open a streaming GET; resolves with the response once headers arrived (status < 400), and an abort. */
 export function openStream(client: SocketClient, path: string): Promise<{ res: IncomingMessage; abort: () => void }> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-export { EngineHttpError, getJson, openStream, socketClientFromEnv, type SocketClient } from '../connection/socket.js';
+export { EngineHttpError, getJson, openStream, postJson, socketClientFromEnv, type SocketClient } from '../connection/socket.js';
 export * from './timestamp.js';
 export * from './entries.js';
 export * from './lines.js';

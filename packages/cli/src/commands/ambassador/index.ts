@@ -3,9 +3,14 @@ import { DocksideCommand, jsonFlag } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { imageRef } from '../../lib/images-catalog.js';
 
+const optional = <K extends string>(k: K, v: string | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, string>));
+const onChangeOf = <T>(a: T | undefined) => (a ? { onChange: a } : {});
+
 export default class Ambassador extends DocksideCommand {
   static override summary = 'Give a container a localhost port that forwards TCP to the healthy instances of a service.';
   static override description = `Starts an ambassador sidecar (restarted with the engine unless stopped) in the container's network namespace. It listens on loopback there (--listen), so the app connects to localhost:PORT and never learns where the upstream lives, and forwards each connection to an instance of --upstream that the registry (--from) lists as healthy: round-robin, a failed or timed-out connect moves on to the next instance, and an instance the registry withdrew gets no new connection once the list is read again (every --refresh, and at once after a failed connect). Open connections are left as they are.
+
+With --on-change-exec or --on-change-signal it also responds to change: when the set of healthy instances changes it runs the command in the container (DOCKSIDE_UPSTREAMS holds the new set, addr:port comma-separated) or sends it the signal, once per burst of changes (--debounce). Its api-proxy allows exactly that exec (that program, the container's own user) or that kill, nothing else. \`dockside watch\` does the same without a listener.
 
 What it did: \`dockside ambassador ls\` (connections per instance, failures, retries), and Prometheus figures on 127.0.0.1:<--metrics-port>/metrics inside the container's network namespace (e.g. \`dockside debug <container> -- curl -s localhost:9325/metrics\`).`;
   static override examples = [
@@ -32,12 +37,27 @@ What it did: \`dockside ambassador ls\` (connections per instance, failures, ret
       max: 65535,
       env: 'DOCKSIDE_AMBASSADOR_METRICS_PORT',
     }),
+    'on-change-exec': Flags.string({
+      description: 'When the set of healthy instances changes, run this command in the container (as its own user), with DOCKSIDE_UPSTREAMS=addr:port,... set.',
+      env: 'DOCKSIDE_AMBASSADOR_ON_CHANGE_EXEC',
+    }),
+    'on-change-signal': Flags.string({
+      description: 'When the set of healthy instances changes, send the container this signal (e.g. HUP).',
+      env: 'DOCKSIDE_AMBASSADOR_ON_CHANGE_SIGNAL',
+    }),
+    debounce: durationFlag({
+      description: 'Changes closer together than this fire the on-change action once, with the set after the last one.',
+      default: '1s',
+      min: 0,
+      max: 600_000,
+      env: 'DOCKSIDE_AMBASSADOR_DEBOUNCE',
+    }),
     json: jsonFlag,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Ambassador);
-    const { parseRegistryUrl, parseListen, checkServiceName, startAmbassador } = await import('@dockside/discovery');
+    const { parseRegistryUrl, parseListen, parseOnChange, checkServiceName, startAmbassador } = await import('@dockside/discovery');
     const { UsageError } = await import('@dockside/common');
     const registry = parseRegistryUrl(flags.from, '--from');
     const listen = parseListen(flags.listen);
@@ -53,6 +73,12 @@ What it did: \`dockside ambassador ls\` (connections per instance, failures, ret
       refreshMs: flags.refresh,
       connectTimeoutMs: flags['connect-timeout'],
       metricsPort: flags['metrics-port'],
+      ...onChangeOf(
+        parseOnChange(
+          { ...optional('exec', flags['on-change-exec']), ...optional('signal', flags['on-change-signal']), debounceMs: flags.debounce },
+          { exec: '--on-change-exec', signal: '--on-change-signal' },
+        ),
+      ),
     });
     if (flags.json) return this.printJson(info);
     const n = info.status?.instances.filter((i) => i.healthy).length ?? 0;
