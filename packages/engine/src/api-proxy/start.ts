@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import createDebug from 'debug';
-import { UserError, decodeLine } from '@dockside/common';
+import { BugError, UserError, decodeLine } from '@dockside/common';
 import { DEFAULT_SOCKET } from '../connection/endpoint.js';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
@@ -128,7 +128,7 @@ export async function withApiProxy<S extends ServiceSpec>(engine: Engine, spec: 
   if (!apiAccess) return start(spec);
   const socket = engineSocketSource(engine);
   const bad = socketMounts(spec, socket);
-  if (bad.length) throw new Error(`bug: the ${spec.role} service has apiAccess and also mounts the engine socket (${bad.map((m) => m.target).join(', ')})`);
+  if (bad.length) throw new BugError(`the ${spec.role} service has apiAccess and also mounts the engine socket (${bad.map((m) => m.target).join(', ')})`);
   const name = spec.name ?? sidecarName(spec.role, spec.target?.name);
   const proxy = await startApiProxy(engine, { ...rest, name } as ServiceSpec & { name: string }, apiAccess);
   const groups = [...(rest.hostConfig?.GroupAdd ?? []), String(API_SOCKET_GID)];

@@ -4,6 +4,7 @@
  * archive API before start (so they never show in `docker inspect`, argv or logs). The volume is
  * removed with the container (`removeWithAnonymousVolumes`), and on any start-up failure.
  */
+import { BugError } from '@dockside/common';
 import type Dockerode from 'dockerode';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
@@ -28,7 +29,7 @@ export async function startServiceWithSecrets(
   spec: ServiceSpec & { secretDir: string; secrets: SecretFile[] },
   ready?: (id: string) => Promise<void>,
 ): Promise<{ id: string }> {
-  if (spec.apiAccess && spec.apiSocketVolume) throw new Error('bug: a service gets apiAccess or apiSocketVolume, not both');
+  if (spec.apiAccess && spec.apiSocketVolume) throw new BugError('a service gets apiAccess or apiSocketVolume, not both');
   if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startServiceWithSecrets(engine, s, ready));
   if (spec.apiSocketVolume) {
     const { apiSocketVolume, ...other } = spec;

@@ -1,4 +1,5 @@
 /** Starting a long-running sidecar (a service) detached, restarted by the engine until stopped. */
+import { BugError } from '@dockside/common';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
 import { containerApi } from '../containers/api.js';
@@ -29,7 +30,7 @@ export interface ServiceSpec extends SidecarSpec {
  * is not auto-removed; `ready` is awaited and, if it throws, the container is removed before rethrow.
  */
 export async function startService(engine: Engine, spec: ServiceSpec, ready?: (id: string) => Promise<void>): Promise<{ id: string }> {
-  if (spec.apiAccess && spec.apiSocketVolume) throw new Error('bug: a service gets apiAccess or apiSocketVolume, not both');
+  if (spec.apiAccess && spec.apiSocketVolume) throw new BugError('a service gets apiAccess or apiSocketVolume, not both');
   if (spec.apiAccess) return withApiProxy(engine, spec, (s) => startService(engine, s, ready));
   if (spec.apiSocketVolume) {
     const { apiSocketVolume, ...rest } = spec;
