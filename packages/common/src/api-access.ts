@@ -8,6 +8,7 @@
  * see a path that means something other than what the rule matched.
  */
 
+import { BugError, UsageError } from './errors.js';
 import type { ExecRule } from './exec-policy.js';
 
 export type ApiMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
@@ -77,8 +78,8 @@ export function normaliseApiPath(rawPath: string): string | null {
 
 /** Compile once; a rule with an invalid pattern or method is a bug in the caller. */
 function compile(rule: ApiRule): RegExp {
-  if (!METHODS.includes(rule.method)) throw new Error(`api rule: unknown method ${JSON.stringify(rule.method)}`);
-  if (typeof rule.path !== 'string' || !rule.path) throw new Error('api rule: empty path pattern');
+  if (!METHODS.includes(rule.method)) throw new BugError(`api rule: unknown method ${JSON.stringify(rule.method)}`);
+  if (typeof rule.path !== 'string' || !rule.path) throw new BugError('api rule: empty path pattern');
   return new RegExp(`^(?:${rule.path})$`);
 }
 
@@ -107,42 +108,42 @@ export function isAllowed(rules: readonly ApiRule[], method: string, rawPath: st
 
 /**
  * Parse rules from JSON (the proxy's env or rules file): an array of `{method, path}` objects and
- * nothing else. Throws an Error naming what is wrong.
+ * nothing else. Throws a UsageError naming what is wrong.
  */
 export function parseApiRules(json: string): ApiRule[] {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new Error(`api rules are not JSON: ${(err as Error).message}`);
+    throw new UsageError(`api rules are not JSON: ${(err as Error).message}`);
   }
-  if (!Array.isArray(raw)) throw new Error('api rules must be a JSON array of {"method","path"} objects');
+  if (!Array.isArray(raw)) throw new UsageError('api rules must be a JSON array of {"method","path"} objects');
   return raw.map((r: unknown, i) => {
-    if (!r || typeof r !== 'object') throw new Error(`api rule ${i} is not an object`);
+    if (!r || typeof r !== 'object') throw new UsageError(`api rule ${i} is not an object`);
     const keys = Object.keys(r);
     const extra = keys.filter((k) => !['method', 'path', 'body', 'upgrade', 'exec'].includes(k));
-    if (extra.length) throw new Error(`api rule ${i} has unknown keys: ${extra.join(', ')}`);
+    if (extra.length) throw new UsageError(`api rule ${i} has unknown keys: ${extra.join(', ')}`);
     const rule = r as ApiRule;
     try {
       compile(rule);
     } catch (err) {
-      throw new Error(`api rule ${i}: ${(err as Error).message}`);
+      throw new UsageError(`api rule ${i}: ${(err as Error).message}`);
     }
     if (rule.body !== undefined && (!BODIES.includes(rule.body) || rule.method !== 'POST')) {
-      throw new Error(`api rule ${i}: body must be one of ${BODIES.join(', ')}, on a POST rule`);
+      throw new UsageError(`api rule ${i}: body must be one of ${BODIES.join(', ')}, on a POST rule`);
     }
     let exec: ExecRule | undefined;
     if (rule.body === 'exec-create') {
       const e = (rule.exec ?? { users: [] }) as unknown as Record<string, unknown>;
       const list = (k: string) => {
         const v = e[k];
-        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`api rule ${i}: exec.${k} must be a list of strings`);
+        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new UsageError(`api rule ${i}: exec.${k} must be a list of strings`);
         return v as string[];
       };
-      if (Object.keys(e).some((k) => k !== 'users' && k !== 'commands')) throw new Error(`api rule ${i}: exec takes users and commands only`);
+      if (Object.keys(e).some((k) => k !== 'users' && k !== 'commands')) throw new UsageError(`api rule ${i}: exec takes users and commands only`);
       exec = { users: e['users'] === undefined ? [] : list('users'), ...(e['commands'] !== undefined ? { commands: list('commands') } : {}) };
-    } else if (rule.exec !== undefined) throw new Error(`api rule ${i}: exec is only for body "exec-create"`);
-    if (rule.upgrade !== undefined && typeof rule.upgrade !== 'boolean') throw new Error(`api rule ${i}: upgrade must be true or false`);
+    } else if (rule.exec !== undefined) throw new UsageError(`api rule ${i}: exec is only for body "exec-create"`);
+    if (rule.upgrade !== undefined && typeof rule.upgrade !== 'boolean') throw new UsageError(`api rule ${i}: upgrade must be true or false`);
     return { method: rule.method, path: rule.path, ...(rule.body ? { body: rule.body } : {}), ...(exec ? { exec } : {}), ...(rule.upgrade ? { upgrade: true } : {}) };
   });
 }

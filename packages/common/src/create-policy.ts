@@ -18,6 +18,7 @@
  */
 import { posix } from 'node:path';
 import { CONTAINER_CREATE, HOST_CONFIG } from './docker-schema.js';
+import { UsageError } from './errors.js';
 import { GoJsonError, GoNumber, decodeGoBody, serialiseCanonical, type Canonical } from './go-json.js';
 
 export interface CreatePolicy {
@@ -326,25 +327,25 @@ export function checkVolumesFromMounts(ref: string, mounts: unknown): string | n
   return null;
 }
 
-/** Parse a policy from JSON (the proxy's env). Throws an Error naming what is wrong. */
+/** Parse a policy from JSON (the proxy's env). Throws a UsageError naming what is wrong. */
 export function parseCreatePolicy(json: string): CreatePolicy {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new Error(`create policy is not JSON: ${(err as Error).message}`);
+    throw new UsageError(`create policy is not JSON: ${(err as Error).message}`);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('create policy must be a JSON object');
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError('create policy must be a JSON object');
   const r = raw as Record<string, unknown>;
   const extra = Object.keys(r).filter((k) => !['allowedCaps', 'bindSources', 'allowVolumesFrom', 'allowVolumes', 'volumeNames'].includes(k));
-  if (extra.length) throw new Error(`create policy has unknown keys: ${extra.join(', ')}`);
+  if (extra.length) throw new UsageError(`create policy has unknown keys: ${extra.join(', ')}`);
   const strings = (k: string): string[] => {
     const v = r[k] ?? [];
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`create policy ${k} must be a list of strings`);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new UsageError(`create policy ${k} must be a list of strings`);
     return v as string[];
   };
   const bindSources = strings('bindSources');
-  for (const s of bindSources) if (normaliseHostPath(s) === null) throw new Error(`create policy bindSources: ${s} is not an absolute path`);
+  for (const s of bindSources) if (normaliseHostPath(s) === null) throw new UsageError(`create policy bindSources: ${s} is not an absolute path`);
   return {
     allowedCaps: strings('allowedCaps').map(capName),
     bindSources,

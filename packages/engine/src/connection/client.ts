@@ -8,6 +8,7 @@
  * that socket, which the hot paths (resolve a target, list, create/attach/start/wait/remove a
  * sidecar) use so that `dockside debug`/`run`/`capture`/`ps` never load dockerode.
  */
+import { BugError } from '@dockside/common';
 import type Dockerode from 'dockerode';
 import type { Engine } from './engine.js';
 import type { EngineHttp } from './http.js';
@@ -27,7 +28,7 @@ export function bindClient(engine: Engine, load: () => Promise<Dockerode>, http?
 
 function clientsOf(engine: Engine): Clients {
   const c = clients.get(engine);
-  if (!c) throw new Error('bug: this Engine was not made by connectEngine()');
+  if (!c) throw new BugError('this Engine was not made by connectEngine()');
   return c;
 }
 

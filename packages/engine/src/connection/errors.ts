@@ -2,7 +2,7 @@
  * Engine failures mapped to dockside's typed errors where they happen, so that callers and the CLI
  * never see raw socket errors or HTTP status codes.
  */
-import { EngineUnreachableError, ImageMissingError, NotFoundError, UserError } from '@dockside/common';
+import { BugError, EngineUnreachableError, ImageMissingError, NotFoundError, UserError } from '@dockside/common';
 import type { EngineEndpoint } from './endpoint.js';
 
 interface RawEngineError {
@@ -20,6 +20,17 @@ export function engineMessage(err: unknown): string {
   if (fromJson) return fromJson.trim();
   const msg = e.message ?? String(err);
   return msg.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '').trim();
+}
+
+/**
+ * The engine answered, but not in a form dockside can use (not JSON, over the bound, an error in a
+ * wait's body): an engine failure, reported as the user error it is (as a 5xx is), never as a bug.
+ */
+export class EngineAnswerError extends UserError {
+  override readonly name = 'EngineAnswerError';
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, { code: 'EENGINEANSWER', ...opts });
+  }
 }
 
 export function statusOf(err: unknown): number | undefined {
@@ -90,5 +101,5 @@ export function mapEngineError(err: unknown, ctx: MapContext): Error {
   if (status === 400) return new UserError(`${ctx.doing}: the engine rejected the request: ${msg}`, { cause: err, code: 'EBADREQ' });
   if (status === 401 || status === 403) return new UserError(`${ctx.doing}: the engine refused: ${msg}`, { cause: err, code: 'EFORBIDDEN' });
   if (status !== undefined && status >= 500) return new UserError(`${ctx.doing}: engine error: ${msg}`, { cause: err, code: 'EENGINE500' });
-  return err instanceof Error ? err : new Error(String(err));
+  return err instanceof Error ? err : new BugError(String(err), { cause: err });
 }

@@ -6,6 +6,7 @@
  */
 import { request, type Agent, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { EngineAnswerError } from './errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -48,7 +49,7 @@ export function readAll(res: IncomingMessage): Promise<Buffer> {
     let size = 0;
     res.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) res.destroy(new Error('engine answer too large'));
+      if (size > MAX_BODY) res.destroy(new EngineAnswerError('engine answer too large'));
       else chunks.push(c);
     });
     res.on('error', reject);

@@ -6,6 +6,7 @@
  * both raw paths), naming the request.
  */
 import { request, type IncomingMessage } from 'node:http';
+import { EngineUnreachableError, UsageError } from '@dockside/common';
 import { EngineHttpError, readAll } from './http.js';
 
 export { EngineHttpError };
@@ -31,7 +32,9 @@ export function socketPathFromEnv(env: NodeJS.ProcessEnv = process.env): string 
   if (!host) return '/var/run/docker.sock';
   if (host.startsWith('/')) return host;
   if (!host.startsWith('unix://') || host.length <= 'unix://'.length) {
-    throw new Error(`DOCKER_HOST=${host} is not supported inside a sidecar: only unix:///path/to/docker.sock`);
+    throw new UsageError(`DOCKER_HOST=${host} is not supported inside a sidecar: only unix:///path/to/docker.sock`, {
+      hint: 'mount the engine socket and set DOCKER_HOST=unix:///var/run/docker.sock (or leave it unset)',
+    });
   }
   return host.slice('unix://'.length);
 }
@@ -54,7 +57,9 @@ export function getJson<T>(client: SocketClient, path: string, timeoutMs = 10_00
         }
       }, reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`engine did not answer ${path} in ${timeoutMs} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new EngineUnreachableError(`engine did not answer ${path} in ${timeoutMs} ms`, { hint: 'is the Docker engine overloaded or hung? `docker info` tells' })),
+    );
     req.on('error', reject);
     req.end();
   });

@@ -7,6 +7,7 @@
 import type Dockerode from 'dockerode';
 import { dockerOf, httpOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
+import { EngineAnswerError } from '../connection/errors.js';
 import type { EngineHttp } from '../connection/http.js';
 
 export type WaitCondition = 'next-exit' | 'removed' | 'not-running';
@@ -52,10 +53,10 @@ function httpApi(http: EngineHttp): ContainerApi {
         res.on('end', () => {
           try {
             const r = JSON.parse(text) as { StatusCode: number; Error?: { Message?: string } | null };
-            if (r.Error?.Message) reject(Object.assign(new Error(r.Error.Message), { json: { message: r.Error.Message } }));
+            if (r.Error?.Message) reject(new EngineAnswerError(`the engine could not wait for container ${id}: ${r.Error.Message}`));
             else resolve(r);
           } catch {
-            reject(new Error(`the engine's answer to wait was not JSON: ${text.slice(0, 200)}`));
+            reject(new EngineAnswerError(`the engine's answer to wait was not JSON: ${text.slice(0, 200)}`));
           }
         });
       });

@@ -3,6 +3,7 @@
  * `docker` CLI): output demuxed with backpressure, stdin optionally piped in, exit code relayed.
  */
 import createDebug from 'debug';
+import { UserError } from '@dockside/common';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError } from '../connection/errors.js';
@@ -79,5 +80,7 @@ export async function execInContainer(engine: Engine, containerId: string, cmd: 
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing });
   }
-  throw mapEngineError(new Error('the command did not exit after its output ended'), { endpoint: engine.endpoint, doing });
+  throw new UserError(`${doing}: the command did not exit after its output ended`, {
+    hint: 'a command that closes its output must also exit (run a daemon detached, not through exec)',
+  });
 }

@@ -62,20 +62,17 @@ export async function buildImage(engine: Engine, opts: BuildOptions): Promise<st
   const context = await packDirectory(opts.contextDir);
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await (
+    stream = await (
       await dockerOf(engine)
-    ).buildImage(
-      context as never,
-      {
-        t: opts.tag,
-        labels: opts.labels ?? {},
-        buildargs: opts.buildArgs ?? {},
-        dockerfile: opts.dockerfile ?? 'Dockerfile',
-        rm: true,
-        forcerm: true,
-        pull: opts.pull ? 'true' : undefined,
-      } as never,
-    )) as unknown as NodeJS.ReadableStream;
+    ).buildImage(context, {
+      t: opts.tag,
+      labels: opts.labels ?? {},
+      buildargs: opts.buildArgs ?? {},
+      dockerfile: opts.dockerfile ?? 'Dockerfile',
+      rm: true,
+      forcerm: true,
+      pull: opts.pull ? true : undefined,
+    });
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `building ${opts.tag}` });
   }
@@ -90,7 +87,7 @@ export async function buildImage(engine: Engine, opts: BuildOptions): Promise<st
 export async function importRootfs(engine: Engine, tarball: string, repo: string, tag: string): Promise<void> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await (await dockerOf(engine)).importImage(createReadStream(tarball) as never, { repo, tag } as never)) as unknown as NodeJS.ReadableStream;
+    stream = await (await dockerOf(engine)).importImage(createReadStream(tarball), { repo, tag });
   } catch (err) {
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `importing ${repo}:${tag}` });
   }

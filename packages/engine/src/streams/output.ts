@@ -1,5 +1,6 @@
 /** In-memory sinks for a sidecar's (or an exec's) output, always bounded. */
 import { Writable } from 'node:stream';
+import { UserError } from '@dockside/common';
 
 /**
  * Keeps output up to `limit` bytes. Past it, the rest is dropped (`overflow: 'drop'`, the default)
@@ -16,7 +17,7 @@ export class OutputBuffer extends Writable {
   }
   override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.size + chunk.length > this.limit && this.opts.overflow === 'error') {
-      return cb(new Error(this.opts.overflowMessage ?? `output larger than ${this.limit} bytes`));
+      return cb(new UserError(this.opts.overflowMessage ?? `output larger than ${this.limit} bytes`, { code: 'ETOOLARGE' }));
     }
     if (this.size < this.limit) {
       this.chunks.push(chunk);

@@ -67,7 +67,7 @@ export function listSwarmNodes(engine: Engine): Promise<SwarmNode[]> {
 
 export function listSwarmTasks(engine: Engine, filters: { service?: string[]; node?: string[] } = {}): Promise<SwarmTask[]> {
   return call(engine, 'listing Swarm tasks', async (d) => {
-    const list = (await d.listTasks({ filters: JSON.stringify(filters) } as never)) as unknown as Array<Record<string, any>>;
+    const list = (await d.listTasks({ filters: JSON.stringify(filters) })) as Array<Record<string, any>>;
     return list.map((t) => ({
       id: String(t['ID'] ?? ''),
       serviceId: String(t['ServiceID'] ?? ''),
@@ -83,7 +83,7 @@ export function listSwarmTasks(engine: Engine, filters: { service?: string[]; no
 
 export function listSwarmServices(engine: Engine, labels: string[] = []): Promise<SwarmService[]> {
   return call(engine, 'listing Swarm services', async (d) => {
-    const list = (await d.listServices({ filters: JSON.stringify(labels.length ? { label: labels } : {}) } as never)) as unknown as Array<Record<string, any>>;
+    const list = (await d.listServices({ filters: JSON.stringify(labels.length ? { label: labels } : {}) })) as unknown as Array<Record<string, any>>;
     return list.map((s) => ({
       id: String(s['ID']),
       name: String(s['Spec']?.Name ?? ''),

@@ -1,4 +1,5 @@
 /** Named volumes: look up, create (labelled), remove. */
+import { UserError } from '@dockside/common';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
 import { mapEngineError, statusOf } from '../connection/errors.js';
@@ -52,7 +53,7 @@ export async function createNamedVolume(engine: Engine, name: string, labels: Re
     throw mapEngineError(err, { endpoint: engine.endpoint, doing: `creating volume "${name}"` });
   }
   const v = await inspectVolume(engine, name);
-  if (!v) throw new Error(`volume "${name}" vanished after creation`);
+  if (!v) throw new UserError(`volume "${name}" vanished after creation`, { hint: 'something removed it meanwhile: run the command again' });
   return v;
 }
 

@@ -6,7 +6,17 @@
  * reads until the container stops, and starts again when it starts again (same id, same log).
  */
 import type { SwarmPlace } from '../record.js';
-import { followLogs, inspectLogTarget, listLogTargets, type LogGap, type LogLine, type LogPosition, type LogStream, type SocketClient } from '@dockside/engine/logs';
+import {
+  EngineHttpError,
+  followLogs,
+  inspectLogTarget,
+  listLogTargets,
+  type LogGap,
+  type LogLine,
+  type LogPosition,
+  type LogStream,
+  type SocketClient,
+} from '@dockside/engine/logs';
 import { watchContainerEvents } from '@dockside/engine/events';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { Selection } from '../config.js';
@@ -175,7 +185,7 @@ export class DockerSource {
         if (quiet) clearTimeout(quiet);
         stats.errors++;
         this.o.stats.source.errors++;
-        if (/\b404\b/.test((err as Error).message)) return; // removed while we read
+        if (err instanceof EngineHttpError && err.statusCode === 404) return; // removed while we read
         this.o.warn(`reading the log of ${target.name} failed: ${(err as Error).message}; retrying`);
         await sleep(Math.min(5000, 250 * 2 ** failures++));
       }

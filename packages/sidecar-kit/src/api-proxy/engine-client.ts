@@ -11,6 +11,17 @@ export interface EngineAnswer {
   body: Buffer;
 }
 
+/** The engine's answer was not what the proxy can use (too large, an unexpected status): caught by the proxy, which refuses or answers 502 with the message. */
+export class EngineAnswerError extends Error {
+  override readonly name = 'EngineAnswerError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Default bound on an answer the proxy reads itself (an inspect is a few KiB). */
 export const MAX_ENGINE_ANSWER = 4 * 1024 * 1024;
 
@@ -35,7 +46,7 @@ export function engineCall(
         size += c.length;
         if (size > max) {
           res.destroy();
-          reject(new Error(`the engine's answer to ${method} ${path} is over ${max} bytes`));
+          reject(new EngineAnswerError(`the engine's answer to ${method} ${path} is over ${max} bytes`));
           return;
         }
         chunks.push(c);
@@ -56,6 +67,6 @@ export function engineCall(
 export async function engineJson<T>(socketPath: string, path: string): Promise<T | undefined> {
   const a = await engineCall(socketPath, 'GET', path);
   if (a.status === 404) return undefined;
-  if (a.status !== 200) throw new Error(`GET ${path}: the engine answered ${a.status}`);
+  if (a.status !== 200) throw new EngineAnswerError(`GET ${path}: the engine answered ${a.status}`, a.status);
   return JSON.parse(a.body.toString('utf8')) as T;
 }
