@@ -90,7 +90,9 @@ export function postJson<T = unknown>(client: SocketClient, path: string, body?:
         }, reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`engine did not answer ${path} in ${timeoutMs} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new EngineUnreachableError(`engine did not answer ${path} in ${timeoutMs} ms`, { hint: 'is the Docker engine overloaded or hung? `docker info` tells' })),
+    );
     req.on('error', reject);
     req.end(payload);
   });
