@@ -17,7 +17,7 @@
  * could not be created or started because nobody answered is retried for a few seconds.
  */
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import createDebug from 'debug';
 import { dockerOf } from '../connection/client.js';
 import type { Engine } from '../connection/engine.js';
@@ -39,14 +39,14 @@ function notConnected(err: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ENOENT';
 }
 
-/** `fn`, again every 500 ms while the engine refuses the connection, for up to `ms`. */
-async function whileRefused<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
+/** `fn`, again every 500 ms while `again(err)` (default: the engine refuses the connection), for up to `ms`. */
+async function whileRefused<T>(fn: () => Promise<T>, ms = 15_000, again: (err: unknown) => boolean = notConnected): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     try {
       return await fn();
     } catch (err) {
-      if (!notConnected(err) || Date.now() > end) throw err;
+      if (!again(err) || Date.now() > end) throw err;
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -121,14 +121,34 @@ export async function startExecJob(engine: Engine, containerId: string, command:
   const tag = randomBytes(8).toString('hex');
   let exec;
   try {
-    exec = await whileRefused(() => container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, Env: [`${EXEC_JOB_TAG}=${tag}`] }));
+    // An exec create runs nothing (only its start does): sent again when the connection dropped
+    // mid-request too (an api-proxy restarting), at worst leaving an exec the engine never runs.
+    exec = await whileRefused(() => container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, Env: [`${EXEC_JOB_TAG}=${tag}`] }), 15_000, connectionLost);
   } catch (err) {
     throw notRunning(err, containerId) ?? mapEngineError(err, { endpoint: engine.endpoint, doing, subject: `container ${containerId.slice(0, 12)}` });
   }
   let stream: NodeJS.ReadableStream;
+  let lostAtStart = false;
   try {
     const e = exec;
-    stream = (await whileRefused(() => e.start({ hijack: true, stdin: false }))) as unknown as NodeJS.ReadableStream;
+    // The connection dropped during the start (an api-proxy restarting): the exec says whether it
+    // ran. If not, it is started again; if it did, its output is lost but its exit code is not.
+    const startOnce = async (): Promise<NodeJS.ReadableStream> => {
+      for (;;) {
+        try {
+          return (await whileRefused(() => e.start({ hijack: true, stdin: false }))) as unknown as NodeJS.ReadableStream;
+        } catch (err) {
+          if (!connectionLost(err)) throw err;
+          const info = await whileRefused(() => e.inspect(), 15_000, connectionLost);
+          if (info.Running || info.ExitCode !== null || (info.Pid ?? 0) > 0) {
+            lostAtStart = true;
+            return Readable.from([]);
+          }
+          debug('exec %s: the connection dropped before it started; starting it again', e.id.slice(0, 12));
+        }
+      }
+    };
+    stream = await startOnce();
   } catch (err) {
     throw notRunning(err, containerId) ?? mapEngineError(err, { endpoint: engine.endpoint, doing });
   }
@@ -141,7 +161,7 @@ export async function startExecJob(engine: Engine, containerId: string, command:
     pidSeen = true;
     setPid(p);
   });
-  let cut = false;
+  let cut = lostAtStart;
   const drained = new Promise<void>((resolve, reject) => {
     const sink = demuxTo(io.stdout, stderr);
     sink.on('error', reject);
