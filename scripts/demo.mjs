@@ -18,7 +18,9 @@ const TAG = process.env.DOCKSIDE_IMAGE_TAG || version;
 const APP = 'dockside-demo-app';
 const VOLUME = 'dockside-demo-data';
 // DOCKSIDE_DEMO_STEPS=backup,repository runs only those steps (the cron step starts a scheduler: one per engine).
-const STEPS = process.env.DOCKSIDE_DEMO_STEPS ? process.env.DOCKSIDE_DEMO_STEPS.split(',') : ['backup', 'repository', 'netdebug', 'metrics', 'logship', 'cron', 'config'];
+const STEPS = process.env.DOCKSIDE_DEMO_STEPS
+  ? process.env.DOCKSIDE_DEMO_STEPS.split(',')
+  : ['backup', 'repository', 'netdebug', 'metrics', 'logship', 'cron', 'config', 'discovery'];
 
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const log = (msg) => console.log(`\n${bold(`== ${msg}`)}`);

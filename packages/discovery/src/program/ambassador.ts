@@ -46,7 +46,7 @@ export async function ambassador(args: string[]): Promise<number> {
     return exitNow(0);
   }
   const registry = createRegistry(cfg.registry);
-  await registry.open();
+  await registry.open('read');
   const balancer = new Balancer();
   const totals = { accepted: 0, active: 0, failed: 0, retries: 0, refreshErrors: 0 };
   let lastError: string | undefined;

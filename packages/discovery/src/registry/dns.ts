@@ -43,15 +43,20 @@ export class DnsRegistry implements Registry {
   readonly kind = 'dns';
   constructor(private readonly dir: string) {}
 
-  async open(): Promise<void> {
+  async open(access: 'read' | 'write' = 'write'): Promise<void> {
     try {
       const s = await stat(this.dir);
       if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      // A reader (the ambassador, a watch) has the directory read-only: it only lists it.
+      if (access === 'read') {
+        await readdir(this.dir);
+        return;
+      }
       const probe = join(this.dir, `.dockside-probe-${randomBytes(4).toString('hex')}`);
       await writeFile(probe, '');
       await unlink(probe);
     } catch (err) {
-      throw new UserError(`cannot write hosts files into ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      throw new UserError(`cannot ${access === 'read' ? 'read hosts files in' : 'write hosts files into'} ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
         exitCode: 2,
         code: 'EREGISTRY',
         hint: 'give the directory dnsmasq reads with --hostsdir (it must exist and be writable by root)',

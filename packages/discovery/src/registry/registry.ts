@@ -7,8 +7,8 @@ import type { Instance } from './instance.js';
 
 export interface Registry {
   readonly kind: string;
-  /** Checks the registry answers; a UserError (code EREGISTRY) naming it when it does not. */
-  open(): Promise<void>;
+  /** Checks the registry answers (for `read`: that it can be listed); a UserError (code EREGISTRY) naming it when it does not. */
+  open(access?: 'read' | 'write'): Promise<void>;
   /** Publish (or refresh) the instance; it expires by itself `ttlMs` after the last keepAlive. */
   publish(inst: Instance, ttlMs: number): Promise<void>;
   /** Keep the published instance alive (called every ttl/3 while published). */
