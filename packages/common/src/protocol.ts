@@ -57,16 +57,19 @@ export function encodeEvent<M extends ProgressMap, R>(e: EventBody<M, R>): strin
   return `${EVENT_PREFIX}${JSON.stringify({ v: PROTOCOL_VERSION, ...e })}\n`;
 }
 
-export type DecodedLine =
-  | { kind: 'event'; event: SidecarEvent }
+export type DecodedLine<M extends ProgressMap = ProgressMap, R = unknown> =
+  | { kind: 'event'; event: SidecarEvent<M, R> }
   | { kind: 'text'; text: string }
   /** An event line this reader cannot use (another protocol version, bad JSON, no type). */
   | { kind: 'invalid'; text: string; reason: string };
 
 const TYPES = new Set(['progress', 'result', 'warning', 'error']);
 
-/** Parse one line (without its newline). */
-export function decodeLine(line: string): DecodedLine {
+/**
+ * Parse one line (without its newline). `M` and `R` name the sidecar's protocol (its events.ts):
+ * the one place where the line's data is taken to be what that sidecar's program writes.
+ */
+export function decodeLine<M extends ProgressMap = ProgressMap, R = unknown>(line: string): DecodedLine<M, R> {
   if (!line.startsWith(EVENT_PREFIX)) return { kind: 'text', text: line };
   let obj: unknown;
   try {
@@ -80,5 +83,5 @@ export function decodeLine(line: string): DecodedLine {
     return { kind: 'invalid', text: line, reason: `protocol version ${String(o.v)}, this CLI speaks ${PROTOCOL_VERSION} (rebuild the images: dockside images build --force)` };
   }
   if (typeof o.type !== 'string' || !TYPES.has(o.type)) return { kind: 'invalid', text: line, reason: `unknown event type ${String(o.type)}` };
-  return { kind: 'event', event: obj as SidecarEvent };
+  return { kind: 'event', event: obj as SidecarEvent<M, R> };
 }

@@ -17,9 +17,9 @@ export {
   DEFAULT_SCHEDULER,
   type SchedulerContainer,
   type CronConfig,
-  type RunOutcome,
   type StartOptions,
 } from './service.js';
 export type { JobRow, HistoryRow } from './program/report.js';
 export type { JobEntry, Job, InvalidJob } from './jobs/model.js';
 export { createSchedule, nextSlots, planDue, ScheduleError } from './schedule/index.js';
+export type * from './events.js';

@@ -52,6 +52,7 @@ import { SCHEDULER_SECRET_DIR } from './scheduler-files.js';
 import { ConfigError, parseJobsYaml, type ConfigJob } from './jobs/from-config.js';
 import { DEFAULT_SCHEDULER, type JobEntry } from './jobs/model.js';
 import type { HistoryRow, JobRow } from './program/report.js';
+import type { HistoryResult, LsResult, RunResult } from './events.js';
 import { collectJobs } from './jobs/collect.js';
 
 export const SERVICE_LABEL = 'dockside.scheduler';
@@ -255,29 +256,21 @@ async function askScheduler<R>(engine: Engine, name: string, args: string[], std
 }
 
 export async function lsCron(engine: Engine, name: string = DEFAULT_SCHEDULER): Promise<{ at: string | null; jobs: JobRow[] }> {
-  const r = await askScheduler<{ at: string | null; jobs: JobRow[] }>(engine, name, ['ls']);
+  const r = await askScheduler<LsResult>(engine, name, ['ls']);
   if (!r.result) throw new UserError(`the scheduler did not answer ls (exit ${r.exitCode})${r.text.length ? `: ${r.text[r.text.length - 1]}` : ''}`);
   return r.result;
 }
 
 export async function historyCron(engine: Engine, opts: { name?: string; job?: string; limit: number }): Promise<HistoryRow[]> {
   const args = ['history', '--limit', String(opts.limit), ...(opts.job ? ['--job', opts.job] : [])];
-  const r = await askScheduler<{ runs: HistoryRow[] }>(engine, opts.name ?? DEFAULT_SCHEDULER, args);
+  const r = await askScheduler<HistoryResult>(engine, opts.name ?? DEFAULT_SCHEDULER, args);
   if (!r.result) throw new UserError(`the scheduler did not answer history (exit ${r.exitCode})`);
   return r.result.runs;
 }
 
-export interface RunOutcome {
-  run?: string;
-  status?: string;
-  exitCode?: number | null;
-  error?: string;
-  known?: string[];
-}
-
 /** A run now, its output streamed to `stdout`; resolves once it ends. */
-export async function runCronJob(engine: Engine, name: string, job: string, force: boolean, stdout: NodeJS.WritableStream): Promise<RunOutcome> {
-  const r = await askScheduler<RunOutcome>(engine, name, ['run', job, ...(force ? ['--force'] : [])], stdout);
+export async function runCronJob(engine: Engine, name: string, job: string, force: boolean, stdout: NodeJS.WritableStream): Promise<RunResult> {
+  const r = await askScheduler<RunResult>(engine, name, ['run', job, ...(force ? ['--force'] : [])], stdout);
   const o = r.result ?? { error: `the scheduler did not answer (exit ${r.exitCode})` };
   if (o.error && !o.status) {
     throw new NotFoundError(o.error, o.known ? { hint: o.known.length ? `jobs: ${o.known.join(', ')}` : 'no jobs are declared; see `dockside cron ls`' } : {});

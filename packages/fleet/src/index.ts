@@ -4,4 +4,4 @@ export * from './plan.js';
 export * from './api-access.js';
 export * from './spec.js';
 export * from './service.js';
-export type { AgentSidecar, AgentStatus } from './agent/agent.js';
+export type * from './events.js';

@@ -10,7 +10,7 @@
  */
 import { decodeLine, UserError } from '@dockside/common';
 import { listSwarmNodes, listSwarmServices, listSwarmTasks, putSwarmService, removeSwarmService, swarmServiceLogs, type Engine, type SwarmNode } from '@dockside/engine';
-import type { AgentSidecar, AgentStatus } from './agent/agent.js';
+import type { AgentProgress, AgentSidecar, AgentStatus } from './events.js';
 import { decodeChores, withChore, type Chore } from './chores.js';
 import { FLEET_SERVICE } from './names.js';
 import { agentSpec, choresOfSpec, logsProxySpec, proxySpec, sweepSpec, type FleetImages } from './spec.js';
@@ -105,8 +105,8 @@ async function reports(engine: Engine): Promise<Map<string, AgentStatus>> {
   const running = new Set((await listSwarmTasks(engine, { service: [FLEET_SERVICE.agent] })).filter((t) => t.state === 'running').map((t) => t.id));
   for (const l of await swarmServiceLogs(engine, FLEET_SERVICE.agent, 400)) {
     if (!running.has(l.task)) continue;
-    const d = decodeLine(l.line.trim());
-    if (d.kind === 'event' && d.event.type === 'progress' && d.event.name === 'status') out.set(l.node, d.event.data as AgentStatus);
+    const d = decodeLine<AgentProgress>(l.line.trim());
+    if (d.kind === 'event' && d.event.type === 'progress' && d.event.name === 'status') out.set(l.node, d.event.data);
   }
   return out;
 }

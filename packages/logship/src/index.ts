@@ -7,3 +7,4 @@ export type { StatusSnapshot, TargetStats } from './stats.js';
 export * from './tail-service.js';
 /** Batch and queue limits: after a kill at most one batch (maxBatchLines) is delivered again. */
 export { PIPELINE_DEFAULTS } from './pipeline/pipeline.js';
+export type * from './events.js';

@@ -41,6 +41,7 @@ import {
 } from '@dockside/engine';
 import type { ShipConfig } from './config.js';
 import { asOfState, type StatusSnapshot } from './stats.js';
+import type { ShipProgress } from './events.js';
 import { DELIVERY_WARNING } from './pipeline/pipeline.js';
 import { displaySinkUrl } from './sinks/url.js';
 import { checkGlobInVolumes } from './sources/glob.js';
@@ -146,16 +147,16 @@ async function readReports(
   engine: Engine,
   id: string,
   lines = 60,
-): Promise<{ ready: boolean; checked: boolean; status?: StatusSnapshot; warnings: string[]; reader: EventReader }> {
+): Promise<{ ready: boolean; checked: boolean; status?: StatusSnapshot; warnings: string[]; reader: EventReader<ShipProgress> }> {
   let ready = false;
   let checked = false;
   let status: StatusSnapshot | undefined;
   const warnings: Array<{ message: string; delivery: boolean }> = [];
-  const reader = new EventReader({
+  const reader = new EventReader<ShipProgress>({
     onEvent: (e) => {
       if (e.type === 'progress' && e.name === 'checked') checked = true;
       if (e.type === 'progress' && e.name === 'ready') ready = true;
-      if (e.type === 'progress' && e.name === 'status') status = e.data as StatusSnapshot;
+      if (e.type === 'progress' && e.name === 'status') status = e.data;
       if (e.type === 'warning') warnings.push({ message: e.message, delivery: e.code === DELIVERY_WARNING });
     },
   });

@@ -4,14 +4,11 @@
  * /proc (mounted read-only) and reports each collection as a `collection` progress event of the
  * sidecar protocol; rates are computed here.
  */
+import type { CollectProgress } from './events.js';
 import { DEFAULT_SOCKET, EventReader, OutputBuffer, runSidecar, type Engine, type SidecarMount } from '@dockside/engine';
 import type { Collection } from './collector.js';
 
 /** What the one-shot collector reports (a type alias: ProgressMap needs an index signature). */
-export type CollectProgress = {
-  /** One collection, `--interval` after the previous one. */
-  collection: Collection;
-};
 
 /** What every collector sidecar sees of the host: the cgroup tree and /proc, read-only. */
 export function hostViewMounts(): SidecarMount[] {

@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { EXIT, ROLE, UsageError } from '@dockside/common';
 import { EventWriter, flag, flags, runProgram } from '@dockside/sidecar-kit';
 import { listHistory, listJobs } from './report.js';
+import type { HistoryResult, LsResult } from '../events.js';
 import { serve } from './serve.js';
 import { CONTROL_PORT } from './server.js';
 
@@ -93,12 +94,14 @@ await runProgram({
     },
     ls: async (args) => {
       await afterRecovery(args);
-      new EventWriter().result(listJobs(flag(args, '--state') ?? STATE_DIR, Date.now()));
+      new EventWriter<Record<string, never>, LsResult>().result(listJobs(flag(args, '--state') ?? STATE_DIR, Date.now()));
     },
     history: async (args) => {
       const limit = Number(flag(args, '--limit') ?? 100);
       await afterRecovery(args);
-      new EventWriter().result({ runs: listHistory(flag(args, '--state') ?? STATE_DIR, flag(args, '--job'), Number.isInteger(limit) && limit > 0 ? limit : 100) });
+      new EventWriter<Record<string, never>, HistoryResult>().result({
+        runs: listHistory(flag(args, '--state') ?? STATE_DIR, flag(args, '--job'), Number.isInteger(limit) && limit > 0 ? limit : 100),
+      });
     },
     run: async (args) => {
       const job = args.find((a) => !a.startsWith('--'));

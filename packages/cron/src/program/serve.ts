@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { connectEngine } from '@dockside/engine';
 import { EventWriter } from '@dockside/sidecar-kit';
+import type { SchedulerProgress } from '../events.js';
 import { runAction, type ActionContext } from '../actions/index.js';
 import type { ConfigJob } from '../jobs/from-config.js';
 import { Journal } from '../state/journal.js';
@@ -77,7 +78,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   }, opts.tickMs);
   opts.log(`scheduler "${opts.name}" ready (state ${opts.stateDir}, control on 127.0.0.1:${opts.port})`);
   // The one readiness rule for services (engine sidecars/ready.ts): recovery has run, the control server answers.
-  new EventWriter().progress('ready', { name: opts.name, jobs: scheduler.entries().length });
+  new EventWriter<SchedulerProgress>().progress('ready', { name: opts.name, jobs: scheduler.entries().length });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       opts.log(`got ${sig}, ending runs in progress`);

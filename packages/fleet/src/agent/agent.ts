@@ -9,6 +9,7 @@
  * their labels. It reports what runs on its node as `status` progress events on stderr, which
  * `dockside fleet status` reads from the agent service's logs on the manager.
  */
+import type { AgentProgress, AgentSidecar, AgentStatus } from '../events.js';
 import { ROLE } from '@dockside/common';
 import { LABEL, listAllContainers, removeNamedVolume, removeWithAnonymousVolumes, stopContainer, type Engine } from '@dockside/engine';
 import { displaySinkUrl, stateVolumeName, startShipper, validateShipConfig } from '@dockside/logship';
@@ -29,27 +30,13 @@ export interface AgentOptions {
   signal: AbortSignal;
 }
 
-export interface AgentSidecar {
-  name: string;
-  chore: string;
-  task: string;
-  service: string;
-  state: string;
-}
-
-export interface AgentStatus {
-  node: string;
-  nodeId: string;
-  version: string;
-  chores: string[];
-  sidecars: AgentSidecar[];
-}
+export type { AgentSidecar, AgentStatus } from '../events.js';
 
 const SWARM_TASK = 'com.docker.swarm.task.id';
 const SWARM_SERVICE = 'com.docker.swarm.service.name';
 
 export async function runAgent(o: AgentOptions): Promise<void> {
-  const events = new EventWriter();
+  const events = new EventWriter<AgentProgress>();
   const stoppedSince = new Map<string, number>();
   const busy = new Set<string>();
   let lastReport = '';

@@ -18,14 +18,8 @@ import { checkReachable, createSink } from '../sinks/create.js';
 import { FileSink } from '../sinks/file/sink.js';
 import { DockerSource } from '../sources/docker.js';
 import { FilesSource } from '../sources/files.js';
-import { ShipStats, type StatusSnapshot } from '../stats.js';
-
-export interface ShipProgress extends Record<string, unknown> {
-  /** The destination answers: the shipper it replaces may be stopped now (the CLI waits for this). */
-  checked: Record<string, never>;
-  ready: { containers: number; resumed: number; truncatedBytes: number };
-  status: StatusSnapshot;
-}
+import { ShipStats } from '../stats.js';
+import type { ShipProgress } from '../events.js';
 
 const STATUS_EVERY_MS = 1000;
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ROLE } from '@dockside/common';
 import { liteClient, liteContainerPid, liteListRunning, liteSocketFromEnv } from '@dockside/engine/lite';
 import { EventWriter, flag, intFlag, runProgram } from '@dockside/sidecar-kit';
-import type { CollectProgress } from '../remote.js';
+import type { CollectProgress, ExporterProgress } from '../events.js';
 import { collect, createCollector, NoCgroupError, SIDECAR_PATHS, type HostPaths } from '../collector.js';
 import { startExporter } from './exporter.js';
 
@@ -40,7 +40,7 @@ await runProgram({
         log,
       });
       // The one readiness rule for services: `ready` once it answers.
-      new EventWriter().progress('ready', {});
+      new EventWriter<ExporterProgress>().progress('ready', {});
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           log(`got ${sig}, stopping`);
