@@ -332,9 +332,25 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
   });
 
   it('overlap forbid / allow / replace with a job longer than its interval', async () => {
-    await new Promise((r) => setTimeout(r, 9000));
-    const all = await history();
+    // Until each policy has shown itself once (a skipped forbid slot, two allow runs side by side, a
+    // replaced run, an interrupted stubborn one), then every rule is checked on that history.
+    let all: Run[] = [];
     const of = (j: string) => all.filter((r) => r.job === `${app}/${j}`);
+    const overlapping = (runs: Run[]) => runs.some((r, i) => i > 0 && (runs[i - 1]?.end === null || Date.parse(r.start as string) < Date.parse(runs[i - 1]?.end as string)));
+    await waitFor(
+      async () => {
+        all = await history();
+        return (
+          of('forbid').some((r) => r.status === 'skipped') &&
+          overlapping(of('allow').filter((r) => r.run)) &&
+          of('replace').some((r) => r.status === 'interrupted') &&
+          of('stubborn').some((r) => r.status === 'interrupted')
+        );
+      },
+      'each overlap policy to have acted once',
+      30_000,
+      500,
+    );
     // forbid: never two at once; the slots that found one running are recorded skipped.
     const forbid = of('forbid');
     assert.ok(
@@ -345,10 +361,7 @@ describe('dockside cron (real engine)', { timeout: 600_000 }, () => {
     for (let i = 1; i < fr.length; i++) assert.ok(!fr[i - 1]?.end || Date.parse(fr[i]?.start as string) >= Date.parse(fr[i - 1]?.end as string), 'forbid runs never overlap');
     // allow: runs side by side (a run starts before the previous one ended).
     const al = of('allow').filter((r) => r.run);
-    assert.ok(
-      al.some((r, i) => i > 0 && (al[i - 1]?.end === null || Date.parse(r.start as string) < Date.parse(al[i - 1]?.end as string))),
-      JSON.stringify(al),
-    );
+    assert.ok(overlapping(al), JSON.stringify(al));
     assert.ok(!of('allow').some((r) => r.status === 'skipped'));
     // replace: the running one is ended when the next slot comes.
     const rp = of('replace');

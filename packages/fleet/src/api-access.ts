@@ -1,7 +1,8 @@
 /**
  * What the fleet's programs may ask of their node's engine, enforced by the api-proxy in front of
  * the node's socket (the agent never mounts the socket itself):
- *   - the agent: list and inspect containers (the node's Swarm tasks, its own sidecars), read a
+ *   - the agent: list and inspect containers (the node's Swarm tasks, its own sidecars), follow
+ *     their start and die events, read a
  *     shipper's log tail (its readiness), create/start/stop/remove the shippers and copy their
  *     config in, inspect and remove their position volumes, inspect the shipper image;
  *   - what it creates: no capabilities, binds only under the file sinks' directories, no
@@ -16,6 +17,8 @@ const NAME = '[a-zA-Z0-9][a-zA-Z0-9_.-]*';
 
 export const FLEET_AGENT_API_RULES: ApiRule[] = [
   { method: 'GET', path: '/_ping' },
+  // Task containers' start and die: the agent reconciles at once instead of at its next poll.
+  { method: 'GET', path: '/events' },
   { method: 'HEAD', path: '/_ping' },
   { method: 'GET', path: '/version' },
   { method: 'GET', path: '/containers/json' },

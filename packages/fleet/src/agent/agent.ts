@@ -14,6 +14,8 @@ import { ROLE } from '@dockside/common';
 import { LABEL, listAllContainers, removeNamedVolume, removeWithAnonymousVolumes, stopContainer, type Engine } from '@dockside/engine';
 import { displaySinkUrl, stateVolumeName, startShipper, validateShipConfig } from '@dockside/logship';
 import { EventWriter } from '@dockside/sidecar-kit';
+import { watchContainerEvents } from '@dockside/engine/events';
+import { socketClientFromEnv } from '@dockside/engine/logs';
 import type { Chore } from '../chores.js';
 import { FLEET_LABEL, FLEET_VOLUME, shipperName } from '../names.js';
 import { planNode, type LocalSidecar, type LocalTask } from '../plan.js';
@@ -42,6 +44,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   let lastReport = '';
   let lastReportAt = 0;
   const interval = o.intervalMs ?? 1000;
+  const wake = taskEvents();
   events.progress('ready', { node: o.node, chores: o.chores.map((c) => c.id) });
   while (!o.signal.aborted) {
     try {
@@ -98,8 +101,44 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     } catch (err) {
       o.log(`pass failed: ${(err as Error).message}`);
     }
-    await new Promise((r) => setTimeout(r, interval));
+    await wake.sleep(interval);
   }
+  wake.stop();
+}
+
+/**
+ * The pause between passes: `interval`, cut short when a Swarm task container starts or dies on
+ * this node (the engine's events, through the agent's proxy), so a new task gets its sidecar
+ * without waiting out the poll. A lost event stream only costs that: the poll goes on.
+ */
+function taskEvents(): { sleep(ms: number): Promise<void>; stop(): void } {
+  let wakeUp: (() => void) | undefined;
+  let pending = false;
+  const stop = watchContainerEvents(socketClientFromEnv(), {
+    filters: { type: ['container'], event: ['start', 'die'], label: [SWARM_TASK] },
+    onEvent: () => {
+      if (wakeUp) wakeUp();
+      else pending = true;
+    },
+  });
+  return {
+    sleep(ms) {
+      if (pending) {
+        pending = false;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        const t = setTimeout(done, ms);
+        function done() {
+          clearTimeout(t);
+          wakeUp = undefined;
+          resolve();
+        }
+        wakeUp = done;
+      });
+    },
+    stop,
+  };
 }
 
 async function startFor(o: AgentOptions, chore: Chore, task: LocalTask): Promise<void> {
