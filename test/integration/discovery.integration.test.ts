@@ -418,6 +418,15 @@ describe('dockside register / ambassador: real etcd and dnsmasq', { timeout: 240
       assert.ok(r.stderr.trim().split('\n').length <= 2, r.stderr);
       assert.ok(!r.stderr.includes('    at '), 'no stack trace');
     }
+    // A dns: registry is a bind mount: the host-path rule holds for readers too.
+    for (const args of [
+      ['ambassador', app, '--listen', '7001', '--upstream', 'x', '--from', 'dns:/etc'],
+      ['watch', app, '--upstream', 'x', '--from', 'dns:/proc', '--signal', 'HUP'],
+    ]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr.split('\n')[0] ?? '', /a sidecar may not mount it/);
+    }
     assert.equal(docker('ps', '-aq', '--filter', `label=dockside.target.name=${app}`), '', 'no sidecar or api-proxy left behind');
   });
 });

@@ -8,6 +8,7 @@
 import { ROLE, UsageError } from '@dockside/common';
 import {
   LABEL,
+  checkHostPath,
   containerLabels,
   listDocksideContainers,
   removeWithAnonymousVolumes,
@@ -23,7 +24,7 @@ import type { AmbassadorConfig, OnChangeAction } from '../config.js';
 import type { AmbassadorStatus } from '../events.js';
 import { displayRegistry, type RegistryConfig } from '../registry/url.js';
 import { readReports } from './reports.js';
-import { KIND_LABEL, REGISTRY_LABEL, SERVICE_LABEL } from './register.js';
+import { KIND_LABEL, REGISTRY_LABEL, SERVICE_LABEL, discoverySidecars } from './register.js';
 
 export const LISTEN_LABEL = 'dockside.discovery.listen';
 const CONFIG_DIR = '/run/dockside';
@@ -59,8 +60,7 @@ export interface AmbassadorInfo {
 export type AmbassadorKind = 'ambassador' | 'watch';
 
 export async function listAmbassadors(engine: Engine, sel: { target?: string; kind?: AmbassadorKind } = {}): Promise<AmbassadorInfo[]> {
-  const list = await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery, [KIND_LABEL]: sel.kind ?? 'ambassador' });
-  const chosen = sel.target ? list.filter((c) => c.targetName === sel.target || c.target === sel.target || c.target.startsWith(sel.target ?? '-')) : list;
+  const chosen = await discoverySidecars(engine, sel.kind ?? 'ambassador', sel.target ? { target: sel.target } : {});
   return Promise.all(chosen.map((c) => describe(engine, c)));
 }
 
@@ -85,6 +85,8 @@ export async function startAmbassador(engine: Engine, opts: AmbassadorOptions): 
     throw new UsageError(`container "${target.name}" uses the host's network: an ambassador there would listen on the host`, {
       hint: 'run the ambassador next to a container on a bridge or user-defined network',
     });
+  // The hosts directory is bind-mounted (read-only) into the sidecar: the host-path rule applies.
+  if (opts.registry.kind === 'dns') await checkHostPath(engine, opts.registry.dir, `--from dns:${opts.registry.dir}`);
   const kind: AmbassadorKind = opts.listen ? 'ambassador' : 'watch';
   const listen = opts.listen ? `${opts.listen.host}:${opts.listen.port}` : '';
   // The same target and port again (for a watch: the same upstream): the old one goes first.

@@ -84,9 +84,18 @@ export function validateTimes(intervalMs: number, ttlMs: number): void {
     });
 }
 
+/** The discovery sidecars of one kind, of the target named (by name, id or id prefix) if any. */
+export async function discoverySidecars(engine: Engine, kind: string, sel: { target?: string; labels?: Record<string, string> } = {}): Promise<DocksideContainer[]> {
+  const list = await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery, [KIND_LABEL]: kind, ...sel.labels });
+  const t = sel.target;
+  return t ? list.filter((c) => c.targetName === t || c.target === t || c.target.startsWith(t)) : list;
+}
+
 export async function listRegisters(engine: Engine, sel: { target?: string; service?: string } = {}): Promise<RegisterInfo[]> {
-  const list = await listDocksideContainers(engine, { [LABEL.role]: ROLE.discovery, [KIND_LABEL]: 'register', ...(sel.service ? { [SERVICE_LABEL]: sel.service } : {}) });
-  const chosen = sel.target ? list.filter((c) => c.targetName === sel.target || c.target === sel.target || c.target.startsWith(sel.target ?? '-')) : list;
+  const chosen = await discoverySidecars(engine, 'register', {
+    ...(sel.target ? { target: sel.target } : {}),
+    ...(sel.service ? { labels: { [SERVICE_LABEL]: sel.service } } : {}),
+  });
   return Promise.all(chosen.map((c) => describe(engine, c)));
 }
 
