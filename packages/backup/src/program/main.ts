@@ -12,7 +12,11 @@ import { UserError } from '@dockside/common';
 import { runProgram } from '@dockside/sidecar-kit';
 import type { Job, S3Credentials } from '../model.js';
 import { openDestination } from '../destination/destination.js';
-import { jobEvents, runBackup, runDumpOut, runRestore, runVerify } from './jobs.js';
+import { writeArchives } from './archive-backup.js';
+import { dumpArchive } from './archive-read.js';
+import { restoreArchives } from './archive-restore.js';
+import { verifyArchives } from './archive-verify.js';
+import { jobEvents } from './job-events.js';
 import { runRepoBackup, runRepoRestore } from './repo-jobs.js';
 
 declare const DOCKSIDE_VERSION: string | undefined;
@@ -49,15 +53,15 @@ async function run(): Promise<number> {
   const destination = await openDestination(job.destination, creds);
   switch (job.op) {
     case 'backup':
-      await runBackup(job, destination, events);
+      await writeArchives(job, destination, events);
       return 0;
     case 'restore':
-      await runRestore(job, destination, events);
+      await restoreArchives(job, destination, events);
       return 0;
     case 'verify':
-      return runVerify(job, destination, events);
+      return verifyArchives(job, destination, events);
     case 'dump-out':
-      await runDumpOut(job, destination);
+      await dumpArchive(job, destination);
       return 0;
   }
 }

@@ -12,7 +12,8 @@ import { makeExcluder } from '../glob.js';
 import type { RepoBackupJob, RepoRestoreJob, RepositoryConfig } from '../model.js';
 import { loadFsx } from './fsx.js';
 import { onInterrupt } from './interrupts.js';
-import { matching, swapLevel, type JobEvents } from './jobs.js';
+import { matching, swapLevel } from './archive-restore.js';
+import type { JobEvents } from './job-events.js';
 import { RESERVED_ROOT, scanTree } from './tar-write.js';
 import { mtimeOf, setTimes, type Mtime } from './times.js';
 
