@@ -244,7 +244,8 @@ describe('backup to a repository (restic format) with a real engine and restic',
         (dir) => {
           const p = largest(dir);
           const buf = readFileSync(p);
-          buf[Math.floor(buf.length / 3)] ^= 0x40;
+          const at = Math.floor(buf.length / 3);
+          buf[at] = (buf[at] ?? 0) ^ 0x40;
           writeFileSync(p, buf);
         },
         /\/big\.bin: data blob [0-9a-f]{8} in pack [0-9a-f]{8}.*(MAC|does not match)/,
@@ -277,7 +278,7 @@ describe('backup to a repository (restic format) with a real engine and restic',
       const flipped = await damaged('vflip', (dir) => {
         const p = largest(dir);
         const buf = readFileSync(p);
-        buf[100] ^= 1;
+        buf[100] = (buf[100] ?? 0) ^ 1;
         writeFileSync(p, buf);
       });
       const v = await cli(['backup', 'verify', '--from', flipped, '--password-file', pw]);

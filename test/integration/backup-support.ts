@@ -225,7 +225,8 @@ export interface S3Server {
  * can be observed.
  */
 export async function startS3(): Promise<S3Server> {
-  const { default: S3rver } = await import('s3rver');
+  // s3rver ships no types: what is used of it is typed at its use.
+  const { default: S3rver } = (await import('s3rver' as string)) as { default: new (o: Record<string, unknown>) => unknown };
   const { readdirSync, existsSync } = await import('node:fs');
   const account = (await import('s3rver/lib/models/account.js' as string)) as { default: { DUMMY_ACCOUNT: { createKeyPair(a: string, b: string): void } } };
   const accessKeyId = `DSKEY${randomBytes(6).toString('hex').toUpperCase()}`;

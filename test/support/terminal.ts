@@ -52,7 +52,7 @@ export class Terminal {
     );
     chmodSync(join(dir, 'run.sh'), 0o755);
     writeFileSync(join(dir, 'tmux.conf'), 'set -g remain-on-exit on\nset -g history-limit 50000\nset -g status off\n');
-    const env = { ...process.env, ...opts.env, TERM: 'xterm-256color' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, TERM: 'xterm-256color' };
     delete env['TMUX'];
     const r = spawnSync(
       'tmux',
