@@ -117,6 +117,20 @@ export class BugError extends Error {
   }
 }
 
+/**
+ * A socket or request got no answer in time. For the callbacks that need an Error (a stream's
+ * `destroy`): the handler nearby turns it into a user error or a check's result. `code` is Node's
+ * own (`ETIMEDOUT`) where that handler reads codes; without one it reads the message.
+ */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  readonly code: string | undefined;
+  constructor(message: string, opts: { code?: string } = {}) {
+    super(message);
+    this.code = opts.code;
+  }
+}
+
 export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;
 }
