@@ -37,7 +37,7 @@ export class UserError extends Error {
   readonly hint: string | undefined;
   readonly code: string;
 
-  constructor(message: string, opts: { exitCode?: ExitCode; hint?: string; code?: string; cause?: unknown } = {}) {
+  constructor(message: string, opts: { exitCode?: ExitCode | undefined; hint?: string | undefined; code?: string | undefined; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.exitCode = opts.exitCode ?? EXIT.failure;
     this.hint = opts.hint;

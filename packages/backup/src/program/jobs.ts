@@ -496,7 +496,7 @@ export async function runRestore(job: RestoreJob, destination: Destination, even
       o.check();
       for (const w of r.warnings) events.warning(`${t.path}/${w}`);
       if (r.warningCount > r.warnings.length) events.warning(`${t.path}: ${r.warningCount - r.warnings.length} more attributes not restored`);
-      (staged[staged.length - 1] as { root?: RootMeta }).root = r.root;
+      (staged[staged.length - 1] as { root?: RootMeta | undefined }).root = r.root;
     }
   } catch (err) {
     // Nothing changed: the staging folders go, and the mount points get their times back.
