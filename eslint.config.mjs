@@ -7,7 +7,8 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/dist-bundle/**', 'images/*/build/**', '**/*.d.ts'] },
   {
     files: ['packages/*/src/**/*.ts'],
-    ignores: ['**/*.test.ts'],
+    // Test helpers (src/testing/) are outside the packages' tsconfig, as the tests are.
+    ignores: ['**/*.test.ts', '**/src/testing/**'],
     extends: [tseslint.configs.base],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -19,7 +20,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/*/src/**/*.ts'],
-    ignores: ['**/*.test.ts'],
+    ignores: ['**/*.test.ts', '**/src/testing/**'],
     rules: {
       'no-restricted-syntax': [
         'error',

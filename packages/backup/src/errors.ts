@@ -15,3 +15,12 @@ export class CorruptArchiveError extends UserError {
     });
   }
 }
+
+/**
+ * The bytes of an archive do not parse (a zstd frame, a sparse map): raised while reading and
+ * caught by the restore's or verify's wrap, which reports it as a CorruptArchiveError naming the
+ * archive (a UserError here would skip that wrap and lose the archive's name).
+ */
+export class ArchiveFormatError extends Error {
+  override readonly name = 'ArchiveFormatError';
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UsageError } from './errors.js';
 import { CONTAINER_REF, isAllowed, isHijackPath, normaliseApiPath, parseApiRules, type ApiRule } from './api-access.js';
 
 const READ_ONLY: ApiRule[] = [
@@ -123,6 +124,10 @@ describe('parseApiRules', () => {
     assert.throws(() => parseApiRules('[{"method":"PATCH","path":"/x"}]'), /unknown method/);
     assert.throws(() => parseApiRules('[{"method":"GET","path":""}]'), /empty path/);
     assert.throws(() => parseApiRules('[{"method":"GET","path":"("}]'), /rule 0/);
+    // Rules come from the proxy's env or file: bad ones are a usage error, never reported as a bug.
+    for (const bad of ['{', '{}', '[1]', '[{"method":"PATCH","path":"/x"}]', '[{"method":"GET","path":"("}]']) {
+      assert.throws(() => parseApiRules(bad), UsageError, bad);
+    }
     assert.throws(() => parseApiRules('[{"method":"GET","path":"/x","query":"y"}]'), /unknown keys: query/);
   });
 });

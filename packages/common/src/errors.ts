@@ -37,7 +37,7 @@ export class UserError extends Error {
   readonly hint: string | undefined;
   readonly code: string;
 
-  constructor(message: string, opts: { exitCode?: ExitCode; hint?: string; code?: string; cause?: unknown } = {}) {
+  constructor(message: string, opts: { exitCode?: ExitCode | undefined; hint?: string | undefined; code?: string | undefined; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.exitCode = opts.exitCode ?? EXIT.failure;
     this.hint = opts.hint;
@@ -114,6 +114,20 @@ export class BugError extends Error {
   override readonly name = 'BugError';
   constructor(message: string, opts: { cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+  }
+}
+
+/**
+ * A socket or request got no answer in time. For the callbacks that need an Error (a stream's
+ * `destroy`): the handler nearby turns it into a user error or a check's result. `code` is Node's
+ * own (`ETIMEDOUT`) where that handler reads codes; without one it reads the message.
+ */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  readonly code: string | undefined;
+  constructor(message: string, opts: { code?: string } = {}) {
+    super(message);
+    this.code = opts.code;
   }
 }
 

@@ -77,8 +77,8 @@ export interface CacheEntry {
   spec?: SpecFigures;
   specAt?: number;
   /** The main process's host pid last read through, and its network namespace key. */
-  pid?: number;
-  netns?: string | null;
+  pid?: number | undefined;
+  netns?: string | null | undefined;
 }
 
 /** How long a container whose cgroup was not found is not searched for again. */

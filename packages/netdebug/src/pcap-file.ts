@@ -4,6 +4,7 @@
  * writing headers (the capture program streams records) and reading records from bytes (tests, and
  * checking a stream record by record).
  */
+import { UsageError } from '@dockside/common';
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -62,7 +63,7 @@ export interface PcapFileInfo {
 
 /** Parse the global header; throws on anything that is not a classic pcap file. */
 export function parseGlobalHeader(b: Buffer): PcapFileInfo {
-  if (b.length < 24) throw new Error('not a pcap file: shorter than its 24-byte header');
+  if (b.length < 24) throw new UsageError('not a pcap file: shorter than its 24-byte header');
   const le = b.readUInt32LE(0);
   const be = b.readUInt32BE(0);
   let littleEndian: boolean;
@@ -74,7 +75,7 @@ export function parseGlobalHeader(b: Buffer): PcapFileInfo {
     littleEndian = false;
     nanoseconds = be === PCAP_MAGIC_NS;
   } else {
-    throw new Error('not a pcap file (unknown magic number)');
+    throw new UsageError('not a pcap file (unknown magic number)');
   }
   const u32 = (o: number) => (littleEndian ? b.readUInt32LE(o) : b.readUInt32BE(o));
   return { linkType: u32(20) & 0x0fffffff, snaplen: u32(16), nanoseconds, littleEndian };

@@ -5,6 +5,7 @@
  * for a Map of hex strings to objects: a million blobs (a terabyte at restic's 1 MiB average) in
  * about 60 MiB.
  */
+import { CorruptRepositoryError } from './errors.js';
 export interface Location {
   pack: string;
   offset: number;
@@ -75,7 +76,7 @@ export class BlobTable {
 
   /** Add unless present; returns false when the id was there already (the first location wins). */
   add(idHex: string, loc: Location): boolean {
-    if (!this.load(idHex)) throw new Error(`bad blob id ${idHex}`);
+    if (!this.load(idHex)) throw new CorruptRepositoryError(`bad blob id ${idHex}`);
     let s = this.find();
     if (s >= 0) return false;
     if ((this.n + 1) * 2 > this.slots.length) {

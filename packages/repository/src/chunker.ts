@@ -9,6 +9,7 @@
  * is plain 32-bit integer arithmetic, which V8 runs without allocating.
  */
 import { deg, mod, type Pol } from './polynomial.js';
+import { CorruptRepositoryError } from './errors.js';
 
 export const MIN_SIZE = 512 * 1024;
 export const MAX_SIZE = 8 * 1024 * 1024;
@@ -30,7 +31,7 @@ function appendByte(h: Pol, b: number, pol: Pol): Pol {
 /** The sliding-out and reduction tables for a polynomial (restic's fillTables). */
 export function chunkerTables(pol: Pol): ChunkerTables {
   const k = deg(pol);
-  if (k < 40 || k > 53) throw new Error(`the chunker polynomial must have a degree from 40 to 53 (this one: ${k})`);
+  if (k < 40 || k > 53) throw new CorruptRepositoryError(`the chunker polynomial must have a degree from 40 to 53 (this one: ${k})`);
   const t: ChunkerTables = {
     polShift: k - 8,
     outHi: new Int32Array(256),

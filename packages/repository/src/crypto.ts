@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { BugError } from '@dockside/common';
 import { CorruptRepositoryError } from './errors.js';
 
 export const IV_SIZE = 16;
@@ -74,7 +75,7 @@ export function seal(key: Key, plaintext: Uint8Array): Buffer {
   const c = createCipheriv('aes-256-ctr', key.encrypt, iv);
   const n = c.update(plaintext).copy(out, IV_SIZE);
   c.final();
-  if (n !== plaintext.length) throw new Error('aes-ctr returned a short buffer');
+  if (n !== plaintext.length) throw new BugError('aes-ctr returned a short buffer');
   const ct = out.subarray(IV_SIZE, IV_SIZE + n);
   mac(key, iv, ct).copy(out, IV_SIZE + n);
   return out;

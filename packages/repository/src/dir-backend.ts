@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as C, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { BugError } from '@dockside/common';
 import { type Backend, type FileInfo, type FileType, layoutDir, layoutPath } from './backend.js';
 import { CorruptRepositoryError } from './errors.js';
 
@@ -13,7 +14,7 @@ export class DirBackend implements Backend {
   constructor(readonly location: string) {}
 
   private path(type: FileType, name: string): string {
-    if (type !== 'config' && !/^[0-9a-f]{64}$/.test(name)) throw new Error(`bad repository file name: ${name}`);
+    if (type !== 'config' && !/^[0-9a-f]{64}$/.test(name)) throw new BugError(`bad repository file name: ${name}`);
     return join(this.location, layoutPath(type, name));
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CorruptRepositoryError } from './errors.js';
 import { goQuote, goUnquote } from './go-quote.js';
 import { goString, goTime, parseGoTime } from './json.js';
 import { parseTree, serializeTree, type TreeNode } from './tree.js';
@@ -21,6 +22,10 @@ describe("Go's quoting and JSON, as restic 0.14 writes names and times", () => {
     }
     assert.throws(() => goUnquote('bad\\q'));
     assert.throws(() => goUnquote('a"b'));
+    // Names, times and trees come from the repository: what does not parse is damage, not a bug.
+    assert.throws(() => goUnquote('bad\\q'), CorruptRepositoryError);
+    assert.throws(() => parseGoTime('yesterday'), CorruptRepositoryError);
+    assert.throws(() => parseTree(Buffer.from('{"nodes":null}')), CorruptRepositoryError);
   });
 
   it("escapes strings as Go's encoding/json", () => {

@@ -3,6 +3,7 @@
  * `strconv.Quote(name)` without the outer quotes, then JSON-encoded), so `a"b` is stored as
  * `a\"b` and a byte that is not UTF-8 as `\xff`: names round-trip as bytes.
  */
+import { CorruptRepositoryError } from './errors.js';
 const PRINT = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
@@ -52,14 +53,14 @@ export function goQuote(name: Uint8Array): string {
 /** strconv.Unquote of `"` + s + `"`, as bytes; throws on bad syntax (as restic does). */
 export function goUnquote(s: string): Buffer {
   if (!s.includes('\\')) {
-    if (s.includes('"')) throw new Error(`bad quoted name: ${s}`);
+    if (s.includes('"')) throw new CorruptRepositoryError(`bad quoted name: ${s}`);
     return Buffer.from(s, 'utf8');
   }
   const out: number[] = [];
   const pushStr = (t: string) => out.push(...Buffer.from(t, 'utf8'));
   for (let i = 0; i < s.length; ) {
     const c = s[i] as string;
-    if (c === '"') throw new Error(`bad quoted name: ${s}`);
+    if (c === '"') throw new CorruptRepositoryError(`bad quoted name: ${s}`);
     if (c !== '\\') {
       const cp = s.codePointAt(i) as number;
       const ch = String.fromCodePoint(cp);
@@ -74,20 +75,20 @@ export function goUnquote(s: string): Buffer {
     else if (e === 'x' || e === 'u' || e === 'U') {
       const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
       const h = s.slice(i, i + n);
-      if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(h)) throw new Error(`bad escape in name: ${s}`);
+      if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(h)) throw new CorruptRepositoryError(`bad escape in name: ${s}`);
       const v = parseInt(h, 16);
       i += n;
       if (e === 'x') out.push(v);
       else {
-        if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) throw new Error(`bad escape in name: ${s}`);
+        if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) throw new CorruptRepositoryError(`bad escape in name: ${s}`);
         pushStr(String.fromCodePoint(v));
       }
     } else if (e !== undefined && e >= '0' && e <= '7') {
       const o = s.slice(i - 1, i + 2);
-      if (!/^[0-7]{3}$/.test(o) || parseInt(o, 8) > 255) throw new Error(`bad escape in name: ${s}`);
+      if (!/^[0-7]{3}$/.test(o) || parseInt(o, 8) > 255) throw new CorruptRepositoryError(`bad escape in name: ${s}`);
       out.push(parseInt(o, 8));
       i += 2;
-    } else throw new Error(`bad escape in name: ${s}`);
+    } else throw new CorruptRepositoryError(`bad escape in name: ${s}`);
   }
   return Buffer.from(out);
 }

@@ -3,6 +3,8 @@
  * addressed by their hash): `<`, `>`, `&`, U+2028 and U+2029 escaped, control characters as
  * `\u00XX` except `\n`, `\r`, `\t`; lone surrogates (names that were not UTF-8) become U+FFFD.
  */
+import { BugError } from '@dockside/common';
+import { CorruptRepositoryError } from './errors.js';
 export function goString(s: string): string {
   let out = '"';
   let last = 0;
@@ -37,7 +39,7 @@ export function goJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return goString(v);
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error('not a JSON number');
+    if (!Number.isFinite(v)) throw new BugError('not a JSON number');
     return String(v);
   }
   if (typeof v === 'bigint') return v.toString();
@@ -65,9 +67,9 @@ export function goTime(ns: bigint): string {
 /** Parse an RFC 3339 time (any offset, up to nanoseconds) into nanoseconds since the epoch. */
 export function parseGoTime(s: string): bigint {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(s);
-  if (!m) throw new Error(`not an RFC 3339 time: ${s}`);
+  if (!m) throw new CorruptRepositoryError(`not an RFC 3339 time: ${s}`);
   const base = Date.parse(`${m[1]}${m[3] === 'Z' ? 'Z' : m[3]}`);
-  if (Number.isNaN(base)) throw new Error(`not an RFC 3339 time: ${s}`);
+  if (Number.isNaN(base)) throw new CorruptRepositoryError(`not an RFC 3339 time: ${s}`);
   const frac = m[2] ? BigInt(m[2].slice(1).padEnd(9, '0').slice(0, 9)) : 0n;
   return BigInt(base) * 1_000_000n + frac;
 }

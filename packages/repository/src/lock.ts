@@ -16,8 +16,8 @@ export interface LockJson {
   hostname: string;
   username: string;
   pid: number;
-  uid?: number;
-  gid?: number;
+  uid?: number | undefined;
+  gid?: number | undefined;
 }
 
 export const STALE_AFTER_MS = 30 * 60 * 1000;

@@ -5,6 +5,7 @@
  * Only used when a repository is created and when the chunker's tables are built: speed is no issue.
  */
 import { randomBytes } from 'node:crypto';
+import { BugError } from '@dockside/common';
 
 export type Pol = bigint;
 
@@ -14,7 +15,7 @@ export function deg(x: Pol): number {
 
 /** x mod d (polynomial division remainder). */
 export function mod(x: Pol, d: Pol): Pol {
-  if (d === 0n) throw new Error('division by zero polynomial');
+  if (d === 0n) throw new BugError('division by zero polynomial');
   const dd = deg(d);
   let r = x;
   for (let dr = deg(r); dr >= dd; dr = deg(r)) r ^= d << BigInt(dr - dd);
@@ -62,5 +63,5 @@ export function randomPolynomial(random: (n: number) => Buffer = randomBytes): P
     f |= (1n << 53n) | 1n;
     if (irreducible(f)) return f;
   }
-  throw new Error('no irreducible polynomial found (the random source is broken)');
+  throw new BugError('no irreducible polynomial found (the random source is broken)');
 }

@@ -6,6 +6,7 @@
  */
 import { goQuote, goUnquote } from './go-quote.js';
 import { goJson } from './json.js';
+import { CorruptRepositoryError } from './errors.js';
 
 export type NodeType = 'file' | 'dir' | 'symlink' | 'dev' | 'chardev' | 'fifo' | 'socket';
 
@@ -91,7 +92,7 @@ export function serializeTree(nodes: TreeNode[]): Buffer {
 
 export function parseTree(plain: Buffer): Tree {
   const t = JSON.parse(plain.toString('utf8')) as Tree;
-  if (!t || !Array.isArray(t.nodes)) throw new Error('not a tree');
+  if (!t || !Array.isArray(t.nodes)) throw new CorruptRepositoryError('not a tree');
   for (const n of t.nodes) {
     const raw = goUnquote(String(n.name));
     n.name = raw.toString('utf8');

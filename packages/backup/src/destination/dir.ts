@@ -10,6 +10,7 @@ import { isBackupId } from '../naming.js';
 import type { Destination, StoredFile } from './destination.js';
 
 function fsError(err: unknown, doing: string, path: string): Error {
+  if (err instanceof UserError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM')
     return new UserError(`cannot ${doing} ${path}: permission denied`, { hint: 'make the directory writable by root (chown root or chmod u+w), or pick another --to', cause: err });
@@ -22,7 +23,7 @@ function fsError(err: unknown, doing: string, path: string): Error {
   if (code === 'ENOTDIR') return new UserError(`cannot ${doing} ${path}: not a directory`, { hint: 'give a directory as --to/--from', cause: err });
   if (code === 'ENOENT')
     return new UserError(`cannot ${doing} ${path}: no such file or directory`, { hint: 'it went away during the run: check the destination and run again', cause: err });
-  return err instanceof Error ? err : new Error(String(err));
+  return err instanceof Error ? err : new BugError(String(err), { cause: err });
 }
 
 /**
@@ -85,7 +86,7 @@ export class DirDestination implements Destination {
   async checkReadable(): Promise<void> {
     try {
       const s = await stat(this.root);
-      if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      if (!s.isDirectory()) throw fsError({ code: 'ENOTDIR' }, 'read backup directory', this.root);
       await access(this.root, FS.R_OK | FS.X_OK);
     } catch (err) {
       throw fsError(err, 'read backup directory', this.root);

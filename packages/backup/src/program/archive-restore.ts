@@ -133,7 +133,7 @@ export async function restoreArchives(job: RestoreJob, destination: Destination,
       o.check();
       for (const w of r.warnings) events.warning(`${t.path}/${w}`);
       if (r.warningCount > r.warnings.length) events.warning(`${t.path}: ${r.warningCount - r.warnings.length} more attributes not restored`);
-      (staged[staged.length - 1] as { root?: RootMeta }).root = r.root;
+      (staged[staged.length - 1] as { root?: RootMeta | undefined }).root = r.root;
     }
   } catch (err) {
     // Nothing changed: the staging folders go, and the mount points get their times back.

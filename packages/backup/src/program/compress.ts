@@ -9,6 +9,8 @@
 import { availableParallelism } from 'node:os';
 import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { ImageMissingError } from '@dockside/common';
+import { ArchiveFormatError } from '../errors.js';
 import type { Compression } from '../model.js';
 
 type Z = typeof zlib & {
@@ -35,6 +37,9 @@ export function gcEvery(every = 16 * 1024 * 1024): (bytes: number) => void {
   };
 }
 
+/** The sidecar's Node.js lacks zstd: its image is wrong (the backup image's Node has it). */
+const noZstd = () => new ImageMissingError('this Node.js has no zstd (needs >= 22.15)', { hint: 'rebuild the backup image: `dockside images build --only backup --force`' });
+
 export function zstdAvailable(): boolean {
   return typeof z.zstdCompress === 'function' && typeof z.createZstdDecompress === 'function';
 }
@@ -47,7 +52,7 @@ export function compressBlock(buf: Buffer, algo: Compression, level: number | nu
     const chunkSize = Math.min(Math.max(buf.length, 64 * 1024), 1024 * 1024);
     if (algo === 'gzip') zlib.gzip(buf, { level: level ?? 6, chunkSize }, cb);
     else {
-      if (!z.zstdCompress) return reject(new Error('this Node.js has no zstd (needs >= 22.15)'));
+      if (!z.zstdCompress) return reject(noZstd());
       z.zstdCompress(buf, { chunkSize, params: { [z.constants.ZSTD_c_compressionLevel ?? 100]: level ?? 3 } }, cb);
     }
   });
@@ -136,7 +141,7 @@ export async function* coalesce(source: AsyncIterable<Buffer | Uint8Array>, size
 
 async function* zstdCompressStream(source: AsyncIterable<Buffer | Uint8Array>, level: number | null): AsyncGenerator<Buffer> {
   const zc = z as Z & { createZstdCompress?: (o: object) => Transform };
-  if (!zc.createZstdCompress) throw new Error('this Node.js has no zstd (needs >= 22.15)');
+  if (!zc.createZstdCompress) throw noZstd();
   const collect = gcEvery();
   async function* counted() {
     for await (const b of coalesce(source)) {
@@ -197,7 +202,7 @@ export class ZstdFrameTracker {
         } else if (magic === 0xfd2fb528) {
           this.dataFrame = true;
           this.state = 'fhd';
-        } else throw new Error('not a zstd frame (bad magic number)');
+        } else throw new ArchiveFormatError('not a zstd frame (bad magic number)');
       } else if (this.state === 'skipsize') {
         const h = need(4);
         if (!h) break;
@@ -211,7 +216,7 @@ export class ZstdFrameTracker {
         const h = need(1);
         if (!h) break;
         const fhd = h[0] as number;
-        if (fhd & 0x08) throw new Error('bad zstd frame header (reserved bit set)');
+        if (fhd & 0x08) throw new ArchiveFormatError('bad zstd frame header (reserved bit set)');
         const single = (fhd >> 5) & 1;
         this.checksum = ((fhd >> 2) & 1) === 1;
         this.skip = (single ? 0 : 1) + ([0, 1, 2, 4][fhd & 3] as number) + ([single ? 1 : 0, 2, 4, 8][fhd >> 6] as number);
@@ -231,7 +236,7 @@ export class ZstdFrameTracker {
         if (!h) break;
         const bh = (h[0] as number) | ((h[1] as number) << 8) | ((h[2] as number) << 16);
         const type = (bh >> 1) & 3;
-        if (type === 3) throw new Error('bad zstd block (reserved type)');
+        if (type === 3) throw new ArchiveFormatError('bad zstd block (reserved type)');
         this.last = (bh & 1) === 1;
         this.skip = type === 1 ? 1 : bh >>> 3;
         if (this.skip === 0 && this.last) continue;
@@ -268,7 +273,7 @@ export function zstdFrameLength(b: Buffer): number | undefined {
  */
 export async function* zstdDecompressStream(source: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Buffer> {
   const create = z.createZstdDecompress;
-  if (!create) throw new Error('this Node.js has no zstd (needs >= 22.15)');
+  if (!create) throw noZstd();
   const it = source[Symbol.asyncIterator]();
   const tracker = new ZstdFrameTracker();
   // Decoded chunks are short-lived: collect less often than when compressing (GC showed ~10%).
@@ -288,7 +293,7 @@ export async function* zstdDecompressStream(source: AsyncIterable<Buffer | Uint8
     for (;;) {
       if (pending.length === 0) {
         await fill(1);
-        if (pending.length === 0) throw new Error('unexpected end of zstd data (truncated archive)');
+        if (pending.length === 0) throw new ArchiveFormatError('unexpected end of zstd data (truncated archive)');
       }
       const [n, ended] = tracker.feed(pending, 0);
       const part = pending.subarray(0, n);
@@ -300,7 +305,7 @@ export async function* zstdDecompressStream(source: AsyncIterable<Buffer | Uint8
   for (;;) {
     await fill(8);
     if (pending.length === 0) return;
-    if (pending.length < 8) throw new Error('unexpected end of zstd data (truncated archive)');
+    if (pending.length < 8) throw new ArchiveFormatError('unexpected end of zstd data (truncated archive)');
     if (pending.readUInt32LE(0) === 0xfd2fb528) {
       for await (const out of throughTransform(frameBytes(), create({ chunkSize: 1024 * 1024 }))) {
         collect(out.length);

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { ImageMissingError } from '@dockside/common';
 
 export interface Fsx {
   /** Offset of the next data at or after `offset`, or -1 when only a hole follows. */
@@ -43,6 +44,6 @@ export function loadFsx(): Fsx | null {
 /** The addon, or an error saying what is missing. */
 export function requireFsx(): Fsx {
   const f = loadFsx();
-  if (!f) throw new Error('the backup sidecar native addon (fsx.node) is missing; rebuild the image: dockside images build --only backup --force');
+  if (!f) throw new ImageMissingError('the backup sidecar native addon (fsx.node) is missing', { hint: 'rebuild the image: `dockside images build --only backup --force`' });
   return f;
 }

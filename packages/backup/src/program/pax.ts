@@ -8,6 +8,7 @@
  * ones (`rawPax(header)`).
  */
 import type { Extract, Pack } from 'tar-stream';
+import { BugError } from '@dockside/common';
 import type { TarHeader } from '../model.js';
 
 export type PaxValue = string | Buffer;
@@ -217,7 +218,7 @@ export function entryWriter(pack: Pack, header: TarHeader): EntryWriter {
       await Promise.race([
         new Promise<void>((res) => sink.once('drain', () => res())),
         finished.then(() => {
-          throw new Error('tar entry ended while being written');
+          throw new BugError('tar entry ended while being written');
         }),
       ]);
     },

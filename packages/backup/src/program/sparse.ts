@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import type { Pack } from 'tar-stream';
+import { ArchiveFormatError } from '../errors.js';
 import type { Fsx } from './fsx.js';
 import { entryWriter, writePax, type WriteHeader } from './pax.js';
 
@@ -141,7 +142,7 @@ export class SparseRestorer {
       this.head = Buffer.concat([this.head, c]);
       const parsed = parseMap(this.head);
       if (!parsed) {
-        if (this.head.length > 16 * 1024 * 1024) throw new Error('sparse map is too large or malformed');
+        if (this.head.length > 16 * 1024 * 1024) throw new ArchiveFormatError('sparse map is too large or malformed');
         return;
       }
       this.segs = parsed.segs;
@@ -151,7 +152,7 @@ export class SparseRestorer {
     }
     while (c.length) {
       const s = this.segs[this.seg];
-      if (!s) throw new Error('sparse entry holds more data than its map');
+      if (!s) throw new ArchiveFormatError('sparse entry holds more data than its map');
       const left = s[0] + s[1] - this.pos;
       if (left <= 0) {
         this.seg++;
@@ -170,9 +171,9 @@ export class SparseRestorer {
   }
 
   finish(): void {
-    if (this.head) throw new Error('sparse entry ends inside its map');
+    if (this.head) throw new ArchiveFormatError('sparse entry ends inside its map');
     const want = this.segs.reduce((n, s) => n + s[1], 0);
-    if (this.skip !== want) throw new Error(`sparse entry holds ${this.skip} data bytes, its map says ${want}`);
+    if (this.skip !== want) throw new ArchiveFormatError(`sparse entry holds ${this.skip} data bytes, its map says ${want}`);
     if (this.fd >= 0) fs.ftruncateSync(this.fd, this.realSize);
   }
 }
@@ -185,7 +186,7 @@ export function parseMap(buf: Buffer): { segs: Segment[]; length: number } | und
   for (let i = 0; i < buf.length; i++) {
     if (buf[i] !== 0x0a) continue;
     const text = buf.toString('latin1', start, i);
-    if (!/^\d+$/.test(text)) throw new Error('malformed sparse map');
+    if (!/^\d+$/.test(text)) throw new ArchiveFormatError('malformed sparse map');
     start = i + 1;
     if (count < 0) count = Number(text);
     else nums.push(Number(text));

@@ -44,7 +44,13 @@ export const retentionFlags = {
 
 export function destinationOptions(
   destination: string,
-  flags: { 's3-endpoint'?: string; 's3-region'?: string; 's3-path-style'?: boolean; 's3-profile'?: string; network?: string },
+  flags: {
+    's3-endpoint'?: string | undefined;
+    's3-region'?: string | undefined;
+    's3-path-style'?: boolean | undefined;
+    's3-profile'?: string | undefined;
+    network?: string | undefined;
+  },
 ) {
   return {
     destination,
@@ -56,7 +62,7 @@ export function destinationOptions(
   };
 }
 
-export function retentionOptions(flags: { 'keep-last'?: number; 'keep-daily'?: number; 'keep-weekly'?: number }) {
+export function retentionOptions(flags: { 'keep-last'?: number | undefined; 'keep-daily'?: number | undefined; 'keep-weekly'?: number | undefined }) {
   return {
     ...(flags['keep-last'] ? { keepLast: flags['keep-last'] } : {}),
     ...(flags['keep-daily'] ? { keepDaily: flags['keep-daily'] } : {}),

@@ -19,7 +19,7 @@ import { ensureNodeBinary, ensureRootfsTarball, rootfsTag } from './offline-base
 export interface BuildImagesOptions {
   version: string;
   offline: boolean;
-  only?: SidecarRole[];
+  only?: SidecarRole[] | undefined;
   force?: boolean;
   /** Progress lines (what is being built). */
   log: (line: string) => void;

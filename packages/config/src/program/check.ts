@@ -6,7 +6,7 @@
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { UsageError } from '@dockside/common';
+import { TimeoutError, UsageError } from '@dockside/common';
 import { EventWriter } from '@dockside/sidecar-kit';
 import type { CheckResult } from '../events.js';
 
@@ -19,7 +19,7 @@ function httpOnce(port: number, path: string): Promise<{ ok: boolean; what: stri
       const code = res.statusCode ?? 0;
       resolve({ ok: code >= 200 && code < 400, what: `HTTP ${code}` });
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${ATTEMPT_TIMEOUT_MS} ms`)));
+    req.on('timeout', () => req.destroy(new TimeoutError(`no answer in ${ATTEMPT_TIMEOUT_MS} ms`)));
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, what: err.code === 'ECONNREFUSED' ? 'connection refused' : err.message }));
     req.end();
   });

@@ -6,7 +6,7 @@
  * DAC_OVERRIDE (directories the app's user owns) and FSETID (setgid bits survive the copy).
  */
 import { Readable, Writable } from 'node:stream';
-import { ROLE } from '@dockside/common';
+import { ROLE, UserError } from '@dockside/common';
 import { EventReader, runSidecar, type TargetContainer } from '@dockside/engine';
 import type { ConfigContext } from './context.js';
 
@@ -19,7 +19,7 @@ class Collect extends Writable {
   size = 0;
   override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.size += chunk.length;
-    if (this.size > MAX_STDOUT) return cb(new Error(`the config sidecar printed more than ${MAX_STDOUT} bytes`));
+    if (this.size > MAX_STDOUT) return cb(new UserError(`the config sidecar printed more than ${MAX_STDOUT} bytes`, { code: 'ETOOLARGE' }));
     this.chunks.push(chunk);
     cb();
   }

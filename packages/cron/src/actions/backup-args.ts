@@ -4,6 +4,7 @@
  * container: it is the job's container). Pure, so `cron validate` can check it on the host.
  */
 import type { BackupOptions } from '@dockside/backup';
+import { UsageError } from '@dockside/common';
 
 /** The backup service's options minus the container (the job's own) and an S3 profile (none in the scheduler). */
 export type BackupArgs = Omit<BackupOptions, 'container' | 's3Profile'>;
@@ -29,11 +30,11 @@ const VALUE = new Set([
 const BOOL = new Set(['--pause', '--stop', '--dump-only', '--s3-path-style']);
 
 export function parseBackupArgs(argv: string[]): BackupArgs {
-  if (argv[0] !== 'backup') throw new Error(`"${argv[0] ?? ''}" is not a dockside command a job can run (known: backup)`);
+  if (argv[0] !== 'backup') throw new UsageError(`"${argv[0] ?? ''}" is not a dockside command a job can run (known: backup)`);
   const out: BackupArgs = { destination: '', volumes: [], excludes: [], compression: 'zstd', pause: false, stop: false, dumpOnly: false, s3PathStyle: false };
   const int = (flag: string, v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number >= 1, got "${v}"`);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number >= 1, got "${v}"`);
     return n;
   };
   for (let i = 1; i < argv.length; i++) {
@@ -51,9 +52,9 @@ export function parseBackupArgs(argv: string[]): BackupArgs {
       if (a === '--s3-path-style') out.s3PathStyle = true;
       continue;
     }
-    if (!VALUE.has(a)) throw new Error(`backup: unknown option "${a}" (the container is the job's own; give options only)`);
+    if (!VALUE.has(a)) throw new UsageError(`backup: unknown option "${a}" (the container is the job's own; give options only)`);
     v ??= argv[++i];
-    if (v === undefined) throw new Error(`backup: ${a} needs a value`);
+    if (v === undefined) throw new UsageError(`backup: ${a} needs a value`);
     switch (a) {
       case '--to':
         out.destination = v;
@@ -65,7 +66,7 @@ export function parseBackupArgs(argv: string[]): BackupArgs {
         out.excludes.push(v);
         break;
       case '--compress':
-        if (v !== 'zstd' && v !== 'gzip' && v !== 'none') throw new Error(`backup: --compress is zstd, gzip or none, got "${v}"`);
+        if (v !== 'zstd' && v !== 'gzip' && v !== 'none') throw new UsageError(`backup: --compress is zstd, gzip or none, got "${v}"`);
         out.compression = v;
         break;
       case '--level':
@@ -106,8 +107,8 @@ export function parseBackupArgs(argv: string[]): BackupArgs {
         break;
     }
   }
-  if (!out.destination) throw new Error('backup: --to <dir|s3://bucket/prefix> is required');
-  if (out.pause && out.stop) throw new Error('backup: --pause and --stop exclude each other');
+  if (!out.destination) throw new UsageError('backup: --to <dir|s3://bucket/prefix> is required');
+  if (out.pause && out.stop) throw new UsageError('backup: --pause and --stop exclude each other');
   return out;
 }
 

@@ -11,7 +11,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { UsageError, UserError } from '@dockside/common';
+import { TimeoutError, UsageError, UserError } from '@dockside/common';
 import { EventWriter, flag } from '@dockside/sidecar-kit';
 import type { AmbassadorConfig } from '../config.js';
 import type { AmbassadorProgress, AmbassadorStatus } from '../events.js';
@@ -100,7 +100,7 @@ export async function ambassador(args: string[]): Promise<number> {
   const dial = (i: Instance): Promise<Socket> =>
     new Promise((resolve, reject) => {
       const s = connect({ host: i.address, port: i.port });
-      s.setTimeout(cfg.connectTimeoutMs, () => s.destroy(Object.assign(new Error(`connect timed out after ${cfg.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      s.setTimeout(cfg.connectTimeoutMs, () => s.destroy(new TimeoutError(`connect timed out after ${cfg.connectTimeoutMs} ms`, { code: 'ETIMEDOUT' })));
       s.once('connect', () => {
         s.setTimeout(0);
         resolve(s);

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { TimeoutError } from '@dockside/common';
 import { parseProcNetTcp } from '@dockside/sidecar-kit';
 import type { HealthCheck } from '../config.js';
 
@@ -22,7 +23,7 @@ export async function runCheck(check: HealthCheck, port: number, timeoutMs: numb
         const s = res.statusCode ?? 0;
         resolve(done(s >= 200 && s < 400, `HTTP ${s}`));
       });
-      req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+      req.on('timeout', () => req.destroy(new TimeoutError(`no answer in ${timeoutMs} ms`)));
       req.on('error', (e: NodeJS.ErrnoException) => resolve(done(false, e.code ?? e.message)));
       req.end();
     });
@@ -30,7 +31,7 @@ export async function runCheck(check: HealthCheck, port: number, timeoutMs: numb
   if (check.kind === 'tcp') {
     return new Promise((resolve) => {
       const s = connect({ host: '127.0.0.1', port });
-      s.setTimeout(timeoutMs, () => s.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      s.setTimeout(timeoutMs, () => s.destroy(new TimeoutError('timeout', { code: 'ETIMEDOUT' })));
       s.once('connect', () => {
         s.destroy();
         resolve(done(true, 'connected'));

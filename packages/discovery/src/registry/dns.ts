@@ -44,9 +44,15 @@ export class DnsRegistry implements Registry {
   constructor(private readonly dir: string) {}
 
   async open(access: 'read' | 'write' = 'write'): Promise<void> {
+    const refuse = (why: string) =>
+      new UserError(`cannot ${access === 'read' ? 'read hosts files in' : 'write hosts files into'} ${this.dir}: ${why}`, {
+        exitCode: 2,
+        code: 'EREGISTRY',
+        hint: 'give the directory dnsmasq reads with --hostsdir (it must exist and be writable by root)',
+      });
     try {
       const s = await stat(this.dir);
-      if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      if (!s.isDirectory()) throw refuse('ENOTDIR');
       // A reader (the ambassador, a watch) has the directory read-only: it only lists it.
       if (access === 'read') {
         await readdir(this.dir);
@@ -56,11 +62,7 @@ export class DnsRegistry implements Registry {
       await writeFile(probe, '');
       await unlink(probe);
     } catch (err) {
-      throw new UserError(`cannot ${access === 'read' ? 'read hosts files in' : 'write hosts files into'} ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-        exitCode: 2,
-        code: 'EREGISTRY',
-        hint: 'give the directory dnsmasq reads with --hostsdir (it must exist and be writable by root)',
-      });
+      throw err instanceof UserError ? err : refuse((err as NodeJS.ErrnoException).code ?? String(err));
     }
   }
 

@@ -7,6 +7,7 @@
  * Why not the `etcd3` npm package: it brings @grpc/grpc-js and protobufjs (megabytes) into a sidecar
  * bundle that is otherwise one small file, for five unary calls that the gateway serves as JSON.
  */
+import { UserError } from '@dockside/common';
 import { httpJson, unreachable, type HttpTarget } from './http.js';
 import { parseInstance, type Instance } from './instance.js';
 import type { Registry, WithdrawReason } from './registry.js';
@@ -63,7 +64,7 @@ export class EtcdRegistry implements Registry {
   async publish(inst: Instance, ttlMs: number): Promise<void> {
     if (!this.lease) {
       const g = await this.call<{ ID?: string }>('/v3/lease/grant', { TTL: Math.max(2, Math.ceil(ttlMs / 1000)) });
-      if (!g?.ID) throw new Error('etcd granted no lease');
+      if (!g?.ID) throw new UserError('etcd granted no lease', { code: 'EREGISTRY' });
       this.lease = g.ID;
     }
     await this.call('/v3/kv/put', { key: b64(this.key(inst.service, inst.id)), value: b64(JSON.stringify(inst)), lease: this.lease });

@@ -1,6 +1,6 @@
 /** The one small JSON-over-HTTP client of the etcd and Consul registries (node:http, a timeout, no agent keep-alive surprises). */
 import { request } from 'node:http';
-import { UserError } from '@dockside/common';
+import { TimeoutError, UserError } from '@dockside/common';
 
 export interface HttpTarget {
   host: string;
@@ -57,7 +57,7 @@ export function httpJson<T>(t: HttpTarget, method: string, path: string, body?: 
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new TimeoutError(`no answer in ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(payload);
   });

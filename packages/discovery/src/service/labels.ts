@@ -36,7 +36,7 @@ export function registrationFromLabels(labels: Record<string, string>, d: LabelD
   const service = at('service', checkServiceName);
   const port = at('port', (v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`must be a port from 1 to 65535 (got "${v ?? ''}")`);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`must be a port from 1 to 65535 (got "${v ?? ''}")`);
     return n;
   });
   const registry = get('to') !== undefined ? at('to', (v) => parseRegistryUrl(v, 'the registry')) : d.registry;

@@ -1,6 +1,6 @@
 /** A sink from its parsed URL; network sinks are checked for reachability by `open`. */
 import { connect } from 'node:net';
-import { UserError } from '@dockside/common';
+import { TimeoutError, UserError } from '@dockside/common';
 import { FileSink } from './file/sink.js';
 import { HttpSink } from './http/sink.js';
 import { LokiSink } from './loki/sink.js';
@@ -28,7 +28,7 @@ export async function checkReachable(cfg: SinkConfig, timeoutMs = 5000): Promise
   if (!a) return;
   await new Promise<void>((resolve, reject) => {
     const s = connect({ host: a.host, port: a.port });
-    s.setTimeout(timeoutMs, () => s.destroy(new Error('timed out')));
+    s.setTimeout(timeoutMs, () => s.destroy(new TimeoutError('timed out')));
     s.once('connect', () => {
       s.destroy();
       resolve();

@@ -15,6 +15,11 @@ export class PermanentSinkError extends Error {
   override readonly name = 'PermanentSinkError';
 }
 
+/** The batch did not get through for now (a timeout, a dropped connection, 429/5xx): the pipeline retries it. */
+export class RetryableSinkError extends Error {
+  override readonly name = 'RetryableSinkError';
+}
+
 /** The NDJSON object for one record (file and http sinks). */
 export function ndjsonLine(r: ShipRecord): string {
   const o: Record<string, unknown> = {

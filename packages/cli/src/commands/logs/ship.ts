@@ -96,16 +96,16 @@ Destinations: file:///dir (dir/logs.ndjson, one JSON object per line: time, cont
   private async shipSwarm(
     flags: {
       swarm: boolean;
-      service?: string[];
+      service?: string[] | undefined;
       to: string;
       name: string;
       all: boolean;
-      label?: string[];
-      files?: string[];
-      network?: string;
-      'metrics-port'?: number;
-      'multiline-start'?: string;
-      'tls-ca'?: string;
+      label?: string[] | undefined;
+      files?: string[] | undefined;
+      network?: string | undefined;
+      'metrics-port'?: number | undefined;
+      'multiline-start'?: string | undefined;
+      'tls-ca'?: string | undefined;
       json: boolean;
     },
     argv: string[],

@@ -6,7 +6,7 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '@dockside/common';
+import { BugError, UserError } from '@dockside/common';
 import type { ShipRecord } from '../../record.js';
 import { NdjsonEncoder, type Sink } from '../sink.js';
 
@@ -48,7 +48,7 @@ export class FileSink implements Sink {
   }
 
   async send(records: ShipRecord[]): Promise<unknown> {
-    if (!this.fh) throw new Error('file sink not open');
+    if (!this.fh) throw new BugError('file sink not open');
     const buf = Buffer.from(this.encoder.lines(records));
     let off = 0;
     while (off < buf.length) {

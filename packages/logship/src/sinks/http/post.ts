@@ -1,11 +1,7 @@
 /** One POST with a body, for the http and loki sinks: 2xx is an acknowledgement, 429/5xx and network errors are retried (by the pipeline), any other status is final. */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { PermanentSinkError } from '../sink.js';
-
-export class RetryableSinkError extends Error {
-  override readonly name = 'RetryableSinkError';
-}
+import { PermanentSinkError, RetryableSinkError } from '../sink.js';
 
 export function post(url: string, body: Buffer, headers: Record<string, string>, timeoutMs = 30_000): Promise<number> {
   const u = new URL(url);

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { UserError } from '@dockside/common';
 import type { ShipRecord } from '../../record.js';
-import type { Sink } from '../sink.js';
+import { RetryableSinkError, type Sink } from '../sink.js';
 import { octetFrame, rfc5424 } from './format.js';
 
 export interface SyslogOptions {
@@ -77,7 +77,7 @@ export class SyslogSink implements Sink {
         resolve(s);
       };
       s.once('error', onErr);
-      s.setTimeout(10_000, () => s.destroy(new Error('connect timed out')));
+      s.setTimeout(10_000, () => s.destroy(new RetryableSinkError('connect timed out')));
     });
   }
 
@@ -94,7 +94,7 @@ export class SyslogSink implements Sink {
     s.setTimeout(0);
     const buf = Buffer.concat(records.map((r) => octetFrame(rfc5424(r, this.host))));
     await new Promise<void>((resolve, reject) => {
-      const onClose = () => reject(new Error('syslog connection closed'));
+      const onClose = () => reject(new RetryableSinkError('syslog connection closed'));
       s.once('close', onClose);
       s.write(buf, (err) => {
         s.off('close', onClose);
