@@ -141,12 +141,9 @@ describe('netdebug: debug and capture', { timeout: 600_000 }, () => {
     await waitFor(() => /dockside:/.test(out) && /#\s*$/.test(out), 'the shell prompt', 30_000);
     assert.match(out, new RegExp(`\\(dockside:${app}\\)`), 'the prompt names the target');
     child.stdin.write('stty size; tty; sleep 30\r');
-    // Ctrl-C once `sleep 30` runs in the debug sidecar, then the next command once the prompt is back.
-    const running = () => sidecarsFor(app).some((id) => /sleep 30/.test(spawnSync('docker', ['top', id, '-o', 'args'], { encoding: 'utf8' }).stdout));
-    await waitFor(running, 'sleep 30 running in the debug shell', 15_000, 200);
-    const before = out.length;
+    await new Promise((r) => setTimeout(r, 1500));
     child.stdin.write('\x03');
-    await waitFor(() => /#\s*$/.test(out.slice(before)), 'the prompt after Ctrl-C', 10_000, 100);
+    await new Promise((r) => setTimeout(r, 500));
     child.stdin.write('echo after-$((40+2)); exit 3\r');
     const code = await closed;
     assert.match(out, /\/dev\/pts\/\d+/, 'the shell has a TTY');
