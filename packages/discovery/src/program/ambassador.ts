@@ -18,7 +18,7 @@ import type { AmbassadorProgress, AmbassadorStatus } from '../events.js';
 import { createRegistry } from '../registry/create.js';
 import type { Instance } from '../registry/instance.js';
 import { Balancer } from './balancer.js';
-import { ChangeDebouncer, runAction } from './on-change.js';
+import { ChangeDebouncer, runOnChange } from './on-change.js';
 import { engineClient, exitNow, followTarget, inspectTarget } from './target.js';
 
 export async function ambassador(args: string[]): Promise<number> {
@@ -62,7 +62,7 @@ export async function ambassador(args: string[]): Promise<number> {
   const onChange = cfg.onChange;
   const debouncer = onChange
     ? new ChangeDebouncer(onChange.debounceMs, async (set) => {
-        const r = await runAction(client, cfg.target.id, cfg.upstream, onChange, set);
+        const r = await runOnChange(client, cfg.target.id, cfg.upstream, onChange, set);
         if (changes) {
           changes.runs++;
           if (r.error) changes.failed++;

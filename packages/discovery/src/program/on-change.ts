@@ -59,7 +59,7 @@ export class ChangeDebouncer {
 const EXEC_TIMEOUT_MS = 60_000;
 
 /** Run the action once for `set`; resolves with what happened (never rejects: a failure is reported). */
-export async function runAction(client: SocketClient, targetId: string, service: string, action: OnChangeAction, set: string[]): Promise<ChangeReport> {
+export async function runOnChange(client: SocketClient, targetId: string, service: string, action: OnChangeAction, set: string[]): Promise<ChangeReport> {
   const at = new Date().toISOString();
   const base = { at, set, action: action.exec ? `exec ${action.exec.join(' ')}` : `signal ${action.signal ?? ''}` };
   try {

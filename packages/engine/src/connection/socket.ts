@@ -45,51 +45,31 @@ export function socketClientFromEnv(env: NodeJS.ProcessEnv = process.env, apiVer
 }
 
 export function getJson<T>(client: SocketClient, path: string, timeoutMs = 10_000): Promise<T> {
+  return requestJson<T>(client, 'GET', path, undefined, timeoutMs) as Promise<T>;
+}
+
+/** A POST with an optional JSON body; resolves with the answer's JSON (or undefined for an empty answer, as a 204). */
+export function postJson<T = unknown>(client: SocketClient, path: string, body?: unknown, timeoutMs = 10_000): Promise<T | undefined> {
+  return requestJson<T>(client, 'POST', path, body, timeoutMs, true);
+}
+
+/** One request with a JSON answer: a status >= 400 is an EngineHttpError; an empty answer is undefined only where `emptyOk`. */
+function requestJson<T>(client: SocketClient, method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number, emptyOk = false): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method: 'GET', timeout: timeoutMs }, (res) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers = method === 'GET' ? undefined : payload ? { 'content-type': 'application/json', 'content-length': payload.length } : { 'content-length': 0 };
+    const req = request({ socketPath: client.socketPath, path: `/${client.apiVersion}${path}`, method, timeout: timeoutMs, ...(headers ? { headers } : {}) }, (res) => {
       readAll(res).then((b) => {
-        const body = b.toString('utf8');
-        if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, body, path));
+        const text = b.toString('utf8');
+        if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, text, path));
+        if (emptyOk && !text.trim()) return resolve(undefined);
         try {
-          resolve(JSON.parse(body) as T);
+          resolve(JSON.parse(text) as T);
         } catch (err) {
           reject(err as Error);
         }
       }, reject);
     });
-    req.on('timeout', () =>
-      req.destroy(new EngineUnreachableError(`engine did not answer ${path} in ${timeoutMs} ms`, { hint: 'is the Docker engine overloaded or hung? `docker info` tells' })),
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** A POST with an optional JSON body; resolves with the answer's JSON (or undefined for an empty answer, as a 204). */
-export function postJson<T = unknown>(client: SocketClient, path: string, body?: unknown, timeoutMs = 10_000): Promise<T | undefined> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(
-      {
-        socketPath: client.socketPath,
-        path: `/${client.apiVersion}${path}`,
-        method: 'POST',
-        timeout: timeoutMs,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : { 'content-length': 0 },
-      },
-      (res) => {
-        readAll(res).then((b) => {
-          const text = b.toString('utf8');
-          if ((res.statusCode ?? 500) >= 400) return reject(new EngineHttpError(res.statusCode ?? 500, text, path));
-          if (!text.trim()) return resolve(undefined);
-          try {
-            resolve(JSON.parse(text) as T);
-          } catch (err) {
-            reject(err as Error);
-          }
-        }, reject);
-      },
-    );
     req.on('timeout', () =>
       req.destroy(new EngineUnreachableError(`engine did not answer ${path} in ${timeoutMs} ms`, { hint: 'is the Docker engine overloaded or hung? `docker info` tells' })),
     );
